@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Runs every test of racelab and prints a summary; exits non-zero if any failed.
+#
+# Installs what it needs first (each step is skipped when already done):
+#   - the wasm32 target, rustfmt and clippy (rustup)
+#   - Debian's chromium (apt-get, as root or through sudo) if /usr/bin/chromium is missing
+#   - e2e/node_modules (npm ci: playwright-core, binaryen's wasm-opt)
+#   - wasm-bindgen-cli at Cargo.lock's version (see scripts/build.sh)
+#
+# Then: cargo fmt --check, clippy (core natively, all targets; web for wasm32)
+# with -D warnings, the core's native tests, the site build, the e2e tests.
+# A failing check does not stop the others, except that the e2e tests need the build.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+
+names=()
+results=()
+durations=()
+started=$SECONDS
+
+# step NAME COMMAND...: runs the command (in a subshell with `set -e`),
+# records PASS or FAIL and its duration.
+step() {
+    local name=$1 t0=$SECONDS rc
+    shift
+    log "[$name] $*"
+    set +e
+    (
+        set -e
+        "$@"
+    )
+    rc=$?
+    set -e
+    names+=("$name")
+    durations+=($((SECONDS - t0)))
+    if ((rc == 0)); then
+        results+=(PASS)
+    else
+        results+=(FAIL)
+        printf '%s[%s] FAILED (exit %d)%s\n' "$RED" "$name" "$rc" "$RESET" >&2
+    fi
+    return 0
+}
+
+skip() {
+    names+=("$1")
+    durations+=(0)
+    results+=("SKIP: $2")
+}
+
+passed() {
+    local i
+    for i in "${!names[@]}"; do
+        [[ "${names[$i]}" == "$1" && "${results[$i]}" == PASS ]] && return 0
+    done
+    return 1
+}
+
+summary() {
+    local i failed=0
+    printf '\n%s==> racelab test summary%s\n' "$BOLD" "$RESET"
+    for i in "${!names[@]}"; do
+        printf '  %-12s %5ss  %s\n' "${names[$i]}" "${durations[$i]}" "${results[$i]}"
+        [[ "${results[$i]}" != FAIL ]] || failed=$((failed + 1))
+    done
+    printf '  %-12s %5ss\n' total "$((SECONDS - started))"
+    if ((failed)); then
+        printf '%sFAILED: %d of %d steps%s\n' "$RED" "$failed" "${#names[@]}" "$RESET"
+        return 1
+    fi
+    printf '%sALL PASSED%s\n' "$GREEN" "$RESET"
+}
+
+setup() {
+    ensure_rust
+    ensure_rust_components
+    ensure_chromium
+    ensure_node_modules
+    cargo_fetch
+    ensure_wasm_bindgen
+}
+
+step setup setup
+if ! passed setup; then
+    summary
+    exit 1
+fi
+
+step fmt cargo fmt --all --check
+step clippy-core cargo clippy "${CARGO_LOCKED[@]}" -p racelab-core --all-targets -- -D warnings
+step clippy-web cargo clippy "${CARGO_LOCKED[@]}" -p racelab-web --target "$WASM_TARGET" --all-targets -- -D warnings
+step test-core cargo test "${CARGO_LOCKED[@]}" -p racelab-core
+step build "$ROOT/scripts/build.sh"
+if passed build; then
+    step e2e bash -c 'cd e2e && node --test tests/'
+else
+    skip e2e "the build failed"
+fi
+
+summary
