@@ -23,8 +23,6 @@ fn show(message: &str) {
     alert.set_id("panic");
     alert.set_class_name("panic");
     let _ = alert.set_attribute("role", "alert");
-    alert.set_text_content(Some(&format!(
-        "racelab stopped because of an internal error. Reload the page to start again.\n\n{message}"
-    )));
+    alert.set_text_content(Some(&format!("racelab stopped because of an internal error. Reload the page to start again.\n\n{message}")));
     let _ = body.prepend_with_node_1(&alert);
 }

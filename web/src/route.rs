@@ -21,11 +21,7 @@ impl Route {
         let path = hash.strip_prefix('#').unwrap_or(hash);
         let path = path.strip_prefix('/').unwrap_or(path);
         let path = path.strip_suffix('/').unwrap_or(path);
-        let segments: Vec<&str> = if path.is_empty() {
-            Vec::new()
-        } else {
-            path.split('/').collect()
-        };
+        let segments: Vec<&str> = if path.is_empty() { Vec::new() } else { path.split('/').collect() };
         match segments.as_slice() {
             [] => Route::Gallery,
             ["race", id] if !id.is_empty() => Route::Race((*id).to_string()),
@@ -48,13 +44,7 @@ impl Route {
 
 /// The current route, from `window.location.hash` (percent-decoded).
 pub fn current() -> Route {
-    let raw = leptos::prelude::window()
-        .location()
-        .hash()
-        .unwrap_or_default();
-    let decoded = js_sys::decode_uri_component(&raw)
-        .ok()
-        .and_then(|s| s.as_string())
-        .unwrap_or(raw);
+    let raw = leptos::prelude::window().location().hash().unwrap_or_default();
+    let decoded = js_sys::decode_uri_component(&raw).ok().and_then(|s| s.as_string()).unwrap_or(raw);
     Route::from_hash(&decoded)
 }
