@@ -1,0 +1,590 @@
+//! The interpreter: which threads can run, and what one step of a thread does to a [`State`].
+//!
+//! A step executes the instruction at the thread's pc, which is always a scheduling point, and
+//! then every silent instruction after it. Nothing here allocates: the explorer calls these
+//! functions millions of times a second.
+
+use crate::program::*;
+use crate::scenario::LockKind;
+use crate::state::*;
+
+/// Why a thread cannot take a step now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Blocked {
+    Finished,
+    /// A dead end (`handle_userfault`), with the index of its reason.
+    Sleeping(u8),
+    /// Queued on an rwsem, which is still unavailable.
+    WaitingLock {
+        lock: u8,
+        write: bool,
+    },
+    /// Spinning on a spinlock or a two-group semaphore held in the other group.
+    Spinning {
+        lock: u8,
+    },
+    /// `lock_page` on a page someone else has locked.
+    PageLocked {
+        page: u8,
+    },
+    /// A flush waits for a CPU that has IRQs disabled to acknowledge the IPI.
+    FlushHeldOff {
+        cpu: u8,
+    },
+    /// A device waits for the GUP reference its DMA goes through.
+    NoPin {
+        holder: u8,
+    },
+    /// `wait_event(x)` while x is 0.
+    WaitEvent {
+        var: u8,
+    },
+}
+
+/// A thing that cannot happen in a kernel that works: the scenario is wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bug {
+    NoFreePage,
+    RefcountUnderflow { page: u8 },
+    MapcountUnderflow { page: u8 },
+    UseOfFreePage { page: u8 },
+    NotAPage { value: i16 },
+    UnlockNotHeld { lock: u8 },
+    UnlockPageNotHeld { page: u8 },
+    TooManyPins,
+    NoPinToRelease,
+    PteNotPresent { pte: u8 },
+    StoreBufferFull,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepError {
+    Blocked(Blocked),
+    Bug(Bug),
+}
+
+/// What the executed instruction did, beyond its state changes, for the step's description.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Effect {
+    None,
+    Branch(bool),
+    /// Went to sleep on an rwsem (queued as a waiter).
+    Enqueued,
+    /// The user access hit a TLB entry.
+    TlbHit {
+        page: u8,
+    },
+    /// The user access missed (or needed D set) and walked the page table.
+    Walked {
+        page: u8,
+    },
+    /// The user access faulted: the PTE does not allow it.
+    Fault,
+    Value(i32),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Executed {
+    /// The instruction that ran (the scheduling point).
+    pub pc: u16,
+    pub effect: Effect,
+}
+
+#[inline]
+fn bit(t: usize) -> u8 {
+    1u8 << t
+}
+
+#[inline]
+fn page_of(s: &State, t: usize, p: PageArg) -> Result<u8, Bug> {
+    let v = match p {
+        PageArg::Const(c) => return Ok(c),
+        PageArg::Reg(r) => s.threads[t].regs[r as usize],
+    };
+    if v < 0 || v as usize >= MAX_PAGES {
+        return Err(Bug::NotAPage { value: v });
+    }
+    Ok(v as u8)
+}
+
+pub fn eval(prog: &Program, s: &State, t: usize, e: &CExpr) -> Result<i32, Bug> {
+    Ok(match e {
+        CExpr::Const(c) => *c,
+        CExpr::Reg(r) => s.threads[t].regs[*r as usize] as i32,
+        CExpr::Var(v, _) => read_var(prog, s, t, *v) as i32,
+        CExpr::Pte(slot) => s.ptes[*slot as usize].to_value(),
+        CExpr::PteSame(r, slot) => (s.threads[t].regs[*r as usize] as u16 == s.ptes[*slot as usize].0) as i32,
+        CExpr::Field(inner, f) => {
+            let pte = Pte::from_value(eval(prog, s, t, inner)?);
+            match f {
+                PteField::Present => pte.present() as i32,
+                PteField::Page => pte.page() as i32,
+                PteField::Bit(b) => pte.has(*b) as i32,
+            }
+        }
+        CExpr::PageCount(p) => s.pages[page_of(s, t, *p)? as usize].refcount as i32,
+        CExpr::MapCount(p) => s.pages[page_of(s, t, *p)? as usize].mapcount as i32,
+        CExpr::PageFlag(p, f) => s.pages[page_of(s, t, *p)? as usize].has(*f) as i32,
+        CExpr::MaybePinned(p) => (s.pages[page_of(s, t, *p)? as usize].refcount as i32 >= PIN_BIAS) as i32,
+        CExpr::VmaFlag(slot, f) => (s.vma[*slot as usize] & f != 0) as i32,
+        CExpr::MkPte(p, bits) => Pte::new(page_of(s, t, *p)?, *bits).to_value(),
+        CExpr::Not(inner) => (eval(prog, s, t, inner)? == 0) as i32,
+        CExpr::Bin(op, l, r) => {
+            let a = eval(prog, s, t, l)?;
+            // Short-circuit, as C does: the right side may read a page the left side ruled out.
+            match op {
+                crate::syntax::BinOp::And if a == 0 => return Ok(0),
+                crate::syntax::BinOp::Or if a != 0 => return Ok(1),
+                _ => {}
+            }
+            let b = eval(prog, s, t, r)?;
+            eval_bin(*op, a, b)
+        }
+    })
+}
+
+/// A thread's view of a shared variable: its own buffered store if it has one (store-buffer
+/// forwarding), else memory.
+#[inline]
+fn read_var(prog: &Program, s: &State, t: usize, v: u8) -> i16 {
+    if let Some(cpu) = prog.layout.threads[t].cpu {
+        let loc = crate::relaxed::var_loc(v);
+        for e in s.sb[cpu as usize].iter().rev() {
+            if e.loc == loc {
+                return e.value;
+            }
+        }
+    }
+    s.vars[v as usize]
+}
+
+fn lock_available(s: &State, lock: usize, mode: LockMode, t: usize) -> bool {
+    let l = &s.locks[lock];
+    match mode {
+        LockMode::Read => {
+            l.mode != LockMode::Write && l.mode != LockMode::Group0 && l.mode != LockMode::Group1 && (l.wait_write & !bit(t)) == 0
+        }
+        LockMode::Write => l.mode == LockMode::Free,
+        LockMode::Group0 | LockMode::Group1 => l.mode == LockMode::Free || l.mode == mode,
+        LockMode::Free => true,
+    }
+}
+
+/// Whether thread `t` can take a step, and why not.
+pub fn can_run(prog: &Program, s: &State, t: usize) -> Result<(), Blocked> {
+    let th = &s.threads[t];
+    match th.status {
+        Status::Finished => return Err(Blocked::Finished),
+        Status::Sleeping => return Err(Blocked::Sleeping(th.sleep_reason)),
+        Status::Running => {}
+    }
+    let instr = &prog.threads[t].instrs[th.pc as usize];
+    match &instr.op {
+        Op::End => Err(Blocked::Finished),
+        Op::LockAcquire { lock, mode } => {
+            let l = *lock as usize;
+            if lock_available(s, l, *mode, t) {
+                return Ok(());
+            }
+            match prog.layout.locks[l].kind {
+                LockKind::Rwsem => {
+                    let waiting = (s.locks[l].wait_read | s.locks[l].wait_write) & bit(t) != 0;
+                    if waiting {
+                        Err(Blocked::WaitingLock { lock: *lock, write: *mode == LockMode::Write })
+                    } else {
+                        Ok(()) // the step queues the thread as a waiter
+                    }
+                }
+                _ => Err(Blocked::Spinning { lock: *lock }),
+            }
+        }
+        Op::PageLock(p) => {
+            let page = page_of(s, t, *p).unwrap_or(0);
+            if s.pages[page as usize].has(page_flags::LOCKED) {
+                Err(Blocked::PageLocked { page })
+            } else {
+                Ok(())
+            }
+        }
+        Op::Flush { mm, .. } | Op::PteClear { flush: true, pte: mm } => {
+            let mm = match &instr.op {
+                Op::PteClear { pte, .. } => prog.layout.ptes[*pte as usize].mm,
+                _ => *mm as usize,
+            };
+            let me = prog.layout.threads[t].cpu.map(|c| 1u8 << c).unwrap_or(0);
+            let held_off = prog.cpumask[mm] & s.irq_off & !me;
+            if held_off != 0 {
+                Err(Blocked::FlushHeldOff { cpu: held_off.trailing_zeros() as u8 })
+            } else {
+                Ok(())
+            }
+        }
+        Op::Dma { holder, .. } => {
+            if s.pins.iter().any(|p| p.active() && p.holder == *holder) {
+                Ok(())
+            } else {
+                Err(Blocked::NoPin { holder: *holder })
+            }
+        }
+        Op::Fence(k) => crate::relaxed::fence_ready(prog, s, t, *k),
+        Op::WaitVar { var } => {
+            if read_var(prog, s, t, *var) != 0 {
+                Ok(())
+            } else {
+                Err(Blocked::WaitEvent { var: *var })
+            }
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Runs the silent instructions at the thread's pc, so that it rests on a scheduling point.
+pub fn settle(prog: &Program, s: &mut State, t: usize) {
+    loop {
+        let th = s.threads[t];
+        if th.status != Status::Running {
+            return;
+        }
+        let instr = &prog.threads[t].instrs[th.pc as usize];
+        if let Op::End = instr.op {
+            s.threads[t].status = Status::Finished;
+            return;
+        }
+        if !instr.silent {
+            return;
+        }
+        // Silent instructions only touch registers and ghost state; a bug there is a scenario
+        // error that the following visible step reports again, so it is ignored here.
+        let _ = exec_op(prog, s, t, &instr.op);
+    }
+}
+
+/// Takes one step of thread `t`: the instruction at its pc, then its silent successors.
+pub fn step(prog: &Program, s: &mut State, t: usize) -> Result<Executed, StepError> {
+    can_run(prog, s, t).map_err(StepError::Blocked)?;
+    let pc = s.threads[t].pc;
+    let op = &prog.threads[t].instrs[pc as usize].op;
+    let effect = exec_op(prog, s, t, op).map_err(StepError::Bug)?;
+    settle(prog, s, t);
+    Ok(Executed { pc, effect })
+}
+
+fn next(s: &mut State, t: usize) {
+    s.threads[t].pc += 1;
+}
+
+fn retire(s: &mut State, t: usize, pte: u8, slot: u8, value: u8) {
+    let (p, d) = (pte as usize, slot as usize);
+    s.ghost.expected[p][d] = value;
+    s.ghost.writer[p][d] = t as u8;
+    s.ghost.has_expected |= 1 << (p * MAX_DATA + d);
+    if s.ghost.sd_tracked & (1 << p) != 0 {
+        s.ghost.sd_written |= 1 << p;
+    }
+}
+
+fn free_page(s: &mut State, page: u8) {
+    let pg = &mut s.pages[page as usize];
+    pg.flags = page_flags::POOL;
+    pg.mapcount = 0;
+    pg.lock_owner = NONE;
+}
+
+fn add_ref(s: &mut State, page: u8, delta: i16) -> Result<(), Bug> {
+    let pg = &mut s.pages[page as usize];
+    if !pg.has(page_flags::ALLOCATED) {
+        return Err(Bug::UseOfFreePage { page });
+    }
+    pg.refcount += delta;
+    if pg.refcount < 0 {
+        return Err(Bug::RefcountUnderflow { page });
+    }
+    if pg.refcount == 0 {
+        free_page(s, page);
+    }
+    Ok(())
+}
+
+/// Every CPU of the mm drops its translations for the PTE slots in `mask`.
+fn flush(s: &mut State, mask: u8) {
+    for cpu in 0..MAX_CPUS {
+        for slot in 0..MAX_PTES {
+            if mask & (1 << slot) != 0 {
+                s.tlb[cpu][slot] = TlbEntry::EMPTY;
+            }
+        }
+    }
+}
+
+fn exec_op(prog: &Program, s: &mut State, t: usize, op: &Op) -> Result<Effect, Bug> {
+    let mut effect = Effect::None;
+    match op {
+        Op::Jump(target) => {
+            s.threads[t].pc = *target;
+            return Ok(Effect::None);
+        }
+        Op::Branch { cond, if_false } => {
+            let taken = eval(prog, s, t, cond)? != 0;
+            if taken {
+                next(s, t)
+            } else {
+                s.threads[t].pc = *if_false
+            }
+            return Ok(Effect::Branch(taken));
+        }
+        Op::Assign { dst, value } => {
+            let v = eval(prog, s, t, value)?;
+            s.threads[t].regs[*dst as usize] = v as i16;
+            effect = Effect::Value(v);
+        }
+        Op::Sleep(reason) => {
+            s.threads[t].status = Status::Sleeping;
+            s.threads[t].sleep_reason = *reason;
+            return Ok(Effect::None);
+        }
+        Op::LockAcquire { lock, mode } => {
+            let l = *lock as usize;
+            if !lock_available(s, l, *mode, t) {
+                // Only an rwsem gets here (can_run): the thread queues and sleeps.
+                let lk = &mut s.locks[l];
+                if *mode == LockMode::Write {
+                    lk.wait_write |= bit(t)
+                } else {
+                    lk.wait_read |= bit(t)
+                }
+                return Ok(Effect::Enqueued);
+            }
+            let lk = &mut s.locks[l];
+            lk.wait_read &= !bit(t);
+            lk.wait_write &= !bit(t);
+            lk.mode = *mode;
+            lk.holders |= bit(t);
+        }
+        Op::LockRelease { lock, .. } => {
+            let lk = &mut s.locks[*lock as usize];
+            if lk.holders & bit(t) == 0 {
+                return Err(Bug::UnlockNotHeld { lock: *lock });
+            }
+            lk.holders &= !bit(t);
+            if lk.holders == 0 {
+                lk.mode = LockMode::Free;
+            }
+            crate::relaxed::on_release(prog, s, t);
+        }
+        Op::LockDowngrade { lock } => {
+            let lk = &mut s.locks[*lock as usize];
+            if lk.holders & bit(t) == 0 || lk.mode != LockMode::Write {
+                return Err(Bug::UnlockNotHeld { lock: *lock });
+            }
+            lk.mode = LockMode::Read;
+        }
+        Op::PageLock(p) => {
+            let page = page_of(s, t, *p)?;
+            let pg = &mut s.pages[page as usize];
+            pg.set(page_flags::LOCKED, true);
+            pg.lock_owner = t as u8;
+        }
+        Op::PageUnlock(p) => {
+            let page = page_of(s, t, *p)?;
+            let pg = &mut s.pages[page as usize];
+            if !pg.has(page_flags::LOCKED) || pg.lock_owner != t as u8 {
+                return Err(Bug::UnlockPageNotHeld { page });
+            }
+            pg.set(page_flags::LOCKED, false);
+            pg.lock_owner = NONE;
+        }
+        Op::PageTrylock { dst, page } => {
+            let page = page_of(s, t, *page)?;
+            let pg = &mut s.pages[page as usize];
+            let ok = !pg.has(page_flags::LOCKED);
+            if ok {
+                pg.set(page_flags::LOCKED, true);
+                pg.lock_owner = t as u8;
+            }
+            s.threads[t].regs[*dst as usize] = ok as i16;
+            effect = Effect::Value(ok as i32);
+        }
+        Op::PteModify { pte, set, clear } => {
+            let p = &mut s.ptes[*pte as usize];
+            if !p.present() {
+                return Err(Bug::PteNotPresent { pte: *pte });
+            }
+            *p = p.with(*set, *clear);
+        }
+        Op::PteSetWrprotect { pte } => {
+            let p = &mut s.ptes[*pte as usize];
+            if !p.present() {
+                return Err(Bug::PteNotPresent { pte: *pte });
+            }
+            *p = p.with(0, Pte::W);
+        }
+        Op::SetPte { pte, value } => {
+            let v = eval(prog, s, t, value)?;
+            s.ptes[*pte as usize] = Pte::from_value(v);
+        }
+        Op::PteClear { pte, flush: f } => {
+            s.ptes[*pte as usize] = Pte::NONE;
+            if *f {
+                flush(s, 1 << pte);
+            }
+        }
+        Op::Flush { ptes, .. } => flush(s, *ptes),
+        Op::TlbEvict { pte } => {
+            let cpu = prog.layout.threads[t].cpu.unwrap_or(0) as usize;
+            s.tlb[cpu][*pte as usize] = TlbEntry::EMPTY;
+        }
+        Op::User { access, pte, slot, value, dst, fault } => {
+            let cpu = prog.layout.threads[t].cpu.unwrap_or(0) as usize;
+            let p = *pte as usize;
+            let write = *access != Access::Load;
+            let e = s.tlb[cpu][p];
+            let cur = s.ptes[p];
+            let page = if e.valid() && (!write || (e.w() && e.d())) {
+                effect = Effect::TlbHit { page: e.page() };
+                e.page()
+            } else if cur.present() && (!write || cur.has(Pte::W)) {
+                // The hardware walk caches the translation and sets A (and D for a write).
+                s.tlb[cpu][p] = TlbEntry::new(cur.page(), cur.has(Pte::W), cur.has(Pte::D) || write);
+                s.ptes[p] = cur.with(Pte::A | if write { Pte::D } else { 0 }, 0);
+                effect = Effect::Walked { page: cur.page() };
+                cur.page()
+            } else {
+                // The CPU drops the translation that faulted before raising the fault.
+                s.tlb[cpu][p] = TlbEntry::EMPTY;
+                s.threads[t].pc = *fault;
+                return Ok(Effect::Fault);
+            };
+            if !s.pages[page as usize].has(page_flags::ALLOCATED) {
+                return Err(Bug::UseOfFreePage { page });
+            }
+            let d = *slot as usize;
+            match access {
+                Access::Store => {
+                    let v = eval(prog, s, t, value)? as u8;
+                    s.pages[page as usize].data[d] = v;
+                    retire(s, t, *pte, *slot, v);
+                }
+                Access::Add => {
+                    let v = s.pages[page as usize].data[d].wrapping_add(eval(prog, s, t, value)? as u8);
+                    s.pages[page as usize].data[d] = v;
+                    retire(s, t, *pte, *slot, v);
+                }
+                Access::Load => {
+                    s.threads[t].regs[*dst as usize] = s.pages[page as usize].data[d] as i16;
+                }
+            }
+        }
+        Op::VarAdd { var, delta } => {
+            // RMWs act on memory; under a relaxed model the buffer drains first (fence_ready
+            // does not apply here: an RMW on a location with a buffered store is ordered after
+            // it by forwarding, which `relaxed::rmw` handles).
+            crate::relaxed::rmw(prog, s, t, *var, *delta)?;
+        }
+        Op::VarSet { var, value, release } => {
+            let v = eval(prog, s, t, value)? as i16;
+            crate::relaxed::store(prog, s, t, *var, v, *release)?;
+        }
+        Op::RefAdd { page, delta } => {
+            let page = page_of(s, t, *page)?;
+            add_ref(s, page, *delta)?;
+        }
+        Op::RefAddUnless { dst, page, delta } => {
+            let page = page_of(s, t, *page)?;
+            let ok = s.pages[page as usize].refcount != 0;
+            if ok {
+                add_ref(s, page, *delta)?;
+            }
+            s.threads[t].regs[*dst as usize] = ok as i16;
+            effect = Effect::Value(ok as i32);
+        }
+        Op::MapAdd { page, delta } => {
+            let page = page_of(s, t, *page)?;
+            let pg = &mut s.pages[page as usize];
+            pg.mapcount += delta;
+            if pg.mapcount < 0 {
+                return Err(Bug::MapcountUnderflow { page });
+            }
+        }
+        Op::NewAnonRmap(p) => {
+            let page = page_of(s, t, *p)?;
+            let pg = &mut s.pages[page as usize];
+            pg.mapcount = 1;
+            pg.set(page_flags::ANON, true);
+        }
+        Op::SetPageFlag { page, flag, on } => {
+            let page = page_of(s, t, *page)?;
+            s.pages[page as usize].set(*flag, *on);
+        }
+        Op::Alloc { dst } => {
+            let Some(page) = s.pages.iter().position(|p| p.has(page_flags::POOL) && !p.has(page_flags::ALLOCATED)) else {
+                return Err(Bug::NoFreePage);
+            };
+            let pg = &mut s.pages[page];
+            pg.flags = page_flags::ALLOCATED | page_flags::POOL;
+            pg.refcount = 1;
+            pg.mapcount = 0;
+            pg.data = [0; MAX_DATA];
+            s.threads[t].regs[*dst as usize] = page as i16;
+            effect = Effect::Value(page as i32);
+        }
+        Op::CopyChunk { src, dst, slot } => {
+            let (src, dst) = (page_of(s, t, *src)?, page_of(s, t, *dst)?);
+            s.pages[dst as usize].data[*slot as usize] = s.pages[src as usize].data[*slot as usize];
+        }
+        Op::Irq(off) => {
+            let cpu = prog.layout.threads[t].cpu.unwrap_or(0);
+            if *off {
+                s.irq_off |= 1 << cpu
+            } else {
+                s.irq_off &= !(1 << cpu)
+            }
+        }
+        Op::GupReturn { page, pte, flags } => {
+            let page = page_of(s, t, *page)?;
+            let Some(free) = s.pins.iter().position(|p| !p.active()) else {
+                return Err(Bug::TooManyPins);
+            };
+            s.pins[free] = Pin { holder: t as u8, page, pte: *pte, flags: flags | pin_flags::ACTIVE };
+        }
+        Op::GupRelease => {
+            let Some(i) = s.pins.iter().position(|p| p.active() && p.holder == t as u8) else {
+                return Err(Bug::NoPinToRelease);
+            };
+            let pin = s.pins[i];
+            s.pins[i].flags &= !pin_flags::ACTIVE;
+            let delta = if pin.flags & pin_flags::PIN != 0 { PIN_BIAS as i16 } else { 1 };
+            add_ref(s, pin.page, -delta)?;
+        }
+        Op::Dma { write, holder, slot, value, dst } => {
+            let pin = *s.pins.iter().find(|p| p.active() && p.holder == *holder).expect("can_run checked the pin");
+            if *write {
+                let v = eval(prog, s, t, value)? as u8;
+                s.pages[pin.page as usize].data[*slot as usize] = v;
+                retire(s, t, pin.pte, *slot, v);
+            } else {
+                let v = s.pages[pin.page as usize].data[*slot as usize];
+                s.threads[t].regs[*dst as usize] = v as i16;
+                effect = Effect::Value(v as i32);
+            }
+        }
+        Op::VmaFlag { pte, flag, on } => {
+            if *on {
+                s.vma[*pte as usize] |= flag
+            } else {
+                s.vma[*pte as usize] &= !flag
+            }
+        }
+        Op::TrackSoftDirty { pte } => {
+            s.ghost.sd_tracked |= 1 << pte;
+            s.ghost.sd_written &= !(1 << pte);
+        }
+        Op::Fence(k) => crate::relaxed::fence(prog, s, t, *k),
+        Op::WaitVar { .. } => {}
+        Op::End => {
+            s.threads[t].status = Status::Finished;
+            return Ok(Effect::None);
+        }
+    }
+    next(s, t);
+    Ok(effect)
+}

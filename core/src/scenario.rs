@@ -1,0 +1,1145 @@
+//! From parsed files to a [`Scenario`]: metadata, policies, the initial machine, threads and
+//! canonical traces, with every name checked. No IO: the caller hands in a function that
+//! returns a file's text by name (the built-in catalog, a directory, a browser upload).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::state::*;
+use crate::syntax::{self, Arg, AttrLine, Diagnostic, Ident, Item, Pos, ProcDecl, SourceFile, Stmt};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Citation {
+    /// `seed`, `commit`, `mail`, `catalog`, `code`.
+    pub kind: String,
+    pub id: String,
+    pub text: String,
+}
+
+impl Citation {
+    /// A link a browser can open, where there is a stable one.
+    pub fn url(&self) -> Option<String> {
+        match self.kind.as_str() {
+            "mail" | "seed" if self.id.contains('@') => Some(format!("https://lore.kernel.org/r/{}", self.id)),
+            "commit" => Some(format!("https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/commit/?id={}", self.id)),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Fate {
+    /// The code as released, with the bug.
+    Baseline,
+    Merged,
+    /// Merged, then removed again (the 5.9-rc7 fork trick).
+    Reverted,
+    Rejected,
+    Superseded,
+    /// Discussed or posted, never merged nor explicitly rejected.
+    Proposed,
+}
+
+impl Fate {
+    pub fn parse(s: &str) -> Option<Fate> {
+        Some(match s {
+            "baseline" => Fate::Baseline,
+            "merged" => Fate::Merged,
+            "reverted" => Fate::Reverted,
+            "rejected" => Fate::Rejected,
+            "superseded" => Fate::Superseded,
+            "proposed" => Fate::Proposed,
+            _ => return None,
+        })
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Fate::Baseline => "baseline",
+            Fate::Merged => "merged",
+            Fate::Reverted => "reverted",
+            Fate::Rejected => "rejected",
+            Fate::Superseded => "superseded",
+            Fate::Proposed => "proposed",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    pub name: String,
+    pub title: String,
+    pub fate: Fate,
+    /// Why it was merged, rejected or superseded, in the words of the thread where possible.
+    pub why: String,
+    pub sources: Vec<Citation>,
+    pub features: Vec<String>,
+}
+
+/// The invariants a scenario can ask for (`races.md` §3–§7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Invariant {
+    /// A store retired to V (by a CPU, or by DMA through a GUP reference for V) is in the page
+    /// V maps.
+    NoLostWrite,
+    /// A page returned by `pin_user_pages*(FOLL_WRITE)` stays writable in the pinning mm while
+    /// pinned (57efa1fe5957).
+    PinnedWritable,
+    /// A GUP holder and the page table agree on the page (the device and the process see the
+    /// same memory).
+    PinInSync,
+    /// A page written after clear_refs returned is soft-dirty.
+    SoftDirtyAccurate,
+}
+
+impl Invariant {
+    pub const ALL: [Invariant; 4] = [Invariant::NoLostWrite, Invariant::PinnedWritable, Invariant::PinInSync, Invariant::SoftDirtyAccurate];
+    pub fn name(self) -> &'static str {
+        match self {
+            Invariant::NoLostWrite => "no_lost_write",
+            Invariant::PinnedWritable => "pinned_writable",
+            Invariant::PinInSync => "pin_in_sync",
+            Invariant::SoftDirtyAccurate => "soft_dirty_accurate",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Invariant> {
+        Self::ALL.into_iter().find(|i| i.name() == s)
+    }
+    pub fn description(self) -> &'static str {
+        match self {
+            Invariant::NoLostWrite => "every store that retired to V is in the page V maps",
+            Invariant::PinnedWritable => "a page pinned with FOLL_WRITE stays writable in the pinning mm",
+            Invariant::PinInSync => "a GUP holder and the page table agree on the page",
+            Invariant::SoftDirtyAccurate => "a page written after clear_refs returned is soft-dirty",
+        }
+    }
+}
+
+/// The memory model a program runs under (`races.md` §10).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum MemoryModel {
+    #[default]
+    #[serde(rename = "sc")]
+    Sc,
+    #[serde(rename = "x86-tso")]
+    X86Tso,
+    #[serde(rename = "arm64")]
+    Arm64,
+}
+
+impl MemoryModel {
+    pub const ALL: [MemoryModel; 3] = [MemoryModel::Sc, MemoryModel::X86Tso, MemoryModel::Arm64];
+    pub fn name(self) -> &'static str {
+        match self {
+            MemoryModel::Sc => "sc",
+            MemoryModel::X86Tso => "x86-tso",
+            MemoryModel::Arm64 => "arm64",
+        }
+    }
+    pub fn parse(s: &str) -> Option<MemoryModel> {
+        match s {
+            "sc" => Some(MemoryModel::Sc),
+            "x86-tso" | "x86_tso" | "tso" => Some(MemoryModel::X86Tso),
+            "arm64" => Some(MemoryModel::Arm64),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LockKind {
+    Rwsem,
+    Spin,
+    Group,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PteSlot {
+    pub mm: usize,
+    pub va: String,
+    /// `V`, or `child.V` when the scenario has several mms.
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VarInfo {
+    pub name: String,
+    /// Set for the per-mm counters (`tlb_flush_pending`, `has_pinned`, `write_protect_seq`).
+    pub mm: Option<usize>,
+    /// The short name used in code (`tlb_flush_pending`).
+    pub short: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockInfo {
+    pub name: String,
+    pub kind: LockKind,
+    pub mm: Option<usize>,
+    pub short: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadInfo {
+    pub name: String,
+    /// None for a device (DMA engine), which has no TLB and no IRQs.
+    pub cpu: Option<u8>,
+    pub mm: usize,
+    pub description: String,
+}
+
+impl ThreadInfo {
+    pub fn cpu_label(&self) -> String {
+        match self.cpu {
+            Some(c) => format!("CPU{c}"),
+            None => "DEV".to_string(),
+        }
+    }
+}
+
+/// Names for every index in a [`State`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Layout {
+    pub mms: Vec<String>,
+    pub ptes: Vec<PteSlot>,
+    pub pages: Vec<String>,
+    pub vars: Vec<VarInfo>,
+    pub locks: Vec<LockInfo>,
+    pub threads: Vec<ThreadInfo>,
+    pub data_slots: usize,
+}
+
+/// Per-mm counters every scenario has (`wrprotect_tlb_flush_pending` is per VMA in the patch
+/// that adds it; a scenario here has one VMA per mm).
+pub const MM_VARS: &[&str] = &["tlb_flush_pending", "has_pinned", "write_protect_seq", "wrprotect_tlb_flush_pending"];
+pub const MM_LOCKS: &[(&str, LockKind)] = &[("mmap_lock", LockKind::Rwsem), ("ptl", LockKind::Spin)];
+
+impl Layout {
+    pub fn var(&self, name: &str) -> Option<usize> {
+        self.vars.iter().position(|v| v.name == name)
+    }
+    pub fn mm_var(&self, mm: usize, short: &str) -> Option<usize> {
+        self.vars.iter().position(|v| v.mm == Some(mm) && v.short == short)
+    }
+    pub fn lock(&self, name: &str) -> Option<usize> {
+        self.locks.iter().position(|l| l.name == name)
+    }
+    pub fn mm_lock(&self, mm: usize, short: &str) -> Option<usize> {
+        self.locks.iter().position(|l| l.mm == Some(mm) && l.short == short)
+    }
+    pub fn page(&self, name: &str) -> Option<usize> {
+        self.pages.iter().position(|p| p == name)
+    }
+    pub fn pte(&self, mm: usize, va: &str) -> Option<usize> {
+        self.ptes.iter().position(|p| p.mm == mm && p.va == va)
+    }
+    pub fn thread(&self, name: &str) -> Option<usize> {
+        self.threads.iter().position(|t| t.name == name)
+    }
+    pub fn mm(&self, name: &str) -> Option<usize> {
+        self.mms.iter().position(|m| m == name)
+    }
+    pub fn page_name(&self, page: u8) -> &str {
+        self.pages.get(page as usize).map(String::as_str).unwrap_or("?")
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Outcome {
+    Safe,
+    Violated { invariant: Invariant, step: usize },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Expectation {
+    pub policy: String,
+    pub model: MemoryModel,
+    pub outcome: Outcome,
+    pub comment: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceDef {
+    pub name: String,
+    pub description: String,
+    /// Thread names, one per step.
+    pub schedule: Vec<String>,
+    pub expect: Vec<Expectation>,
+    #[serde(skip)]
+    pub pos: Pos,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ThreadDef {
+    pub info: ThreadInfo,
+    pub body: Vec<Stmt>,
+    pub pos: Pos,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scenario {
+    pub id: String,
+    pub file: String,
+    pub title: String,
+    pub summary: String,
+    /// The catalog's name of the race, such as `1A` or `4a`.
+    pub race: String,
+    /// Where the catalog describes it (`races.md §3a`).
+    pub section: String,
+    pub citations: Vec<Citation>,
+    pub notes: Vec<String>,
+    pub policies: Vec<Policy>,
+    pub baseline: usize,
+    /// Features on under every policy of this scenario.
+    pub assume: Vec<String>,
+    pub checks: Vec<Invariant>,
+    pub models: Vec<MemoryModel>,
+    pub fault_handler: Option<String>,
+    pub layout: Layout,
+    pub init: State,
+    pub threads: Vec<ThreadDef>,
+    pub procs: BTreeMap<String, (ProcDecl, String)>,
+    pub features: BTreeMap<String, String>,
+    pub traces: Vec<TraceDef>,
+}
+
+impl Scenario {
+    pub fn policy(&self, name: &str) -> Option<usize> {
+        self.policies.iter().position(|p| p.name == name)
+    }
+    pub fn trace(&self, name: &str) -> Option<&TraceDef> {
+        self.traces.iter().find(|t| t.name == name)
+    }
+}
+
+/// Everything the `use`d files declare: features, policies and kernel procs.
+#[derive(Default)]
+struct Library {
+    features: BTreeMap<String, (String, String, Pos)>,
+    policies: BTreeMap<String, (Policy, String, Pos)>,
+    procs: BTreeMap<String, (ProcDecl, String)>,
+}
+
+/// Loads the scenario in `file`. `read` returns a file's text by its name relative to the
+/// traces root, or None.
+pub fn load(file: &str, read: &dyn Fn(&str) -> Option<String>) -> Result<Scenario, Diagnostic> {
+    let text = read(file).ok_or_else(|| Diagnostic::new(file, Pos::default(), "no such file"))?;
+    let main = syntax::parse(file, &text)?;
+    let mut lib = Library::default();
+    let mut seen = BTreeSet::new();
+    seen.insert(file.to_string());
+    load_uses(&main, read, &mut lib, &mut seen)?;
+    collect_library(&main, &mut lib)?;
+    Loader { file, lib }.scenario(&main)
+}
+
+/// True when the file declares a scenario (as opposed to a library of procs and policies).
+pub fn is_scenario_source(text: &str) -> bool {
+    text.lines().any(|l| l.trim_start().starts_with("scenario "))
+}
+
+fn load_uses(
+    f: &SourceFile,
+    read: &dyn Fn(&str) -> Option<String>,
+    lib: &mut Library,
+    seen: &mut BTreeSet<String>,
+) -> Result<(), Diagnostic> {
+    for item in &f.items {
+        if let Item::Use { path, pos } = item {
+            if !seen.insert(path.clone()) {
+                continue;
+            }
+            let text = read(path).ok_or_else(|| Diagnostic::new(&f.name, *pos, format!("cannot find `{path}` (named by `use`)")))?;
+            let used = syntax::parse(path, &text)?;
+            load_uses(&used, read, lib, seen)?;
+            collect_library(&used, lib)?;
+        }
+    }
+    Ok(())
+}
+
+fn collect_library(f: &SourceFile, lib: &mut Library) -> Result<(), Diagnostic> {
+    for item in &f.items {
+        match item {
+            Item::Feature { name, text } => {
+                if let Some((_, file, pos)) = lib.features.get(&name.name) {
+                    return Err(Diagnostic::new(&f.name, name.pos, format!("feature `{}` is already declared at {file}:{pos}", name.name)));
+                }
+                lib.features.insert(name.name.clone(), (text.clone(), f.name.clone(), name.pos));
+            }
+            Item::Proc(p) => {
+                if let Some((prev, file)) = lib.procs.get(&p.name.name) {
+                    return Err(Diagnostic::new(
+                        &f.name,
+                        p.name.pos,
+                        format!("proc `{}` is already defined at {file}:{}", p.name.name, prev.name.pos),
+                    ));
+                }
+                lib.procs.insert(p.name.name.clone(), (p.clone(), f.name.clone()));
+            }
+            Item::Block(b) if b.kind.name == "policy" => {
+                let policy = policy_block(&f.name, b)?;
+                let pos = b.kind.pos;
+                if let Some((_, file, prev)) = lib.policies.get(&policy.name) {
+                    return Err(Diagnostic::new(&f.name, pos, format!("policy `{}` is already declared at {file}:{prev}", policy.name)));
+                }
+                lib.policies.insert(policy.name.clone(), (policy, f.name.clone(), pos));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn err<T>(file: &str, pos: Pos, msg: impl Into<String>) -> Result<T, Diagnostic> {
+    Err(Diagnostic::new(file, pos, msg))
+}
+
+fn one_string(file: &str, line: &AttrLine) -> Result<String, Diagnostic> {
+    match line.args.as_slice() {
+        [Arg::Str(s, _)] => Ok(s.clone()),
+        [] => err(file, line.key.pos, format!("expected a quoted string after `{}`", line.key.name)),
+        [a, ..] => err(file, a.pos(), format!("expected one quoted string after `{}`, found {}", line.key.name, a.describe())),
+    }
+}
+
+fn words(file: &str, line: &AttrLine) -> Result<Vec<Ident>, Diagnostic> {
+    line.args
+        .iter()
+        .map(|a| match a {
+            Arg::Word(w) => Ok(w.clone()),
+            other => err(file, other.pos(), format!("expected a name after `{}`, found {}", line.key.name, other.describe())),
+        })
+        .collect()
+}
+
+fn citation(file: &str, line: &AttrLine) -> Result<Citation, Diagnostic> {
+    let mut args = line.args.iter();
+    let kind = match args.next() {
+        Some(Arg::Word(w)) if ["seed", "commit", "mail", "catalog", "code"].contains(&w.name.as_str()) => w.name.clone(),
+        Some(a) => {
+            return err(
+                file,
+                a.pos(),
+                format!("expected the kind of source (`seed`, `commit`, `mail`, `catalog`, `code`), found {}", a.describe()),
+            )
+        }
+        None => return err(file, line.key.pos, "expected the kind of source after `cite` (`seed`, `commit`, `mail`, `catalog`, `code`)"),
+    };
+    let id = match args.next() {
+        Some(Arg::Str(s, _)) => s.clone(),
+        Some(a) => return err(file, a.pos(), format!("expected the quoted id of the {kind}, found {}", a.describe())),
+        None => return err(file, line.key.pos, format!("expected the quoted id of the {kind}")),
+    };
+    let text = match args.next() {
+        Some(Arg::Str(s, _)) => s.clone(),
+        None => String::new(),
+        Some(a) => return err(file, a.pos(), format!("expected a quoted description, found {}", a.describe())),
+    };
+    if let Some(a) = args.next() {
+        return err(file, a.pos(), format!("unexpected {} after the citation", a.describe()));
+    }
+    Ok(Citation { kind, id, text })
+}
+
+fn policy_block(file: &str, b: &syntax::BlockDecl) -> Result<Policy, Diagnostic> {
+    let name = match b.head.as_slice() {
+        [Arg::Word(w)] => w.name.clone(),
+        _ => return err(file, b.kind.pos, "expected `policy NAME {`"),
+    };
+    let mut p = Policy { name, title: String::new(), fate: Fate::Proposed, why: String::new(), sources: vec![], features: vec![] };
+    let mut fate_seen = false;
+    for line in &b.lines {
+        match line.key.name.as_str() {
+            "title" => p.title = one_string(file, line)?,
+            "fate" => {
+                let (kind, why) = match line.args.as_slice() {
+                    [Arg::Word(w), Arg::Str(s, _)] => (w, s.clone()),
+                    [Arg::Word(w)] => (w, String::new()),
+                    _ => {
+                        return err(
+                            file,
+                            line.key.pos,
+                            "expected `fate KIND \"why\"` (KIND: baseline, merged, reverted, rejected, superseded, proposed)",
+                        )
+                    }
+                };
+                p.fate = Fate::parse(&kind.name).ok_or_else(|| {
+                    Diagnostic::new(
+                        file,
+                        kind.pos,
+                        format!("unknown fate `{}`: expected baseline, merged, reverted, rejected, superseded or proposed", kind.name),
+                    )
+                })?;
+                p.why = why;
+                fate_seen = true;
+            }
+            "source" => p.sources.push(citation(file, line)?),
+            "features" => p.features.extend(words(file, line)?.into_iter().map(|w| w.name)),
+            other => {
+                return err(file, line.key.pos, format!("unknown policy attribute `{other}`: expected title, fate, source or features"))
+            }
+        }
+    }
+    if !fate_seen {
+        return err(file, b.kind.pos, format!("policy `{}` needs a `fate` line", p.name));
+    }
+    Ok(p)
+}
+
+struct Loader<'a> {
+    file: &'a str,
+    lib: Library,
+}
+
+impl Loader<'_> {
+    fn err<T>(&self, pos: Pos, msg: impl Into<String>) -> Result<T, Diagnostic> {
+        err(self.file, pos, msg)
+    }
+
+    fn scenario(self, f: &SourceFile) -> Result<Scenario, Diagnostic> {
+        let file = self.file;
+        let mut header = None;
+        let mut state_block = None;
+        let mut thread_decls = Vec::new();
+        let mut trace_blocks = Vec::new();
+        for item in &f.items {
+            match item {
+                Item::Block(b) if b.kind.name == "scenario" => {
+                    if header.is_some() {
+                        return self.err(b.kind.pos, "a file holds one `scenario`");
+                    }
+                    header = Some(b);
+                }
+                Item::Block(b) if b.kind.name == "state" => {
+                    if state_block.is_some() {
+                        return self.err(b.kind.pos, "a scenario has one `state` block");
+                    }
+                    state_block = Some(b);
+                }
+                Item::Block(b) if b.kind.name == "trace" => trace_blocks.push(b),
+                Item::Thread(t) => thread_decls.push(t),
+                Item::Line(l) => {
+                    return self.err(
+                        l.key.pos,
+                        format!(
+                            "unknown declaration `{}`: expected use, feature, policy, proc, scenario, state, thread or trace",
+                            l.key.name
+                        ),
+                    )
+                }
+                _ => {}
+            }
+        }
+        let Some(header) = header else {
+            return self.err(Pos { line: 1, col: 1 }, "no `scenario ID { … }` block in this file");
+        };
+        let id = match header.head.as_slice() {
+            [Arg::Word(w)] => w.name.clone(),
+            _ => return self.err(header.kind.pos, "expected `scenario ID {`"),
+        };
+        let mut sc = Scenario {
+            id,
+            file: file.to_string(),
+            title: String::new(),
+            summary: String::new(),
+            race: String::new(),
+            section: String::new(),
+            citations: vec![],
+            notes: vec![],
+            policies: vec![],
+            baseline: 0,
+            assume: vec![],
+            checks: vec![],
+            models: vec![MemoryModel::Sc],
+            fault_handler: None,
+            layout: Layout { mms: vec![], ptes: vec![], pages: vec![], vars: vec![], locks: vec![], threads: vec![], data_slots: 2 },
+            init: State::default(),
+            threads: vec![],
+            procs: self.lib.procs.clone(),
+            features: self.lib.features.iter().map(|(k, v)| (k.clone(), v.0.clone())).collect(),
+            traces: vec![],
+        };
+        let mut baseline: Option<Ident> = None;
+        for line in &header.lines {
+            match line.key.name.as_str() {
+                "title" => sc.title = one_string(file, line)?,
+                "summary" => sc.summary = one_string(file, line)?,
+                "race" => sc.race = one_string(file, line)?,
+                "section" => sc.section = one_string(file, line)?,
+                "note" => sc.notes.push(one_string(file, line)?),
+                "cite" => sc.citations.push(citation(file, line)?),
+                "policies" => {
+                    for w in words(file, line)? {
+                        let Some((p, _, _)) = self.lib.policies.get(&w.name) else {
+                            return self.err(w.pos, format!("unknown policy `{}`: declare it with `policy {} {{ … }}` in a used file", w.name, w.name));
+                        };
+                        if sc.policies.iter().any(|q| q.name == w.name) {
+                            return self.err(w.pos, format!("policy `{}` is listed twice", w.name));
+                        }
+                        sc.policies.push(p.clone());
+                    }
+                }
+                "baseline" => match words(file, line)?.as_slice() {
+                    [w] => baseline = Some(w.clone()),
+                    _ => return self.err(line.key.pos, "expected one policy name after `baseline`"),
+                },
+                "assume" => {
+                    for w in words(file, line)? {
+                        if !self.lib.features.contains_key(&w.name) {
+                            return self.err(w.pos, format!("unknown feature `{}`", w.name));
+                        }
+                        sc.assume.push(w.name);
+                    }
+                }
+                "check" => {
+                    for w in words(file, line)? {
+                        let inv = Invariant::parse(&w.name).ok_or_else(|| {
+                            Diagnostic::new(file, w.pos, format!("unknown invariant `{}`: expected one of {}", w.name, invariant_names()))
+                        })?;
+                        sc.checks.push(inv);
+                    }
+                }
+                "models" => {
+                    sc.models.clear();
+                    for a in &line.args {
+                        let name = match a {
+                            Arg::Word(w) => w.name.clone(),
+                            Arg::Str(s, _) => s.clone(),
+                            other => return self.err(other.pos(), "expected a memory model (sc, x86-tso, arm64)"),
+                        };
+                        let m = MemoryModel::parse(&name)
+                            .ok_or_else(|| Diagnostic::new(file, a.pos(), format!("unknown memory model `{name}`: expected sc, x86-tso or arm64")))?;
+                        sc.models.push(m);
+                    }
+                }
+                "fault_handler" => match words(file, line)?.as_slice() {
+                    [w] => {
+                        if !self.lib.procs.contains_key(&w.name) {
+                            return self.err(w.pos, format!("unknown proc `{}` for the fault handler", w.name));
+                        }
+                        sc.fault_handler = Some(w.name.clone());
+                    }
+                    _ => return self.err(line.key.pos, "expected one proc name after `fault_handler`"),
+                },
+                other => {
+                    return self.err(
+                        line.key.pos,
+                        format!("unknown scenario attribute `{other}`: expected title, summary, race, section, note, cite, policies, baseline, assume, check, models or fault_handler"),
+                    )
+                }
+            }
+        }
+        if sc.policies.is_empty() {
+            return self.err(header.kind.pos, "the scenario lists no `policies`");
+        }
+        for p in &sc.policies {
+            for feat in &p.features {
+                if !self.lib.features.contains_key(feat) {
+                    let (_, pfile, ppos) = &self.lib.policies[&p.name];
+                    return err(pfile, *ppos, format!("policy `{}` names unknown feature `{feat}`", p.name));
+                }
+            }
+        }
+        sc.baseline = match &baseline {
+            Some(w) => sc
+                .policy(&w.name)
+                .ok_or_else(|| Diagnostic::new(file, w.pos, format!("baseline `{}` is not one of the scenario's policies", w.name)))?,
+            None => return self.err(header.kind.pos, "the scenario names no `baseline` policy"),
+        };
+        if sc.checks.is_empty() {
+            return self.err(header.kind.pos, format!("the scenario checks no invariant: add `check` with one of {}", invariant_names()));
+        }
+        if sc.title.is_empty() {
+            return self.err(header.kind.pos, "the scenario has no `title`");
+        }
+
+        // The state block declares mms first; threads need them, and pins need threads.
+        let Some(state_block) = state_block else {
+            return self.err(header.kind.pos, "no `state { … }` block");
+        };
+        for line in &state_block.lines {
+            if line.key.name == "mm" {
+                for w in words(file, line)? {
+                    if sc.layout.mms.contains(&w.name) {
+                        return self.err(w.pos, format!("mm `{}` is declared twice", w.name));
+                    }
+                    sc.layout.mms.push(w.name);
+                }
+            }
+        }
+        if sc.layout.mms.is_empty() {
+            sc.layout.mms.push("mm".to_string());
+        }
+        let multi_mm = sc.layout.mms.len() > 1;
+        for (mi, mm) in sc.layout.mms.clone().iter().enumerate() {
+            for short in MM_VARS {
+                let name = if multi_mm { format!("{mm}.{short}") } else { short.to_string() };
+                sc.layout.vars.push(VarInfo { name, mm: Some(mi), short: short.to_string() });
+            }
+            for (short, kind) in MM_LOCKS {
+                let name = if multi_mm { format!("{mm}.{short}") } else { short.to_string() };
+                sc.layout.locks.push(LockInfo { name, kind: *kind, mm: Some(mi), short: short.to_string() });
+            }
+        }
+        for t in &thread_decls {
+            let info = self.thread_info(t, &sc.layout)?;
+            if sc.layout.thread(&info.name).is_some() {
+                return self.err(t.name.pos, format!("thread `{}` is declared twice", info.name));
+            }
+            if let Some(cpu) = info.cpu {
+                if let Some(other) = sc.layout.threads.iter().find(|o| o.cpu == Some(cpu)) {
+                    return self.err(t.name.pos, format!("CPU{cpu} already runs thread `{}`: one thread per CPU", other.name));
+                }
+            }
+            sc.layout.threads.push(info.clone());
+            sc.threads.push(ThreadDef { info, body: t.body.clone(), pos: t.name.pos });
+        }
+        if sc.threads.is_empty() {
+            return self.err(header.kind.pos, "the scenario has no `thread`");
+        }
+        if sc.threads.len() > MAX_THREADS {
+            return self.err(thread_decls[MAX_THREADS].name.pos, format!("at most {MAX_THREADS} threads"));
+        }
+        self.state(state_block, &mut sc)?;
+        for b in trace_blocks {
+            let t = self.trace(b, &sc)?;
+            if sc.traces.iter().any(|o| o.name == t.name) {
+                return self.err(b.kind.pos, format!("trace `{}` is declared twice", t.name));
+            }
+            sc.traces.push(t);
+        }
+        Ok(sc)
+    }
+
+    fn thread_info(&self, t: &syntax::ThreadDecl, layout: &Layout) -> Result<ThreadInfo, Diagnostic> {
+        let mut cpu: Option<Option<u8>> = None;
+        let mut mm = 0;
+        let mut description = String::new();
+        let mut args = t.head.iter();
+        while let Some(a) = args.next() {
+            match a {
+                Arg::Word(w) if w.name == "on" => match args.next() {
+                    Some(Arg::Word(c)) if c.name == "DEV" || c.name == "device" => cpu = Some(None),
+                    Some(Arg::Word(c)) if c.name.starts_with("CPU") => {
+                        let n: u8 = c.name[3..].parse().ok().filter(|n: &u8| (*n as usize) < MAX_CPUS).ok_or_else(|| {
+                            Diagnostic::new(self.file, c.pos, format!("expected CPU0..CPU{} or DEV, found `{}`", MAX_CPUS - 1, c.name))
+                        })?;
+                        cpu = Some(Some(n));
+                    }
+                    Some(other) => {
+                        return self.err(
+                            other.pos(),
+                            format!("expected a CPU (CPU0..CPU{}) or DEV after `on`, found {}", MAX_CPUS - 1, other.describe()),
+                        )
+                    }
+                    None => return self.err(w.pos, "expected a CPU after `on`"),
+                },
+                Arg::Word(w) if w.name == "in" => match args.next() {
+                    Some(Arg::Word(m)) => {
+                        mm = layout.mm(&m.name).ok_or_else(|| Diagnostic::new(self.file, m.pos, format!("unknown mm `{}`", m.name)))?;
+                    }
+                    _ => return self.err(w.pos, "expected an mm name after `in`"),
+                },
+                Arg::Str(s, _) => description = s.clone(),
+                other => return self.err(other.pos(), format!("expected `on CPUn`, `in MM` or a description, found {}", other.describe())),
+            }
+        }
+        let Some(cpu) = cpu else {
+            return self.err(t.name.pos, format!("thread `{}` needs `on CPUn` or `on DEV`", t.name.name));
+        };
+        Ok(ThreadInfo { name: t.name.name.clone(), cpu, mm, description })
+    }
+
+    /// `V` (the default mm) or `child.V`.
+    fn pte_slot(&self, w: &Ident, sc: &mut Scenario, create: bool) -> Result<usize, Diagnostic> {
+        let (mm, va) = match w.name.split_once('.') {
+            Some((m, v)) => (sc.layout.mm(m).ok_or_else(|| Diagnostic::new(self.file, w.pos, format!("unknown mm `{m}`")))?, v.to_string()),
+            None => (0, w.name.clone()),
+        };
+        if let Some(i) = sc.layout.pte(mm, &va) {
+            return Ok(i);
+        }
+        if !create {
+            return self.err(w.pos, format!("unknown virtual address `{}`: declare it with `vma` or `pte`", w.name));
+        }
+        if sc.layout.ptes.len() == MAX_PTES {
+            return self.err(w.pos, format!("at most {MAX_PTES} PTEs (mm, address pairs)"));
+        }
+        let name = if sc.layout.mms.len() > 1 { format!("{}.{}", sc.layout.mms[mm], va) } else { va.clone() };
+        sc.layout.ptes.push(PteSlot { mm, va, name });
+        Ok(sc.layout.ptes.len() - 1)
+    }
+
+    fn page_ref(&self, w: &Ident, sc: &Scenario) -> Result<u8, Diagnostic> {
+        sc.layout.page(&w.name).map(|p| p as u8).ok_or_else(|| {
+            Diagnostic::new(self.file, w.pos, format!("unknown page `{}`: declare it with `page {} …` first", w.name, w.name))
+        })
+    }
+
+    fn state(&self, b: &syntax::BlockDecl, sc: &mut Scenario) -> Result<(), Diagnostic> {
+        let file = self.file;
+        let mut s = State::default();
+        // Pages first: PTE and TLB lines refer to them.
+        for line in &b.lines {
+            if line.key.name == "slots" {
+                match line.args.as_slice() {
+                    [Arg::Int(n, p)] => {
+                        if *n < 1 || *n as usize > MAX_DATA {
+                            return self.err(*p, format!("slots must be 1..{MAX_DATA}"));
+                        }
+                        sc.layout.data_slots = *n as usize;
+                    }
+                    _ => return self.err(line.key.pos, "expected `slots N`"),
+                }
+            }
+        }
+        for line in &b.lines {
+            if line.key.name != "page" {
+                continue;
+            }
+            let mut args = line.args.iter();
+            let name = match args.next() {
+                Some(Arg::Word(w)) => w.clone(),
+                _ => return self.err(line.key.pos, "expected a page name after `page`"),
+            };
+            if sc.layout.page(&name.name).is_some() {
+                return self.err(name.pos, format!("page `{}` is declared twice", name.name));
+            }
+            if sc.layout.pages.len() == MAX_PAGES {
+                return self.err(name.pos, format!("at most {MAX_PAGES} pages"));
+            }
+            let idx = sc.layout.pages.len();
+            sc.layout.pages.push(name.name.clone());
+            let page = &mut s.pages[idx];
+            page.flags = page_flags::ALLOCATED;
+            for a in args {
+                match a {
+                    Arg::Word(w) => match w.name.as_str() {
+                        "free" => page.flags = page_flags::POOL,
+                        "anon" => page.set(page_flags::ANON, true),
+                        "ksm" => page.set(page_flags::KSM, true),
+                        "exclusive" => page.set(page_flags::ANON_EXCLUSIVE, true),
+                        "locked" => page.set(page_flags::LOCKED, true),
+                        other => {
+                            return self.err(w.pos, format!("unknown page flag `{other}`: expected free, anon, ksm, exclusive or locked"))
+                        }
+                    },
+                    Arg::Kv(k, v) => match (k.name.as_str(), v.as_ref()) {
+                        ("refcount", Arg::Int(n, _)) => page.refcount = *n as i16,
+                        ("mapcount", Arg::Int(n, _)) => page.mapcount = *n as i8,
+                        ("data", Arg::List(items, lp)) => {
+                            if items.len() != sc.layout.data_slots {
+                                return self.err(
+                                    *lp,
+                                    format!("expected {} data values (the page has {} slots)", sc.layout.data_slots, sc.layout.data_slots),
+                                );
+                            }
+                            for (i, it) in items.iter().enumerate() {
+                                match it {
+                                    Arg::Int(n, _) if (0..=255).contains(n) => page.data[i] = *n as u8,
+                                    other => return self.err(other.pos(), "expected a data value 0..255"),
+                                }
+                            }
+                        }
+                        (key, _) => {
+                            return self.err(
+                                k.pos,
+                                format!("unknown or malformed page attribute `{key}=`: expected refcount=N, mapcount=N or data=[…]"),
+                            )
+                        }
+                    },
+                    other => return self.err(other.pos(), format!("unexpected {} in a page declaration", other.describe())),
+                }
+            }
+        }
+        for line in &b.lines {
+            let mut args = line.args.iter().peekable();
+            match line.key.name.as_str() {
+                "mm" | "page" | "slots" => {}
+                "vma" => {
+                    let w = match args.next() {
+                        Some(Arg::Word(w)) => w.clone(),
+                        _ => return self.err(line.key.pos, "expected an address after `vma`"),
+                    };
+                    let slot = self.pte_slot(&w, sc, true)?;
+                    for a in args {
+                        match a {
+                            Arg::Word(f) => {
+                                let bit = VMA_FLAGS.iter().find(|(n, _)| *n == f.name).map(|(_, b)| *b).ok_or_else(|| {
+                                    Diagnostic::new(
+                                        file,
+                                        f.pos,
+                                        format!("unknown VMA flag `{}`: expected anon, cow, uffd_wp, softdirty, write or shared", f.name),
+                                    )
+                                })?;
+                                s.vma[slot] |= bit;
+                            }
+                            other => return self.err(other.pos(), format!("unexpected {} in a vma declaration", other.describe())),
+                        }
+                    }
+                }
+                "pte" => {
+                    let w = match args.next() {
+                        Some(Arg::Word(w)) => w.clone(),
+                        _ => return self.err(line.key.pos, "expected an address after `pte`"),
+                    };
+                    let slot = self.pte_slot(&w, sc, true)?;
+                    match args.next() {
+                        Some(Arg::Word(n)) if n.name == "none" => s.ptes[slot] = Pte::NONE,
+                        Some(Arg::Arrow(_)) => {
+                            let page = match args.next() {
+                                Some(Arg::Word(p)) => self.page_ref(p, sc)?,
+                                _ => return self.err(w.pos, "expected a page after `->`"),
+                            };
+                            let mut bits = 0;
+                            for a in args {
+                                match a {
+                                    Arg::Word(bw) => {
+                                        bits |= pte_bit(&bw.name).ok_or_else(|| {
+                                            Diagnostic::new(
+                                                file,
+                                                bw.pos,
+                                                format!("unknown PTE bit `{}`: expected W, D, A, SD or UW", bw.name),
+                                            )
+                                        })?
+                                    }
+                                    other => return self.err(other.pos(), format!("expected a PTE bit, found {}", other.describe())),
+                                }
+                            }
+                            s.ptes[slot] = Pte::new(page, bits);
+                        }
+                        _ => return self.err(w.pos, "expected `-> PAGE BITS…` or `none` after the address"),
+                    }
+                }
+                "tlb" => {
+                    let cpu = match args.next() {
+                        Some(Arg::Word(c)) if c.name.starts_with("CPU") => match c.name[3..].parse::<usize>() {
+                            Ok(n) if n < MAX_CPUS => n,
+                            _ => return self.err(c.pos, format!("expected CPU0..CPU{}", MAX_CPUS - 1)),
+                        },
+                        _ => return self.err(line.key.pos, "expected a CPU after `tlb` (e.g. `tlb CPU3 V -> P W D`)"),
+                    };
+                    let w = match args.next() {
+                        Some(Arg::Word(w)) => w.clone(),
+                        _ => return self.err(line.key.pos, "expected an address after the CPU"),
+                    };
+                    let slot = self.pte_slot(&w, sc, false)?;
+                    if !matches!(args.next(), Some(Arg::Arrow(_))) {
+                        return self.err(w.pos, "expected `->` after the address");
+                    }
+                    let page = match args.next() {
+                        Some(Arg::Word(p)) => self.page_ref(p, sc)?,
+                        _ => return self.err(w.pos, "expected a page after `->`"),
+                    };
+                    let (mut wbit, mut dbit) = (false, false);
+                    for a in args {
+                        match a {
+                            Arg::Word(b) if b.name == "W" => wbit = true,
+                            Arg::Word(b) if b.name == "D" => dbit = true,
+                            other => return self.err(other.pos(), format!("a TLB entry caches W and D only, found {}", other.describe())),
+                        }
+                    }
+                    s.tlb[cpu][slot] = TlbEntry::new(page, wbit, dbit);
+                }
+                "var" => {
+                    let w = match args.next() {
+                        Some(Arg::Word(w)) => w.clone(),
+                        Some(Arg::Kv(w, _)) => w.clone(),
+                        _ => return self.err(line.key.pos, "expected `var NAME` or `var NAME=VALUE`"),
+                    };
+                    let value = match line.args.first() {
+                        Some(Arg::Kv(_, v)) => match v.as_ref() {
+                            Arg::Int(n, _) => *n as i16,
+                            other => return self.err(other.pos(), "expected a number"),
+                        },
+                        _ => 0,
+                    };
+                    if let Some(i) = sc.layout.var(&w.name) {
+                        // Setting an mm counter's initial value: `var has_pinned=1`.
+                        s.vars[i] = value;
+                    } else {
+                        if sc.layout.vars.len() == MAX_VARS {
+                            return self.err(w.pos, format!("at most {MAX_VARS} variables"));
+                        }
+                        sc.layout.vars.push(VarInfo { name: w.name.clone(), mm: None, short: w.name.clone() });
+                        s.vars[sc.layout.vars.len() - 1] = value;
+                    }
+                }
+                "lock" => {
+                    let (w, kind) = match line.args.as_slice() {
+                        [Arg::Word(w), Arg::Word(k)] => (w, k),
+                        _ => return self.err(line.key.pos, "expected `lock NAME rwsem|spin|group`"),
+                    };
+                    let kind = match k_name(kind) {
+                        "rwsem" => LockKind::Rwsem,
+                        "spin" => LockKind::Spin,
+                        "group" => LockKind::Group,
+                        _ => return self.err(kind.pos, "expected the lock kind: rwsem, spin or group"),
+                    };
+                    if sc.layout.lock(&w.name).is_some() {
+                        return self.err(w.pos, format!("lock `{}` is declared twice", w.name));
+                    }
+                    if sc.layout.locks.len() == MAX_LOCKS {
+                        return self.err(w.pos, format!("at most {MAX_LOCKS} locks"));
+                    }
+                    sc.layout.locks.push(LockInfo { name: w.name.clone(), kind, mm: None, short: w.name.clone() });
+                }
+                "pinned" => {
+                    // `pinned HOLDER V -> P pin|get [write] [longterm]`: a GUP reference taken
+                    // before the scenario starts.
+                    let holder = match args.next() {
+                        Some(Arg::Word(h)) => sc
+                            .layout
+                            .thread(&h.name)
+                            .ok_or_else(|| Diagnostic::new(file, h.pos, format!("unknown thread `{}` holding the pin", h.name)))?,
+                        _ => return self.err(line.key.pos, "expected `pinned HOLDER V -> PAGE pin|get [write] [longterm]`"),
+                    };
+                    let w = match args.next() {
+                        Some(Arg::Word(w)) => w.clone(),
+                        _ => return self.err(line.key.pos, "expected an address after the holder"),
+                    };
+                    let slot = self.pte_slot(&w, sc, false)?;
+                    if !matches!(args.next(), Some(Arg::Arrow(_))) {
+                        return self.err(w.pos, "expected `->` after the address");
+                    }
+                    let page = match args.next() {
+                        Some(Arg::Word(p)) => self.page_ref(p, sc)?,
+                        _ => return self.err(w.pos, "expected a page after `->`"),
+                    };
+                    let mut flags = pin_flags::ACTIVE;
+                    let mut kind_seen = false;
+                    for a in args {
+                        match a {
+                            Arg::Word(k) if k.name == "pin" => {
+                                flags |= pin_flags::PIN;
+                                kind_seen = true
+                            }
+                            Arg::Word(k) if k.name == "get" => kind_seen = true,
+                            Arg::Word(k) if k.name == "write" => flags |= pin_flags::WRITE,
+                            Arg::Word(k) if k.name == "longterm" => flags |= pin_flags::LONGTERM,
+                            other => {
+                                return self.err(other.pos(), format!("expected pin, get, write or longterm, found {}", other.describe()))
+                            }
+                        }
+                    }
+                    if !kind_seen {
+                        return self.err(line.key.pos, "say whether the reference is a `pin` (FOLL_PIN) or a `get` (FOLL_GET)");
+                    }
+                    let Some(free) = s.pins.iter().position(|p| !p.active()) else {
+                        return self.err(line.key.pos, format!("at most {MAX_PINS} GUP references"));
+                    };
+                    s.pins[free] = Pin { holder: holder as u8, page, pte: slot as u8, flags };
+                }
+                other => {
+                    return self.err(
+                        line.key.pos,
+                        format!("unknown state declaration `{other}`: expected mm, slots, page, vma, pte, tlb, var, lock or pinned"),
+                    )
+                }
+            }
+        }
+        sc.init = s;
+        Ok(())
+    }
+
+    fn trace(&self, b: &syntax::BlockDecl, sc: &Scenario) -> Result<TraceDef, Diagnostic> {
+        let file = self.file;
+        let (name, description) = match b.head.as_slice() {
+            [Arg::Word(w)] => (w.name.clone(), String::new()),
+            [Arg::Word(w), Arg::Str(s, _)] => (w.name.clone(), s.clone()),
+            _ => return self.err(b.kind.pos, "expected `trace NAME \"description\" {`"),
+        };
+        let mut t = TraceDef { name, description, schedule: vec![], expect: vec![], pos: b.kind.pos };
+        for line in &b.lines {
+            match line.key.name.as_str() {
+                "schedule" => {
+                    for a in &line.args {
+                        let (w, n) = match a {
+                            Arg::Word(w) => (w, 1),
+                            Arg::Repeat(w, n) => (w, *n),
+                            other => {
+                                return self.err(other.pos(), format!("expected a thread name or NAME*COUNT, found {}", other.describe()))
+                            }
+                        };
+                        if sc.layout.thread(&w.name).is_none() {
+                            return self.err(
+                                w.pos,
+                                format!("unknown thread `{}` in the schedule (threads: {})", w.name, thread_names(&sc.layout)),
+                            );
+                        }
+                        t.schedule.extend(std::iter::repeat_n(w.name.clone(), n as usize));
+                    }
+                }
+                "expect" => {
+                    // expect POLICY [on MODEL] safe | INVARIANT at STEP ["comment"]
+                    let mut args = line.args.iter().peekable();
+                    let policy = match args.next() {
+                        Some(Arg::Word(w)) => {
+                            if sc.policy(&w.name).is_none() {
+                                return self.err(w.pos, format!("`{}` is not one of the scenario's policies", w.name));
+                            }
+                            w.name.clone()
+                        }
+                        _ => return self.err(line.key.pos, "expected `expect POLICY safe` or `expect POLICY INVARIANT at STEP`"),
+                    };
+                    let mut model = MemoryModel::Sc;
+                    if matches!(args.peek(), Some(Arg::Word(w)) if w.name == "on") {
+                        args.next();
+                        model = match args.next() {
+                            Some(Arg::Word(w)) => MemoryModel::parse(&w.name)
+                                .ok_or_else(|| Diagnostic::new(file, w.pos, format!("unknown memory model `{}`", w.name)))?,
+                            _ => return self.err(line.key.pos, "expected a memory model after `on`"),
+                        };
+                    }
+                    let outcome = match args.next() {
+                        Some(Arg::Word(w)) if w.name == "safe" => Outcome::Safe,
+                        Some(Arg::Word(w)) => {
+                            let inv = Invariant::parse(&w.name).ok_or_else(|| {
+                                Diagnostic::new(
+                                    file,
+                                    w.pos,
+                                    format!("expected `safe` or an invariant ({}), found `{}`", invariant_names(), w.name),
+                                )
+                            })?;
+                            if !sc.checks.contains(&inv) {
+                                return self.err(w.pos, format!("the scenario does not check `{}`", w.name));
+                            }
+                            match (args.next(), args.next()) {
+                                (Some(Arg::Word(at)), Some(Arg::Int(n, _))) if at.name == "at" && *n >= 1 => {
+                                    Outcome::Violated { invariant: inv, step: *n as usize }
+                                }
+                                _ => return self.err(w.pos, "expected `at STEP` (a step number from 1) after the invariant"),
+                            }
+                        }
+                        _ => return self.err(line.key.pos, "expected `safe` or an invariant after the policy"),
+                    };
+                    let comment = match args.next() {
+                        Some(Arg::Str(s, _)) => s.clone(),
+                        None => String::new(),
+                        Some(other) => return self.err(other.pos(), format!("unexpected {}", other.describe())),
+                    };
+                    t.expect.push(Expectation { policy, model, outcome, comment });
+                }
+                other => return self.err(line.key.pos, format!("unknown trace attribute `{other}`: expected schedule or expect")),
+            }
+        }
+        if t.schedule.is_empty() {
+            return self.err(b.kind.pos, format!("trace `{}` has no schedule", t.name));
+        }
+        Ok(t)
+    }
+}
+
+fn k_name(i: &Ident) -> &str {
+    i.name.as_str()
+}
+
+pub fn thread_names(layout: &Layout) -> String {
+    layout.threads.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+fn invariant_names() -> String {
+    Invariant::ALL.iter().map(|i| i.name()).collect::<Vec<_>>().join(", ")
+}
