@@ -1,0 +1,69 @@
+//! The catalog: every scenario of `traces/`, loaded. A file that fails to load is kept as an
+//! error next to the others, so one broken file never hides the rest.
+
+use std::collections::BTreeMap;
+
+use crate::scenario::{self, Scenario};
+use crate::syntax::Diagnostic;
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/catalog_files.rs"));
+}
+
+pub struct Catalog {
+    pub scenarios: Vec<Scenario>,
+    pub errors: Vec<Diagnostic>,
+    sources: BTreeMap<String, String>,
+}
+
+impl Catalog {
+    /// The catalog built into this binary from `traces/`.
+    pub fn builtin() -> Catalog {
+        Catalog::from_sources(embedded::FILES.iter().map(|(n, t)| (n.to_string(), t.to_string())))
+    }
+
+    /// A catalog from (path relative to the traces root, text) pairs.
+    pub fn from_sources(files: impl IntoIterator<Item = (String, String)>) -> Catalog {
+        let sources: BTreeMap<String, String> = files.into_iter().collect();
+        let read = |name: &str| sources.get(name).cloned();
+        let mut scenarios = Vec::new();
+        let mut errors = Vec::new();
+        for (name, text) in &sources {
+            if !scenario::is_scenario_source(text) {
+                continue;
+            }
+            match scenario::load(name, &read) {
+                Ok(sc) => {
+                    if let Some(other) = scenarios.iter().find(|o: &&Scenario| o.id == sc.id) {
+                        errors.push(Diagnostic::new(
+                            name,
+                            Default::default(),
+                            format!("scenario id `{}` is already used by {}", sc.id, other.file),
+                        ));
+                    } else {
+                        scenarios.push(sc)
+                    }
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        Catalog { scenarios, errors, sources }
+    }
+
+    pub fn scenario(&self, id: &str) -> Option<&Scenario> {
+        self.scenarios.iter().find(|s| s.id == id)
+    }
+
+    pub fn source(&self, name: &str) -> Option<&str> {
+        self.sources.get(name).map(String::as_str)
+    }
+
+    pub fn ids(&self) -> Vec<&str> {
+        self.scenarios.iter().map(|s| s.id.as_str()).collect()
+    }
+}
+
+/// The embedded files, for tools that want the raw text.
+pub fn builtin_files() -> &'static [(&'static str, &'static str)] {
+    embedded::FILES
+}

@@ -1,0 +1,607 @@
+//! Views: a state, a step and a program with every index turned into its name, as plain
+//! serializable data. The web app renders these and the CLI prints them as JSON; neither needs
+//! to know how a [`State`] is laid out.
+
+use serde::{Deserialize, Serialize};
+
+use crate::exec::{self, Blocked};
+use crate::invariants;
+use crate::program::{CExpr, Op, Program};
+use crate::replay::{self, Change, Run};
+use crate::scenario::{Citation, Invariant, LockKind, Scenario};
+use crate::state::*;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PteView {
+    pub name: String,
+    pub present: bool,
+    pub page: Option<String>,
+    pub w: bool,
+    pub d: bool,
+    pub a: bool,
+    pub sd: bool,
+    pub uw: bool,
+    pub vma: Vec<String>,
+    /// The page-table lock of this PTE's mm is held.
+    pub locked: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TlbView {
+    pub va: String,
+    pub page: String,
+    pub w: bool,
+    pub d: bool,
+    /// The entry allows what the PTE no longer does (or maps another page).
+    pub stale: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CpuView {
+    pub label: String,
+    pub thread: Option<String>,
+    pub irq_off: bool,
+    pub tlb: Vec<TlbView>,
+    /// Buffered stores, oldest first (relaxed models only).
+    pub store_buffer: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PageView {
+    pub name: String,
+    pub allocated: bool,
+    pub refcount: i32,
+    /// `refcount / GUP_PIN_COUNTING_BIAS`: how many FOLL_PIN pins the count holds.
+    pub pins: i32,
+    /// `refcount % GUP_PIN_COUNTING_BIAS`: mappings and ordinary references.
+    pub base: i32,
+    pub mapcount: i32,
+    pub locked_by: Option<String>,
+    pub anon: bool,
+    pub ksm: bool,
+    pub exclusive: bool,
+    pub data: Vec<u8>,
+    /// The PTEs that map it.
+    pub mapped_at: Vec<String>,
+    /// GUP holders that use it.
+    pub used_by: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WaiterView {
+    pub thread: String,
+    pub write: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LockView {
+    pub name: String,
+    /// `rwsem`, `spin` or `group`.
+    pub kind: String,
+    /// `free`, `read`, `write`, `group 0`, `group 1`.
+    pub mode: String,
+    pub holders: Vec<String>,
+    pub waiters: Vec<WaiterView>,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CounterView {
+    pub name: String,
+    pub value: i32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RegView {
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ThreadView {
+    pub name: String,
+    pub cpu: String,
+    pub pc: u16,
+    /// `runnable`, `blocked`, `sleeping` or `finished`.
+    pub status: String,
+    /// Why it cannot run, when it cannot.
+    pub reason: Option<String>,
+    /// The kernel function and statement it would run next.
+    pub function: String,
+    pub next: String,
+    pub registers: Vec<RegView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PinView {
+    pub holder: String,
+    pub page: String,
+    pub va: String,
+    pub kind: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExpectedView {
+    pub va: String,
+    pub slot: usize,
+    pub value: u8,
+    pub writer: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StateView {
+    pub ptes: Vec<PteView>,
+    pub cpus: Vec<CpuView>,
+    pub pages: Vec<PageView>,
+    pub locks: Vec<LockView>,
+    pub counters: Vec<CounterView>,
+    pub threads: Vec<ThreadView>,
+    pub pins: Vec<PinView>,
+    /// The value each written slot must read (the oracle of `no_lost_write`).
+    pub expected: Vec<ExpectedView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InvariantView {
+    pub name: String,
+    pub description: String,
+    pub ok: bool,
+    pub message: Option<String>,
+    /// The first step at which it broke, up to this step.
+    pub broken_at: Option<usize>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StepView {
+    /// 1-based.
+    pub step: usize,
+    pub thread: String,
+    pub cpu: String,
+    pub pc: u16,
+    pub function: String,
+    pub file: String,
+    /// Where the statement is written: `kernel/memory.race:42`.
+    pub source: String,
+    pub text: String,
+    /// What happened, with the outcome of a branch or an access.
+    pub description: String,
+    /// Why it matters, as the scenario's author wrote it.
+    pub note: Option<String>,
+    pub changes: Vec<Change>,
+    pub invariants: Vec<InvariantView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CodeLine {
+    pub pc: u16,
+    pub function: String,
+    pub file: String,
+    pub text: String,
+    pub note: Option<String>,
+    pub source: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ThreadCodeView {
+    pub name: String,
+    pub cpu: String,
+    pub description: String,
+    /// The scheduling points of the thread, in program order.
+    pub lines: Vec<CodeLine>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PolicyView {
+    pub name: String,
+    pub title: String,
+    pub fate: String,
+    pub why: String,
+    pub sources: Vec<CitationView>,
+    pub features: Vec<String>,
+    pub baseline: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CitationView {
+    pub kind: String,
+    pub id: String,
+    pub text: String,
+    pub url: Option<String>,
+}
+
+impl From<&Citation> for CitationView {
+    fn from(c: &Citation) -> Self {
+        CitationView { kind: c.kind.clone(), id: c.id.clone(), text: c.text.clone(), url: c.url() }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioView {
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    pub race: String,
+    pub section: String,
+    pub file: String,
+    pub citations: Vec<CitationView>,
+    pub notes: Vec<String>,
+    pub policies: Vec<PolicyView>,
+    pub baseline: String,
+    pub invariants: Vec<String>,
+    pub models: Vec<String>,
+    pub threads: Vec<String>,
+    pub traces: Vec<TraceView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TraceView {
+    pub name: String,
+    pub description: String,
+    pub schedule: String,
+    pub steps: usize,
+}
+
+pub fn scenario(sc: &Scenario) -> ScenarioView {
+    ScenarioView {
+        id: sc.id.clone(),
+        title: sc.title.clone(),
+        summary: sc.summary.clone(),
+        race: sc.race.clone(),
+        section: sc.section.clone(),
+        file: sc.file.clone(),
+        citations: sc.citations.iter().map(CitationView::from).collect(),
+        notes: sc.notes.clone(),
+        policies: sc
+            .policies
+            .iter()
+            .enumerate()
+            .map(|(i, p)| PolicyView {
+                name: p.name.clone(),
+                title: p.title.clone(),
+                fate: p.fate.name().to_string(),
+                why: p.why.clone(),
+                sources: p.sources.iter().map(CitationView::from).collect(),
+                features: p.features.clone(),
+                baseline: i == sc.baseline,
+            })
+            .collect(),
+        baseline: sc.policies[sc.baseline].name.clone(),
+        invariants: sc.checks.iter().map(|i| i.name().to_string()).collect(),
+        models: sc.models.iter().map(|m| m.name().to_string()).collect(),
+        threads: sc.threads.iter().map(|t| t.info.name.clone()).collect(),
+        traces: sc
+            .traces
+            .iter()
+            .map(|t| TraceView {
+                name: t.name.clone(),
+                description: t.description.clone(),
+                schedule: compress_names(&t.schedule),
+                steps: t.schedule.len(),
+            })
+            .collect(),
+    }
+}
+
+fn compress_names(names: &[String]) -> String {
+    let mut out: Vec<(String, usize)> = Vec::new();
+    for n in names {
+        match out.last_mut() {
+            Some((m, k)) if m == n => *k += 1,
+            _ => out.push((n.clone(), 1)),
+        }
+    }
+    out.into_iter().map(|(n, k)| if k == 1 { n } else { format!("{n}*{k}") }).collect::<Vec<_>>().join(" ")
+}
+
+pub fn code(prog: &Program, sc: &Scenario) -> Vec<ThreadCodeView> {
+    prog.threads
+        .iter()
+        .enumerate()
+        .map(|(t, code)| ThreadCodeView {
+            name: prog.thread_name(t).to_string(),
+            cpu: prog.layout.threads[t].cpu_label(),
+            description: sc.threads[t].info.description.clone(),
+            lines: code
+                .instrs
+                .iter()
+                .enumerate()
+                .filter(|(_, i)| !i.silent && !matches!(i.op, Op::End))
+                .map(|(pc, i)| {
+                    let f = prog.func(i);
+                    CodeLine {
+                        pc: pc as u16,
+                        function: f.name.clone(),
+                        file: f.file.clone(),
+                        text: i.text.clone(),
+                        note: i.note.clone(),
+                        source: format!("{}:{}", prog.files[i.file as usize], i.line),
+                    }
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+fn thread_name(prog: &Program, t: u8) -> String {
+    prog.layout.threads.get(t as usize).map(|i| i.name.clone()).unwrap_or_else(|| "?".into())
+}
+
+fn mask_names(prog: &Program, mask: u8) -> Vec<String> {
+    (0..prog.threads.len()).filter(|t| mask & (1 << t) != 0).map(|t| prog.thread_name(t).to_string()).collect()
+}
+
+/// The shared variables the program reads or writes, so a view can leave out the counters a
+/// scenario never touches.
+pub fn used_vars(prog: &Program) -> Vec<bool> {
+    fn walk(e: &CExpr, used: &mut [bool]) {
+        match e {
+            CExpr::Var(v, _) => used[*v as usize] = true,
+            CExpr::Field(x, _) | CExpr::Not(x) => walk(x, used),
+            CExpr::Bin(_, l, r) => {
+                walk(l, used);
+                walk(r, used)
+            }
+            _ => {}
+        }
+    }
+    let mut used = vec![false; prog.layout.vars.len()];
+    for code in &prog.threads {
+        for i in &code.instrs {
+            match &i.op {
+                Op::VarAdd { var, .. } | Op::WaitVar { var } => used[*var as usize] = true,
+                Op::VarSet { var, value, .. } => {
+                    used[*var as usize] = true;
+                    walk(value, &mut used)
+                }
+                Op::Branch { cond: e, .. } | Op::Assign { value: e, .. } | Op::SetPte { value: e, .. } => walk(e, &mut used),
+                _ => {}
+            }
+        }
+    }
+    for (i, v) in prog.init.vars.iter().enumerate().take(used.len()) {
+        if *v != 0 {
+            used[i] = true;
+        }
+    }
+    used
+}
+
+pub fn state(prog: &Program, s: &State) -> StateView {
+    let l = &prog.layout;
+    let used = used_vars(prog);
+    let ptes = l
+        .ptes
+        .iter()
+        .enumerate()
+        .map(|(i, slot)| {
+            let p = s.ptes[i];
+            let ptl = l.mm_lock(slot.mm, "ptl").unwrap();
+            PteView {
+                name: slot.name.clone(),
+                present: p.present(),
+                page: p.present().then(|| l.page_name(p.page()).to_string()),
+                w: p.has(Pte::W),
+                d: p.has(Pte::D),
+                a: p.has(Pte::A),
+                sd: p.has(Pte::SD),
+                uw: p.has(Pte::UW),
+                vma: VMA_FLAGS.iter().filter(|(_, f)| s.vma[i] & f != 0).map(|(n, _)| n.to_string()).collect(),
+                locked: s.locks[ptl].holders != 0,
+            }
+        })
+        .collect();
+    let mut cpus = Vec::new();
+    for cpu in 0..MAX_CPUS {
+        let thread = l.threads.iter().find(|t| t.cpu == Some(cpu as u8)).map(|t| t.name.clone());
+        let tlb: Vec<TlbView> = l
+            .ptes
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| s.tlb[cpu][*i].valid())
+            .map(|(i, slot)| {
+                let e = s.tlb[cpu][i];
+                TlbView { va: slot.name.clone(), page: l.page_name(e.page()).to_string(), w: e.w(), d: e.d(), stale: e.is_stale(s.ptes[i]) }
+            })
+            .collect();
+        let store_buffer = crate::relaxed::describe_buffer(prog, s, cpu);
+        if thread.is_some() || !tlb.is_empty() {
+            cpus.push(CpuView { label: format!("CPU{cpu}"), thread, irq_off: s.irq_off & (1 << cpu) != 0, tlb, store_buffer });
+        }
+    }
+    let pages = l
+        .pages
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let p = &s.pages[i];
+            let rc = p.refcount as i32;
+            PageView {
+                name: name.clone(),
+                allocated: p.has(page_flags::ALLOCATED),
+                refcount: rc,
+                pins: rc / PIN_BIAS,
+                base: rc % PIN_BIAS,
+                mapcount: p.mapcount as i32,
+                locked_by: p.has(page_flags::LOCKED).then(|| {
+                    if p.lock_owner == NONE {
+                        "someone".into()
+                    } else {
+                        thread_name(prog, p.lock_owner)
+                    }
+                }),
+                anon: p.has(page_flags::ANON),
+                ksm: p.has(page_flags::KSM),
+                exclusive: p.has(page_flags::ANON_EXCLUSIVE),
+                data: p.data[..l.data_slots].to_vec(),
+                mapped_at: l
+                    .ptes
+                    .iter()
+                    .enumerate()
+                    .filter(|(k, _)| s.ptes[*k].present() && s.ptes[*k].page() as usize == i)
+                    .map(|(_, p)| p.name.clone())
+                    .collect(),
+                used_by: s
+                    .pins
+                    .iter()
+                    .filter(|pin| pin.active() && pin.page as usize == i)
+                    .map(|pin| thread_name(prog, pin.holder))
+                    .collect(),
+            }
+        })
+        .collect();
+    let locks = l
+        .locks
+        .iter()
+        .enumerate()
+        .filter(|(i, info)| info.mm.is_some() || lock_used(prog, *i))
+        .map(|(i, info)| {
+            let lk = &s.locks[i];
+            let mut waiters: Vec<WaiterView> =
+                mask_names(prog, lk.wait_read).into_iter().map(|t| WaiterView { thread: t, write: false }).collect();
+            waiters.extend(mask_names(prog, lk.wait_write).into_iter().map(|t| WaiterView { thread: t, write: true }));
+            LockView {
+                name: info.name.clone(),
+                kind: match info.kind {
+                    LockKind::Rwsem => "rwsem",
+                    LockKind::Spin => "spin",
+                    LockKind::Group => "group",
+                }
+                .into(),
+                mode: match lk.mode {
+                    LockMode::Free => "free",
+                    LockMode::Read => "read",
+                    LockMode::Write => "write",
+                    LockMode::Group0 => "group 0",
+                    LockMode::Group1 => "group 1",
+                }
+                .into(),
+                holders: mask_names(prog, lk.holders),
+                waiters,
+                text: replay::lock_state_text(prog, s, i),
+            }
+        })
+        .collect();
+    let counters = l
+        .vars
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| used[*i])
+        .map(|(i, v)| CounterView { name: v.name.clone(), value: s.vars[i] as i32 })
+        .collect();
+    let threads = (0..prog.threads.len())
+        .map(|t| {
+            let th = &s.threads[t];
+            let (status, reason) = match exec::can_run(prog, s, t) {
+                Ok(()) => ("runnable", None),
+                Err(Blocked::Finished) => ("finished", None),
+                Err(b @ Blocked::Sleeping(_)) => ("sleeping", Some(replay::blocked_text(prog, s, t, b))),
+                Err(b) => ("blocked", Some(replay::blocked_text(prog, s, t, b))),
+            };
+            let instr = prog.instr(t, th.pc);
+            ThreadView {
+                name: prog.thread_name(t).to_string(),
+                cpu: l.threads[t].cpu_label(),
+                pc: th.pc,
+                status: status.into(),
+                reason,
+                function: if status == "finished" { String::new() } else { prog.func(instr).name.clone() },
+                next: if status == "finished" { String::new() } else { instr.text.clone() },
+                registers: prog.threads[t]
+                    .regs
+                    .iter()
+                    .enumerate()
+                    .map(|(r, name)| RegView { name: name.clone(), value: replay::reg_text(prog, t, r, th.regs[r]) })
+                    .collect(),
+            }
+        })
+        .collect();
+    let pins = s
+        .pins
+        .iter()
+        .filter(|p| p.active())
+        .map(|p| PinView {
+            holder: thread_name(prog, p.holder),
+            page: l.page_name(p.page).to_string(),
+            va: l.ptes[p.pte as usize].name.clone(),
+            kind: replay::pin_kind_text(p.flags),
+        })
+        .collect();
+    let mut expected = Vec::new();
+    for (p, slot) in l.ptes.iter().enumerate() {
+        for d in 0..l.data_slots {
+            if s.ghost.has_expected & (1 << (p * MAX_DATA + d)) != 0 {
+                expected.push(ExpectedView {
+                    va: slot.name.clone(),
+                    slot: d,
+                    value: s.ghost.expected[p][d],
+                    writer: thread_name(prog, s.ghost.writer[p][d]),
+                });
+            }
+        }
+    }
+    StateView { ptes, cpus, pages, locks, counters, threads, pins, expected }
+}
+
+fn lock_used(prog: &Program, lock: usize) -> bool {
+    prog.threads.iter().any(|c| c.instrs.iter().any(|i| matches!(i.op, Op::LockAcquire { lock: l, .. } if l as usize == lock)))
+}
+
+/// The view of step `step` (1-based) of a run.
+pub fn step(prog: &Program, run: &Run, step: usize) -> StepView {
+    let rec = &run.steps[step - 1];
+    let t = rec.thread;
+    let instr = prog.instr(t, rec.exec.pc);
+    let f = prog.func(instr);
+    let before = &run.states[step - 1];
+    let after = &run.states[step];
+    let invariants = prog
+        .checks
+        .iter()
+        .map(|inv| {
+            let v = invariants::first_violation(prog, after, *inv);
+            let bit = 1 << invariants::index(*inv);
+            InvariantView {
+                name: inv.name().to_string(),
+                description: inv.description().to_string(),
+                ok: v.is_none(),
+                message: v.map(|v| v.text),
+                broken_at: run.steps[..step].iter().position(|s| s.violated & bit != 0).map(|i| i + 1),
+            }
+        })
+        .collect();
+    StepView {
+        step,
+        thread: prog.thread_name(t).to_string(),
+        cpu: prog.layout.threads[t].cpu_label(),
+        pc: rec.exec.pc,
+        function: f.name.clone(),
+        file: f.file.clone(),
+        source: format!("{}:{}", prog.files[instr.file as usize], instr.line),
+        text: instr.text.clone(),
+        description: replay::describe(prog, before, t, &rec.exec),
+        note: instr.note.clone(),
+        changes: rec.changes.clone(),
+        invariants,
+    }
+}
+
+/// The invariants of the initial state (step 0), which a scenario may already break.
+pub fn initial_invariants(prog: &Program, s: &State) -> Vec<InvariantView> {
+    prog.checks
+        .iter()
+        .map(|inv| {
+            let v = invariants::first_violation(prog, s, *inv);
+            InvariantView {
+                name: inv.name().to_string(),
+                description: inv.description().to_string(),
+                ok: v.is_none(),
+                message: v.map(|v| v.text),
+                broken_at: None,
+            }
+        })
+        .collect()
+}
+
+pub fn invariant_names(list: &[Invariant]) -> Vec<String> {
+    list.iter().map(|i| i.name().to_string()).collect()
+}
