@@ -1,0 +1,187 @@
+//! `racelab`: the simulator from a terminal. The only place of the core package that reads
+//! files or prints; everything it shows comes from the library's views.
+
+mod args;
+mod output;
+
+use std::process::ExitCode;
+
+use racelab_core::lab::{self, Request, ScheduleSpec};
+use racelab_core::scenario::MemoryModel;
+use racelab_core::Catalog;
+
+use args::{Args, CliError};
+
+const USAGE: &str = "\
+racelab: Linux mm races of 2020-21, replayed step by step
+
+usage:
+  racelab list [--json]
+  racelab show SCENARIO [--policy P] [--model M] [--json]
+  racelab replay SCENARIO [--policy P] [--model M] (--trace NAME | --schedule S) [--nearest] [--json]
+  racelab permalink SCENARIO [--policy P] [--model M] (--trace NAME | --schedule S) [--step N]
+
+SCENARIO is a scenario id of the catalog (see `racelab list`) or the path of a .race file.
+A schedule names the thread of each step: `monitor*5 writer*9 stale` (or the compact letters
+of a permalink, `a5c9d`). Every command takes --traces DIR to read the catalog from a directory
+instead of the one built in. Bad arguments or files exit with status 2.";
+
+fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    match run(&argv) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("racelab: {e}");
+            if matches!(e, CliError::Usage(_)) {
+                eprintln!("\n{USAGE}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(argv: &[String]) -> Result<(), CliError> {
+    let Some(cmd) = argv.first() else {
+        return Err(CliError::Usage("no command given".into()));
+    };
+    let rest = &argv[1..];
+    match cmd.as_str() {
+        "list" => {
+            let a = Args::parse(rest, &["traces"], &["json"])?;
+            a.positionals(0)?;
+            let catalog = load_catalog(&a)?;
+            output::list(&catalog, a.flag("json"));
+            Ok(())
+        }
+        "show" => {
+            let a = Args::parse(rest, &["traces", "policy", "model"], &["json"])?;
+            let [id] = a.positionals(1)?.try_into().unwrap();
+            let (catalog, id) = load_for(&a, &id)?;
+            let sc = lab::scenario(&catalog, &id).map_err(|e| CliError::Input(e.to_string()))?;
+            let prog = lab::compile(sc, a.value("policy"), model(&a)?).map_err(|e| CliError::Input(e.to_string()))?;
+            output::show(sc, &prog, a.flag("json"));
+            Ok(())
+        }
+        "replay" | "permalink" => {
+            let permalink = cmd == "permalink";
+            let values: &[&str] = if permalink {
+                &["traces", "policy", "model", "schedule", "trace", "step"]
+            } else {
+                &["traces", "policy", "model", "schedule", "trace"]
+            };
+            let bools: &[&str] = if permalink { &[] } else { &["json", "nearest"] };
+            let a = Args::parse(rest, values, bools)?;
+            let [id] = a.positionals(1)?.try_into().unwrap();
+            let (catalog, id) = load_for(&a, &id)?;
+            let schedule = match (a.value("schedule"), a.value("trace")) {
+                (Some(_), Some(_)) => return Err(CliError::Usage("give --schedule or --trace, not both".into())),
+                (Some(s), None) => {
+                    if !s.is_empty()
+                        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                        && s.chars().any(|c| c.is_ascii_digit())
+                    {
+                        ScheduleSpec::Compact(s.to_string())
+                    } else {
+                        ScheduleSpec::Names(s.to_string())
+                    }
+                }
+                (None, Some(t)) => ScheduleSpec::Trace(t.to_string()),
+                (None, None) => return Err(CliError::Usage("give a schedule: --trace NAME or --schedule S".into())),
+            };
+            // A canonical trace is carried over to other policies as closely as they allow.
+            let nearest = a.flag("nearest") || matches!(schedule, ScheduleSpec::Trace(_));
+            let req = Request { scenario: id, policy: a.value("policy").map(str::to_string), model: model(&a)?, schedule, nearest };
+            let opened = lab::open(&catalog, &req).map_err(|e| CliError::Input(e.to_string()))?;
+            if permalink {
+                let steps = opened.run.steps.len();
+                let step = match a.value("step") {
+                    Some(s) => {
+                        let n: usize = s.parse().map_err(|_| CliError::Usage(format!("--step: `{s}` is not a step number")))?;
+                        if n > steps {
+                            return Err(CliError::Input(format!("--step {n} is past the end of the trace ({steps} steps)")));
+                        }
+                        n
+                    }
+                    None => match opened.run.outcome(&opened.program) {
+                        racelab_core::Outcome::Violated { step, .. } => step,
+                        racelab_core::Outcome::Safe => steps,
+                    },
+                };
+                println!("{}", lab::permalink(&opened, step).to_fragment());
+            } else {
+                output::replay(&opened, a.flag("json"));
+            }
+            Ok(())
+        }
+        "help" | "--help" | "-h" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => Err(CliError::Usage(format!("unknown command `{other}`"))),
+    }
+}
+
+fn model(a: &Args) -> Result<MemoryModel, CliError> {
+    match a.value("model") {
+        None => Ok(MemoryModel::Sc),
+        Some(m) => {
+            MemoryModel::parse(m).ok_or_else(|| CliError::Usage(format!("--model: unknown memory model `{m}` (sc, x86-tso, arm64)")))
+        }
+    }
+}
+
+fn load_catalog(a: &Args) -> Result<Catalog, CliError> {
+    let catalog = match a.value("traces") {
+        None => Catalog::builtin(),
+        Some(dir) => Catalog::from_sources(read_dir(std::path::Path::new(dir))?),
+    };
+    for e in &catalog.errors {
+        eprintln!("racelab: warning: {e}");
+    }
+    Ok(catalog)
+}
+
+/// The catalog, and the id of the scenario named by `arg`, which may be the path of a file:
+/// then the catalog is that file and the libraries it may `use`.
+fn load_for(a: &Args, arg: &str) -> Result<(Catalog, String), CliError> {
+    if !arg.ends_with(".race") {
+        return Ok((load_catalog(a)?, arg.to_string()));
+    }
+    let text = std::fs::read_to_string(arg).map_err(|e| CliError::Input(format!("{arg}: {e}")))?;
+    let mut files: Vec<(String, String)> = match a.value("traces") {
+        None => racelab_core::catalog::builtin_files().iter().map(|(n, t)| (n.to_string(), t.to_string())).collect(),
+        Some(dir) => read_dir(std::path::Path::new(dir))?,
+    };
+    files.retain(|(_, t)| !racelab_core::scenario::is_scenario_source(t));
+    files.push((arg.to_string(), text));
+    let catalog = Catalog::from_sources(files);
+    if let Some(e) = catalog.errors.first() {
+        return Err(CliError::Input(e.to_string()));
+    }
+    let Some(sc) = catalog.scenarios.first() else {
+        return Err(CliError::Input(format!("{arg}: the file declares no scenario")));
+    };
+    let id = sc.id.clone();
+    Ok((catalog, id))
+}
+
+fn read_dir(root: &std::path::Path) -> Result<Vec<(String, String)>, CliError> {
+    fn walk(dir: &std::path::Path, root: &std::path::Path, out: &mut Vec<(String, String)>) -> std::io::Result<()> {
+        for e in std::fs::read_dir(dir)? {
+            let path = e?.path();
+            if path.is_dir() {
+                walk(&path, root, out)?;
+            } else if path.extension().is_some_and(|x| x == "race") {
+                let rel = path.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+                out.push((rel, std::fs::read_to_string(&path)?));
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(root, root, &mut out).map_err(|e| CliError::Input(format!("{}: {e}", root.display())))?;
+    if out.is_empty() {
+        return Err(CliError::Input(format!("{}: no .race files", root.display())));
+    }
+    Ok(out)
+}

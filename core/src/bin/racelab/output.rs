@@ -1,0 +1,193 @@
+//! What the commands print: readable tables, or JSON lines for scripts (documented in the
+//! README; keep the field names stable).
+
+use racelab_core::lab::{self, Opened};
+use racelab_core::program::Program;
+use racelab_core::scenario::Scenario;
+use racelab_core::{schedule, view, Catalog, Outcome};
+use serde_json::{json, Value};
+
+pub fn list(catalog: &Catalog, as_json: bool) {
+    for sc in &catalog.scenarios {
+        let v = view::scenario(sc);
+        if as_json {
+            let obj = json!({
+                "id": v.id,
+                "title": v.title,
+                "race": v.race,
+                "file": v.file,
+                "summary": v.summary,
+                "baseline": v.baseline,
+                "policies": v.policies.iter().map(|p| json!({"name": p.name, "title": p.title, "fate": p.fate, "baseline": p.baseline})).collect::<Vec<_>>(),
+                "traces": v.traces.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
+                "invariants": v.invariants,
+                "models": v.models,
+            });
+            println!("{obj}");
+        } else {
+            println!("{:<12} race {:<4} {}", v.id, v.race, v.title);
+            println!(
+                "{:<12} policies: {}",
+                "",
+                v.policies
+                    .iter()
+                    .map(|p| if p.baseline { format!("{} (baseline)", p.name) } else { p.name.clone() })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            println!(
+                "{:<12} traces: {}; checks: {}",
+                "",
+                v.traces.iter().map(|t| t.name.clone()).collect::<Vec<_>>().join(", "),
+                v.invariants.join(", ")
+            );
+        }
+    }
+}
+
+pub fn show(sc: &Scenario, prog: &Program, as_json: bool) {
+    let v = view::scenario(sc);
+    let code = view::code(prog, sc);
+    if as_json {
+        let obj = json!({
+            "scenario": v,
+            "policy": prog.policy,
+            "model": prog.model.name(),
+            "threads": code,
+            "initial": view::state(prog, &prog.init),
+        });
+        println!("{obj}");
+        return;
+    }
+    println!("{} (race {}, {}): {}", v.id, v.race, v.section, v.title);
+    println!("  {}", v.summary);
+    println!("  file: {}", v.file);
+    for c in &v.citations {
+        println!("  cites {} {} {}", c.kind, c.id, c.text);
+    }
+    for n in &v.notes {
+        println!("  note: {n}");
+    }
+    println!("policies:");
+    for p in &v.policies {
+        let mark = if p.name == prog.policy { "*" } else { " " };
+        println!(" {mark} {:<34} {:<10} {}", p.name, p.fate, p.title);
+    }
+    println!("checks: {}", v.invariants.join(", "));
+    for t in &v.traces {
+        println!("trace {} ({} steps): {}", t.name, t.steps, t.schedule);
+    }
+    println!("\ncode under {} ({}):", prog.policy, prog.model.name());
+    for t in &code {
+        println!("\n{} on {}: {}", t.name, t.cpu, t.description);
+        let mut last_fn = String::new();
+        for l in &t.lines {
+            if l.function != last_fn {
+                println!("  {} ({})", l.function, l.file);
+                last_fn = l.function.clone();
+            }
+            println!("    {:>4}  {}", l.pc, l.text);
+        }
+    }
+}
+
+fn summary(opened: &Opened) -> Value {
+    let prog = &opened.program;
+    let run = &opened.run;
+    let outcome = run.outcome(prog);
+    let violations: serde_json::Map<String, Value> =
+        prog.checks.iter().filter_map(|inv| run.first_violation(*inv).map(|s| (inv.name().to_string(), json!(s)))).collect();
+    let (verdict, invariant, step) = match outcome {
+        Outcome::Safe => ("safe", Value::Null, Value::Null),
+        Outcome::Violated { invariant, step } => ("violated", json!(invariant.name()), json!(step)),
+    };
+    json!({
+        "kind": "summary",
+        "scenario": opened.scenario.id,
+        "policy": prog.policy,
+        "model": prog.model.name(),
+        "steps": run.steps.len(),
+        "verdict": verdict,
+        "invariant": invariant,
+        "step": step,
+        "violations": violations,
+        "schedule": schedule::format_names(&run.schedule, &prog.layout),
+        "deviations": run.deviations,
+        "permalink": lab::permalink(opened, step.as_u64().unwrap_or(run.steps.len() as u64) as usize).to_fragment(),
+    })
+}
+
+pub fn replay(opened: &Opened, as_json: bool) {
+    let prog = &opened.program;
+    let run = &opened.run;
+    if as_json {
+        for i in 1..=run.steps.len() {
+            let mut v = serde_json::to_value(view::step(prog, run, i)).unwrap();
+            v.as_object_mut().unwrap().insert("kind".into(), json!("step"));
+            println!("{v}");
+        }
+        println!("{}", summary(opened));
+        return;
+    }
+    let sc = opened.scenario;
+    println!("{} (race {}): {}", sc.id, sc.race, sc.title);
+    println!(
+        "policy {} · model {} · {} steps · schedule {}",
+        prog.policy,
+        prog.model.name(),
+        run.steps.len(),
+        schedule::format_names(&run.schedule, &prog.layout)
+    );
+    for d in &run.deviations {
+        if d.kind == "skipped" {
+            println!("  (schedule step {} skipped: {} cannot run: {})", d.at, d.thread, d.reason);
+        }
+    }
+    let appended = run.deviations.iter().filter(|d| d.kind == "appended").count();
+    if appended > 0 {
+        println!("  ({appended} steps appended after the schedule to run the threads to completion)");
+    }
+    println!();
+    let mut broken = 0u8;
+    let mut last = (usize::MAX, String::new());
+    for i in 1..=run.steps.len() {
+        let s = view::step(prog, run, i);
+        let rec = &run.steps[i - 1];
+        let head = if last.0 != rec.thread || last.1 != s.function {
+            if s.file.is_empty() {
+                format!("{} {} · {}", s.cpu, s.thread, s.function)
+            } else {
+                format!("{} {} · {} ({})", s.cpu, s.thread, s.function, s.file)
+            }
+        } else {
+            String::new()
+        };
+        last = (rec.thread, s.function.clone());
+        if !head.is_empty() {
+            println!("      {head}");
+        }
+        println!("{i:>4}    {}", s.description);
+        for c in &s.changes {
+            println!("          · {}", c.text);
+        }
+        for (k, inv) in s.invariants.iter().enumerate() {
+            let bit = 1u8 << k;
+            if !inv.ok && broken & bit == 0 {
+                println!("          ✗ {} BROKEN: {}", inv.name, inv.message.clone().unwrap_or_default());
+                broken |= bit;
+            } else if inv.ok && broken & bit != 0 {
+                println!("          ✓ {} holds again", inv.name);
+                broken &= !bit;
+            }
+        }
+    }
+    println!();
+    match run.outcome(prog) {
+        Outcome::Safe => {
+            println!("verdict: safe (every checked invariant holds at every step: {})", view::invariant_names(&prog.checks).join(", "))
+        }
+        Outcome::Violated { invariant, step } => println!("verdict: violated: {} breaks at step {step}", invariant.name()),
+    }
+    let link = summary(opened)["permalink"].as_str().unwrap_or_default().to_string();
+    println!("permalink: #{link}");
+}
