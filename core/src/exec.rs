@@ -8,6 +8,27 @@ use crate::program::*;
 use crate::scenario::LockKind;
 use crate::state::*;
 
+/// One scheduling decision: what happens next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub enum Choice {
+    /// Thread `t` executes its next instruction (and the silent ones after it).
+    Run(u8),
+    /// The CPU of thread `t` makes the oldest store in its store buffer visible to the other
+    /// CPUs (x86-TSO and arm64 only).
+    Drain(u8),
+}
+
+impl Choice {
+    pub fn thread(self) -> usize {
+        match self {
+            Choice::Run(t) | Choice::Drain(t) => t as usize,
+        }
+    }
+}
+
+/// `Executed::pc` of a step that runs no instruction (a store-buffer drain).
+pub const NO_PC: u16 = u16::MAX;
+
 /// Why a thread cannot take a step now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Blocked {
@@ -39,6 +60,8 @@ pub enum Blocked {
     WaitEvent {
         var: u8,
     },
+    /// A drain was asked of a CPU whose store buffer has nothing that may drain now.
+    NothingToDrain,
 }
 
 /// A thing that cannot happen in a kernel that works: the scenario is wrong.
@@ -81,6 +104,11 @@ pub enum Effect {
     /// The user access faulted: the PTE does not allow it.
     Fault,
     Value(i32),
+    /// A buffered store became visible.
+    Drained {
+        var: u8,
+        value: i16,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -235,6 +263,43 @@ pub fn can_run(prog: &Program, s: &State, t: usize) -> Result<(), Blocked> {
             }
         }
         _ => Ok(()),
+    }
+}
+
+/// Whether `c` can be taken now, and why not.
+pub fn can_apply(prog: &Program, s: &State, c: Choice) -> Result<(), Blocked> {
+    match c {
+        Choice::Run(t) => can_run(prog, s, t as usize),
+        Choice::Drain(t) => crate::relaxed::can_drain(prog, s, t as usize),
+    }
+}
+
+/// Takes the step `c`.
+pub fn apply(prog: &Program, s: &mut State, c: Choice) -> Result<Executed, StepError> {
+    match c {
+        Choice::Run(t) => step(prog, s, t as usize),
+        Choice::Drain(t) => {
+            crate::relaxed::can_drain(prog, s, t as usize).map_err(StepError::Blocked)?;
+            let effect = crate::relaxed::drain(prog, s, t as usize).map_err(StepError::Bug)?;
+            Ok(Executed { pc: NO_PC, effect })
+        }
+    }
+}
+
+/// Every choice that can be taken in `s`, in a fixed order (threads first, then drains).
+pub fn choices(prog: &Program, s: &State, out: &mut Vec<Choice>) {
+    out.clear();
+    for t in 0..prog.threads.len() {
+        if can_run(prog, s, t).is_ok() {
+            out.push(Choice::Run(t as u8));
+        }
+    }
+    if prog.model != crate::scenario::MemoryModel::Sc {
+        for t in 0..prog.threads.len() {
+            if crate::relaxed::can_drain(prog, s, t).is_ok() {
+                out.push(Choice::Drain(t as u8));
+            }
+        }
     }
 }
 

@@ -19,7 +19,7 @@ pub enum ScheduleSpec {
     Names(String),
     /// A canonical trace of the scenario.
     Trace(String),
-    Threads(Vec<usize>),
+    Choices(Vec<crate::exec::Choice>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -109,7 +109,7 @@ pub fn open<'c>(catalog: &'c Catalog, req: &Request) -> Result<Opened<'c>, LabEr
     let threads = match &req.schedule {
         ScheduleSpec::Compact(t) => schedule::decode(t, sc.threads.len()).map_err(LabError::Schedule)?,
         ScheduleSpec::Names(t) => schedule::parse_names(t, &sc.layout).map_err(LabError::Schedule)?,
-        ScheduleSpec::Threads(v) => v.clone(),
+        ScheduleSpec::Choices(v) => v.clone(),
         ScheduleSpec::Trace(name) => {
             let t = sc.trace(name).ok_or_else(|| LabError::UnknownTrace {
                 scenario: sc.id.clone(),
@@ -117,7 +117,7 @@ pub fn open<'c>(catalog: &'c Catalog, req: &Request) -> Result<Opened<'c>, LabEr
                 known: sc.traces.iter().map(|t| t.name.clone()).collect(),
             })?;
             trace = Some(t);
-            t.schedule.iter().map(|n| sc.layout.thread(n).expect("checked at load")).collect()
+            t.schedule.clone()
         }
     };
     let run = if req.nearest {

@@ -4,7 +4,7 @@
 //! relaxed models (x86-TSO, arm64) keep stores in per-CPU buffers; they hook in here, so the
 //! interpreter stays the same for every model.
 
-use crate::exec::{Blocked, Bug};
+use crate::exec::{Blocked, Bug, Effect};
 use crate::program::{FenceKind, Program};
 use crate::state::*;
 
@@ -31,6 +31,15 @@ pub fn fence_ready(_prog: &Program, _s: &State, _t: usize, _k: FenceKind) -> Res
 pub fn fence(_prog: &Program, _s: &mut State, _t: usize, _k: FenceKind) {}
 
 pub fn on_release(_prog: &Program, _s: &mut State, _t: usize) {}
+
+/// Whether the CPU of thread `t` has a buffered store that may become visible now.
+pub fn can_drain(_prog: &Program, _s: &State, _t: usize) -> Result<(), Blocked> {
+    Err(Blocked::NothingToDrain)
+}
+
+pub fn drain(_prog: &Program, _s: &mut State, _t: usize) -> Result<Effect, Bug> {
+    Ok(Effect::None)
+}
 
 /// The buffered stores of `cpu`, oldest first, for the views.
 pub fn describe_buffer(prog: &Program, s: &State, cpu: usize) -> Vec<String> {

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::exec::{self, Blocked, Bug, Effect, Executed, StepError};
+use crate::exec::{self, Blocked, Bug, Choice, Effect, Executed, StepError};
 use crate::invariants;
 use crate::program::{Access, CExpr, Op, PageArg, Program, RegKind};
 use crate::scenario::{Invariant, LockKind, Outcome};
@@ -34,6 +34,8 @@ pub struct Change {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct StepRecord {
+    pub choice: Choice,
+    /// The thread of the choice (for a drain, the thread whose CPU drains).
     pub thread: usize,
     pub exec: Executed,
     pub changes: Vec<Change>,
@@ -55,8 +57,8 @@ pub struct Deviation {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Run {
-    /// The thread of each step taken.
-    pub schedule: Vec<usize>,
+    /// The choice of each step taken.
+    pub schedule: Vec<Choice>,
     /// `states[0]` is the initial state; `states[i]` the state after step `i`.
     pub states: Vec<State>,
     pub steps: Vec<StepRecord>,
@@ -103,19 +105,28 @@ impl std::fmt::Display for ReplayError {
 
 impl std::error::Error for ReplayError {}
 
-/// Replays `schedule` (thread indexes) exactly; a thread that cannot run is an error that
-/// names the step and the reason.
-pub fn replay(prog: &Program, schedule: &[usize]) -> Result<Run, ReplayError> {
+fn no_such_thread(i: usize, c: Choice) -> ReplayError {
+    let t = c.thread();
+    ReplayError { step: i + 1, thread: format!("#{t}"), message: format!("there is no thread #{t}") }
+}
+
+/// Replays `schedule` exactly; a choice that cannot be taken is an error that names the step
+/// and the reason.
+pub fn replay(prog: &Program, schedule: &[Choice]) -> Result<Run, ReplayError> {
     let mut run = Run { schedule: vec![], states: vec![prog.init], steps: vec![], deviations: vec![] };
-    for (i, &t) in schedule.iter().enumerate() {
-        if t >= prog.threads.len() {
-            return Err(ReplayError { step: i + 1, thread: format!("#{t}"), message: format!("there is no thread #{t}") });
+    for (i, &c) in schedule.iter().enumerate() {
+        if c.thread() >= prog.threads.len() {
+            return Err(no_such_thread(i, c));
         }
         let s = *run.states.last().unwrap();
-        match take(prog, &s, t) {
-            Ok((next, rec)) => push(&mut run, t, next, rec),
+        match take(prog, &s, c) {
+            Ok((next, rec)) => push(&mut run, next, rec),
             Err(e) => {
-                return Err(ReplayError { step: i + 1, thread: prog.thread_name(t).to_string(), message: step_error_text(prog, &s, t, e) })
+                return Err(ReplayError {
+                    step: i + 1,
+                    thread: prog.thread_name(c.thread()).to_string(),
+                    message: step_error_text(prog, &s, c, e),
+                })
             }
         }
     }
@@ -145,12 +156,12 @@ fn landmark(prog: &Program, s: &State, t: usize) -> Landmark {
     Landmark::At { file: prog.files[i.file as usize].clone(), line: i.line, text: i.text.clone(), nth }
 }
 
-fn runs_of(schedule: &[usize]) -> Vec<(usize, usize)> {
-    let mut v: Vec<(usize, usize)> = Vec::new();
-    for &t in schedule {
+fn runs_of(schedule: &[Choice]) -> Vec<(Choice, usize)> {
+    let mut v: Vec<(Choice, usize)> = Vec::new();
+    for &c in schedule {
         match v.last_mut() {
-            Some((u, n)) if *u == t => *n += 1,
-            _ => v.push((t, 1)),
+            Some((d, n)) if *d == c => *n += 1,
+            _ => v.push((c, 1)),
         }
     }
     v
@@ -161,54 +172,51 @@ fn runs_of(schedule: &[usize]) -> Vec<(usize, usize)> {
 /// reference, at the same statement, however many steps the policy adds or removes before it.
 /// A thread that cannot run there (a lock of the fix holds it back) is skipped, and noted.
 /// Afterwards every thread that can still run is run to its end, lowest thread first.
-pub fn replay_nearest(prog: &Program, reference: &Program, schedule: &[usize]) -> Result<Run, ReplayError> {
-    if let Some(i) = schedule.iter().position(|&t| t >= prog.threads.len()) {
-        return Err(ReplayError {
-            step: i + 1,
-            thread: format!("#{}", schedule[i]),
-            message: format!("there is no thread #{}", schedule[i]),
-        });
+pub fn replay_nearest(prog: &Program, reference: &Program, schedule: &[Choice]) -> Result<Run, ReplayError> {
+    if let Some(i) = schedule.iter().position(|c| c.thread() >= prog.threads.len()) {
+        return Err(no_such_thread(i, schedule[i]));
     }
     // Where each run of the schedule leaves its thread under the reference.
-    let targets: Vec<(usize, usize, Option<Landmark>)> = match replay(reference, schedule) {
+    let targets: Vec<(Choice, usize, Option<Landmark>)> = match replay(reference, schedule) {
         Ok(r) => {
             let mut step = 0;
             runs_of(schedule)
                 .into_iter()
-                .map(|(t, n)| {
+                .map(|(c, n)| {
                     step += n;
-                    (t, n, Some(landmark(reference, &r.states[step], t)))
+                    let mark = matches!(c, Choice::Run(_)).then(|| landmark(reference, &r.states[step], c.thread()));
+                    (c, n, mark)
                 })
                 .collect()
         }
         // Not even valid for the reference: fall back to step counts.
-        Err(_) => runs_of(schedule).into_iter().map(|(t, n)| (t, n, None)).collect(),
+        Err(_) => runs_of(schedule).into_iter().map(|(c, n)| (c, n, None)).collect(),
     };
     let mut run = Run { schedule: vec![], states: vec![prog.init], steps: vec![], deviations: vec![] };
     let limit = schedule.len() * 4 + 4096;
     let mut at = 0;
-    for (t, n, target) in targets {
+    for (c, n, target) in targets {
         let mut taken = 0;
         loop {
             let s = *run.states.last().unwrap();
             let arrived = match &target {
-                Some(l) => taken >= 1 && landmark(prog, &s, t) == *l,
+                Some(l) => taken >= 1 && landmark(prog, &s, c.thread()) == *l,
                 None => taken >= n,
             };
             if arrived || run.steps.len() >= limit {
                 break;
             }
-            match take(prog, &s, t) {
+            match take(prog, &s, c) {
                 Ok((next, rec)) => {
-                    push(&mut run, t, next, rec);
+                    push(&mut run, next, rec);
                     taken += 1;
                 }
                 Err(StepError::Blocked(Blocked::Finished)) => break,
                 Err(StepError::Blocked(b)) => {
                     run.deviations.push(Deviation {
                         at: at + taken + 1,
-                        thread: prog.thread_name(t).to_string(),
-                        reason: blocked_text(prog, &s, t, b),
+                        thread: prog.thread_name(c.thread()).to_string(),
+                        reason: blocked_text(prog, &s, c.thread(), b),
                         kind: "skipped".into(),
                     });
                     break;
@@ -216,8 +224,8 @@ pub fn replay_nearest(prog: &Program, reference: &Program, schedule: &[usize]) -
                 Err(e) => {
                     return Err(ReplayError {
                         step: run.steps.len() + 1,
-                        thread: prog.thread_name(t).to_string(),
-                        message: step_error_text(prog, &s, t, e),
+                        thread: prog.thread_name(c.thread()).to_string(),
+                        message: step_error_text(prog, &s, c, e),
                     })
                 }
             }
@@ -228,50 +236,47 @@ pub fn replay_nearest(prog: &Program, reference: &Program, schedule: &[usize]) -
     Ok(run)
 }
 
-/// Runs the lowest-numbered thread that can run, until none can (bounded: a thread may retry
-/// forever under a policy that never lets it through).
+/// Takes the first choice that can be taken (threads before drains, lowest first) until none
+/// can; bounded, since a thread may retry forever under a policy that never lets it through.
 fn finish(prog: &Program, run: &mut Run) -> Result<(), ReplayError> {
     let limit = run.steps.len() + 4096;
-    'outer: while run.steps.len() < limit {
+    let mut choices = Vec::new();
+    while run.steps.len() < limit {
         let s = *run.states.last().unwrap();
-        for t in 0..prog.threads.len() {
-            if exec::can_run(prog, &s, t).is_ok() {
-                match take(prog, &s, t) {
-                    Ok((next, rec)) => {
-                        run.deviations.push(Deviation {
-                            at: run.steps.len() + 1,
-                            thread: prog.thread_name(t).to_string(),
-                            reason: "run to completion after the schedule".into(),
-                            kind: "appended".into(),
-                        });
-                        push(run, t, next, rec);
-                        continue 'outer;
-                    }
-                    Err(e) => {
-                        return Err(ReplayError {
-                            step: run.steps.len() + 1,
-                            thread: prog.thread_name(t).to_string(),
-                            message: step_error_text(prog, &s, t, e),
-                        })
-                    }
-                }
+        exec::choices(prog, &s, &mut choices);
+        let Some(&c) = choices.first() else { break };
+        match take(prog, &s, c) {
+            Ok((next, rec)) => {
+                run.deviations.push(Deviation {
+                    at: run.steps.len() + 1,
+                    thread: prog.thread_name(c.thread()).to_string(),
+                    reason: "run to completion after the schedule".into(),
+                    kind: "appended".into(),
+                });
+                push(run, next, rec);
+            }
+            Err(e) => {
+                return Err(ReplayError {
+                    step: run.steps.len() + 1,
+                    thread: prog.thread_name(c.thread()).to_string(),
+                    message: step_error_text(prog, &s, c, e),
+                })
             }
         }
-        break;
     }
     Ok(())
 }
 
-fn take(prog: &Program, s: &State, t: usize) -> Result<(State, StepRecord), StepError> {
+fn take(prog: &Program, s: &State, c: Choice) -> Result<(State, StepRecord), StepError> {
     let mut next = *s;
-    let exec = exec::step(prog, &mut next, t)?;
+    let exec = exec::apply(prog, &mut next, c)?;
     let changes = diff(prog, s, &next);
     let violated = invariants::violated(prog, &next);
-    Ok((next, StepRecord { thread: t, exec, changes, violated }))
+    Ok((next, StepRecord { choice: c, thread: c.thread(), exec, changes, violated }))
 }
 
-fn push(run: &mut Run, t: usize, next: State, rec: StepRecord) {
-    run.schedule.push(t);
+fn push(run: &mut Run, next: State, rec: StepRecord) {
+    run.schedule.push(rec.choice);
     run.states.push(next);
     run.steps.push(rec);
 }
@@ -324,6 +329,7 @@ pub fn blocked_text(prog: &Program, s: &State, t: usize, b: Blocked) -> String {
         Blocked::FlushHeldOff { cpu } => format!("its TLB flush waits for CPU{cpu} to acknowledge the IPI, and CPU{cpu} has IRQs off"),
         Blocked::NoPin { holder } => format!("there is no GUP reference from `{}` to DMA through yet", prog.thread_name(holder as usize)),
         Blocked::WaitEvent { var } => format!("it waits for {} to become nonzero", l.vars[var as usize].name),
+        Blocked::NothingToDrain => "its CPU has no buffered store that may drain now".into(),
     }
 }
 
@@ -344,10 +350,14 @@ pub fn bug_text(prog: &Program, b: Bug) -> String {
     }
 }
 
-pub fn step_error_text(prog: &Program, s: &State, t: usize, e: StepError) -> String {
-    match e {
-        StepError::Blocked(b) => format!("thread `{}` cannot run: {}", prog.thread_name(t), blocked_text(prog, s, t, b)),
-        StepError::Bug(b) => format!("BUG in thread {}: {}", prog.thread_name(t), bug_text(prog, b)),
+pub fn step_error_text(prog: &Program, s: &State, c: Choice, e: StepError) -> String {
+    let t = c.thread();
+    match (c, e) {
+        (Choice::Drain(_), StepError::Blocked(_)) => {
+            format!("the store buffer of `{}`'s CPU has nothing that may drain now", prog.thread_name(t))
+        }
+        (_, StepError::Blocked(b)) => format!("thread `{}` cannot run: {}", prog.thread_name(t), blocked_text(prog, s, t, b)),
+        (_, StepError::Bug(b)) => format!("BUG in thread {}: {}", prog.thread_name(t), bug_text(prog, b)),
     }
 }
 

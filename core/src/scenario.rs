@@ -263,8 +263,7 @@ pub struct Expectation {
 pub struct TraceDef {
     pub name: String,
     pub description: String,
-    /// Thread names, one per step.
-    pub schedule: Vec<String>,
+    pub schedule: Vec<crate::exec::Choice>,
     pub expect: Vec<Expectation>,
     #[serde(skip)]
     pub pos: Pos,
@@ -1063,13 +1062,13 @@ impl Loader<'_> {
                                 return self.err(other.pos(), format!("expected a thread name or NAME*COUNT, found {}", other.describe()))
                             }
                         };
-                        if sc.layout.thread(&w.name).is_none() {
+                        let Some(c) = crate::schedule::parse_choice(&w.name, &sc.layout) else {
                             return self.err(
                                 w.pos,
                                 format!("unknown thread `{}` in the schedule (threads: {})", w.name, thread_names(&sc.layout)),
                             );
-                        }
-                        t.schedule.extend(std::iter::repeat_n(w.name.clone(), n as usize));
+                        };
+                        t.schedule.extend(std::iter::repeat_n(c, n as usize));
                     }
                 }
                 "expect" => {

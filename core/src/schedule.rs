@@ -1,11 +1,13 @@
-//! Schedules: which thread runs at each step. Two spellings of the same thing:
+//! Schedules: which choice is taken at each step. Two spellings of the same thing:
 //!
-//! * by name, for people and trace files: `monitor*5 app2*9 app3` (commas also separate);
-//! * compact, for permalinks: one letter per thread (`a` is the first thread) followed by an
-//!   optional repeat count, `a5c9d`.
+//! * by name, for people and trace files: `monitor*5 writer*9 stale`, where a store-buffer
+//!   drain of a thread's CPU is `NAME.drain` (commas also separate);
+//! * compact, for permalinks: one letter per thread (`a` is the first thread; upper case for a
+//!   drain) followed by an optional repeat count, `a5c9d`.
 
 use std::fmt;
 
+use crate::exec::Choice;
 use crate::scenario::Layout;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,7 +32,17 @@ fn err<T>(at: usize, message: impl Into<String>) -> Result<T, ScheduleError> {
     Err(ScheduleError { at, message: message.into() })
 }
 
-pub fn parse_names(text: &str, layout: &Layout) -> Result<Vec<usize>, ScheduleError> {
+/// Parses one token of the name spelling: `writer`, `writer.drain`.
+pub fn parse_choice(token: &str, layout: &Layout) -> Option<Choice> {
+    let (name, drain) = match token.strip_suffix(".drain") {
+        Some(n) => (n, true),
+        None => (token, false),
+    };
+    let t = layout.thread(name)? as u8;
+    Some(if drain { Choice::Drain(t) } else { Choice::Run(t) })
+}
+
+pub fn parse_names(text: &str, layout: &Layout) -> Result<Vec<Choice>, ScheduleError> {
     let mut out = Vec::new();
     let mut pos = 0;
     for token in text.split(|c: char| c.is_whitespace() || c == ',') {
@@ -46,36 +58,43 @@ pub fn parse_names(text: &str, layout: &Layout) -> Result<Vec<usize>, ScheduleEr
             },
             None => (token, 1),
         };
-        let Some(t) = layout.thread(name) else {
+        let Some(c) = parse_choice(name, layout) else {
             let names: Vec<&str> = layout.threads.iter().map(|t| t.name.as_str()).collect();
             return err(at, format!("unknown thread `{name}` (threads: {})", names.join(", ")));
         };
         if out.len() + count > MAX_STEPS {
             return err(at, format!("more than {MAX_STEPS} steps"));
         }
-        out.extend(std::iter::repeat_n(t, count));
+        out.extend(std::iter::repeat_n(c, count));
     }
     Ok(out)
 }
 
-fn runs(schedule: &[usize]) -> Vec<(usize, usize)> {
-    let mut v: Vec<(usize, usize)> = Vec::new();
-    for &t in schedule {
+fn runs(schedule: &[Choice]) -> Vec<(Choice, usize)> {
+    let mut v: Vec<(Choice, usize)> = Vec::new();
+    for &c in schedule {
         match v.last_mut() {
-            Some((u, n)) if *u == t => *n += 1,
-            _ => v.push((t, 1)),
+            Some((d, n)) if *d == c => *n += 1,
+            _ => v.push((c, 1)),
         }
     }
     v
 }
 
-pub fn format_names(schedule: &[usize], layout: &Layout) -> String {
+pub fn choice_name(c: Choice, layout: &Layout) -> String {
+    match c {
+        Choice::Run(t) => layout.threads[t as usize].name.clone(),
+        Choice::Drain(t) => format!("{}.drain", layout.threads[t as usize].name),
+    }
+}
+
+pub fn format_names(schedule: &[Choice], layout: &Layout) -> String {
     runs(schedule)
         .into_iter()
-        .map(|(t, n)| {
-            let name = &layout.threads[t].name;
+        .map(|(c, n)| {
+            let name = choice_name(c, layout);
             if n == 1 {
-                name.clone()
+                name
             } else {
                 format!("{name}*{n}")
             }
@@ -84,10 +103,13 @@ pub fn format_names(schedule: &[usize], layout: &Layout) -> String {
         .join(" ")
 }
 
-pub fn encode(schedule: &[usize]) -> String {
+pub fn encode(schedule: &[Choice]) -> String {
     let mut s = String::new();
-    for (t, n) in runs(schedule) {
-        s.push((b'a' + t as u8) as char);
+    for (c, n) in runs(schedule) {
+        s.push(match c {
+            Choice::Run(t) => (b'a' + t) as char,
+            Choice::Drain(t) => (b'A' + t) as char,
+        });
         if n > 1 {
             s.push_str(&n.to_string());
         }
@@ -95,20 +117,23 @@ pub fn encode(schedule: &[usize]) -> String {
     s
 }
 
-pub fn decode(text: &str, threads: usize) -> Result<Vec<usize>, ScheduleError> {
+pub fn decode(text: &str, threads: usize) -> Result<Vec<Choice>, ScheduleError> {
     let chars: Vec<char> = text.chars().collect();
     let mut out = Vec::new();
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
         let at = i + 1;
-        if !c.is_ascii_lowercase() {
+        let choice = if c.is_ascii_lowercase() {
+            Choice::Run(c as u8 - b'a')
+        } else if c.is_ascii_uppercase() {
+            Choice::Drain(c as u8 - b'A')
+        } else {
             return err(at, format!("expected a thread letter (a, b, …), found `{c}`"));
-        }
-        let t = (c as u8 - b'a') as usize;
-        if t >= threads {
+        };
+        if choice.thread() >= threads {
             let last = (b'a' + threads as u8 - 1) as char;
-            return err(at, format!("`{c}` names thread #{}, but the scenario has {threads} threads (a..{last})", t + 1));
+            return err(at, format!("`{c}` names thread #{}, but the scenario has {threads} threads (a..{last})", choice.thread() + 1));
         }
         i += 1;
         let start = i;
@@ -127,7 +152,7 @@ pub fn decode(text: &str, threads: usize) -> Result<Vec<usize>, ScheduleError> {
         if out.len() + count > MAX_STEPS {
             return err(at, format!("more than {MAX_STEPS} steps"));
         }
-        out.extend(std::iter::repeat_n(t, count));
+        out.extend(std::iter::repeat_n(choice, count));
     }
     Ok(out)
 }
@@ -136,13 +161,20 @@ pub fn decode(text: &str, threads: usize) -> Result<Vec<usize>, ScheduleError> {
 mod tests {
     use super::*;
 
+    fn runs(v: &[u8]) -> Vec<Choice> {
+        v.iter().map(|&t| if t >= 10 { Choice::Drain(t - 10) } else { Choice::Run(t) }).collect()
+    }
+
     #[test]
     fn compact_round_trips() {
-        for s in [vec![], vec![0], vec![0, 0, 1, 2, 2, 2, 0], vec![3; 12], (0..40).map(|i| i % 4).collect::<Vec<_>>()] {
+        for s in
+            [vec![], vec![0], vec![0, 0, 1, 2, 2, 2, 0], vec![3; 12], (0..40).map(|i| i % 4).collect::<Vec<_>>(), vec![0, 10, 10, 1, 11]]
+        {
+            let s = runs(&s);
             let text = encode(&s);
             assert_eq!(decode(&text, 4).unwrap(), s, "{text}");
         }
-        assert_eq!(encode(&[0, 0, 0, 2, 1, 1]), "a3cb2");
+        assert_eq!(encode(&runs(&[0, 0, 0, 2, 1, 1, 12])), "a3cb2C");
     }
 
     #[test]

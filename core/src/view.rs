@@ -275,22 +275,11 @@ pub fn scenario(sc: &Scenario) -> ScenarioView {
             .map(|t| TraceView {
                 name: t.name.clone(),
                 description: t.description.clone(),
-                schedule: compress_names(&t.schedule),
+                schedule: crate::schedule::format_names(&t.schedule, &sc.layout),
                 steps: t.schedule.len(),
             })
             .collect(),
     }
-}
-
-fn compress_names(names: &[String]) -> String {
-    let mut out: Vec<(String, usize)> = Vec::new();
-    for n in names {
-        match out.last_mut() {
-            Some((m, k)) if m == n => *k += 1,
-            _ => out.push((n.clone(), 1)),
-        }
-    }
-    out.into_iter().map(|(n, k)| if k == 1 { n } else { format!("{n}*{k}") }).collect::<Vec<_>>().join(" ")
 }
 
 pub fn code(prog: &Program, sc: &Scenario) -> Vec<ThreadCodeView> {
