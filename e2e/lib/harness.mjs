@@ -12,6 +12,9 @@ import { launchBrowser, openPage } from './browser.mjs';
  * - problems: console errors, page errors, failed requests; the test fails
  *   after it finishes if any were seen, unless they match `allowProblems(regex)`.
  * @param {{ prefix?: string }} options  serve the site under this path prefix
+ *
+ * BASE_URL=http://host:port/path/ tests a site served elsewhere (for example
+ * by scripts/serve.sh) instead of starting a server on DIST_DIR.
  */
 export function useSite({ prefix = '/' } = {}) {
   let server;
@@ -19,7 +22,10 @@ export function useSite({ prefix = '/' } = {}) {
   const opened = [];
 
   before(async () => {
-    server = await startServer({ prefix });
+    const external = process.env.BASE_URL;
+    server = external
+      ? { url: external.endsWith('/') ? external : `${external}/`, close: async () => {} }
+      : await startServer({ prefix });
     browser = await launchBrowser();
   });
 

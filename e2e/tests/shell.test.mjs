@@ -11,7 +11,7 @@ describe('served from a sub-path', () => {
 
   test('hash routes switch between gallery, player and not-found without a reload', async () => {
     const { page, url } = await open();
-    assert.match(url, /\/some\/sub\/path\/$/);
+    if (!process.env.BASE_URL) assert.match(url, /\/some\/sub\/path\/$/);
     const gallery = new GalleryPage(page, url);
     await gallery.open();
 
