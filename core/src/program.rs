@@ -379,7 +379,8 @@ impl<'a> Compiler<'a> {
             instances: 0,
             stack: vec![],
         };
-        c.func = c.intern_func("user space", "");
+        let start = if sc.threads[thread].info.cpu.is_some() { "user space" } else { "device" };
+        c.func = c.intern_func(start, "");
         c
     }
 
@@ -520,6 +521,14 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
+    /// A nested block: an `in` inside it ends with it.
+    fn block(&mut self, stmts: &[Stmt], env: &Env) -> Result<(), Diagnostic> {
+        let saved = self.func;
+        let r = self.body(stmts, env);
+        self.func = saved;
+        r
+    }
+
     fn stmt(&mut self, s: &Stmt, env: &Env) -> Result<(), Diagnostic> {
         let file = env.file.clone();
         match s {
@@ -558,23 +567,23 @@ impl<'a> Compiler<'a> {
                 match c {
                     CExpr::Const(v) => {
                         if v != 0 {
-                            self.body(then, env)?
+                            self.block(then, env)?
                         } else {
-                            self.body(els, env)?
+                            self.block(els, env)?
                         }
                     }
                     _ => {
                         let l_else = self.new_label();
                         let silent = c.is_local();
                         self.emit(Op::Branch { cond: c, if_false: l_else as u16 }, silent, format!("if {cond}"), *pos, note.clone(), env);
-                        self.body(then, env)?;
+                        self.block(then, env)?;
                         if els.is_empty() {
                             self.place(l_else);
                         } else {
                             let l_end = self.new_label();
                             self.emit(Op::Jump(l_end as u16), true, "goto".into(), *pos, None, env);
                             self.place(l_else);
-                            self.body(els, env)?;
+                            self.block(els, env)?;
                             self.place(l_end);
                         }
                     }
@@ -615,8 +624,11 @@ impl<'a> Compiler<'a> {
     /// step shows is the condition this policy's kernel really tests.
     fn fold_features(&self, e: &Expr) -> Expr {
         match e {
+            // An unknown feature is left for `expr` to report.
             Expr::Call(name, args) if name.name == "feature" && args.len() == 1 => match &args[0] {
-                Expr::Path(p) if p.len() == 1 => Expr::Int(self.prog.features.contains(&p[0].name) as i64, name.pos),
+                Expr::Path(p) if p.len() == 1 && self.sc.features.contains_key(&p[0].name) => {
+                    Expr::Int(self.prog.features.contains(&p[0].name) as i64, name.pos)
+                }
                 _ => e.clone(),
             },
             Expr::Not(x, p) => match self.fold_features(x) {

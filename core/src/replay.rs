@@ -133,27 +133,43 @@ pub fn replay(prog: &Program, schedule: &[Choice]) -> Result<Run, ReplayError> {
     Ok(run)
 }
 
-/// Where a thread stands, recognisable across policies: the statement (source file, line and
-/// text) and which occurrence of it in the thread's code (a proc inlined twice has two).
+/// A statement of a thread, recognisable across policies: source file, line and text, and
+/// which occurrence of it in the thread's code (a proc inlined twice has two).
 #[derive(Clone, Debug, PartialEq, Eq)]
-enum Landmark {
-    At { file: String, line: u32, text: String, nth: usize },
-    Done,
+struct Landmark {
+    file: String,
+    line: u32,
+    text: String,
+    nth: usize,
 }
 
-fn landmark(prog: &Program, s: &State, t: usize) -> Landmark {
-    if s.threads[t].status != Status::Running {
-        return Landmark::Done;
-    }
-    let pc = s.threads[t].pc as usize;
+fn landmark_at(prog: &Program, t: usize, pc: usize) -> Option<Landmark> {
     let code = &prog.threads[t].instrs;
-    let i = &code[pc];
-    if matches!(i.op, Op::End) {
-        return Landmark::Done;
+    let i = code.get(pc)?;
+    if i.silent || matches!(i.op, Op::End) {
+        return None;
     }
     let same = |j: &crate::program::Instr| j.file == i.file && j.line == i.line && j.text == i.text;
     let nth = code[..pc].iter().filter(|j| !j.silent && same(j)).count();
-    Landmark::At { file: prog.files[i.file as usize].clone(), line: i.line, text: i.text.clone(), nth }
+    Some(Landmark { file: prog.files[i.file as usize].clone(), line: i.line, text: i.text.clone(), nth })
+}
+
+fn has_landmark(prog: &Program, t: usize, l: &Landmark) -> bool {
+    (0..prog.threads[t].instrs.len()).any(|pc| landmark_at(prog, t, pc).as_ref() == Some(l))
+}
+
+/// Where a run of one thread in a schedule ends, so that it can end at the same place under
+/// another policy.
+#[derive(Clone, Debug)]
+enum Target {
+    /// After the k-th execution, within the run, of this statement.
+    After(Landmark, usize),
+    /// When the thread reaches this statement.
+    Before(Landmark),
+    /// When the thread has finished (or cannot go on).
+    Done,
+    /// After this many steps.
+    Steps(usize),
 }
 
 fn runs_of(schedule: &[Choice]) -> Vec<(Choice, usize)> {
@@ -167,47 +183,75 @@ fn runs_of(schedule: &[Choice]) -> Vec<(Choice, usize)> {
     v
 }
 
+fn targets(prog: &Program, reference: &Program, schedule: &[Choice]) -> Vec<(Choice, usize, Target)> {
+    let Ok(r) = replay(reference, schedule) else {
+        // Not even valid for the reference: fall back to step counts.
+        return runs_of(schedule).into_iter().map(|(c, n)| (c, n, Target::Steps(n))).collect();
+    };
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (c, n) in runs_of(schedule) {
+        let end = start + n;
+        let t = c.thread();
+        let target = match c {
+            Choice::Drain(_) => Target::Steps(n),
+            Choice::Run(_) => {
+                let last = landmark_at(reference, t, r.steps[end - 1].exec.pc as usize);
+                let next = &r.states[end].threads[t];
+                let before = (next.status == Status::Running).then(|| landmark_at(reference, t, next.pc as usize)).flatten();
+                match (last, before) {
+                    (Some(l), _) if has_landmark(prog, t, &l) => {
+                        let k = r.steps[start..end]
+                            .iter()
+                            .filter(|s| landmark_at(reference, t, s.exec.pc as usize).as_ref() == Some(&l))
+                            .count();
+                        Target::After(l, k)
+                    }
+                    (_, Some(b)) if has_landmark(prog, t, &b) => Target::Before(b),
+                    _ if next.status != Status::Running => Target::Done,
+                    _ => Target::Steps(n),
+                }
+            }
+        };
+        out.push((c, n, target));
+        start = end;
+    }
+    out
+}
+
 /// Carries a schedule written for `reference` (usually the baseline policy) over to `prog`, as
 /// the same interleaving: each run of one thread in the schedule ends where it ended under the
-/// reference, at the same statement, however many steps the policy adds or removes before it.
-/// A thread that cannot run there (a lock of the fix holds it back) is skipped, and noted.
+/// reference, after the same statement, however many steps the policy adds or removes before
+/// it. A thread that cannot run there (a lock of the fix holds it back) is skipped, and noted.
 /// Afterwards every thread that can still run is run to its end, lowest thread first.
 pub fn replay_nearest(prog: &Program, reference: &Program, schedule: &[Choice]) -> Result<Run, ReplayError> {
     if let Some(i) = schedule.iter().position(|c| c.thread() >= prog.threads.len()) {
         return Err(no_such_thread(i, schedule[i]));
     }
-    // Where each run of the schedule leaves its thread under the reference.
-    let targets: Vec<(Choice, usize, Option<Landmark>)> = match replay(reference, schedule) {
-        Ok(r) => {
-            let mut step = 0;
-            runs_of(schedule)
-                .into_iter()
-                .map(|(c, n)| {
-                    step += n;
-                    let mark = matches!(c, Choice::Run(_)).then(|| landmark(reference, &r.states[step], c.thread()));
-                    (c, n, mark)
-                })
-                .collect()
-        }
-        // Not even valid for the reference: fall back to step counts.
-        Err(_) => runs_of(schedule).into_iter().map(|(c, n)| (c, n, None)).collect(),
-    };
     let mut run = Run { schedule: vec![], states: vec![prog.init], steps: vec![], deviations: vec![] };
     let limit = schedule.len() * 4 + 4096;
     let mut at = 0;
-    for (c, n, target) in targets {
-        let mut taken = 0;
+    for (c, n, target) in targets(prog, reference, schedule) {
+        let t = c.thread();
+        let (mut taken, mut hits) = (0, 0);
         loop {
             let s = *run.states.last().unwrap();
             let arrived = match &target {
-                Some(l) => taken >= 1 && landmark(prog, &s, c.thread()) == *l,
-                None => taken >= n,
+                Target::After(_, k) => hits >= *k,
+                Target::Before(l) => taken >= 1 && landmark_at(prog, t, s.threads[t].pc as usize).as_ref() == Some(l),
+                Target::Done => false,
+                Target::Steps(k) => taken >= *k,
             };
             if arrived || run.steps.len() >= limit {
                 break;
             }
             match take(prog, &s, c) {
                 Ok((next, rec)) => {
+                    if let Target::After(l, _) = &target {
+                        if landmark_at(prog, t, rec.exec.pc as usize).as_ref() == Some(l) {
+                            hits += 1;
+                        }
+                    }
                     push(&mut run, next, rec);
                     taken += 1;
                 }
@@ -215,8 +259,8 @@ pub fn replay_nearest(prog: &Program, reference: &Program, schedule: &[Choice]) 
                 Err(StepError::Blocked(b)) => {
                     run.deviations.push(Deviation {
                         at: at + taken + 1,
-                        thread: prog.thread_name(c.thread()).to_string(),
-                        reason: blocked_text(prog, &s, c.thread(), b),
+                        thread: prog.thread_name(t).to_string(),
+                        reason: blocked_text(prog, &s, t, b),
                         kind: "skipped".into(),
                     });
                     break;
@@ -224,7 +268,7 @@ pub fn replay_nearest(prog: &Program, reference: &Program, schedule: &[Choice]) 
                 Err(e) => {
                     return Err(ReplayError {
                         step: run.steps.len() + 1,
-                        thread: prog.thread_name(c.thread()).to_string(),
+                        thread: prog.thread_name(t).to_string(),
                         message: step_error_text(prog, &s, c, e),
                     })
                 }

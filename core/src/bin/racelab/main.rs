@@ -2,6 +2,7 @@
 //! files or prints; everything it shows comes from the library's views.
 
 mod args;
+#[macro_use]
 mod output;
 
 use std::process::ExitCode;
@@ -107,14 +108,14 @@ fn run(argv: &[String]) -> Result<(), CliError> {
                         racelab_core::Outcome::Safe => steps,
                     },
                 };
-                println!("{}", lab::permalink(&opened, step).to_fragment());
+                say!("{}", lab::permalink(&opened, step).to_fragment());
             } else {
                 output::replay(&opened, a.flag("json"));
             }
             Ok(())
         }
         "help" | "--help" | "-h" => {
-            println!("{USAGE}");
+            say!("{USAGE}");
             Ok(())
         }
         other => Err(CliError::Usage(format!("unknown command `{other}`"))),

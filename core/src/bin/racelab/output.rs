@@ -1,6 +1,22 @@
 //! What the commands print: readable tables, or JSON lines for scripts (documented in the
 //! README; keep the field names stable).
 
+/// `println!` that ends the program quietly when stdout is closed (`racelab list | head`)
+/// instead of panicking.
+#[macro_export]
+macro_rules! say {
+    () => { $crate::output::line(format_args!("")) };
+    ($($arg:tt)*) => { $crate::output::line(format_args!($($arg)*)) };
+}
+
+pub fn line(args: std::fmt::Arguments) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if writeln!(out, "{args}").is_err() {
+        std::process::exit(0);
+    }
+}
+
 use racelab_core::lab::{self, Opened};
 use racelab_core::program::Program;
 use racelab_core::scenario::Scenario;
@@ -23,10 +39,10 @@ pub fn list(catalog: &Catalog, as_json: bool) {
                 "invariants": v.invariants,
                 "models": v.models,
             });
-            println!("{obj}");
+            say!("{obj}");
         } else {
-            println!("{:<12} race {:<4} {}", v.id, v.race, v.title);
-            println!(
+            say!("{:<12} race {:<4} {}", v.id, v.race, v.title);
+            say!(
                 "{:<12} policies: {}",
                 "",
                 v.policies
@@ -35,7 +51,7 @@ pub fn list(catalog: &Catalog, as_json: bool) {
                     .collect::<Vec<_>>()
                     .join(", ")
             );
-            println!(
+            say!(
                 "{:<12} traces: {}; checks: {}",
                 "",
                 v.traces.iter().map(|t| t.name.clone()).collect::<Vec<_>>().join(", "),
@@ -56,37 +72,37 @@ pub fn show(sc: &Scenario, prog: &Program, as_json: bool) {
             "threads": code,
             "initial": view::state(prog, &prog.init),
         });
-        println!("{obj}");
+        say!("{obj}");
         return;
     }
-    println!("{} (race {}, {}): {}", v.id, v.race, v.section, v.title);
-    println!("  {}", v.summary);
-    println!("  file: {}", v.file);
+    say!("{} (race {}, {}): {}", v.id, v.race, v.section, v.title);
+    say!("  {}", v.summary);
+    say!("  file: {}", v.file);
     for c in &v.citations {
-        println!("  cites {} {} {}", c.kind, c.id, c.text);
+        say!("  cites {} {} {}", c.kind, c.id, c.text);
     }
     for n in &v.notes {
-        println!("  note: {n}");
+        say!("  note: {n}");
     }
-    println!("policies:");
+    say!("policies:");
     for p in &v.policies {
         let mark = if p.name == prog.policy { "*" } else { " " };
-        println!(" {mark} {:<34} {:<10} {}", p.name, p.fate, p.title);
+        say!(" {mark} {:<34} {:<10} {}", p.name, p.fate, p.title);
     }
-    println!("checks: {}", v.invariants.join(", "));
+    say!("checks: {}", v.invariants.join(", "));
     for t in &v.traces {
-        println!("trace {} ({} steps): {}", t.name, t.steps, t.schedule);
+        say!("trace {} ({} steps): {}", t.name, t.steps, t.schedule);
     }
-    println!("\ncode under {} ({}):", prog.policy, prog.model.name());
+    say!("\ncode under {} ({}):", prog.policy, prog.model.name());
     for t in &code {
-        println!("\n{} on {}: {}", t.name, t.cpu, t.description);
+        say!("\n{} on {}: {}", t.name, t.cpu, t.description);
         let mut last_fn = String::new();
         for l in &t.lines {
             if l.function != last_fn {
-                println!("  {} ({})", l.function, l.file);
+                say!("  {} ({})", l.function, l.file);
                 last_fn = l.function.clone();
             }
-            println!("    {:>4}  {}", l.pc, l.text);
+            say!("    {:>4}  {}", l.pc, l.text);
         }
     }
 }
@@ -124,14 +140,14 @@ pub fn replay(opened: &Opened, as_json: bool) {
         for i in 1..=run.steps.len() {
             let mut v = serde_json::to_value(view::step(prog, run, i)).unwrap();
             v.as_object_mut().unwrap().insert("kind".into(), json!("step"));
-            println!("{v}");
+            say!("{v}");
         }
-        println!("{}", summary(opened));
+        say!("{}", summary(opened));
         return;
     }
     let sc = opened.scenario;
-    println!("{} (race {}): {}", sc.id, sc.race, sc.title);
-    println!(
+    say!("{} (race {}): {}", sc.id, sc.race, sc.title);
+    say!(
         "policy {} · model {} · {} steps · schedule {}",
         prog.policy,
         prog.model.name(),
@@ -140,14 +156,14 @@ pub fn replay(opened: &Opened, as_json: bool) {
     );
     for d in &run.deviations {
         if d.kind == "skipped" {
-            println!("  (schedule step {} skipped: {} cannot run: {})", d.at, d.thread, d.reason);
+            say!("  (schedule step {} skipped: {} cannot run: {})", d.at, d.thread, d.reason);
         }
     }
     let appended = run.deviations.iter().filter(|d| d.kind == "appended").count();
     if appended > 0 {
-        println!("  ({appended} steps appended after the schedule to run the threads to completion)");
+        say!("  ({appended} steps appended after the schedule to run the threads to completion)");
     }
-    println!();
+    say!();
     let mut broken = 0u8;
     let mut last = (usize::MAX, String::new());
     for i in 1..=run.steps.len() {
@@ -164,30 +180,28 @@ pub fn replay(opened: &Opened, as_json: bool) {
         };
         last = (rec.thread, s.function.clone());
         if !head.is_empty() {
-            println!("      {head}");
+            say!("      {head}");
         }
-        println!("{i:>4}    {}", s.description);
+        say!("{i:>4}    {}", s.description);
         for c in &s.changes {
-            println!("          · {}", c.text);
+            say!("          · {}", c.text);
         }
         for (k, inv) in s.invariants.iter().enumerate() {
             let bit = 1u8 << k;
+            // Once broken, an invariant stays reported as broken: the damage is done.
             if !inv.ok && broken & bit == 0 {
-                println!("          ✗ {} BROKEN: {}", inv.name, inv.message.clone().unwrap_or_default());
+                say!("          ✗ {} BROKEN: {}", inv.name, inv.message.clone().unwrap_or_default());
                 broken |= bit;
-            } else if inv.ok && broken & bit != 0 {
-                println!("          ✓ {} holds again", inv.name);
-                broken &= !bit;
             }
         }
     }
-    println!();
+    say!();
     match run.outcome(prog) {
         Outcome::Safe => {
-            println!("verdict: safe (every checked invariant holds at every step: {})", view::invariant_names(&prog.checks).join(", "))
+            say!("verdict: safe (every checked invariant holds at every step: {})", view::invariant_names(&prog.checks).join(", "))
         }
-        Outcome::Violated { invariant, step } => println!("verdict: violated: {} breaks at step {step}", invariant.name()),
+        Outcome::Violated { invariant, step } => say!("verdict: violated: {} breaks at step {step}", invariant.name()),
     }
     let link = summary(opened)["permalink"].as_str().unwrap_or_default().to_string();
-    println!("permalink: #{link}");
+    say!("permalink: #{link}");
 }
