@@ -29,5 +29,38 @@ fn main() {
         code.push_str(&format!("    ({rel:?}, include_str!({:?})),\n", path.canonicalize().unwrap()));
     }
     code.push_str("];\n");
-    fs::write(PathBuf::from(env::var("OUT_DIR").unwrap()).join("catalog_files.rs"), code).unwrap();
+    let out = PathBuf::from(env::var("OUT_DIR").unwrap());
+    fs::write(out.join("catalog_files.rs"), code).unwrap();
+    fs::write(out.join("canonical_tests.rs"), canonical_tests(&files)).unwrap();
+}
+
+/// One `#[test]` per canonical trace and policy (`tests/canonical.rs` includes them), so that
+/// `cargo test` names each case. A plain scan of the lines `scenario`, `trace` and `expect`:
+/// the real parsing, and every check, happen in the test.
+fn canonical_tests(files: &[(String, PathBuf)]) -> String {
+    let mut code = String::new();
+    for (_, path) in files {
+        let text = fs::read_to_string(path).unwrap();
+        let (mut scenario, mut trace) = (None::<String>, None::<String>);
+        for line in text.lines() {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            match words.as_slice() {
+                ["scenario", id, ..] => scenario = Some(id.to_string()),
+                ["trace", name, ..] => trace = Some(name.to_string()),
+                ["expect", policy, rest @ ..] => {
+                    let (Some(sc), Some(tr)) = (&scenario, &trace) else { continue };
+                    let model = match rest {
+                        ["on", m, ..] => m.replace('-', "_"),
+                        _ => "sc".to_string(),
+                    };
+                    let suffix = if model == "sc" { String::new() } else { format!("_on_{model}") };
+                    code.push_str(&format!(
+                        "#[test]\nfn {sc}_{tr}_under_{policy}{suffix}() {{\n    check({sc:?}, {tr:?}, {policy:?}, {model:?});\n}}\n\n"
+                    ));
+                }
+                _ => {}
+            }
+        }
+    }
+    code
 }

@@ -1,0 +1,75 @@
+//! The canonical traces of `traces/`: each `expect` line of a trace is a test here (generated
+//! by the build script, one per trace and policy), and the data itself is checked for gaps.
+
+use racelab_core::lab::{self, Request, ScheduleSpec};
+use racelab_core::scenario::MemoryModel;
+use racelab_core::{replay, Catalog, Outcome};
+
+/// Replays `trace` of `scenario` under `policy` (carried over from the baseline as the same
+/// interleaving) and asserts the verdict and the step its `expect` line gives.
+fn check(scenario: &str, trace: &str, policy: &str, model: &str) {
+    let catalog = Catalog::builtin();
+    let model = MemoryModel::parse(model).unwrap();
+    let sc = catalog.scenario(scenario).unwrap();
+    let expected = sc.trace(trace).unwrap().expect.iter().find(|e| e.policy == policy && e.model == model).unwrap();
+    let req = Request {
+        scenario: scenario.into(),
+        policy: Some(policy.into()),
+        model,
+        schedule: ScheduleSpec::Trace(trace.into()),
+        nearest: true,
+    };
+    let opened = lab::open(&catalog, &req).unwrap_or_else(|e| panic!("{scenario}/{trace} under {policy}: {e}"));
+    assert_eq!(opened.run.outcome(&opened.program), expected.outcome, "{scenario}/{trace} under {policy}: {}", expected.comment);
+}
+
+include!(concat!(env!("OUT_DIR"), "/canonical_tests.rs"));
+
+#[test]
+fn every_canonical_trace_replays_exactly_under_the_baseline() {
+    let catalog = Catalog::builtin();
+    for sc in &catalog.scenarios {
+        let prog = lab::compile(sc, None, MemoryModel::Sc).unwrap();
+        for t in &sc.traces {
+            let run = replay::replay(&prog, &t.schedule).unwrap_or_else(|e| panic!("{}/{}: {e}", sc.id, t.name));
+            assert!(
+                !matches!(run.outcome(&prog), Outcome::Safe),
+                "{}/{}: a canonical trace shows the race under the baseline",
+                sc.id,
+                t.name
+            );
+        }
+    }
+}
+
+#[test]
+fn every_trace_has_an_expectation_for_every_policy() {
+    let catalog = Catalog::builtin();
+    for sc in &catalog.scenarios {
+        assert!(!sc.traces.is_empty(), "{} has no canonical trace", sc.id);
+        for t in &sc.traces {
+            for p in &sc.policies {
+                assert!(t.expect.iter().any(|e| e.policy == p.name), "{}/{}: no `expect {}` line", sc.id, t.name, p.name);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_canonical_link_is_short() {
+    let catalog = Catalog::builtin();
+    for sc in &catalog.scenarios {
+        for t in &sc.traces {
+            let req = Request {
+                scenario: sc.id.clone(),
+                policy: None,
+                model: MemoryModel::Sc,
+                schedule: ScheduleSpec::Trace(t.name.clone()),
+                nearest: false,
+            };
+            let opened = lab::open(&catalog, &req).unwrap();
+            let link = lab::permalink(&opened, opened.run.steps.len()).to_fragment();
+            assert!(link.len() < 200, "{}/{}: {} characters: {link}", sc.id, t.name, link.len());
+        }
+    }
+}
