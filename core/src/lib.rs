@@ -4,6 +4,7 @@
 
 pub mod catalog;
 pub mod exec;
+pub mod explore;
 pub mod invariants;
 pub mod lab;
 pub mod permalink;

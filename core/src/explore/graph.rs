@@ -1,0 +1,222 @@
+//! Graphs, as petgraph graphs and Graphviz DOT text: the reachable state graph of a program,
+//! and the happens-before graph of one trace.
+
+use petgraph::algo::tred::{dag_to_toposorted_adjacency_list, dag_transitive_reduction_closure};
+use petgraph::dot::{Config, Dot};
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
+
+use super::encode::{fingerprint, Codec};
+use super::por::Por;
+use crate::exec::{self, Choice};
+use crate::invariants;
+use crate::program::Program;
+use crate::scenario::Invariant;
+use crate::schedule;
+
+/// A state of the state graph.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StateNode {
+    /// Number in breadth-first order (0 is the initial state).
+    pub id: u32,
+    pub depth: u32,
+    /// Broken invariants (bit i = `Invariant::ALL[i]`).
+    pub violated: u8,
+    pub terminal: bool,
+}
+
+pub struct StateGraph {
+    pub graph: DiGraph<StateNode, Choice>,
+    /// False when `max_states` stopped the search: the graph is a part of the whole.
+    pub complete: bool,
+}
+
+/// The reachable state graph, breadth-first, up to `max_states` states.
+pub fn state_graph(prog: &Program, max_states: usize) -> StateGraph {
+    let codec = Codec::new(prog);
+    let mut enc = vec![0u8; codec.size()];
+    let mut index = std::collections::HashMap::<u64, NodeIndex>::new();
+    let mut graph = DiGraph::new();
+    let mut queue = std::collections::VecDeque::new();
+    codec.encode(&prog.init, &mut enc);
+    let root = graph.add_node(StateNode { id: 0, depth: 0, violated: invariants::violated(prog, &prog.init), terminal: false });
+    index.insert(fingerprint(&enc), root);
+    queue.push_back((prog.init, root));
+    let mut buf = Vec::new();
+    let mut complete = true;
+    while let Some((s, at)) = queue.pop_front() {
+        exec::choices(prog, &s, &mut buf);
+        if buf.is_empty() {
+            graph[at].terminal = true;
+            continue;
+        }
+        for &c in &buf {
+            let mut n = s;
+            if exec::apply(prog, &mut n, c).is_err() {
+                continue;
+            }
+            codec.encode(&n, &mut enc);
+            let fp = fingerprint(&enc);
+            let to = match index.get(&fp) {
+                Some(&to) => to,
+                None => {
+                    if graph.node_count() >= max_states {
+                        complete = false;
+                        continue;
+                    }
+                    let id = graph.node_count() as u32;
+                    let depth = graph[at].depth + 1;
+                    let to = graph.add_node(StateNode { id, depth, violated: invariants::violated(prog, &n), terminal: false });
+                    index.insert(fp, to);
+                    queue.push_back((n, to));
+                    to
+                }
+            };
+            graph.add_edge(at, to, c);
+        }
+    }
+    StateGraph { graph, complete }
+}
+
+fn quote(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+fn broken_names(bits: u8) -> Vec<&'static str> {
+    Invariant::ALL.iter().enumerate().filter(|(i, _)| bits & (1 << i) != 0).map(|(_, inv)| inv.name()).collect()
+}
+
+/// DOT text of a state graph: edges named by the thread that steps, states that break an
+/// invariant filled red and named by it, terminal states drawn double.
+pub fn state_graph_dot(prog: &Program, g: &StateGraph) -> String {
+    let layout = &prog.layout;
+    let edge =
+        |_, e: petgraph::graph::EdgeReference<'_, Choice>| format!("label = \"{}\"", quote(&schedule::choice_name(*e.weight(), layout)));
+    let node = |_, (_, n): (NodeIndex, &StateNode)| {
+        let mut attrs = vec![];
+        let mut label = format!("{}", n.id);
+        if n.violated != 0 {
+            label = format!("{}\\n{}", n.id, broken_names(n.violated).join(", "));
+            attrs.push("style = filled, fillcolor = \"#f4a6a6\", color = \"#b00000\"".to_string());
+        }
+        if n.terminal {
+            attrs.push("peripheries = 2".to_string());
+        }
+        if n.id == 0 {
+            attrs.push("shape = box".to_string());
+        }
+        attrs.insert(0, format!("label = \"{label}\""));
+        attrs.join(", ")
+    };
+    let dot = Dot::with_attr_getters(&g.graph, &[Config::EdgeNoLabel, Config::NodeNoLabel], &edge, &node);
+    let title = format!(
+        "{} under {} ({}): {} states, {} transitions{}",
+        prog.scenario,
+        prog.policy,
+        prog.model.name(),
+        g.graph.node_count(),
+        g.graph.edge_count(),
+        if g.complete { "" } else { " (cut at the state bound)" }
+    );
+    let text = format!("{dot:?}");
+    // Name the graph and give it a title.
+    text.replacen(
+        "digraph {",
+        &format!("digraph states {{\n    label = \"{}\"\n    labelloc = t\n    node [shape = circle, fontsize = 10]", quote(&title)),
+        1,
+    )
+}
+
+/// One step of a happens-before graph.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HbNode {
+    /// 1-based step number in the trace.
+    pub step: usize,
+    pub thread: String,
+    pub text: String,
+    pub violated: u8,
+}
+
+/// The happens-before graph of a trace: step i before step j when they are steps of one
+/// thread, or when they conflict (one writes what the other reads or writes: see
+/// [`super::por`]), transitively reduced. Any order of the steps that respects it reaches
+/// the same final state.
+pub fn happens_before(prog: &Program, trace: &[Choice]) -> Result<DiGraph<HbNode, &'static str>, String> {
+    let por = Por::new(prog);
+    let mut s = prog.init;
+    let mut fps = Vec::new();
+    let mut g = DiGraph::new();
+    for (i, &c) in trace.iter().enumerate() {
+        if c.thread() >= prog.threads.len() {
+            return Err(format!("step {}: there is no thread #{}", i + 1, c.thread()));
+        }
+        let text = match c {
+            Choice::Run(t) => prog.instr(t as usize, s.threads[t as usize].pc).text.clone(),
+            Choice::Drain(_) => "drain the oldest buffered store".to_string(),
+        };
+        fps.push(por.choice_footprint(prog, &s, c));
+        exec::apply(prog, &mut s, c).map_err(|e| format!("step {}: {}", i + 1, crate::replay::step_error_text(prog, &s, c, e)))?;
+        g.add_node(HbNode { step: i + 1, thread: schedule::choice_name(c, &prog.layout), text, violated: invariants::violated(prog, &s) });
+    }
+    let mut full = DiGraph::<(), &'static str>::new();
+    for _ in 0..trace.len() {
+        full.add_node(());
+    }
+    for j in 0..trace.len() {
+        for i in 0..j {
+            let same = trace[i].thread() == trace[j].thread();
+            if same || fps[i].conflicts(fps[j]) {
+                full.add_edge(NodeIndex::new(i), NodeIndex::new(j), if same { "po" } else { "conflict" });
+            }
+        }
+    }
+    // Node indices are already a topological order.
+    let toposort: Vec<NodeIndex> = full.node_indices().collect();
+    let (list, _) = dag_to_toposorted_adjacency_list::<_, u32>(&full, &toposort);
+    let (tred, _) = dag_transitive_reduction_closure(&list);
+    for e in tred.edge_indices() {
+        let (a, b) = tred.edge_endpoints(e).unwrap();
+        let (i, j) = (toposort[a as usize].index(), toposort[b as usize].index());
+        let kind = if trace[i].thread() == trace[j].thread() { "po" } else { "conflict" };
+        g.add_edge(NodeIndex::new(i), NodeIndex::new(j), kind);
+    }
+    Ok(g)
+}
+
+/// DOT text of a happens-before graph: one column (cluster) per thread, program order in
+/// black, conflicts between threads in red.
+pub fn happens_before_dot(prog: &Program, g: &DiGraph<HbNode, &'static str>, title: &str) -> String {
+    let mut out = String::from("digraph happens_before {\n");
+    out.push_str(&format!("    label = \"{}\"\n    labelloc = t\n    node [shape = box, fontsize = 10]\n", quote(title)));
+    let mut threads: Vec<&str> = vec![];
+    for n in g.node_weights() {
+        if !threads.contains(&n.thread.as_str()) {
+            threads.push(&n.thread);
+        }
+    }
+    for (k, t) in threads.iter().enumerate() {
+        let cpu = prog.layout.thread(t.trim_end_matches(".drain")).map(|i| prog.layout.threads[i].cpu_label()).unwrap_or_default();
+        out.push_str(&format!("    subgraph cluster_{k} {{\n        label = \"{} ({cpu})\"\n", quote(t)));
+        for i in g.node_indices() {
+            let n = &g[i];
+            if n.thread == *t {
+                let mut attrs = format!("label = \"{}: {}\"", n.step, quote(&n.text));
+                if n.violated != 0 {
+                    attrs.push_str(&format!(
+                        ", style = filled, fillcolor = \"#f4a6a6\", tooltip = \"{}\"",
+                        quote(&broken_names(n.violated).join(", "))
+                    ));
+                }
+                out.push_str(&format!("        s{} [{attrs}]\n", n.step));
+            }
+        }
+        out.push_str("    }\n");
+    }
+    for e in g.edge_references() {
+        let (a, b) = (&g[e.source()], &g[e.target()]);
+        let style = if *e.weight() == "po" { "" } else { " [color = \"#b00000\", constraint = true]" };
+        out.push_str(&format!("    s{} -> s{}{style}\n", a.step, b.step));
+    }
+    out.push_str("}\n");
+    out
+}

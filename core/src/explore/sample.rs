@@ -1,0 +1,208 @@
+//! Sampling, for scenarios too large to exhaust: random walks, and PCT (probabilistic
+//! concurrency testing: Burckhardt, Kothari, Musuvathi and Nagarakatte, ASPLOS 2010).
+//!
+//! PCT gives each thread a random distinct priority above `depth`, always runs the enabled
+//! thread of highest priority, and at `depth - 1` steps chosen at random lowers the priority
+//! of the thread that runs to 1, 2, … `depth - 1`. A bug that needs `depth` ordering
+//! constraints is then found by one run with probability at least 1/(n k^(depth-1)) for n
+//! threads and k steps. Both strategies are deterministic for a given seed.
+
+use super::encode::{fingerprint, Codec};
+use super::table::FpSet;
+use super::{BugFound, Options, Strategy};
+use crate::exec::{self, Choice, StepError};
+use crate::invariants;
+use crate::program::Program;
+use crate::scenario::Invariant;
+use crate::state::{State, MAX_THREADS};
+
+/// SplitMix64: small, fast, and the same sequence on every target.
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    /// Uniform in 0..n (n > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        ((self.next_u64() as u128 * n as u128) >> 64) as u64
+    }
+}
+
+/// A choice's slot in the priority table: threads, then their drains.
+fn key(c: Choice) -> usize {
+    match c {
+        Choice::Run(t) => t as usize,
+        Choice::Drain(t) => MAX_THREADS + t as usize,
+    }
+}
+
+pub struct Sampler {
+    rng: Rng,
+    pub seen: FpSet,
+    pub transitions: u64,
+    pub terminal: u64,
+    pub runs: u64,
+    pub max_len: u32,
+    /// The steps of the run in progress.
+    pub steps: Vec<Choice>,
+    state: State,
+    in_run: bool,
+    priorities: [u32; 2 * MAX_THREADS],
+    change_points: Vec<u32>,
+    /// Estimate of a run's length, for placing PCT's change points.
+    est_len: u32,
+    pub found: Vec<(Invariant, Vec<Choice>)>,
+    found_bits: u8,
+    pub bugs: Vec<BugFound>,
+    pub finished: bool,
+    pub bound: Option<super::Bound>,
+}
+
+impl Sampler {
+    pub fn new(opts: &Options) -> Sampler {
+        Sampler {
+            rng: Rng::new(opts.seed),
+            seen: FpSet::with_capacity(1 << 12),
+            transitions: 0,
+            terminal: 0,
+            runs: 0,
+            max_len: 0,
+            steps: vec![],
+            state: State::default(),
+            in_run: false,
+            priorities: [0; 2 * MAX_THREADS],
+            change_points: vec![],
+            est_len: 64,
+            found: vec![],
+            found_bits: 0,
+            bugs: vec![],
+            finished: false,
+            bound: None,
+        }
+    }
+
+    fn begin_run(&mut self, prog: &Program, opts: &Options) {
+        self.state = prog.init;
+        self.steps.clear();
+        self.in_run = true;
+        if let Strategy::Pct { depth, .. } = opts.strategy {
+            // Distinct random priorities above `depth` for every choice slot.
+            let n = 2 * MAX_THREADS;
+            let mut order: Vec<u32> = (0..n as u32).collect();
+            for i in (1..n).rev() {
+                let j = self.rng.below(i as u64 + 1) as usize;
+                order.swap(i, j);
+            }
+            for (slot, p) in order.into_iter().enumerate() {
+                self.priorities[slot] = depth + p;
+            }
+            self.change_points.clear();
+            for _ in 1..depth.max(1) {
+                self.change_points.push(1 + self.rng.below(self.est_len.max(1) as u64) as u32);
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn slice(
+        &mut self,
+        prog: &Program,
+        codec: &Codec,
+        checks: u8,
+        opts: &Options,
+        budget: u64,
+        enc: &mut [u8],
+        buf: &mut Vec<Choice>,
+    ) -> u64 {
+        let (runs, max_steps) = match opts.strategy {
+            Strategy::Random { runs, max_steps } => (runs, max_steps),
+            Strategy::Pct { runs, max_steps, .. } => (runs, max_steps),
+            Strategy::Exhaustive => (0, 0),
+        };
+        let mut done = 0;
+        while done < budget && !self.finished {
+            if !self.in_run {
+                if self.runs >= runs {
+                    self.finished = true;
+                    break;
+                }
+                self.begin_run(prog, opts);
+                codec.encode(&self.state, enc);
+                self.seen.insert(fingerprint(enc));
+            }
+            exec::choices(prog, &self.state, buf);
+            if buf.is_empty() || self.steps.len() as u32 >= max_steps {
+                if buf.is_empty() {
+                    self.terminal += 1;
+                }
+                self.end_run();
+                continue;
+            }
+            let c = match opts.strategy {
+                Strategy::Pct { .. } => {
+                    let step = self.steps.len() as u32 + 1;
+                    let best = *buf.iter().max_by_key(|c| self.priorities[key(**c)]).unwrap();
+                    if let Some(i) = self.change_points.iter().position(|p| *p == step) {
+                        // Lower the running choice below every initial priority.
+                        self.priorities[key(best)] = i as u32 + 1;
+                        *buf.iter().max_by_key(|c| self.priorities[key(**c)]).unwrap()
+                    } else {
+                        best
+                    }
+                }
+                _ => buf[self.rng.below(buf.len() as u64) as usize],
+            };
+            self.steps.push(c);
+            done += 1;
+            self.transitions += 1;
+            match exec::apply(prog, &mut self.state, c) {
+                Ok(_) => {}
+                Err(StepError::Bug(b)) => {
+                    if self.bugs.len() < 8 {
+                        self.bugs.push(BugFound { message: crate::replay::bug_text(prog, b), trace: self.steps.clone() });
+                    }
+                    self.end_run();
+                    continue;
+                }
+                Err(StepError::Blocked(_)) => {
+                    self.end_run();
+                    continue;
+                }
+            }
+            codec.encode(&self.state, enc);
+            if (self.seen.len() as u64) < opts.max_states {
+                self.seen.insert(fingerprint(enc));
+            }
+            let v = invariants::violated(prog, &self.state) & checks & !self.found_bits;
+            if v != 0 {
+                for (i, inv) in Invariant::ALL.iter().enumerate() {
+                    if v & (1 << i) != 0 {
+                        self.found.push((*inv, self.steps.clone()));
+                        self.found_bits |= 1 << i;
+                    }
+                }
+                if opts.stop_when_all_violated && self.found_bits == checks {
+                    self.finished = true;
+                }
+            }
+        }
+        done
+    }
+
+    fn end_run(&mut self) {
+        self.in_run = false;
+        self.runs += 1;
+        let len = self.steps.len() as u32;
+        self.max_len = self.max_len.max(len);
+        self.est_len = self.est_len.max(len);
+    }
+}
