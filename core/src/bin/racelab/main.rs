@@ -2,6 +2,8 @@
 //! files or prints; everything it shows comes from the library's views.
 
 mod args;
+mod bench;
+mod explore_cmd;
 #[macro_use]
 mod output;
 
@@ -21,11 +23,23 @@ usage:
   racelab show SCENARIO [--policy P] [--model M] [--json]
   racelab replay SCENARIO [--policy P] [--model M] (--trace NAME | --schedule S) [--nearest] [--json]
   racelab permalink SCENARIO [--policy P] [--model M] (--trace NAME | --schedule S) [--step N]
+  racelab check [SCENARIO] [--policy P] [--model M] [--all] [--json] [SEARCH...]
+  racelab explain SCENARIO [--policy P] [--model M] [--invariant I] [--json] [SEARCH...]
+  racelab graph SCENARIO [--policy P] [--model M] [--kind states|hb] [--trace NAME | --schedule S] [-o FILE]
+  racelab bench [--quick] [--json]
 
 SCENARIO is a scenario id of the catalog (see `racelab list`) or the path of a .race file.
 A schedule names the thread of each step: `monitor*5 writer*9 stale` (or the compact letters
 of a permalink, `a5c9d`). Every command takes --traces DIR to read the catalog from a directory
-instead of the one built in. Bad arguments or files exit with status 2.";
+instead of the one built in. Bad arguments or files exit with status 2.
+
+`check` explores every interleaving and prints a verdict per scenario, policy and memory model
+(without SCENARIO, or with --all, the whole table); `explain` prints the shortest trace that
+breaks an invariant as the step table of `replay`; `graph` writes Graphviz DOT: the reachable
+state graph (--kind states) or the happens-before graph of a trace (--kind hb; by default the
+shortest violating one). SEARCH options: --no-reduction, --max-states N, --max-depth N,
+--time-limit MS, --strategy exhaustive|random|pct, --runs N, --seed S, --pct-depth D,
+--max-steps N.";
 
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().skip(1).collect();
@@ -114,6 +128,46 @@ fn run(argv: &[String]) -> Result<(), CliError> {
             }
             Ok(())
         }
+        "check" => {
+            let values = [&["traces", "policy", "model"], explore_cmd::SEARCH_VALUES].concat();
+            let flags = [&["json", "all"], explore_cmd::SEARCH_FLAGS].concat();
+            let a = Args::parse(rest, &values, &flags)?;
+            let id = match a.positionals(0) {
+                Ok(_) => None,
+                Err(_) => Some(a.positionals(1)?.remove(0)),
+            };
+            let (catalog, id) = match id {
+                Some(id) => {
+                    let (c, id) = load_for(&a, &id)?;
+                    (c, Some(id))
+                }
+                None => (load_catalog(&a)?, None),
+            };
+            explore_cmd::check(&a, &catalog, id.as_deref())
+        }
+        "explain" => {
+            let values = [&["traces", "policy", "model", "invariant"], explore_cmd::SEARCH_VALUES].concat();
+            let flags = [&["json"], explore_cmd::SEARCH_FLAGS].concat();
+            let a = Args::parse(rest, &values, &flags)?;
+            let [id] = a.positionals(1)?.try_into().unwrap();
+            let (catalog, id) = load_for(&a, &id)?;
+            explore_cmd::explain(&a, &catalog, &id)
+        }
+        "graph" => {
+            // `-o FILE` is `--output FILE`.
+            let rest: Vec<String> = rest.iter().map(|s| if s == "-o" { "--output".to_string() } else { s.clone() }).collect();
+            let values = [&["traces", "policy", "model", "kind", "output", "trace", "schedule"], explore_cmd::SEARCH_VALUES].concat();
+            let a = Args::parse(&rest, &values, explore_cmd::SEARCH_FLAGS)?;
+            let [id] = a.positionals(1)?.try_into().unwrap();
+            let (catalog, id) = load_for(&a, &id)?;
+            explore_cmd::graph(&a, &catalog, &id)
+        }
+        "bench" => {
+            let a = Args::parse(rest, &["traces"], &["quick", "json"])?;
+            a.positionals(0)?;
+            let catalog = load_catalog(&a)?;
+            bench::run(&catalog, a.flag("quick"), a.flag("json"))
+        }
         "help" | "--help" | "-h" => {
             say!("{USAGE}");
             Ok(())
@@ -123,11 +177,15 @@ fn run(argv: &[String]) -> Result<(), CliError> {
 }
 
 fn model(a: &Args) -> Result<MemoryModel, CliError> {
+    Ok(model_opt(a)?.unwrap_or(MemoryModel::Sc))
+}
+
+fn model_opt(a: &Args) -> Result<Option<MemoryModel>, CliError> {
     match a.value("model") {
-        None => Ok(MemoryModel::Sc),
-        Some(m) => {
-            MemoryModel::parse(m).ok_or_else(|| CliError::Usage(format!("--model: unknown memory model `{m}` (sc, x86-tso, arm64)")))
-        }
+        None => Ok(None),
+        Some(m) => MemoryModel::parse(m)
+            .map(Some)
+            .ok_or_else(|| CliError::Usage(format!("--model: unknown memory model `{m}` (sc, x86-tso, arm64)"))),
     }
 }
 
