@@ -281,6 +281,9 @@ struct Bfs {
     pos: usize,
     cur_first: u32,
     next: Vec<u8>,
+    /// Fingerprints of the next level (with reduction only), to tell forward edges from the
+    /// others for the cycle proviso.
+    next_seen: FpSet,
     depth: u32,
     /// Per invariant (bit of `Invariant::ALL`): the first violating state and its depth.
     found: [Option<(u32, u32)>; 4],
@@ -392,6 +395,7 @@ impl Explorer {
             pos: 0,
             cur_first: 0,
             next: vec![],
+            next_seen: FpSet::default(),
             depth: 0,
             found: [None; 4],
             bug_links: vec![],
@@ -514,7 +518,7 @@ impl Explorer {
     }
 
     fn bytes_bfs(b: &Bfs) -> u64 {
-        (b.seen.bytes() + b.parents.capacity() * 4 + b.cur.capacity() + b.next.capacity()) as u64
+        (b.seen.bytes() + b.next_seen.bytes() + b.parents.capacity() * 4 + b.cur.capacity() + b.next.capacity()) as u64
     }
 
     /// One slice of the main search; returns the transitions done.
@@ -544,6 +548,7 @@ impl Explorer {
                 b.cur_first += (b.cur.len() / size) as u32;
                 std::mem::swap(&mut b.cur, &mut b.next);
                 b.next.clear();
+                b.next_seen = FpSet::default();
                 b.pos = 0;
                 b.depth += 1;
                 b.stats.depth = b.depth;
@@ -577,8 +582,9 @@ impl Explorer {
                     if full || !old {
                         break;
                     }
-                    // C3: an ample successor was seen before, so this state may close a cycle
-                    // of reduced expansions: expand it fully.
+                    // C3: an ample successor lies on this level or an earlier one, so this edge
+                    // may close a cycle of reduced expansions (every cycle has such an edge,
+                    // as BFS levels cannot rise all around it): expand this state fully.
                     full = true;
                     let taken = std::mem::take(&mut self.ample);
                     self.ample.extend((0..self.buf.len() as u8).filter(|i| !taken.contains(i)));
@@ -606,8 +612,14 @@ impl Explorer {
                 codec.encode(&n, &mut self.enc);
                 let fp = fingerprint(&self.enc);
                 if !b.seen.insert(fp) {
-                    old = true;
+                    // Seen before: a forward edge if the state is on the next level.
+                    if reduced && !full && !b.next_seen.contains(fp) {
+                        old = true;
+                    }
                     continue;
+                }
+                if self.por.is_some() {
+                    b.next_seen.insert(fp);
                 }
                 let new_id = b.parents.len() as u32;
                 b.parents.push(link(id, idx));

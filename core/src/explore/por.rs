@@ -5,16 +5,21 @@
 //! is a variable, a lock, a PTE slot with its VMA flags, a page's metadata, a page's data, one
 //! CPU's TLB entry for one PTE slot, a CPU's IRQ flag, the GUP pins, the ghost record of one
 //! PTE slot). Two steps of different threads are independent when neither writes what the
-//! other reads or writes: then they commute and neither enables nor disables the other. Two
-//! read-side operations on one rwsem (`mmap_read_lock`, `mmap_read_unlock`) change it, yet
-//! commute with each other, so they count as reads of it.
+//! other reads or writes: then they commute and neither enables nor disables the other. Some
+//! updates commute with each other though they change the resource: atomic additions to a
+//! variable, and the read-side operations of an rwsem (`mmap_read_lock`, `mmap_read_unlock`).
+//! They form a third class, *adds*: two adds never conflict, an add conflicts with any read or
+//! write.
 //!
 //! The ample set at a state (Clarke, Grumberg and Peled's conditions C0-C3):
 //! * C1 (persistence): start from one thread and add every thread whose *future* steps (all
 //!   instructions reachable in its code from its pc) may conflict with the next step of a
 //!   thread already in the set, or may enable a thread in the set that is blocked now;
-//! * C2 (visibility): a reduced set only holds steps that write nothing a checked invariant
-//!   reads, so a violating state stays reachable;
+//! * C2 (visibility): a reduced set only holds steps that change nothing a checked invariant
+//!   reads, so a violating state stays reachable. The invariants judge a PTE only while its
+//!   PT lock is free, and only the holder releases a lock: so a step that changes a PTE (or
+//!   its ghost record) while its own thread holds that PTE's PT lock, and does not release it,
+//!   is invisible, in every state the other threads can lead to;
 //! * C3 (cycles): the BFS expands a state fully when a step of its ample set leads to a state
 //!   seen before (see `mod.rs`).
 //!
@@ -52,14 +57,16 @@ fn b(i: u32) -> Bits {
 pub struct Footprint {
     pub reads: Bits,
     pub writes: Bits,
+    /// Commuting updates (see the module's documentation).
+    pub adds: Bits,
 }
 
 impl Footprint {
-    pub const EVERYTHING: Footprint = Footprint { reads: 1 << ANY, writes: 1 << ANY };
+    pub const EVERYTHING: Footprint = Footprint { reads: 1 << ANY, writes: 1 << ANY, adds: 0 };
 
     #[inline]
     pub fn union(self, o: Footprint) -> Footprint {
-        Footprint { reads: self.reads | o.reads, writes: self.writes | o.writes }
+        Footprint { reads: self.reads | o.reads, writes: self.writes | o.writes, adds: self.adds | o.adds }
     }
 
     /// True when the two may not commute.
@@ -68,8 +75,14 @@ impl Footprint {
         let any = b(ANY);
         ((self.reads | self.writes) & any != 0)
             || ((o.reads | o.writes) & any != 0)
-            || (self.writes & (o.reads | o.writes)) != 0
-            || (o.writes & self.reads) != 0
+            || (self.writes & (o.reads | o.writes | o.adds)) != 0
+            || (o.writes & (self.reads | self.adds)) != 0
+            || (self.adds & o.reads) != 0
+            || (o.adds & self.reads) != 0
+    }
+
+    fn a(&mut self, bits: Bits) {
+        self.adds |= bits;
     }
 
     fn r(&mut self, bits: Bits) {
@@ -108,7 +121,8 @@ pub struct Por {
     all_pages: Bits,
     all_data: Bits,
     all_ghosts: Bits,
-    lock_bits: Bits,
+    /// Per lock that is the PT lock of an mm: the PTE and ghost bits of that mm's PTEs.
+    ptl_guards: Vec<(usize, Bits)>,
 }
 
 fn successors(op: &Op, pc: usize) -> [Option<usize>; 2] {
@@ -146,8 +160,19 @@ impl Por {
             all_pages,
             all_data,
             all_ghosts,
-            lock_bits: range(LOCK0, l.locks.len()),
+            ptl_guards: vec![],
         };
+        for (mm, _) in l.mms.iter().enumerate() {
+            if let Some(lock) = l.mm_lock(mm, "ptl") {
+                let guarded = l
+                    .ptes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| p.mm == mm)
+                    .fold(0, |m, (i, _)| m | b(PTE0 + i as u32) | b(GHOST0 + i as u32));
+                por.ptl_guards.push((lock, guarded));
+            }
+        }
         for t in 0..prog.threads.len() {
             let code = &prog.threads[t].instrs;
             let n = code.len();
@@ -248,7 +273,7 @@ impl Por {
                 let bit = b(LOCK0 + *lock as u32);
                 if *mode == LockMode::Read && prog.layout.locks[*lock as usize].kind == LockKind::Rwsem {
                     // Read acquisitions and releases commute with each other.
-                    fp.r(bit)
+                    fp.a(bit)
                 } else {
                     fp.rw(bit)
                 }
@@ -313,7 +338,13 @@ impl Por {
                     }
                 }
             }
-            Op::VarAdd { var, .. } => fp.rw(b(VAR0 + *var as u32)),
+            Op::VarAdd { var, .. } => {
+                if prog.model == MemoryModel::Sc {
+                    fp.a(b(VAR0 + *var as u32))
+                } else {
+                    fp.rw(b(VAR0 + *var as u32))
+                }
+            }
             Op::VarSet { var, value, .. } => {
                 fp.w(b(VAR0 + *var as u32));
                 self.expr(&mut fp, s, t, value);
@@ -387,10 +418,24 @@ impl Por {
         }
     }
 
-    /// True when the step may change what a checked invariant reads.
+    /// True when the step may change what a checked invariant reads, in any state.
     #[inline]
     pub fn visible(&self, fp: Footprint) -> bool {
-        ((fp.writes | (fp.reads & self.lock_bits)) & self.visible) != 0 || (fp.writes & b(ANY)) != 0
+        ((fp.writes | fp.adds) & self.visible) != 0 || (fp.writes & b(ANY)) != 0
+    }
+
+    /// True when thread `t`'s step (of footprint `fp`) may change what a checked invariant
+    /// reads, in `s` or any state the other threads lead to from `s`: what `t` changes under
+    /// a PT lock it holds (and keeps) is hidden from the invariants until `t` releases it.
+    #[inline]
+    pub fn visible_at(&self, s: &State, t: usize, fp: Footprint) -> bool {
+        let mut changed = fp.writes | fp.adds;
+        for &(lock, guarded) in &self.ptl_guards {
+            if s.locks[lock].holders & (1 << t) != 0 && changed & b(LOCK0 + lock as u32) == 0 {
+                changed &= !guarded;
+            }
+        }
+        (changed & self.visible) != 0 || (fp.writes & b(ANY)) != 0
     }
 
     /// Chooses the choices to explore from `s`, given every enabled one (`enabled`, as
@@ -425,7 +470,7 @@ impl Por {
         let mut best: Option<u32> = None;
         for first in enabled {
             let t0 = first.thread();
-            if self.visible(fps[t0]) {
+            if self.visible_at(s, t0, fps[t0]) {
                 continue;
             }
             let mut set = 1u32 << t0;
@@ -443,7 +488,7 @@ impl Por {
                     if fu.conflicts(futures[v]) {
                         set |= bit;
                         work |= bit;
-                        if en_mask & bit != 0 && self.visible(fps[v]) {
+                        if en_mask & bit != 0 && self.visible_at(s, v, fps[v]) {
                             ok = false;
                         }
                     }
