@@ -19,7 +19,9 @@
 //!   reads, so a violating state stays reachable. The invariants judge a PTE only while its
 //!   PT lock is free, and only the holder releases a lock: so a step that changes a PTE (or
 //!   its ghost record) while its own thread holds that PTE's PT lock, and does not release it,
-//!   is invisible, in every state the other threads can lead to;
+//!   is invisible, in every state the other threads can lead to. Likewise a write to the data
+//!   of a page no PTE maps: only `set_pte_at` maps a page, and it counts as reading the data
+//!   of the page it maps, so a thread that may map the page joins the ample set;
 //! * C3 (cycles): the BFS expands a state fully when a step of its ample set leads to a state
 //!   seen before (see `mod.rs`).
 //!
@@ -284,6 +286,12 @@ impl Por {
             Op::SetPte { pte, value } => {
                 fp.w(b(PTE0 + *pte as u32));
                 self.expr(&mut fp, s, t, value);
+                // It may map a page: the invariants then read that page's data.
+                let page = s.and_then(|s| crate::exec::eval(prog, s, t, value).ok()).map(|v| Pte::from_value(v).page() as usize);
+                match page {
+                    Some(p) if p < MAX_PAGES => fp.r(b(DATA0 + p as u32)),
+                    _ => fp.r(self.all_data),
+                }
             }
             Op::PteClear { pte, flush } => {
                 fp.w(b(PTE0 + *pte as u32));
@@ -433,6 +441,14 @@ impl Por {
         for &(lock, guarded) in &self.ptl_guards {
             if s.locks[lock].holders & (1 << t) != 0 && changed & b(LOCK0 + lock as u32) == 0 {
                 changed &= !guarded;
+            }
+        }
+        if changed & self.all_data != 0 {
+            for p in 0..MAX_PAGES {
+                let bit = b(DATA0 + p as u32);
+                if changed & bit != 0 && !s.ptes.iter().any(|e| e.present() && e.page() as usize == p) {
+                    changed &= !bit;
+                }
             }
         }
         (changed & self.visible) != 0 || (fp.writes & b(ANY)) != 0
