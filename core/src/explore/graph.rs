@@ -152,7 +152,7 @@ pub fn happens_before(prog: &Program, trace: &[Choice]) -> Result<DiGraph<HbNode
         }
         let text = match c {
             Choice::Run(t) => prog.instr(t as usize, s.threads[t as usize].pc).text.clone(),
-            Choice::Drain(_) => "drain the oldest buffered store".to_string(),
+            other => schedule::choice_name(other, &prog.layout),
         };
         fps.push(por.choice_footprint(prog, &s, c));
         exec::apply(prog, &mut s, c).map_err(|e| format!("step {}: {}", i + 1, crate::replay::step_error_text(prog, &s, c, e)))?;

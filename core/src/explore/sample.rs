@@ -37,11 +37,12 @@ impl Rng {
     }
 }
 
-/// A choice's slot in the priority table: threads, then their drains.
+/// A choice's slot in the priority table: threads, then their other choices (drains).
+#[allow(unreachable_patterns)]
 fn key(c: Choice) -> usize {
     match c {
         Choice::Run(t) => t as usize,
-        Choice::Drain(t) => MAX_THREADS + t as usize,
+        other => MAX_THREADS + other.thread(),
     }
 }
 
