@@ -8,7 +8,8 @@
 #   - wasm-bindgen-cli at Cargo.lock's version (see scripts/build.sh)
 #
 # Then: cargo fmt --check, clippy (core natively, all targets; web for wasm32)
-# with -D warnings, the core's native tests, the site build, the e2e tests.
+# with -D warnings, the core's native tests, the explorer's quick benchmark, the site
+# build, the e2e tests.
 # A failing check does not stop the others, except that the e2e tests need the build.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -91,6 +92,9 @@ step fmt cargo fmt --all --check
 step clippy-core cargo clippy "${CARGO_LOCKED[@]}" -p racelab-core --all-targets -- -D warnings
 step clippy-web cargo clippy "${CARGO_LOCKED[@]}" -p racelab-web --target "$WASM_TARGET" --all-targets -- -D warnings
 step test-core cargo test "${CARGO_LOCKED[@]}" -p racelab-core
+# The explorer's benchmark in its quick mode: it prints figures and checks nothing but that
+# the whole verdict table still runs (the verdicts themselves are asserted by test-core).
+step bench cargo run "${CARGO_LOCKED[@]}" -q --profile bench -p racelab-core --bin racelab -- bench --quick
 step build "$ROOT/scripts/build.sh"
 if passed build; then
     step e2e bash -c 'cd e2e && node --test tests/'
