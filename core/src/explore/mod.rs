@@ -247,6 +247,8 @@ const NO_PARENT: u32 = u32::MAX;
 /// and 6 drains) in 32 bits.
 const MAX_IDS: u64 = (1 << 28) - 1;
 const NO_THREAD: u8 = u8::MAX;
+/// How many invariants there are (bits of `invariants::violated`).
+const N_INV: usize = Invariant::ALL.len();
 
 #[inline]
 fn link(parent: u32, idx: u8) -> u32 {
@@ -286,7 +288,7 @@ struct Bfs {
     next_seen: FpSet,
     depth: u32,
     /// Per invariant (bit of `Invariant::ALL`): the first violating state and its depth.
-    found: [Option<(u32, u32)>; 4],
+    found: [Option<(u32, u32)>; N_INV],
     bug_links: Vec<(u32, u8, String)>,
     stats: Stats,
     depth_cut: bool,
@@ -308,8 +310,8 @@ struct Shorten {
     /// Invariants still to find (bits).
     want: u8,
     /// Violating nodes of the next level, per invariant.
-    hits: [Vec<u32>; 4],
-    done: [Option<u32>; 4],
+    hits: [Vec<u32>; N_INV],
+    done: [Option<u32>; N_INV],
     stats: Stats,
 }
 
@@ -397,7 +399,7 @@ impl Explorer {
             next: vec![],
             next_seen: FpSet::default(),
             depth: 0,
-            found: [None; 4],
+            found: [None; N_INV],
             bug_links: vec![],
             stats: Stats { states: 1, ..Stats::default() },
             depth_cut: false,
@@ -728,14 +730,14 @@ impl Explorer {
             depth: 0,
             want,
             hits: Default::default(),
-            done: [None; 4],
+            done: [None; N_INV],
             stats: Stats { states: 1, ..Stats::default() },
         });
         self.phase = Phase::Shorten;
         // A violation of the initial state.
         let v = invariants::violated(&self.prog, &init) & want;
         let sh = self.shorten.as_mut().unwrap();
-        for i in 0..4 {
+        for i in 0..N_INV {
             if v & (1 << i) != 0 {
                 sh.done[i] = Some(0);
                 sh.want &= !(1 << i);
@@ -758,7 +760,7 @@ impl Explorer {
         while done < budget {
             if sh.pos >= sh.cur_nodes.len() {
                 // The level is complete: pick the violating nodes with the fewest switches.
-                for i in 0..4 {
+                for i in 0..N_INV {
                     if sh.want & (1 << i) != 0 && !sh.hits[i].is_empty() {
                         let best = *sh.hits[i].iter().min_by_key(|n| sh.nodes[**n as usize].3).unwrap();
                         sh.done[i] = Some(best);
@@ -829,7 +831,7 @@ impl Explorer {
                 sh.stats.states += 1;
                 let v = invariants::violated(prog, &n) & sh.want;
                 if v != 0 {
-                    for i in 0..4 {
+                    for i in 0..N_INV {
                         if v & (1 << i) != 0 {
                             sh.hits[i].push(id);
                         }
@@ -868,7 +870,7 @@ impl Explorer {
     }
 
     fn finish(&mut self) {
-        let shortened: Option<[Option<u32>; 4]> = self.shorten.as_ref().map(|s| s.done);
+        let shortened: Option<[Option<u32>; N_INV]> = self.shorten.as_ref().map(|s| s.done);
         let mut violations: Vec<Counterexample> = self
             .found
             .iter()
