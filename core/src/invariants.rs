@@ -110,7 +110,22 @@ pub fn first_violation(prog: &Program, s: &State, inv: Invariant) -> Option<Viol
             }
             None
         }
+        Invariant::Exists => {
+            let cond = prog.exists.as_ref()?;
+            if !is_final(prog, s) || cond.eval(s) == 0 {
+                return None;
+            }
+            let mut values = Vec::new();
+            cond.values(prog, s, &mut values);
+            Some(Violation { text: format!("the final state satisfies the `exists` condition: {}", values.join(", ")) })
+        }
     }
+}
+
+/// True when the run is over: every thread has finished (or sleeps for good) and no CPU has a
+/// store in flight (buffered, or performed early).
+pub fn is_final(prog: &Program, s: &State) -> bool {
+    (0..prog.threads.len()).all(|t| s.threads[t].status != Status::Running) && s.sb.iter().flatten().all(|e| *e == SbEntry::default())
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

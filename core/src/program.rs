@@ -268,6 +268,112 @@ pub struct Program {
     /// its translations).
     pub cpumask: Vec<u8>,
     pub init: State,
+    /// The scenario's `exists` condition on the final state, compiled.
+    pub exists: Option<FinalCond>,
+}
+
+/// A condition on the final state: registers of threads (`P1.r0`), shared variables,
+/// constants, and operators.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FinalCond {
+    Const(i32),
+    Reg { thread: u8, reg: u8 },
+    Var(u8),
+    Not(Box<FinalCond>),
+    Bin(BinOp, Box<FinalCond>, Box<FinalCond>),
+}
+
+impl FinalCond {
+    pub fn eval(&self, s: &State) -> i32 {
+        match self {
+            FinalCond::Const(c) => *c,
+            FinalCond::Reg { thread, reg } => s.threads[*thread as usize].regs[*reg as usize] as i32,
+            FinalCond::Var(v) => s.vars[*v as usize] as i32,
+            FinalCond::Not(x) => (x.eval(s) == 0) as i32,
+            FinalCond::Bin(op, l, r) => eval_bin(*op, l.eval(s), r.eval(s)),
+        }
+    }
+
+    /// The registers and variables it reads, with their values in `s`: `P1.r0 = 1`.
+    pub fn values(&self, prog: &Program, s: &State, out: &mut Vec<String>) {
+        let text = match self {
+            FinalCond::Const(_) => None,
+            FinalCond::Reg { thread, reg } => Some(format!(
+                "{}.{} = {}",
+                prog.thread_name(*thread as usize),
+                prog.threads[*thread as usize].regs[*reg as usize],
+                s.threads[*thread as usize].regs[*reg as usize]
+            )),
+            FinalCond::Var(v) => Some(format!("{} = {}", prog.layout.vars[*v as usize].name, s.vars[*v as usize])),
+            FinalCond::Not(x) => {
+                x.values(prog, s, out);
+                None
+            }
+            FinalCond::Bin(_, l, r) => {
+                l.values(prog, s, out);
+                r.values(prog, s, out);
+                None
+            }
+        };
+        if let Some(t) = text {
+            if !out.contains(&t) {
+                out.push(t);
+            }
+        }
+    }
+}
+
+/// Compiles an `exists` condition once the threads' registers are known.
+fn final_cond(sc: &Scenario, prog: &Program, e: &Expr) -> Result<FinalCond, Diagnostic> {
+    let file = &sc.file;
+    Ok(match e {
+        Expr::Int(i, _) => FinalCond::Const(*i as i32),
+        Expr::Path(p) => match p.as_slice() {
+            [w] if w.name == "true" || w.name == "false" => FinalCond::Const((w.name == "true") as i32),
+            [w] => match sc.layout.vars.iter().position(|v| v.name == w.name) {
+                Some(v) => FinalCond::Var(v as u8),
+                None => {
+                    return Err(Diagnostic::new(
+                        file,
+                        w.pos,
+                        format!("`{}` in `exists` is not a shared variable; name a register as THREAD.REGISTER", w.name),
+                    ))
+                }
+            },
+            [th, r] if sc.layout.thread(&th.name).is_some() => {
+                let t = sc.layout.thread(&th.name).unwrap();
+                match prog.threads[t].regs.iter().position(|x| *x == r.name) {
+                    Some(reg) => FinalCond::Reg { thread: t as u8, reg: reg as u8 },
+                    None => {
+                        return Err(Diagnostic::new(
+                            file,
+                            r.pos,
+                            format!("thread `{}` has no register `{}` (it has: {})", th.name, r.name, prog.threads[t].regs.join(", ")),
+                        ))
+                    }
+                }
+            }
+            _ => match sc.layout.vars.iter().position(|v| v.name == path_text(p)) {
+                Some(v) => FinalCond::Var(v as u8),
+                None => {
+                    return Err(Diagnostic::new(
+                        file,
+                        p[0].pos,
+                        format!("`{}` in `exists` is neither THREAD.REGISTER nor a shared variable", path_text(p)),
+                    ))
+                }
+            },
+        },
+        Expr::Not(x, _) => FinalCond::Not(Box::new(final_cond(sc, prog, x)?)),
+        Expr::Binary(op, l, r) => FinalCond::Bin(*op, Box::new(final_cond(sc, prog, l)?), Box::new(final_cond(sc, prog, r)?)),
+        other => {
+            return Err(Diagnostic::new(
+                file,
+                other.pos(),
+                format!("`{other}` in `exists`: the condition reads registers and shared variables only"),
+            ))
+        }
+    })
 }
 
 impl Program {
@@ -288,6 +394,7 @@ impl Program {
             sleep_reasons: vec![],
             cpumask: vec![0; sc.layout.mms.len()],
             init: sc.init,
+            exists: None,
         };
         for (t, def) in sc.threads.iter().enumerate() {
             let mut c = Compiler::new(sc, &mut prog, t);
@@ -309,6 +416,9 @@ impl Program {
                     prog.cpumask[pte.mm] |= 1 << cpu;
                 }
             }
+        }
+        if let Some(ex) = &sc.exists {
+            prog.exists = Some(final_cond(sc, &prog, &ex.expr)?);
         }
         // Run each thread's silent prefix, so every pc rests on a scheduling point.
         let mut init = prog.init;

@@ -92,16 +92,21 @@ pub enum Invariant {
     PinInSync,
     /// A page written after clear_refs returned is soft-dirty.
     SoftDirtyAccurate,
+    /// The final state (every thread done, nothing left in flight) does not satisfy the
+    /// scenario's `exists` condition: the outcome a litmus test asks about never happens.
+    Exists,
 }
 
 impl Invariant {
-    pub const ALL: [Invariant; 4] = [Invariant::NoLostWrite, Invariant::PinnedWritable, Invariant::PinInSync, Invariant::SoftDirtyAccurate];
+    pub const ALL: [Invariant; 5] =
+        [Invariant::NoLostWrite, Invariant::PinnedWritable, Invariant::PinInSync, Invariant::SoftDirtyAccurate, Invariant::Exists];
     pub fn name(self) -> &'static str {
         match self {
             Invariant::NoLostWrite => "no_lost_write",
             Invariant::PinnedWritable => "pinned_writable",
             Invariant::PinInSync => "pin_in_sync",
             Invariant::SoftDirtyAccurate => "soft_dirty_accurate",
+            Invariant::Exists => "exists",
         }
     }
     pub fn parse(s: &str) -> Option<Invariant> {
@@ -113,6 +118,7 @@ impl Invariant {
             Invariant::PinnedWritable => "a page pinned with FOLL_WRITE stays writable in the pinning mm",
             Invariant::PinInSync => "a GUP holder and the page table agree on the page",
             Invariant::SoftDirtyAccurate => "a page written after clear_refs returned is soft-dirty",
+            Invariant::Exists => "the final state never satisfies the scenario's `exists` condition",
         }
     }
 }
@@ -259,6 +265,25 @@ pub struct Expectation {
     pub comment: String,
 }
 
+/// A verdict the scenario claims for every interleaving of a policy under a memory model
+/// (`verdict POLICY on MODEL safe|INVARIANT`): what an exhaustive search must find.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerdictDef {
+    pub policy: String,
+    pub model: MemoryModel,
+    /// None: no reachable state breaks a checked invariant; Some: this one breaks.
+    pub violated: Option<Invariant>,
+    pub comment: String,
+}
+
+/// A condition on the final state (`exists "P1.r0 == 1 && x == 2"`), as in a litmus test.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExistsDef {
+    pub text: String,
+    pub expr: syntax::Expr,
+    pub pos: Pos,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TraceDef {
     pub name: String,
@@ -301,6 +326,10 @@ pub struct Scenario {
     pub procs: BTreeMap<String, (ProcDecl, String)>,
     pub features: BTreeMap<String, String>,
     pub traces: Vec<TraceDef>,
+    /// The final-state condition of the `exists` invariant.
+    pub exists: Option<ExistsDef>,
+    /// Exhaustive verdicts the scenario claims.
+    pub verdicts: Vec<VerdictDef>,
 }
 
 impl Scenario {
@@ -559,7 +588,10 @@ impl Loader<'_> {
             procs: self.lib.procs.clone(),
             features: self.lib.features.iter().map(|(k, v)| (k.clone(), v.0.clone())).collect(),
             traces: vec![],
+            exists: None,
+            verdicts: vec![],
         };
+        let mut verdict_lines = Vec::new();
         let mut baseline: Option<Ident> = None;
         for line in &header.lines {
             match line.key.name.as_str() {
@@ -613,6 +645,21 @@ impl Loader<'_> {
                         sc.models.push(m);
                     }
                 }
+                "exists" => {
+                    let (text, pos) = match line.args.as_slice() {
+                        [Arg::Str(s, p)] => (s.clone(), *p),
+                        _ => return self.err(line.key.pos, "expected `exists \"CONDITION\"`, as in `exists \"P1.r0 == 1 && x == 2\"`"),
+                    };
+                    if sc.exists.is_some() {
+                        return self.err(line.key.pos, "a scenario has one `exists` condition");
+                    }
+                    let expr = parse_condition(file, pos, &text)?;
+                    sc.exists = Some(ExistsDef { text, expr, pos });
+                    if !sc.checks.contains(&Invariant::Exists) {
+                        sc.checks.push(Invariant::Exists);
+                    }
+                }
+                "verdict" => verdict_lines.push(line),
                 "fault_handler" => match words(file, line)?.as_slice() {
                     [w] => {
                         if !self.lib.procs.contains_key(&w.name) {
@@ -625,7 +672,7 @@ impl Loader<'_> {
                 other => {
                     return self.err(
                         line.key.pos,
-                        format!("unknown scenario attribute `{other}`: expected title, summary, race, section, note, cite, policies, baseline, assume, check, models or fault_handler"),
+                        format!("unknown scenario attribute `{other}`: expected title, summary, race, section, note, cite, policies, baseline, assume, check, models, exists, verdict or fault_handler"),
                     )
                 }
             }
@@ -649,6 +696,12 @@ impl Loader<'_> {
         };
         if sc.checks.is_empty() {
             return self.err(header.kind.pos, format!("the scenario checks no invariant: add `check` with one of {}", invariant_names()));
+        }
+        if sc.checks.contains(&Invariant::Exists) && sc.exists.is_none() {
+            return self.err(header.kind.pos, "the scenario checks `exists` but states no condition: add `exists \"CONDITION\"`");
+        }
+        for line in verdict_lines {
+            sc.verdicts.push(self.verdict(line, &sc)?);
         }
         if sc.title.is_empty() {
             return self.err(header.kind.pos, "the scenario has no `title`");
@@ -1043,6 +1096,57 @@ impl Loader<'_> {
         Ok(())
     }
 
+    /// `verdict POLICY on MODEL safe|INVARIANT ["comment"]`
+    fn verdict(&self, line: &AttrLine, sc: &Scenario) -> Result<VerdictDef, Diagnostic> {
+        let usage = "expected `verdict POLICY on MODEL safe` or `verdict POLICY on MODEL INVARIANT`";
+        let mut args = line.args.iter();
+        let policy = match args.next() {
+            Some(Arg::Word(w)) if sc.policy(&w.name).is_some() => w.name.clone(),
+            Some(Arg::Word(w)) => return self.err(w.pos, format!("`{}` is not one of the scenario's policies", w.name)),
+            _ => return self.err(line.key.pos, usage),
+        };
+        let model = match (args.next(), args.next()) {
+            (Some(Arg::Word(on)), Some(Arg::Word(m))) if on.name == "on" => {
+                let model = MemoryModel::parse(&m.name)
+                    .ok_or_else(|| Diagnostic::new(self.file, m.pos, format!("unknown memory model `{}`", m.name)))?;
+                if !sc.models.contains(&model) {
+                    return self.err(m.pos, format!("the scenario is not modelled under {} (add it to `models`)", model.name()));
+                }
+                model
+            }
+            _ => return self.err(line.key.pos, usage),
+        };
+        let violated = match args.next() {
+            Some(Arg::Word(w)) if w.name == "safe" => None,
+            Some(Arg::Word(w)) => {
+                let inv = Invariant::parse(&w.name).ok_or_else(|| {
+                    Diagnostic::new(
+                        self.file,
+                        w.pos,
+                        format!("expected `safe` or an invariant ({}), found `{}`", invariant_names(), w.name),
+                    )
+                })?;
+                if !sc.checks.contains(&inv) {
+                    return self.err(w.pos, format!("the scenario does not check `{}`", w.name));
+                }
+                Some(inv)
+            }
+            _ => return self.err(line.key.pos, usage),
+        };
+        let comment = match args.next() {
+            Some(Arg::Str(s, _)) => s.clone(),
+            None => String::new(),
+            Some(other) => return self.err(other.pos(), format!("unexpected {}", other.describe())),
+        };
+        if let Some(a) = args.next() {
+            return self.err(a.pos(), format!("unexpected {}", a.describe()));
+        }
+        if sc.verdicts.iter().any(|v| v.policy == policy && v.model == model) {
+            return self.err(line.key.pos, format!("a second verdict for {policy} on {}", model.name()));
+        }
+        Ok(VerdictDef { policy, model, violated, comment })
+    }
+
     fn trace(&self, b: &syntax::BlockDecl, sc: &Scenario) -> Result<TraceDef, Diagnostic> {
         let file = self.file;
         let (name, description) = match b.head.as_slice() {
@@ -1141,4 +1245,57 @@ pub fn thread_names(layout: &Layout) -> String {
 
 fn invariant_names() -> String {
     Invariant::ALL.iter().map(|i| i.name()).collect::<Vec<_>>().join(", ")
+}
+
+/// Parses the condition of an `exists` line (written in a string) as an expression of the
+/// scenario language; errors point into the string.
+fn parse_condition(file: &str, pos: Pos, text: &str) -> Result<syntax::Expr, Diagnostic> {
+    if text.contains('\n') || text.contains('{') || text.contains('}') {
+        return Err(Diagnostic::new(file, pos, "the `exists` condition is one expression on one line"));
+    }
+    // The string is parsed as the condition of an `if` in a proc; on line 3, after `  if `.
+    let src = format!("racelab 1\nproc exists() {{\n  if {text} {{\n  }}\n}}\n");
+    let at = |p: Pos| if p.line == 3 && p.col > 5 { Pos { line: pos.line, col: pos.col + p.col - 5 } } else { pos };
+    let f = syntax::parse(file, &src).map_err(|d| {
+        // Past the condition, the parser meets the `{` of the `if` it was wrapped in.
+        let past = d.pos.line > 3 || (d.pos.line == 3 && d.pos.col as usize >= 6 + text.chars().count());
+        let message = if past { d.message.replace("found `{`", "found the end of the condition") } else { d.message };
+        Diagnostic::new(file, at(d.pos), format!("in the `exists` condition: {message}"))
+    })?;
+    fn relocate(e: &mut syntax::Expr, at: &dyn Fn(Pos) -> Pos) {
+        use syntax::Expr as E;
+        match e {
+            E::Int(_, p) => *p = at(*p),
+            E::Path(v) => v.iter_mut().for_each(|i| i.pos = at(i.pos)),
+            E::Call(n, args) => {
+                n.pos = at(n.pos);
+                args.iter_mut().for_each(|a| relocate(a, at));
+            }
+            E::Not(x, p) => {
+                *p = at(*p);
+                relocate(x, at);
+            }
+            E::Binary(_, l, r) => {
+                relocate(l, at);
+                relocate(r, at);
+            }
+            E::Flag(_, i) => i.pos = at(i.pos),
+            E::Load(v, x, p) => {
+                *p = at(*p);
+                v.iter_mut().for_each(|i| i.pos = at(i.pos));
+                relocate(x, at);
+            }
+        }
+    }
+    match f.items.as_slice() {
+        [Item::Proc(p)] => match p.body.as_slice() {
+            [Stmt::If { cond, then, els, .. }] if then.is_empty() && els.is_empty() => {
+                let mut cond = cond.clone();
+                relocate(&mut cond, &at);
+                Ok(cond)
+            }
+            _ => Err(Diagnostic::new(file, pos, "the `exists` condition is one expression")),
+        },
+        _ => Err(Diagnostic::new(file, pos, "the `exists` condition is one expression")),
+    }
 }

@@ -151,6 +151,9 @@ impl Por {
                 Invariant::NoLostWrite => all_ptes | ptl_bits | all_ghosts | all_data,
                 Invariant::PinnedWritable | Invariant::PinInSync => all_ptes | ptl_bits | b(PINS),
                 Invariant::SoftDirtyAccurate => all_ptes | ptl_bits | all_ghosts,
+                // Judged only in final states (every thread done), which a reduced search
+                // keeps reachable: nothing a step changes makes it visible earlier.
+                Invariant::Exists => 0,
             };
         }
         let mut por = Por {
