@@ -14,14 +14,17 @@ pub enum Choice {
     /// Thread `t` executes its next instruction (and the silent ones after it).
     Run(u8),
     /// The CPU of thread `t` makes the oldest store in its store buffer visible to the other
-    /// CPUs (x86-TSO and arm64 only).
+    /// CPUs (x86-TSO only).
     Drain(u8),
+    /// The CPU of thread `t` performs the access of the instruction at `pc`, further ahead in
+    /// the thread's code, early: out of program order (arm64 only; see `relaxed.rs`).
+    Early(u8, u16),
 }
 
 impl Choice {
     pub fn thread(self) -> usize {
         match self {
-            Choice::Run(t) | Choice::Drain(t) => t as usize,
+            Choice::Run(t) | Choice::Drain(t) | Choice::Early(t, _) => t as usize,
         }
     }
 }
@@ -62,6 +65,11 @@ pub enum Blocked {
     },
     /// A drain was asked of a CPU whose store buffer has nothing that may drain now.
     NothingToDrain,
+    /// The instruction at `pc` may not be performed early now (it is not ahead of the thread,
+    /// or something before it orders it, or it is not a load or a plain store).
+    CannotReorder {
+        pc: u16,
+    },
 }
 
 /// A thing that cannot happen in a kernel that works: the scenario is wrong.
@@ -116,6 +124,9 @@ pub struct Executed {
     /// The instruction that ran (the scheduling point).
     pub pc: u16,
     pub effect: Effect,
+    /// The instruction's access had been performed early (arm64): it used the values read
+    /// then, or its store was already done.
+    pub early: bool,
 }
 
 #[inline]
@@ -175,15 +186,7 @@ pub fn eval(prog: &Program, s: &State, t: usize, e: &CExpr) -> Result<i32, Bug> 
 /// forwarding), else memory.
 #[inline]
 fn read_var(prog: &Program, s: &State, t: usize, v: u8) -> i16 {
-    if let Some(cpu) = prog.layout.threads[t].cpu {
-        let loc = crate::relaxed::var_loc(v);
-        for e in s.sb[cpu as usize].iter().rev() {
-            if e.loc == loc {
-                return e.value;
-            }
-        }
-    }
-    s.vars[v as usize]
+    crate::relaxed::forward(prog, s, t, v).unwrap_or(s.vars[v as usize])
 }
 
 fn lock_available(s: &State, lock: usize, mode: LockMode, t: usize) -> bool {
@@ -241,7 +244,9 @@ pub fn can_run(prog: &Program, s: &State, t: usize) -> Result<(), Blocked> {
             };
             let me = prog.layout.threads[t].cpu.map(|c| 1u8 << c).unwrap_or(0);
             let held_off = prog.cpumask[mm] & s.irq_off & !me;
-            if held_off != 0 {
+            // An IPI waits for IRQs to come back on; arm64 broadcasts TLBI instead, which
+            // IRQs off do not hold back (RCU GUP-fast, 088b8aa537c2).
+            if held_off != 0 && prog.model != crate::scenario::MemoryModel::Arm64 {
                 Err(Blocked::FlushHeldOff { cpu: held_off.trailing_zeros() as u8 })
             } else {
                 Ok(())
@@ -271,6 +276,7 @@ pub fn can_apply(prog: &Program, s: &State, c: Choice) -> Result<(), Blocked> {
     match c {
         Choice::Run(t) => can_run(prog, s, t as usize),
         Choice::Drain(t) => crate::relaxed::can_drain(prog, s, t as usize),
+        Choice::Early(t, pc) => crate::relaxed::can_early(prog, s, t as usize, pc),
     }
 }
 
@@ -281,12 +287,17 @@ pub fn apply(prog: &Program, s: &mut State, c: Choice) -> Result<Executed, StepE
         Choice::Drain(t) => {
             crate::relaxed::can_drain(prog, s, t as usize).map_err(StepError::Blocked)?;
             let effect = crate::relaxed::drain(prog, s, t as usize).map_err(StepError::Bug)?;
-            Ok(Executed { pc: NO_PC, effect })
+            Ok(Executed { pc: NO_PC, effect, early: false })
+        }
+        Choice::Early(t, pc) => {
+            let effect = crate::relaxed::early(prog, s, t as usize, pc).map_err(StepError::Blocked)?;
+            Ok(Executed { pc, effect, early: true })
         }
     }
 }
 
-/// Every choice that can be taken in `s`, in a fixed order (threads first, then drains).
+/// Every choice that can be taken in `s`, in a fixed order (threads first, then drains, then
+/// accesses performed early, by thread and pc).
 pub fn choices(prog: &Program, s: &State, out: &mut Vec<Choice>) {
     out.clear();
     for t in 0..prog.threads.len() {
@@ -299,6 +310,13 @@ pub fn choices(prog: &Program, s: &State, out: &mut Vec<Choice>) {
             if crate::relaxed::can_drain(prog, s, t).is_ok() {
                 out.push(Choice::Drain(t as u8));
             }
+        }
+    }
+    if prog.model == crate::scenario::MemoryModel::Arm64 {
+        let mut pcs = Vec::new();
+        for t in 0..prog.threads.len() {
+            crate::relaxed::early_pcs(prog, s, t, &mut pcs);
+            out.extend(pcs.iter().map(|&pc| Choice::Early(t as u8, pc)));
         }
     }
 }
@@ -320,7 +338,7 @@ pub fn settle(prog: &Program, s: &mut State, t: usize) {
         }
         // Silent instructions only touch registers and ghost state; a bug there is a scenario
         // error that the following visible step reports again, so it is ignored here.
-        let _ = exec_op(prog, s, t, &instr.op);
+        let _ = exec_op(prog, s, t, &instr.op, &mut false);
     }
 }
 
@@ -329,9 +347,13 @@ pub fn step(prog: &Program, s: &mut State, t: usize) -> Result<Executed, StepErr
     can_run(prog, s, t).map_err(StepError::Blocked)?;
     let pc = s.threads[t].pc;
     let op = &prog.threads[t].instrs[pc as usize].op;
-    let effect = exec_op(prog, s, t, op).map_err(StepError::Bug)?;
+    if prog.model == crate::scenario::MemoryModel::X86Tso {
+        crate::relaxed::tso_before(prog, s, t, op);
+    }
+    let mut early = false;
+    let effect = exec_op(prog, s, t, op, &mut early).map_err(StepError::Bug)?;
     settle(prog, s, t);
-    Ok(Executed { pc, effect })
+    Ok(Executed { pc, effect, early })
 }
 
 fn next(s: &mut State, t: usize) {
@@ -381,15 +403,26 @@ fn flush(s: &mut State, mask: u8) {
     }
 }
 
-fn exec_op(prog: &Program, s: &mut State, t: usize, op: &Op) -> Result<Effect, Bug> {
+/// Runs `op`, the instruction at thread `t`'s pc; sets `used_early` when its access had been
+/// performed early (arm64).
+fn exec_op(prog: &Program, s: &mut State, t: usize, op: &Op, used_early: &mut bool) -> Result<Effect, Bug> {
     let mut effect = Effect::None;
+    let early = if prog.model == crate::scenario::MemoryModel::Arm64 { crate::relaxed::on_exec(prog, s, t, op) } else { None };
+    *used_early = early.is_some();
+    // A condition or value whose reads were performed early is evaluated on what they read.
+    let eval_now = |s: &State, e: &CExpr| -> Result<i32, Bug> {
+        match &early {
+            Some(crate::relaxed::Early::Load(reads, n)) => eval(prog, &crate::relaxed::with_reads(s, &reads[..*n]), t, e),
+            _ => eval(prog, s, t, e),
+        }
+    };
     match op {
         Op::Jump(target) => {
             s.threads[t].pc = *target;
             return Ok(Effect::None);
         }
         Op::Branch { cond, if_false } => {
-            let taken = eval(prog, s, t, cond)? != 0;
+            let taken = eval_now(s, cond)? != 0;
             if taken {
                 next(s, t)
             } else {
@@ -398,7 +431,7 @@ fn exec_op(prog: &Program, s: &mut State, t: usize, op: &Op) -> Result<Effect, B
             return Ok(Effect::Branch(taken));
         }
         Op::Assign { dst, value } => {
-            let v = eval(prog, s, t, value)?;
+            let v = eval_now(s, value)?;
             s.threads[t].regs[*dst as usize] = v as i16;
             effect = Effect::Value(v);
         }
@@ -434,7 +467,6 @@ fn exec_op(prog: &Program, s: &mut State, t: usize, op: &Op) -> Result<Effect, B
             if lk.holders == 0 {
                 lk.mode = LockMode::Free;
             }
-            crate::relaxed::on_release(prog, s, t);
         }
         Op::LockDowngrade { lock } => {
             let lk = &mut s.locks[*lock as usize];
@@ -547,7 +579,10 @@ fn exec_op(prog: &Program, s: &mut State, t: usize, op: &Op) -> Result<Effect, B
         }
         Op::VarSet { var, value, release } => {
             let v = eval(prog, s, t, value)? as i16;
-            crate::relaxed::store(prog, s, t, *var, v, *release)?;
+            // A store performed early is in memory already.
+            if early != Some(crate::relaxed::Early::Store) {
+                crate::relaxed::store(prog, s, t, *var, v, *release)?;
+            }
         }
         Op::RefAdd { page, delta } => {
             let page = page_of(s, t, *page)?;
@@ -594,7 +629,11 @@ fn exec_op(prog: &Program, s: &mut State, t: usize, op: &Op) -> Result<Effect, B
         }
         Op::CopyChunk { src, dst, slot } => {
             let (src, dst) = (page_of(s, t, *src)?, page_of(s, t, *dst)?);
-            s.pages[dst as usize].data[*slot as usize] = s.pages[src as usize].data[*slot as usize];
+            let v = match &early {
+                Some(crate::relaxed::Early::Load(reads, _)) => reads[0].1 as u8,
+                _ => s.pages[src as usize].data[*slot as usize],
+            };
+            s.pages[dst as usize].data[*slot as usize] = v;
         }
         Op::Irq(off) => {
             let cpu = prog.layout.threads[t].cpu.unwrap_or(0);
@@ -643,7 +682,10 @@ fn exec_op(prog: &Program, s: &mut State, t: usize, op: &Op) -> Result<Effect, B
             s.ghost.sd_tracked |= 1 << pte;
             s.ghost.sd_written &= !(1 << pte);
         }
-        Op::Fence(k) => crate::relaxed::fence(prog, s, t, *k),
+        // A barrier changes no state: under x86-TSO `smp_mb` drained the store buffer before
+        // the step (`relaxed::tso_before`), and under arm64 it keeps later accesses from being
+        // performed before it (`relaxed::on_exec`).
+        Op::Fence(_) => {}
         Op::WaitVar { .. } => {}
         Op::End => {
             s.threads[t].status = Status::Finished;

@@ -183,10 +183,31 @@ fn runs_of(schedule: &[Choice]) -> Vec<(Choice, usize)> {
     v
 }
 
+/// The same choice in `prog`: an access performed early names its instruction by pc, which
+/// moves with the code a policy adds or removes; the statement it stands for does not.
+fn carry(prog: &Program, reference: &Program, c: Choice) -> Choice {
+    match c {
+        Choice::Early(t, pc) => {
+            let t_ = t as usize;
+            if t_ >= reference.threads.len() || t_ >= prog.threads.len() {
+                return c;
+            }
+            match landmark_at(reference, t_, pc as usize) {
+                Some(l) => (0..prog.threads[t_].instrs.len())
+                    .find(|&q| landmark_at(prog, t_, q).as_ref() == Some(&l))
+                    .map(|q| Choice::Early(t, q as u16))
+                    .unwrap_or(c),
+                None => c,
+            }
+        }
+        _ => c,
+    }
+}
+
 fn targets(prog: &Program, reference: &Program, schedule: &[Choice]) -> Vec<(Choice, usize, Target)> {
     let Ok(r) = replay(reference, schedule) else {
         // Not even valid for the reference: fall back to step counts.
-        return runs_of(schedule).into_iter().map(|(c, n)| (c, n, Target::Steps(n))).collect();
+        return runs_of(schedule).into_iter().map(|(c, n)| (carry(prog, reference, c), n, Target::Steps(n))).collect();
     };
     let mut out = Vec::new();
     let mut start = 0;
@@ -194,7 +215,7 @@ fn targets(prog: &Program, reference: &Program, schedule: &[Choice]) -> Vec<(Cho
         let end = start + n;
         let t = c.thread();
         let target = match c {
-            Choice::Drain(_) => Target::Steps(n),
+            Choice::Drain(_) | Choice::Early(..) => Target::Steps(n),
             Choice::Run(_) => {
                 let last = landmark_at(reference, t, r.steps[end - 1].exec.pc as usize);
                 let next = &r.states[end].threads[t];
@@ -213,7 +234,7 @@ fn targets(prog: &Program, reference: &Program, schedule: &[Choice]) -> Vec<(Cho
                 }
             }
         };
-        out.push((c, n, target));
+        out.push((carry(prog, reference, c), n, target));
         start = end;
     }
     out
@@ -374,6 +395,17 @@ pub fn blocked_text(prog: &Program, s: &State, t: usize, b: Blocked) -> String {
         Blocked::NoPin { holder } => format!("there is no GUP reference from `{}` to DMA through yet", prog.thread_name(holder as usize)),
         Blocked::WaitEvent { var } => format!("it waits for {} to become nonzero", l.vars[var as usize].name),
         Blocked::NothingToDrain => "its CPU has no buffered store that may drain now".into(),
+        Blocked::CannotReorder { pc } => {
+            let text = prog.threads.get(t).and_then(|c| c.instrs.get(pc as usize)).map(|i| i.text.as_str()).unwrap_or("?");
+            if prog.model == crate::scenario::MemoryModel::Arm64 {
+                format!("it may not perform `{text}` (pc {pc}) early now: it is not ahead of the thread, something before it orders it, or it is not a plain load or store")
+            } else {
+                format!(
+                    "it may not perform `{text}` (pc {pc}) early: under {} every access is performed in program order",
+                    prog.model.name()
+                )
+            }
+        }
     }
 }
 
@@ -400,6 +432,7 @@ pub fn step_error_text(prog: &Program, s: &State, c: Choice, e: StepError) -> St
         (Choice::Drain(_), StepError::Blocked(_)) => {
             format!("the store buffer of `{}`'s CPU has nothing that may drain now", prog.thread_name(t))
         }
+        (Choice::Early(..), StepError::Blocked(b)) => format!("thread `{}`: {}", prog.thread_name(t), blocked_text(prog, s, t, b)),
         (_, StepError::Blocked(b)) => format!("thread `{}` cannot run: {}", prog.thread_name(t), blocked_text(prog, s, t, b)),
         (_, StepError::Bug(b)) => format!("BUG in thread {}: {}", prog.thread_name(t), bug_text(prog, b)),
     }
@@ -567,12 +600,13 @@ pub fn diff(prog: &Program, a: &State, b: &State) -> Vec<Change> {
     for cpu in 0..MAX_CPUS {
         if (a.irq_off ^ b.irq_off) & (1 << cpu) != 0 {
             let off = b.irq_off & (1 << cpu) != 0;
-            add(ChangeKind::Cpu, format!("CPU{cpu}"), format!("CPU{cpu} IRQs {}", if off { "off (flush IPIs wait)" } else { "on" }));
+            // An IPI waits for IRQs to come back on; arm64's TLBI does not.
+            let ipi = if prog.model == crate::scenario::MemoryModel::Arm64 { "" } else { " (flush IPIs wait)" };
+            add(ChangeKind::Cpu, format!("CPU{cpu}"), format!("CPU{cpu} IRQs {}", if off { format!("off{ipi}") } else { "on".into() }));
         }
-        for k in 0..MAX_SB {
-            if a.sb[cpu][k] != b.sb[cpu][k] {
-                add(ChangeKind::Cpu, format!("CPU{cpu}"), format!("CPU{cpu} store buffer changed"));
-                break;
+        if a.sb[cpu] != b.sb[cpu] {
+            for text in crate::relaxed::changes(prog, a, b, cpu) {
+                add(ChangeKind::Cpu, format!("CPU{cpu}"), text);
             }
         }
     }
@@ -701,6 +735,52 @@ pub fn reads_text(prog: &Program, s: &State, t: usize, e: &CExpr, out: &mut Vec<
         CExpr::VmaFlag(slot, f) => {
             let name = VMA_FLAGS.iter().find(|(_, b)| b == f).map(|(n, _)| *n).unwrap_or("?");
             push(format!("VMA of {}: {name} = {}", l.ptes[*slot as usize].name, (s.vma[*slot as usize] & f != 0) as u8))
+        }
+    }
+}
+
+/// One sentence for any step: a thread's statement (see [`describe`]), a store-buffer drain,
+/// or an access performed early; `step` is the 1-based number of the step in `run`.
+pub fn describe_step(prog: &Program, run: &Run, step: usize) -> String {
+    let rec = &run.steps[step - 1];
+    let (before, after) = (&run.states[step - 1], &run.states[step]);
+    let t = rec.thread;
+    let cpu = prog.layout.threads[t].cpu_label();
+    match rec.choice {
+        Choice::Drain(_) => match rec.exec.effect {
+            Effect::Drained { var, value } => format!(
+                "{cpu}'s store buffer drains {} = {value}: the store becomes visible to the other CPUs",
+                prog.layout.vars[var as usize].name
+            ),
+            _ => format!("{cpu}'s store buffer drains"),
+        },
+        Choice::Early(_, pc) => {
+            let instr = prog.instr(t, pc);
+            let at = prog.instr(t, before.threads[t].pc);
+            let what = crate::relaxed::early_text(prog, after, t, pc);
+            format!("{} → performed early, out of program order ({} is still at `{}`): {what}", instr.text, prog.thread_name(t), at.text)
+        }
+        Choice::Run(_) => {
+            let read_early = if rec.exec.early { crate::relaxed::as_read_early(prog, before, t, rec.exec.pc) } else { None };
+            let mut d = match &read_early {
+                Some((seen, _)) => describe(prog, seen, t, &rec.exec),
+                None => describe(prog, before, t, &rec.exec),
+            };
+            if let Some((_, now)) = &read_early {
+                if !now.is_empty() {
+                    d.push_str(&format!("; memory holds {} by now", now.join(", ")));
+                }
+            }
+            if rec.exec.early {
+                let from = run.steps[..step - 1].iter().rposition(|s| s.choice == Choice::Early(t as u8, rec.exec.pc)).map(|i| i + 1);
+                match (&prog.instr(t, rec.exec.pc).op, from) {
+                    (Op::VarSet { .. }, Some(i)) => d.push_str(&format!(" (already stored early, at step {i})")),
+                    (Op::VarSet { .. }, None) => d.push_str(" (already stored early)"),
+                    (_, Some(i)) => d.push_str(&format!(" (with the values read early, at step {i})")),
+                    (_, None) => d.push_str(" (with the values read early)"),
+                }
+            }
+            d
         }
     }
 }

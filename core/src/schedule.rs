@@ -1,9 +1,12 @@
 //! Schedules: which choice is taken at each step. Two spellings of the same thing:
 //!
 //! * by name, for people and trace files: `monitor*5 writer*9 stale`, where a store-buffer
-//!   drain of a thread's CPU is `NAME.drain` (commas also separate);
+//!   drain of a thread's CPU is `NAME.drain`, and the access of the instruction at pc N of a
+//!   thread performed early (out of program order) is `NAME.earlyN` (`racelab show` prints
+//!   the pcs); commas also separate;
 //! * compact, for permalinks: one letter per thread (`a` is the first thread; upper case for a
-//!   drain) followed by an optional repeat count, `a5c9d`.
+//!   drain) followed by an optional repeat count, `a5c9d`; an access performed early is `_`,
+//!   the thread's letter and the pc: `_b17`.
 
 use std::fmt;
 
@@ -32,14 +35,17 @@ fn err<T>(at: usize, message: impl Into<String>) -> Result<T, ScheduleError> {
     Err(ScheduleError { at, message: message.into() })
 }
 
-/// Parses one token of the name spelling: `writer`, `writer.drain`.
+/// Parses one token of the name spelling: `writer`, `writer.drain`, `writer.early17`.
 pub fn parse_choice(token: &str, layout: &Layout) -> Option<Choice> {
-    let (name, drain) = match token.strip_suffix(".drain") {
-        Some(n) => (n, true),
-        None => (token, false),
-    };
-    let t = layout.thread(name)? as u8;
-    Some(if drain { Choice::Drain(t) } else { Choice::Run(t) })
+    if let Some(n) = token.strip_suffix(".drain") {
+        return Some(Choice::Drain(layout.thread(n)? as u8));
+    }
+    if let Some((n, pc)) = token.rsplit_once(".early") {
+        if !pc.is_empty() && pc.chars().all(|c| c.is_ascii_digit()) && (pc == "0" || !pc.starts_with('0')) {
+            return Some(Choice::Early(layout.thread(n)? as u8, pc.parse().ok()?));
+        }
+    }
+    Some(Choice::Run(layout.thread(token)? as u8))
 }
 
 pub fn parse_names(text: &str, layout: &Layout) -> Result<Vec<Choice>, ScheduleError> {
@@ -85,6 +91,7 @@ pub fn choice_name(c: Choice, layout: &Layout) -> String {
     match c {
         Choice::Run(t) => layout.threads[t as usize].name.clone(),
         Choice::Drain(t) => format!("{}.drain", layout.threads[t as usize].name),
+        Choice::Early(t, pc) => format!("{}.early{pc}", layout.threads[t as usize].name),
     }
 }
 
@@ -106,9 +113,18 @@ pub fn format_names(schedule: &[Choice], layout: &Layout) -> String {
 pub fn encode(schedule: &[Choice]) -> String {
     let mut s = String::new();
     for (c, n) in runs(schedule) {
+        if let Choice::Early(t, pc) = c {
+            for _ in 0..n {
+                s.push('_');
+                s.push((b'a' + t) as char);
+                s.push_str(&pc.to_string());
+            }
+            continue;
+        }
         s.push(match c {
             Choice::Run(t) => (b'a' + t) as char,
             Choice::Drain(t) => (b'A' + t) as char,
+            Choice::Early(..) => unreachable!(),
         });
         if n > 1 {
             s.push_str(&n.to_string());
@@ -124,6 +140,31 @@ pub fn decode(text: &str, threads: usize) -> Result<Vec<Choice>, ScheduleError> 
     while i < chars.len() {
         let c = chars[i];
         let at = i + 1;
+        if c == '_' {
+            // `_b17`: thread b performs the instruction at pc 17 early.
+            let Some(&l) = chars.get(i + 1).filter(|l| l.is_ascii_lowercase()) else {
+                return err(at, "expected a thread letter after `_`");
+            };
+            let t = l as u8 - b'a';
+            if t as usize >= threads {
+                let last = (b'a' + threads as u8 - 1) as char;
+                return err(at + 1, format!("`{l}` names thread #{}, but the scenario has {threads} threads (a..{last})", t + 1));
+            }
+            i += 2;
+            let start = i;
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                i += 1;
+            }
+            let digits: String = chars[start..i].iter().collect();
+            let Ok(pc) = digits.parse::<u16>() else {
+                return err(start + 1, "expected the pc of the instruction performed early after `_` and the thread letter");
+            };
+            if out.len() + 1 > MAX_STEPS {
+                return err(at, format!("more than {MAX_STEPS} steps"));
+            }
+            out.push(Choice::Early(t, pc));
+            continue;
+        }
         let choice = if c.is_ascii_lowercase() {
             Choice::Run(c as u8 - b'a')
         } else if c.is_ascii_uppercase() {
@@ -175,6 +216,11 @@ mod tests {
             assert_eq!(decode(&text, 4).unwrap(), s, "{text}");
         }
         assert_eq!(encode(&runs(&[0, 0, 0, 2, 1, 1, 12])), "a3cb2C");
+        let early = vec![Choice::Run(0), Choice::Early(1, 17), Choice::Early(1, 17), Choice::Run(1), Choice::Run(1), Choice::Drain(0)];
+        assert_eq!(encode(&early), "a_b17_b17b2A");
+        assert_eq!(decode("a_b17_b17b2A", 2).unwrap(), early);
+        assert_eq!(decode("_c1", 2).unwrap_err().at, 2);
+        assert_eq!(decode("_b", 2).unwrap_err().at, 3);
     }
 
     #[test]

@@ -15,8 +15,9 @@ pub const MAX_VARS: usize = 16;
 pub const MAX_LOCKS: usize = 8;
 pub const MAX_REGS: usize = 10;
 pub const MAX_PINS: usize = 4;
-/// Store-buffer entries per CPU under the relaxed memory models.
-pub const MAX_SB: usize = 4;
+/// In-flight entries per CPU under the relaxed memory models (buffered stores under x86-TSO,
+/// accesses performed early under arm64: see `relaxed.rs`).
+pub const MAX_SB: usize = 6;
 
 /// `GUP_PIN_COUNTING_BIAS` (include/linux/mm.h): a FOLL_PIN adds this to `_refcount`.
 pub const PIN_BIAS: i32 = 1024;
@@ -241,13 +242,16 @@ pub struct Ghost {
     pub sd_written: u8,
 }
 
-/// One buffered store of a CPU under the TSO/arm64 models.
+/// One in-flight memory operation of a CPU under the relaxed models: a store waiting in the
+/// x86-TSO store buffer, or an access the CPU performed early under arm64 (see
+/// `relaxed::kind`). Used entries come first; an empty one has `flags == 0`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct SbEntry {
-    /// Location code (see `exec::Loc`), 0 for an empty entry.
+    /// A location code (`relaxed::Loc::code`), or for an access performed early the pc of its
+    /// instruction.
     pub loc: u16,
     pub value: i16,
-    /// Ordering flags (a release store, or a `smp_wmb` before it).
+    /// What the entry is (`relaxed::kind`).
     pub flags: u8,
 }
 
@@ -264,7 +268,7 @@ pub struct State {
     pub irq_off: u8,
     pub pins: [Pin; MAX_PINS],
     pub ghost: Ghost,
-    /// Per-CPU store buffers (empty under sequential consistency).
+    /// Per-CPU in-flight memory operations (empty under sequential consistency).
     pub sb: [[SbEntry; MAX_SB]; MAX_CPUS],
 }
 

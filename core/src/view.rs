@@ -42,8 +42,12 @@ pub struct CpuView {
     pub thread: Option<String>,
     pub irq_off: bool,
     pub tlb: Vec<TlbView>,
-    /// Buffered stores, oldest first (relaxed models only).
+    /// Stores waiting in the CPU's store buffer, oldest first, as `x = 1` (x86-TSO): the CPU
+    /// itself reads them, the other CPUs do not see them yet.
     pub store_buffer: Vec<String>,
+    /// Accesses the CPU performed early, out of program order, which its thread has not
+    /// reached yet (arm64), oldest first.
+    pub early: Vec<crate::relaxed::EarlyView>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -155,6 +159,19 @@ pub struct InvariantView {
 pub struct StepView {
     /// 1-based.
     pub step: usize,
+    /// `run`: the thread runs its next statement, in program order. `early`: the CPU performs
+    /// the access of a statement further ahead, out of program order (arm64); `pc`, `text`
+    /// and `source` are that statement's. `drain`: the oldest store of the CPU's store buffer
+    /// becomes visible to the other CPUs (x86-TSO); `pc` is 65535 and `text` the store.
+    pub kind: String,
+    /// `early`: the statement the thread has reached in program order, which the access
+    /// overtakes.
+    pub overtakes: Option<String>,
+    /// `run`: this statement's access was performed early, at that step; the statement uses
+    /// what was read then (or its store is already done).
+    pub early_at: Option<usize>,
+    /// `drain`: the store that became visible, as `x = 1`.
+    pub drained: Option<String>,
     pub thread: String,
     pub cpu: String,
     pub pc: u16,
@@ -393,8 +410,9 @@ pub fn state(prog: &Program, s: &State) -> StateView {
             })
             .collect();
         let store_buffer = crate::relaxed::describe_buffer(prog, s, cpu);
+        let early = crate::relaxed::describe_early(prog, s, cpu);
         if thread.is_some() || !tlb.is_empty() {
-            cpus.push(CpuView { label: format!("CPU{cpu}"), thread, irq_off: s.irq_off & (1 << cpu) != 0, tlb, store_buffer });
+            cpus.push(CpuView { label: format!("CPU{cpu}"), thread, irq_off: s.irq_off & (1 << cpu) != 0, tlb, store_buffer, early });
         }
     }
     let pages = l
@@ -539,10 +557,27 @@ fn lock_used(prog: &Program, lock: usize) -> bool {
 pub fn step(prog: &Program, run: &Run, step: usize) -> StepView {
     let rec = &run.steps[step - 1];
     let t = rec.thread;
-    let instr = prog.instr(t, rec.exec.pc);
-    let f = prog.func(instr);
     let before = &run.states[step - 1];
     let after = &run.states[step];
+    let description = replay::describe_step(prog, run, step);
+    let (kind, overtakes, early_at, drained) = match rec.choice {
+        exec::Choice::Run(_) => {
+            let at = rec
+                .exec
+                .early
+                .then(|| run.steps[..step - 1].iter().rposition(|s| s.choice == exec::Choice::Early(t as u8, rec.exec.pc)).map(|i| i + 1))
+                .flatten();
+            ("run", None, at, None)
+        }
+        exec::Choice::Early(..) => ("early", Some(prog.instr(t, before.threads[t].pc).text.clone()), None, None),
+        exec::Choice::Drain(_) => {
+            let d = match rec.exec.effect {
+                exec::Effect::Drained { var, value } => Some(format!("{} = {value}", prog.layout.vars[var as usize].name)),
+                _ => None,
+            };
+            ("drain", None, None, d)
+        }
+    };
     let invariants = prog
         .checks
         .iter()
@@ -558,17 +593,35 @@ pub fn step(prog: &Program, run: &Run, step: usize) -> StepView {
             }
         })
         .collect();
+    let cpu = prog.layout.threads[t].cpu_label();
+    let (function, file, source, text, note) = if rec.exec.pc == exec::NO_PC {
+        ("store buffer".to_string(), String::new(), String::new(), format!("drain {}", drained.clone().unwrap_or_default()), None)
+    } else {
+        let instr = prog.instr(t, rec.exec.pc);
+        let f = prog.func(instr);
+        (
+            f.name.clone(),
+            f.file.clone(),
+            format!("{}:{}", prog.files[instr.file as usize], instr.line),
+            instr.text.clone(),
+            instr.note.clone(),
+        )
+    };
     StepView {
         step,
+        kind: kind.to_string(),
+        overtakes,
+        early_at,
+        drained,
         thread: prog.thread_name(t).to_string(),
-        cpu: prog.layout.threads[t].cpu_label(),
+        cpu,
         pc: rec.exec.pc,
-        function: f.name.clone(),
-        file: f.file.clone(),
-        source: format!("{}:{}", prog.files[instr.file as usize], instr.line),
-        text: instr.text.clone(),
-        description: replay::describe(prog, before, t, &rec.exec),
-        note: instr.note.clone(),
+        function,
+        file,
+        source,
+        text,
+        description,
+        note,
         changes: rec.changes.clone(),
         invariants,
     }

@@ -2,8 +2,15 @@
 //! by the build script, one per trace and policy), and the data itself is checked for gaps.
 
 use racelab_core::lab::{self, Request, ScheduleSpec};
-use racelab_core::scenario::MemoryModel;
+use racelab_core::scenario::{MemoryModel, Scenario, TraceDef};
 use racelab_core::{replay, Catalog, Outcome};
+
+/// The memory model a trace is written for: the model under which it shows the race under the
+/// baseline (its first such `expect` line), else sequential consistency.
+fn trace_model(sc: &Scenario, t: &TraceDef) -> MemoryModel {
+    let baseline = &sc.policies[sc.baseline].name;
+    t.expect.iter().find(|e| &e.policy == baseline && e.outcome != Outcome::Safe).map(|e| e.model).unwrap_or(MemoryModel::Sc)
+}
 
 /// Replays `trace` of `scenario` under `policy` (carried over from the baseline as the same
 /// interleaving) and asserts the verdict and the step its `expect` line gives.
@@ -29,8 +36,8 @@ include!(concat!(env!("OUT_DIR"), "/canonical_tests.rs"));
 fn every_canonical_trace_replays_exactly_under_the_baseline() {
     let catalog = Catalog::builtin();
     for sc in &catalog.scenarios {
-        let prog = lab::compile(sc, None, MemoryModel::Sc).unwrap();
         for t in &sc.traces {
+            let prog = lab::compile(sc, None, trace_model(sc, t)).unwrap();
             let run = replay::replay(&prog, &t.schedule).unwrap_or_else(|e| panic!("{}/{}: {e}", sc.id, t.name));
             assert!(
                 !matches!(run.outcome(&prog), Outcome::Safe),
@@ -63,7 +70,7 @@ fn a_canonical_link_is_short() {
             let req = Request {
                 scenario: sc.id.clone(),
                 policy: None,
-                model: MemoryModel::Sc,
+                model: trace_model(sc, t),
                 schedule: ScheduleSpec::Trace(t.name.clone()),
                 nearest: false,
             };

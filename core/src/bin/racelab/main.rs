@@ -91,9 +91,14 @@ fn run(argv: &[String]) -> Result<(), CliError> {
             let schedule = match (a.value("schedule"), a.value("trace")) {
                 (Some(_), Some(_)) => return Err(CliError::Usage("give --schedule or --trace, not both".into())),
                 (Some(s), None) => {
-                    if !s.is_empty()
-                        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-                        && s.chars().any(|c| c.is_ascii_digit())
+                    // Thread names where they parse as such (`P0 P1.early5`), else the compact
+                    // letters of a permalink (`a5c9d`, `a_b17B`).
+                    let names_parse =
+                        lab::scenario(&catalog, &id).is_ok_and(|sc| racelab_core::schedule::parse_names(s, &sc.layout).is_ok());
+                    if !names_parse
+                        && !s.is_empty()
+                        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                        && s.chars().any(|c| c.is_ascii_digit() || c.is_ascii_uppercase() || c == '_')
                     {
                         ScheduleSpec::Compact(s.to_string())
                     } else {

@@ -163,6 +163,9 @@ pub fn replay(opened: &Opened, as_json: bool) {
     if appended > 0 {
         say!("  ({appended} steps appended after the schedule to run the threads to completion)");
     }
+    if run.steps.iter().any(|r| !matches!(r.choice, racelab_core::exec::Choice::Run(_))) {
+        say!("  (↑ marks an access performed early, out of program order; ↓ a buffered store becoming visible)");
+    }
     say!();
     let mut broken = 0u8;
     let mut last = (usize::MAX, String::new());
@@ -182,7 +185,12 @@ pub fn replay(opened: &Opened, as_json: bool) {
         if !head.is_empty() {
             say!("      {head}");
         }
-        say!("{i:>4}    {}", s.description);
+        let mark = match s.kind.as_str() {
+            "early" => "↑",
+            "drain" => "↓",
+            _ => " ",
+        };
+        say!("{i:>4} {mark}  {}", s.description);
         for c in &s.changes {
             say!("          · {}", c.text);
         }
