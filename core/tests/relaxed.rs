@@ -278,3 +278,8 @@ fn exists_and_verdict_lines_say_what_is_wrong() {
         "t.race:12:3: a second verdict for po on arm64"
     );
 }
+
+#[test]
+fn every_race_verdict_holds_in_every_interleaving() {
+    assert!(check_verdicts(|sc| sc.race != "litmus" && !sc.verdicts.is_empty()) > 0);
+}
