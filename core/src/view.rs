@@ -159,11 +159,12 @@ pub struct InvariantView {
 pub struct StepView {
     /// 1-based.
     pub step: usize,
-    /// `run`: the thread runs its next statement, in program order. `early`: the CPU performs
-    /// the access of a statement further ahead, out of program order (arm64); `pc`, `text`
-    /// and `source` are that statement's. `drain`: the oldest store of the CPU's store buffer
-    /// becomes visible to the other CPUs (x86-TSO); `pc` is 65535 and `text` the store.
-    pub kind: String,
+    /// What the step is (the kind of `exec::Choice`). `run`: the thread runs its next
+    /// statement, in program order. `early`: the CPU performs the access of a statement further
+    /// ahead, out of program order (arm64); `pc`, `text` and `source` are that statement's.
+    /// `drain`: the oldest store of the CPU's store buffer becomes visible to the other CPUs
+    /// (x86-TSO); `pc` is 65535 and `text` names the store.
+    pub choice: String,
     /// `early`: the statement the thread has reached in program order, which the access
     /// overtakes.
     pub overtakes: Option<String>,
@@ -560,7 +561,7 @@ pub fn step(prog: &Program, run: &Run, step: usize) -> StepView {
     let before = &run.states[step - 1];
     let after = &run.states[step];
     let description = replay::describe_step(prog, run, step);
-    let (kind, overtakes, early_at, drained) = match rec.choice {
+    let (choice, overtakes, early_at, drained) = match rec.choice {
         exec::Choice::Run(_) => {
             let at = rec
                 .exec
@@ -609,7 +610,7 @@ pub fn step(prog: &Program, run: &Run, step: usize) -> StepView {
     };
     StepView {
         step,
-        kind: kind.to_string(),
+        choice: choice.to_string(),
         overtakes,
         early_at,
         drained,

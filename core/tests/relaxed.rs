@@ -166,7 +166,7 @@ fn a_thread_reads_its_own_buffered_store_and_the_others_do_not() {
     let run = replay(sc, "po", MemoryModel::X86Tso, "P0 P0.drain").unwrap();
     assert_eq!(run.states.last().unwrap().vars[x], 1);
     let step = racelab_core::view::step(&prog, &run, 2);
-    assert_eq!(step.kind, "drain");
+    assert_eq!(step.choice, "drain");
     assert_eq!(step.drained.as_deref(), Some("x = 1"));
     assert!(step.description.contains("visible to the other CPUs"), "{}", step.description);
 }
@@ -178,14 +178,14 @@ fn an_early_access_is_marked_and_its_value_used_later() {
     let prog = program(sc, "po", MemoryModel::Arm64);
     let run = replay(sc, "po", MemoryModel::Arm64, "P1.early1 P0*2 P1*2").unwrap();
     let early = racelab_core::view::step(&prog, &run, 1);
-    assert_eq!(early.kind, "early");
+    assert_eq!(early.choice, "early");
     assert_eq!(early.text, "r1 = READ_ONCE(x)");
     assert_eq!(early.overtakes.as_deref(), Some("r0 = READ_ONCE(y)"));
     let cpu = &racelab_core::view::state(&prog, &run.states[1]).cpus[1];
     assert_eq!(cpu.early.len(), 1);
     assert_eq!(cpu.early[0].values, vec!["x = 0".to_string()]);
     let used = racelab_core::view::step(&prog, &run, 5);
-    assert_eq!(used.kind, "run");
+    assert_eq!(used.choice, "run");
     assert_eq!(used.early_at, Some(1));
     assert!(used.description.contains("→ 0"), "{}", used.description);
     assert_eq!(run.outcome(&prog), racelab_core::Outcome::Violated { invariant: Invariant::Exists, step: 5 });

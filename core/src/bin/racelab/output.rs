@@ -185,7 +185,7 @@ pub fn replay(opened: &Opened, as_json: bool) {
         if !head.is_empty() {
             say!("      {head}");
         }
-        let mark = match s.kind.as_str() {
+        let mark = match s.choice.as_str() {
             "early" => "↑",
             "drain" => "↓",
             _ => " ",
