@@ -249,6 +249,19 @@ pub struct ScenarioView {
     pub models: Vec<String>,
     pub threads: Vec<String>,
     pub traces: Vec<TraceView>,
+    /// The condition on the final state that the `exists` invariant checks (litmus tests).
+    pub exists: Option<String>,
+    /// What a search of every interleaving finds, as the scenario claims it.
+    pub verdicts: Vec<VerdictView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VerdictView {
+    pub policy: String,
+    pub model: String,
+    /// `safe`, or the invariant that breaks.
+    pub verdict: String,
+    pub comment: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -295,6 +308,17 @@ pub fn scenario(sc: &Scenario) -> ScenarioView {
                 description: t.description.clone(),
                 schedule: crate::schedule::format_names(&t.schedule, &sc.layout),
                 steps: t.schedule.len(),
+            })
+            .collect(),
+        exists: sc.exists.as_ref().map(|e| e.text.clone()),
+        verdicts: sc
+            .verdicts
+            .iter()
+            .map(|v| VerdictView {
+                policy: v.policy.clone(),
+                model: v.model.name().to_string(),
+                verdict: v.violated.map(|i| i.name().to_string()).unwrap_or_else(|| "safe".into()),
+                comment: v.comment.clone(),
             })
             .collect(),
     }

@@ -284,3 +284,16 @@ fn every_race_verdict_holds_in_every_interleaving() {
     // race 3, race 4b, 088b8aa537c2: every policy under every model.
     assert!(check_verdicts(|sc| sc.race != "litmus" && !sc.verdicts.is_empty()) >= 24);
 }
+
+#[test]
+fn the_scenario_view_carries_the_condition_and_the_verdicts() {
+    let catalog = Catalog::builtin();
+    let v = racelab_core::view::scenario(catalog.scenario("litmus_sb").unwrap());
+    assert_eq!(v.exists.as_deref(), Some("P0.r0 == 0 && P1.r1 == 0"));
+    assert_eq!(v.models, vec!["sc", "x86-tso", "arm64"]);
+    let row = v.verdicts.iter().find(|r| r.policy == "po" && r.model == "x86-tso").unwrap();
+    assert_eq!(row.verdict, "exists");
+    let v = racelab_core::view::scenario(catalog.scenario("race4b").unwrap());
+    assert_eq!(v.exists, None);
+    assert_eq!(v.verdicts.iter().find(|r| r.model == "arm64" && r.policy == "wrprotect_first").unwrap().verdict, "pinned_writable");
+}
