@@ -4,8 +4,15 @@
 //! into `<div id="app">`, replacing the "Loading…" text that is there until then.
 
 mod app;
+mod catalog;
+mod chart;
+mod error;
+mod explorer;
+mod gallery;
 mod panic;
+mod player;
 mod route;
+mod session;
 
 use wasm_bindgen::JsCast;
 

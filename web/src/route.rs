@@ -1,25 +1,38 @@
-//! Hash-based routes. The site is plain static files served from any path, so
-//! the state lives after `#`: `#/` is the gallery, `#/race/<id>` a race's player.
+//! Hash-based routes. The site is plain static files served from any path, so the state lives
+//! after `#`:
+//!
+//! * `#/` (or nothing): the gallery;
+//! * `#v=1&s=…&p=…&m=…&t=…&i=…`: the player, on exactly the view the core's permalink names
+//!   (anything of the form `key=value&…` goes to the player, which explains what is wrong with
+//!   a broken link);
+//! * `#/race/<id>`: a short name for a scenario's first canonical trace under its baseline.
+
+use std::cell::RefCell;
 
 /// Where the app is, as read from `location.hash`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Route {
     /// `""`, `#` or `#/`: the gallery of races.
     Gallery,
-    /// `#/race/<id>`: the player for one race scenario.
+    /// A permalink fragment (without the `#`).
+    Player(String),
+    /// `#/race/<id>`.
     Race(String),
     /// Anything else (kept to show it back to the user).
     NotFound(String),
-    /// `#/debug/panic`: panics on purpose, so the e2e tests can check that a
-    /// panic is shown on the page instead of leaving it blank.
+    /// `#/debug/panic`: panics on purpose, so the e2e tests can check that a panic is shown on
+    /// the page instead of leaving it blank.
     DebugPanic,
 }
 
 impl Route {
     /// Parses a decoded `location.hash` (with or without its leading `#`).
     pub fn from_hash(hash: &str) -> Route {
-        let path = hash.strip_prefix('#').unwrap_or(hash);
-        let path = path.strip_prefix('/').unwrap_or(path);
+        let raw = hash.strip_prefix('#').unwrap_or(hash).trim();
+        if !raw.starts_with('/') && raw.contains('=') {
+            return Route::Player(raw.to_string());
+        }
+        let path = raw.strip_prefix('/').unwrap_or(raw);
         let path = path.strip_suffix('/').unwrap_or(path);
         let segments: Vec<&str> = if path.is_empty() { Vec::new() } else { path.split('/').collect() };
         match segments.as_slice() {
@@ -29,22 +42,63 @@ impl Route {
             _ => Route::NotFound(hash.to_string()),
         }
     }
-
-    /// The `href` that leads to this route (relative: only the fragment).
-    #[allow(dead_code)] // used by the gallery's links once it lists races
-    pub fn href(&self) -> String {
-        match self {
-            Route::Gallery => "#/".to_string(),
-            Route::Race(id) => format!("#/race/{}", js_sys::encode_uri_component(id)),
-            Route::NotFound(hash) => hash.clone(),
-            Route::DebugPanic => "#/debug/panic".to_string(),
-        }
-    }
 }
 
-/// The current route, from `window.location.hash` (percent-decoded).
-pub fn current() -> Route {
+thread_local! {
+    /// The fragment the app itself last wrote into the URL, so that the `hashchange` or
+    /// `popstate` it may cause does not reopen the view it came from.
+    static WRITTEN: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// The decoded `location.hash`, without the `#`.
+pub fn current_fragment() -> String {
     let raw = leptos::prelude::window().location().hash().unwrap_or_default();
     let decoded = js_sys::decode_uri_component(&raw).ok().and_then(|s| s.as_string()).unwrap_or(raw);
-    Route::from_hash(&decoded)
+    decoded.strip_prefix('#').unwrap_or(&decoded).to_string()
+}
+
+/// The current route.
+pub fn current() -> Route {
+    Route::from_hash(&current_fragment())
+}
+
+/// Whether `fragment` is what the app wrote last (then a history event needs no reopening).
+pub fn is_own(fragment: &str) -> bool {
+    WRITTEN.with(|w| *w.borrow() == fragment)
+}
+
+/// Puts `fragment` into the URL without reloading and without a `hashchange`: a new history
+/// entry when `push`, else replacing the current one (stepping must not flood the back button).
+pub fn write(fragment: &str, push: bool) {
+    WRITTEN.with(|w| *w.borrow_mut() = fragment.to_string());
+    let window = leptos::prelude::window();
+    if current_fragment() == fragment {
+        return;
+    }
+    let url = format!("#{fragment}");
+    if let Ok(history) = window.history() {
+        let r = if push {
+            history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
+        } else {
+            history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
+        };
+        if r.is_ok() {
+            return;
+        }
+    }
+    window.location().set_hash(&url).ok();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes() {
+        assert_eq!(Route::from_hash(""), Route::Gallery);
+        assert_eq!(Route::from_hash("#/"), Route::Gallery);
+        assert_eq!(Route::from_hash("#v=1&s=race1a"), Route::Player("v=1&s=race1a".into()));
+        assert_eq!(Route::from_hash("#/race/race1a"), Route::Race("race1a".into()));
+        assert_eq!(Route::from_hash("#/nope"), Route::NotFound("#/nope".into()));
+    }
 }

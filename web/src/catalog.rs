@@ -1,0 +1,29 @@
+//! The built-in catalog, loaded once, and small browser helpers shared by the screens.
+
+use std::sync::OnceLock;
+
+use racelab_core::Catalog;
+
+static CATALOG: OnceLock<Catalog> = OnceLock::new();
+
+/// Every scenario of `traces/`, parsed on first use (a few milliseconds).
+pub fn catalog() -> &'static Catalog {
+    CATALOG.get_or_init(Catalog::builtin)
+}
+
+/// Milliseconds since the page started, for the explorer's time budget and for measurements.
+pub fn now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or_else(js_sys::Date::now)
+}
+
+/// Records a `performance.mark` (the load-time benchmark reads `racelab:first-trace`).
+pub fn mark(name: &str) {
+    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = p.mark(name);
+    }
+}
+
+/// The href of a view: its permalink fragment after `#`.
+pub fn href(fragment: &str) -> String {
+    format!("#{fragment}")
+}

@@ -1,0 +1,25 @@
+//! What a link that cannot be opened shows: what is wrong, in the core's words, and the way back.
+
+use leptos::prelude::*;
+
+#[component]
+pub fn ErrorView(error: String, link: String) -> impl IntoView {
+    view! {
+        <section id="error" class="error-view" data-testid="error-view" role="alert">
+            <h2>"This link cannot be opened"</h2>
+            <p class="error-message" data-testid="error-message">
+                {error}
+            </p>
+            <p class="error-link">
+                "The link: " <code data-testid="error-link">{format!("#{link}")}</code>
+            </p>
+            <p>
+                "It may come from another version of racelab, or have been cut short when it was pasted. "
+                <a href="#/" data-testid="error-gallery">
+                    "Go to the gallery of races"
+                </a>
+                " to pick a trace again."
+            </p>
+        </section>
+    }
+}

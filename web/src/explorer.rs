@@ -1,0 +1,146 @@
+//! Runs the core's explorer in the browser in slices, so the page stays responsive: each
+//! JavaScript task does about one frame's worth of small `Explorer::run` calls (short wasm
+//! calls also let V8 tier the code up), then yields to the event loop with `setTimeout(0)`.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::time::Duration;
+
+use racelab_core::exec::Choice;
+use racelab_core::explore::{Explorer, Options, Phase, Progress, Report, Status, Verdict};
+use racelab_core::Program;
+
+use crate::catalog::now_ms;
+
+/// Transitions per `Explorer::run` call: small, so the states-by-depth curve has points.
+const SLICE: u64 = 4_000;
+/// Work per JavaScript task before yielding, in milliseconds.
+const TASK_MS: f64 = 12.0;
+
+/// States found, by BFS depth: `(depth, states found so far)`, one point per level reached.
+pub type Curve = Vec<(u32, u64)>;
+
+/// What the UI keeps of a finished search.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Summary {
+    /// `violated`, `safe` or `unknown`.
+    pub verdict: String,
+    /// Why the search stopped early, when `unknown`.
+    pub bound: Option<String>,
+    /// The invariant the shortest counterexample breaks, and that trace.
+    pub invariant: Option<String>,
+    pub trace: Option<Vec<Choice>>,
+    pub states: u64,
+    pub transitions: u64,
+    pub depth: u32,
+    pub ms: f64,
+}
+
+impl Summary {
+    pub fn from_report(r: &Report) -> Summary {
+        let first = r.first();
+        Summary {
+            verdict: r.verdict.name().to_string(),
+            bound: match &r.verdict {
+                Verdict::Unknown(b) => Some(b.describe()),
+                _ => None,
+            },
+            invariant: first.map(|c| c.invariant.name().to_string()),
+            trace: first.map(|c| c.trace.clone()),
+            states: r.stats.states,
+            transitions: r.stats.transitions,
+            depth: r.stats.depth,
+            ms: r.ms,
+        }
+    }
+}
+
+/// Stops a running search; dropping it does not.
+#[derive(Clone, Default)]
+pub struct Handle(Rc<Cell<bool>>);
+
+impl Handle {
+    pub fn cancel(&self) {
+        self.0.set(true)
+    }
+}
+
+type OnProgress = Box<dyn Fn(&Progress, &Curve)>;
+type OnDone = Box<dyn FnOnce(Summary, Curve)>;
+
+struct Job {
+    ex: Explorer,
+    curve: Curve,
+    on_progress: OnProgress,
+    on_done: Option<OnDone>,
+    cancelled: Rc<Cell<bool>>,
+}
+
+/// Starts checking every interleaving of `program`. `on_progress` is called after each task
+/// (about every frame), `on_done` once, with the summary and the states-by-depth curve.
+pub fn start(
+    program: &Program,
+    on_progress: impl Fn(&Progress, &Curve) + 'static,
+    on_done: impl FnOnce(Summary, Curve) + 'static,
+) -> Handle {
+    let cancelled = Rc::new(Cell::new(false));
+    let job = Job {
+        ex: Explorer::new(program, Options::default()),
+        curve: vec![(0, 1)],
+        on_progress: Box::new(on_progress),
+        on_done: Some(Box::new(on_done)),
+        cancelled: cancelled.clone(),
+    };
+    let job = Rc::new(RefCell::new(job));
+    leptos::prelude::set_timeout(move || tick(job), Duration::ZERO);
+    Handle(cancelled)
+}
+
+fn tick(job: Rc<RefCell<Job>>) {
+    let started = now_ms();
+    loop {
+        let status = {
+            let mut j = job.borrow_mut();
+            if j.cancelled.get() {
+                return;
+            }
+            let status = j.ex.run(SLICE, now_ms());
+            if let Status::Running(p) = &status {
+                if p.phase == Phase::Search {
+                    match j.curve.last_mut() {
+                        Some(last) if last.0 == p.depth => last.1 = last.1.max(p.states),
+                        _ => j.curve.push((p.depth, p.states)),
+                    }
+                }
+            }
+            status
+        };
+        match status {
+            Status::Done(report) => {
+                let (done, curve) = {
+                    let mut j = job.borrow_mut();
+                    let mut curve = std::mem::take(&mut j.curve);
+                    // The last level: every state the search found.
+                    if report.stats.states > curve.last().map(|l| l.1).unwrap_or(0) {
+                        curve.push((report.stats.depth.max(curve.last().map(|l| l.0).unwrap_or(0)), report.stats.states));
+                    }
+                    (j.on_done.take(), curve)
+                };
+                if let Some(done) = done {
+                    done(Summary::from_report(&report), curve);
+                }
+                return;
+            }
+            Status::Running(p) => {
+                if now_ms() - started > TASK_MS {
+                    {
+                        let j = job.borrow();
+                        (j.on_progress)(&p, &j.curve);
+                    }
+                    leptos::prelude::set_timeout(move || tick(job), Duration::ZERO);
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,348 @@
+//! The landing page: one card per scenario of the catalog, with where it comes from (the mails
+//! and commits it cites), its policies with their fate, what the canonical traces do under each,
+//! and the explorer's verdict over every interleaving, computed here in slices.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use leptos::prelude::*;
+use racelab_core::lab::{self, Request, ScheduleSpec};
+use racelab_core::permalink::{LinkSchedule, Permalink};
+use racelab_core::scenario::Scenario;
+use racelab_core::view::{self, CitationView, PolicyView, ScenarioView};
+use racelab_core::{replay, schedule, MemoryModel, Outcome};
+
+use crate::catalog::{catalog, href};
+use crate::explorer::{self, Summary};
+
+/// (scenario, policy, memory model)
+type Key = (String, String, String);
+
+/// The explorer's verdicts, shared by every visit of the gallery (computed once per page).
+#[derive(Clone, Copy)]
+pub struct Verdicts {
+    pub cells: RwSignal<BTreeMap<Key, Cell>>,
+    started: StoredValue<bool>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    Checking,
+    Done { summary: Summary, link: Option<String> },
+    Error(String),
+}
+
+impl Verdicts {
+    pub fn new() -> Verdicts {
+        Verdicts { cells: RwSignal::new(BTreeMap::new()), started: StoredValue::new(false) }
+    }
+
+    /// Starts checking every scenario, policy and model of the catalog, one after another.
+    pub fn start(self) {
+        if self.started.get_value() {
+            return;
+        }
+        self.started.set_value(true);
+        let mut queue = VecDeque::new();
+        for sc in &catalog().scenarios {
+            for p in &sc.policies {
+                for m in &sc.models {
+                    queue.push_back((sc.id.clone(), p.name.clone(), *m));
+                }
+            }
+        }
+        self.next(queue);
+    }
+
+    fn next(self, mut queue: VecDeque<(String, String, MemoryModel)>) {
+        let Some((scenario, policy, model)) = queue.pop_front() else {
+            return;
+        };
+        let key = (scenario.clone(), policy.clone(), model.name().to_string());
+        let program = lab::scenario(catalog(), &scenario).and_then(|sc| lab::compile(sc, Some(&policy), model));
+        match program {
+            Err(e) => {
+                self.cells.update(|c| {
+                    c.insert(key, Cell::Error(e.to_string()));
+                });
+                self.next(queue);
+            }
+            Ok(program) => {
+                let prog = program.clone();
+                explorer::start(
+                    &program,
+                    |_, _| {},
+                    move |summary, _| {
+                        let link = summary.trace.as_ref().and_then(|trace| {
+                            let run = replay::replay_nearest(&prog, &prog, trace).ok()?;
+                            Some(
+                                Permalink {
+                                    scenario: scenario.clone(),
+                                    policy: Some(policy.clone()),
+                                    model,
+                                    schedule: LinkSchedule::Steps(schedule::encode(&run.schedule)),
+                                    step: trace.len(),
+                                }
+                                .to_fragment(),
+                            )
+                        });
+                        self.cells.update(|c| {
+                            c.insert(key, Cell::Done { summary, link });
+                        });
+                        self.next(queue);
+                    },
+                );
+            }
+        }
+    }
+
+    fn get(self, key: &Key) -> Cell {
+        self.cells.with(|c| c.get(key).cloned()).unwrap_or(Cell::Checking)
+    }
+}
+
+#[component]
+pub fn Gallery() -> impl IntoView {
+    let verdicts = expect_context::<Verdicts>();
+    verdicts.start();
+    let cat = catalog();
+    let total = cat.scenarios.iter().map(|s| s.policies.len() * s.models.len()).sum::<usize>();
+    let checked = move || verdicts.cells.with(|c| c.values().filter(|v| !matches!(v, Cell::Checking)).count());
+    view! {
+        <section id="gallery" class="gallery" data-testid="gallery" aria-labelledby="gallery-heading">
+            <div class="gallery-head">
+                <h2 id="gallery-heading">"Races"</h2>
+                <p class="gallery-intro">
+                    "Each card is a race argued on LKML in 2020–21. Open a policy to watch its canonical trace step by step; "
+                    "the last column is the explorer's verdict over every interleaving, computed in your browser."
+                </p>
+                <p class="gallery-progress" data-testid="gallery-progress" data-done=move || (checked() == total).to_string()>
+                    {move || {
+                        let n = checked();
+                        if n == total {
+                            format!("Every interleaving checked: {total} policies.")
+                        } else {
+                            format!("Checking every interleaving… {n} of {total} policies.")
+                        }
+                    }}
+                </p>
+            </div>
+            <ul class="gallery-list">
+                {cat.scenarios.iter().map(|sc| view! { <ScenarioCard sc/> }).collect_view()}
+                {cat
+                    .errors
+                    .iter()
+                    .map(|e| {
+                        view! {
+                            <li class="card card-error" data-testid="catalog-error">
+                                <h3>"A scenario file could not be loaded"</h3>
+                                <pre>{e.to_string()}</pre>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+fn link(scenario: &str, policy: &str, model: MemoryModel, trace: Option<&str>, step: usize) -> String {
+    let schedule = match trace {
+        Some(t) => LinkSchedule::Trace(t.to_string()),
+        None => LinkSchedule::Steps(String::new()),
+    };
+    href(&Permalink { scenario: scenario.to_string(), policy: Some(policy.to_string()), model, schedule, step }.to_fragment())
+}
+
+#[component]
+fn ScenarioCard(sc: &'static Scenario) -> impl IntoView {
+    let info: ScenarioView = view::scenario(sc);
+    let first_trace = info.traces.first().map(|t| t.name.clone());
+    let models: Vec<MemoryModel> = sc.models.clone();
+    let open = link(&info.id, &info.baseline, MemoryModel::Sc, first_trace.as_deref(), 0);
+    let traces = info.traces.clone();
+    let rows = info
+        .policies
+        .iter()
+        .map(|p| view! { <PolicyRow sc p=p.clone() traces=traces.iter().map(|t| t.name.clone()).collect() models=models.clone()/> })
+        .collect_view();
+    view! {
+        <li class="card" data-testid="scenario-card" data-scenario=info.id.clone()>
+            <div class="card-head">
+                <span class="race-tag" data-testid="race">"race " {info.race.clone()}</span>
+                <span class="section">{info.section.clone()}</span>
+            </div>
+            <h3 class="card-title">
+                <a href=open data-testid="card-open">
+                    {info.title.clone()}
+                </a>
+            </h3>
+            <p class="summary" data-testid="summary">
+                {info.summary.clone()}
+            </p>
+            <CitationList citations=info.citations.clone()/>
+            <table class="policies" data-testid="policies">
+                <thead>
+                    <tr>
+                        <th scope="col">"policy"</th>
+                        <th scope="col">"fate"</th>
+                        {info
+                            .traces
+                            .iter()
+                            .map(|t| {
+                                view! {
+                                    <th scope="col" title=t.description.clone()>
+                                        "trace " <code>{t.name.clone()}</code>
+                                    </th>
+                                }
+                            })
+                            .collect_view()}
+                        <th scope="col">"every interleaving"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </li>
+    }
+}
+
+/// Seeds are cited by file; their text begins with the mail's Message-ID.
+fn citation_url(c: &CitationView) -> Option<String> {
+    c.url.clone().or_else(|| {
+        let (id, _) = c.text.split_once(": ")?;
+        (c.kind == "seed" && id.contains('@') && !id.contains(char::is_whitespace)).then(|| format!("https://lore.kernel.org/r/{id}"))
+    })
+}
+
+fn short_id(c: &CitationView) -> String {
+    match c.kind.as_str() {
+        "commit" => c.id.chars().take(12).collect(),
+        "seed" => c.text.split_once(": ").map(|(id, _)| id.to_string()).unwrap_or_else(|| c.id.clone()),
+        _ => c.id.clone(),
+    }
+}
+
+#[component]
+pub fn CitationList(citations: Vec<CitationView>) -> impl IntoView {
+    let items = citations
+        .into_iter()
+        .map(|c| {
+            let url = citation_url(&c);
+            let id = short_id(&c);
+            let text = c.text.clone();
+            let label = match url {
+                Some(u) => view! { <a href=u target="_blank" rel="noopener" class="cite-id"><code>{id}</code></a> }.into_any(),
+                None => view! { <code class="cite-id">{id}</code> }.into_any(),
+            };
+            view! {
+                <li data-testid="citation" data-kind=c.kind.clone()>
+                    <span class="cite-kind">{c.kind.clone()}</span>
+                    " "
+                    {label}
+                    <span class="cite-text">{text}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    view! { <ul class="citations">{items}</ul> }
+}
+
+#[component]
+fn PolicyRow(sc: &'static Scenario, p: PolicyView, traces: Vec<String>, models: Vec<MemoryModel>) -> impl IntoView {
+    let verdicts = expect_context::<Verdicts>();
+    let first = traces.first().cloned();
+    let open = link(&sc.id, &p.name, MemoryModel::Sc, first.as_deref(), 0);
+    let trace_cells = traces
+        .iter()
+        .map(|t| {
+            let req = Request {
+                scenario: sc.id.clone(),
+                policy: Some(p.name.clone()),
+                model: MemoryModel::Sc,
+                schedule: ScheduleSpec::Trace(t.clone()),
+                nearest: true,
+            };
+            match lab::open(catalog(), &req) {
+                Ok(o) => match o.run.outcome(&o.program) {
+                    Outcome::Violated { invariant, step } => view! {
+                        <td class="outcome" data-testid="trace-outcome" data-trace=t.clone() data-outcome="violated" data-step=step>
+                            <a href=link(&sc.id, &p.name, MemoryModel::Sc, Some(t), step) class="chip chip-bad" title=format!("{} breaks at step {step}", invariant.name())>
+                                "breaks at " {step}
+                            </a>
+                        </td>
+                    }
+                    .into_any(),
+                    _ => view! {
+                        <td class="outcome" data-testid="trace-outcome" data-trace=t.clone() data-outcome="safe">
+                            <a href=link(&sc.id, &p.name, MemoryModel::Sc, Some(t), 0) class="chip chip-ok" title=format!("{} steps, every invariant holds", o.run.steps.len())>
+                                "holds"
+                            </a>
+                        </td>
+                    }
+                    .into_any(),
+                },
+                Err(e) => view! {
+                    <td class="outcome" data-testid="trace-outcome" data-trace=t.clone() data-outcome="error" title=e.to_string()>
+                        "error"
+                    </td>
+                }
+                .into_any(),
+            }
+        })
+        .collect_view();
+    let verdict_cells = models
+        .iter()
+        .map(|m| {
+            let key = (sc.id.clone(), p.name.clone(), m.name().to_string());
+            let model = (models.len() > 1).then(|| m.name().to_string());
+            view! { <VerdictChip cell=Signal::derive(move || verdicts.get(&key)) model/> }
+        })
+        .collect_view();
+    view! {
+        <tr data-testid="policy-row" data-policy=p.name.clone() data-fate=p.fate.clone()>
+            <th scope="row" class="policy-name">
+                <a href=open data-testid="policy-link">
+                    <code>{p.name.clone()}</code>
+                </a>
+                <span class="policy-title">{p.title.clone()}</span>
+            </th>
+            <td>
+                <span class=format!("fate fate-{}", p.fate) title=p.why.clone()>
+                    {p.fate.clone()}
+                </span>
+            </td>
+            {trace_cells}
+            <td class="verdicts">{verdict_cells}</td>
+        </tr>
+    }
+}
+
+#[component]
+fn VerdictChip(cell: Signal<Cell>, model: Option<String>) -> impl IntoView {
+    let m = model.clone();
+    view! {
+        <span class="verdict" data-testid="verdict" data-model=m data-verdict=move || match cell.get() {
+            Cell::Checking => "checking".to_string(),
+            Cell::Done { summary, .. } => summary.verdict,
+            Cell::Error(_) => "error".to_string(),
+        }>
+            {model.map(|m| view! { <span class="verdict-model">{m} ": "</span> })}
+            {move || match cell.get() {
+                Cell::Checking => view! { <span class="chip chip-pending">"checking…"</span> }.into_any(),
+                Cell::Error(e) => view! { <span class="chip" title=e>"error"</span> }.into_any(),
+                Cell::Done { summary, link } => {
+                    let title = format!("{} states, {} transitions, {:.0} ms", summary.states, summary.transitions, summary.ms);
+                    match (summary.verdict.as_str(), link) {
+                        ("violated", Some(l)) => view! {
+                            <a class="chip chip-bad" href=href(&l) title=format!("{title}; opens the shortest trace that breaks {}", summary.invariant.clone().unwrap_or_default())>
+                                "violated · " {summary.trace.as_ref().map(|t| t.len()).unwrap_or(0)} " steps"
+                            </a>
+                        }
+                        .into_any(),
+                        ("safe", _) => view! { <span class="chip chip-ok" title=title>"safe · " {summary.states} " states"</span> }.into_any(),
+                        (v, _) => view! { <span class="chip" title=summary.bound.clone().unwrap_or(title)>{v.to_string()}</span> }.into_any(),
+                    }
+                }
+            }}
+        </span>
+    }
+}

@@ -1,0 +1,150 @@
+//! What the current step did, in the core's words, why it matters, and the invariants.
+
+use leptos::prelude::*;
+
+use super::Ctx;
+
+#[component]
+pub fn StepSentence() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    move || {
+        ctx.frame.with(|f| match &f.step_view {
+            None => view! {
+                <div class="sentence" data-testid="step-sentence" data-step="0">
+                    <p class="where">"Step 0 of " {f.steps} " · the initial state"</p>
+                    <p class="what">"Nothing has run yet. Step forward (→) to run the first statement, or choose who runs first below."</p>
+                </div>
+            }
+            .into_any(),
+            Some(s) => {
+                let file = (!s.file.is_empty()).then(|| view! { <span class="file">" (" {s.file.clone()} ")"</span> });
+                view! {
+                    <div class="sentence" data-testid="step-sentence" data-step=s.step data-thread=s.thread.clone()>
+                        <p class="where">
+                            <span class="step-no">"Step " {s.step} " of " {f.steps}</span>
+                            " · "
+                            <span class="cpu">{s.cpu.clone()}</span>
+                            " "
+                            <strong class="thread-name">{s.thread.clone()}</strong>
+                            " · "
+                            <span class="fn-name">{s.function.clone()}</span>
+                            {file}
+                        </p>
+                        <p class="statement">
+                            <code title=s.source.clone()>{s.text.clone()}</code>
+                        </p>
+                        <p class="what" data-testid="step-description">
+                            {s.description.clone()}
+                        </p>
+                        {s
+                            .note
+                            .clone()
+                            .map(|n| {
+                                view! {
+                                    <p class="why" data-testid="step-note">
+                                        <span class="why-label">"Why it matters: "</span>
+                                        {n}
+                                    </p>
+                                }
+                            })}
+                    </div>
+                }
+                .into_any()
+            }
+        })
+    }
+}
+
+/// One badge per checked invariant: holds, or red from the step that broke it on (sticky).
+#[component]
+pub fn InvariantBadges() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    move || {
+        ctx.frame.with(|f| {
+            let badges = f
+                .invariants
+                .iter()
+                .map(|inv| {
+                    let broken = !inv.ok || inv.broken_at.is_some();
+                    let state = if !inv.ok {
+                        "broken"
+                    } else if inv.broken_at.is_some() {
+                        "was-broken"
+                    } else {
+                        "ok"
+                    };
+                    let just_now = inv.broken_at == Some(f.step) && f.step > 0;
+                    let headline = match (inv.ok, inv.broken_at) {
+                        (true, None) => "holds".to_string(),
+                        (false, Some(n)) => format!("broken at step {n}"),
+                        (false, None) => "broken".to_string(),
+                        (true, Some(n)) => format!("was broken at step {n}"),
+                    };
+                    view! {
+                        <div
+                            class=format!("invariant {}{}", if broken { "bad" } else { "good" }, if just_now { " changed" } else { "" })
+                            data-testid="invariant"
+                            data-invariant=inv.name.clone()
+                            data-state=state
+                            data-broken-at=inv.broken_at
+                            role="status"
+                        >
+                            <div class="inv-head">
+                                <span class="inv-icon" aria-hidden="true">
+                                    {if broken { "✗" } else { "✓" }}
+                                </span>
+                                <code class="inv-name">{inv.name.clone()}</code>
+                                <span class="inv-state">{headline}</span>
+                            </div>
+                            <p class="inv-desc">{inv.description.clone()}</p>
+                            {inv.message.clone().map(|m| view! { <p class="inv-msg" data-testid="invariant-message">{m}</p> })}
+                        </div>
+                    }
+                })
+                .collect_view();
+            view! {
+                <div class="invariants" data-testid="invariants">
+                    {badges}
+                </div>
+            }
+        })
+    }
+}
+
+/// The changes of the current step, as the core words them.
+#[component]
+pub fn ChangeList() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    move || {
+        ctx.frame.with(|f| {
+            let changes = f.step_view.as_ref().map(|s| s.changes.clone()).unwrap_or_default();
+            let items = changes
+                .iter()
+                .map(|c| {
+                    let kind = serde_kind(&c.kind);
+                    view! {
+                        <li class=format!("change kind-{kind}") data-testid="change" data-kind=kind.clone()>
+                            <span class="change-kind">{kind.clone()}</span>
+                            <span class="change-text">{c.text.clone()}</span>
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! {
+                <section class="panel changes" data-testid="changes">
+                    <h3>"What this step changed"</h3>
+                    {if changes.is_empty() {
+                        view! { <p class="none">{if f.step == 0 { "—" } else { "nothing visible: a read or a branch" }}</p> }.into_any()
+                    } else {
+                        view! { <ul class="change-list">{items}</ul> }.into_any()
+                    }}
+                </section>
+            }
+        })
+    }
+}
+
+/// `pte`, `tlb`, … as the core serializes the kind.
+fn serde_kind<T: serde::Serialize>(k: &T) -> String {
+    serde_json::to_value(k).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}

@@ -1,0 +1,221 @@
+//! One opened run, as the player shows it: the scenario, the compiled program, the replayed run
+//! and the views that do not change from step to step. Every way to get a new run (a link, a
+//! policy or model switch, a schedule forked by the user, a counterexample) goes through the
+//! core and returns its `LabError`; nothing here computes a kernel fact.
+
+use racelab_core::exec::{self, Choice};
+use racelab_core::lab::{self, LabError, Opened, Request, ScheduleSpec};
+use racelab_core::view::{self, InvariantView, ScenarioView, StateView, StepView, ThreadCodeView};
+use racelab_core::{replay, schedule, MemoryModel, Outcome};
+
+use crate::catalog::catalog;
+
+/// How the run of a session came to be, for the line under the title.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Origin {
+    /// Opened from a link (or the gallery).
+    Link,
+    /// The same schedule carried over from another policy or memory model.
+    Switched { from: String },
+    /// The user chose which thread runs at this step (1-based).
+    Forked { at: usize, choice: String },
+    /// The explorer's shortest trace that breaks an invariant.
+    Counterexample { invariant: String },
+}
+
+pub struct Session {
+    pub opened: Opened<'static>,
+    pub info: ScenarioView,
+    pub code: Vec<ThreadCodeView>,
+    /// The canonical trace this run is, if it is one.
+    pub trace: Option<String>,
+    /// The earliest broken invariant: (step, name).
+    pub violation: Option<(usize, String)>,
+    pub origin: Origin,
+}
+
+/// One thing the user may schedule at a step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChoiceView {
+    pub choice: Choice,
+    /// `monitor`, `writer.drain`, …
+    pub label: String,
+    pub thread: String,
+    pub cpu: String,
+    /// Runs a statement of the thread (false: a store-buffer drain or an access out of order).
+    pub is_run: bool,
+    /// Why it cannot be taken now.
+    pub blocked: Option<String>,
+    /// It is what the run does next.
+    pub in_run: bool,
+}
+
+/// Everything the player shows at one step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Frame {
+    pub step: usize,
+    pub steps: usize,
+    pub state: StateView,
+    /// The state before this step (none at step 0).
+    pub prev: Option<StateView>,
+    pub step_view: Option<StepView>,
+    pub invariants: Vec<InvariantView>,
+    /// Per thread: the pcs it has executed up to this step.
+    pub done: Vec<Vec<u16>>,
+    pub choices: Vec<ChoiceView>,
+}
+
+impl Session {
+    fn new(opened: Opened<'static>, origin: Origin) -> Session {
+        let sc = opened.scenario;
+        let info = view::scenario(sc);
+        let code = view::code(&opened.program, sc);
+        let violation = match opened.run.outcome(&opened.program) {
+            Outcome::Violated { invariant, step } => Some((step, invariant.name().to_string())),
+            _ => None,
+        };
+        let trace = opened.trace.map(|t| t.name.clone()).or_else(|| {
+            // A run opened from its steps may still be a canonical trace.
+            sc.traces.iter().map(|t| t.name.clone()).find(|name| {
+                let req = Request {
+                    scenario: sc.id.clone(),
+                    policy: Some(opened.program.policy.clone()),
+                    model: opened.program.model,
+                    schedule: ScheduleSpec::Trace(name.clone()),
+                    nearest: true,
+                };
+                lab::open(catalog(), &req).is_ok_and(|o| o.run.schedule == opened.run.schedule)
+            })
+        });
+        Session { opened, info, code, trace, violation, origin }
+    }
+
+    /// Opens a permalink fragment: the session and the step it names.
+    pub fn from_link(fragment: &str) -> Result<(Session, usize), LabError> {
+        let (opened, step) = lab::open_link(catalog(), fragment)?;
+        Ok((Session::new(opened, Origin::Link), step))
+    }
+
+    /// The first canonical trace of a scenario under its baseline (`#/race/<id>`).
+    pub fn from_scenario(id: &str) -> Result<Session, LabError> {
+        let sc = lab::scenario(catalog(), id)?;
+        let schedule = match sc.traces.first() {
+            Some(t) => ScheduleSpec::Trace(t.name.clone()),
+            None => ScheduleSpec::Choices(vec![]),
+        };
+        let req = Request { scenario: id.to_string(), policy: None, model: MemoryModel::Sc, schedule, nearest: true };
+        Ok(Session::new(lab::open(catalog(), &req)?, Origin::Link))
+    }
+
+    pub fn scenario_id(&self) -> &str {
+        &self.opened.scenario.id
+    }
+
+    pub fn policy(&self) -> &str {
+        &self.opened.program.policy
+    }
+
+    pub fn model(&self) -> MemoryModel {
+        self.opened.program.model
+    }
+
+    pub fn steps(&self) -> usize {
+        self.opened.run.steps.len()
+    }
+
+    /// The permalink fragment of this run at `step`.
+    pub fn fragment(&self, step: usize) -> String {
+        lab::permalink(&self.opened, step.min(self.steps())).to_fragment()
+    }
+
+    /// The same interleaving under another policy or memory model: each run of one thread ends
+    /// after the same statement; steps a fix holds back are skipped and listed as deviations.
+    pub fn switch(&self, policy: &str, model: MemoryModel) -> Result<Session, LabError> {
+        let sc = self.opened.scenario;
+        let program = lab::compile(sc, Some(policy), model)?;
+        let run = replay::replay_nearest(&program, &self.opened.program, &self.opened.run.schedule).map_err(LabError::Replay)?;
+        let from = if model == self.model() { self.policy().to_string() } else { format!("{} ({})", self.policy(), self.model().name()) };
+        Ok(Session::new(Opened { scenario: sc, program, run, trace: None }, Origin::Switched { from }))
+    }
+
+    /// The run's schedule up to `step`, then `choice`, then every thread to its end.
+    pub fn fork(&self, step: usize, choice: Choice) -> Result<Session, LabError> {
+        let mut schedule: Vec<Choice> = self.opened.run.schedule[..step.min(self.steps())].to_vec();
+        schedule.push(choice);
+        let program = self.opened.program.clone();
+        let run = replay::replay_nearest(&program, &program, &schedule).map_err(LabError::Replay)?;
+        let label = schedule::choice_name(choice, &program.layout);
+        Ok(Session::new(
+            Opened { scenario: self.opened.scenario, program, run, trace: None },
+            Origin::Forked { at: step + 1, choice: label },
+        ))
+    }
+
+    /// A counterexample of the explorer, run to completion after its last step.
+    pub fn counterexample(&self, trace: &[Choice], invariant: &str) -> Result<Session, LabError> {
+        let program = self.opened.program.clone();
+        let run = replay::replay_nearest(&program, &program, trace).map_err(LabError::Replay)?;
+        Ok(Session::new(
+            Opened { scenario: self.opened.scenario, program, run, trace: None },
+            Origin::Counterexample { invariant: invariant.to_string() },
+        ))
+    }
+
+    /// Steps of the requested schedule that the program could not take (a fix held the thread
+    /// back), and how many steps were added at the end to finish the threads.
+    pub fn deviations(&self) -> (Vec<&replay::Deviation>, usize) {
+        let d = &self.opened.run.deviations;
+        (d.iter().filter(|d| d.kind != "appended").collect(), d.iter().filter(|d| d.kind == "appended").count())
+    }
+
+    pub fn frame(&self, step: usize) -> Frame {
+        let prog = &self.opened.program;
+        let run = &self.opened.run;
+        let step = step.min(run.steps.len());
+        let state = view::state(prog, &run.states[step]);
+        let prev = (step > 0).then(|| view::state(prog, &run.states[step - 1]));
+        let step_view = (step > 0).then(|| view::step(prog, run, step));
+        let invariants = match &step_view {
+            Some(s) => s.invariants.clone(),
+            None => view::initial_invariants(prog, &run.states[0]),
+        };
+        let mut done = vec![Vec::new(); prog.threads.len()];
+        for rec in &run.steps[..step] {
+            if matches!(rec.choice, Choice::Run(_)) {
+                done[rec.thread].push(rec.exec.pc);
+            }
+        }
+        let s = &run.states[step];
+        let mut available = Vec::new();
+        exec::choices(prog, s, &mut available);
+        let next = run.schedule.get(step).copied();
+        let mut choices: Vec<ChoiceView> = (0..prog.threads.len())
+            .map(|t| {
+                let c = Choice::Run(t as u8);
+                let blocked = match exec::can_apply(prog, s, c) {
+                    Ok(()) => None,
+                    Err(b) => Some(replay::blocked_text(prog, s, t, b)),
+                };
+                self.choice_view(c, blocked, next == Some(c))
+            })
+            .collect();
+        for &c in available.iter().filter(|c| !matches!(c, Choice::Run(_))) {
+            choices.push(self.choice_view(c, None, next == Some(c)));
+        }
+        Frame { step, steps: run.steps.len(), state, prev, step_view, invariants, done, choices }
+    }
+
+    fn choice_view(&self, c: Choice, blocked: Option<String>, in_run: bool) -> ChoiceView {
+        let layout = &self.opened.program.layout;
+        let t = c.thread();
+        ChoiceView {
+            choice: c,
+            label: schedule::choice_name(c, layout),
+            thread: layout.threads[t].name.clone(),
+            cpu: layout.threads[t].cpu_label(),
+            is_run: matches!(c, Choice::Run(_)),
+            blocked,
+            in_run,
+        }
+    }
+}
