@@ -63,6 +63,8 @@ pub enum Blocked {
     WaitEvent {
         var: u8,
     },
+    /// `await(COND)` while COND is false.
+    Awaiting,
     /// A drain was asked of a CPU whose store buffer has nothing that may drain now.
     NothingToDrain,
     /// The instruction at `pc` may not be performed early now (it is not ahead of the thread,
@@ -267,6 +269,10 @@ pub fn can_run(prog: &Program, s: &State, t: usize) -> Result<(), Blocked> {
                 Err(Blocked::WaitEvent { var: *var })
             }
         }
+        Op::Await { cond } => match eval(prog, s, t, cond) {
+            Ok(v) if v != 0 => Ok(()),
+            _ => Err(Blocked::Awaiting),
+        },
         _ => Ok(()),
     }
 }
@@ -686,7 +692,7 @@ fn exec_op(prog: &Program, s: &mut State, t: usize, op: &Op, used_early: &mut bo
         // the step (`relaxed::tso_before`), and under arm64 it keeps later accesses from being
         // performed before it (`relaxed::on_exec`).
         Op::Fence(_) => {}
-        Op::WaitVar { .. } => {}
+        Op::WaitVar { .. } | Op::Await { .. } => {}
         Op::End => {
             s.threads[t].status = Status::Finished;
             return Ok(Effect::None);

@@ -212,6 +212,11 @@ pub enum Op {
     WaitVar {
         var: u8,
     },
+    /// `await(COND)`: the thread cannot run until the condition holds. Scenarios use it for
+    /// what user space orders by itself (a monitor un-protects a range it saw write-protected).
+    Await {
+        cond: CExpr,
+    },
     End,
 }
 
@@ -1220,6 +1225,18 @@ impl<'a> Compiler<'a> {
             "wait_event" => {
                 self.arity(name, args, 1, file)?;
                 Op::WaitVar { var: self.var(&args[0], file)? }
+            }
+            "await" => {
+                self.arity(name, args, 1, file)?;
+                let cond = self.expr(&args[0], file)?;
+                if cond.is_local() {
+                    return self.err(
+                        file,
+                        args[0].pos(),
+                        "`await` needs a condition on shared state: registers and constants never change while the thread waits",
+                    );
+                }
+                Op::Await { cond }
             }
             "track_soft_dirty" => {
                 self.arity(name, args, 1, file)?;

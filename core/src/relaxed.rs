@@ -386,6 +386,7 @@ pub fn tso_drains(op: &Op) -> bool {
             | Op::Sleep(_)
             | Op::End
             | Op::WaitVar { .. }
+            | Op::Await { .. }
             | Op::User { access: crate::program::Access::Load, .. }
     )
 }
@@ -634,6 +635,7 @@ fn order_of(prog: &Program, op: &Op, regs: &[i16; MAX_REGS], known: u16) -> Orde
         | Op::LockAcquire { .. }
         | Op::PageLock(_)
         | Op::WaitVar { .. }
+        | Op::Await { .. }
         | Op::VmaFlag { .. }
         | Op::Dma { .. }
         | Op::GupRelease

@@ -384,7 +384,9 @@ pub fn used_vars(prog: &Program) -> Vec<bool> {
                     used[*var as usize] = true;
                     walk(value, &mut used)
                 }
-                Op::Branch { cond: e, .. } | Op::Assign { value: e, .. } | Op::SetPte { value: e, .. } => walk(e, &mut used),
+                Op::Branch { cond: e, .. } | Op::Assign { value: e, .. } | Op::SetPte { value: e, .. } | Op::Await { cond: e } => {
+                    walk(e, &mut used)
+                }
                 _ => {}
             }
         }

@@ -113,6 +113,10 @@ fn compile_errors() {
         "t.race:15:7: `trylock_page` changes state: use it alone on the right of `=`, as in `ok = trylock_page(…)`",
     );
     check(&minimal("thread a on DEV {\n  store V[0] = 1\n}\n"), "t.race:15:3: a device has no TLB: use dma_write/dma_read");
+    check(
+        &minimal("thread a on CPU0 {\n  await(1)\n}\n"),
+        "t.race:15:9: `await` needs a condition on shared state: registers and constants never change while the thread waits",
+    );
     check(&minimal("thread a on CPU0 {\n  do_wp_page()\n}\n"), "t.race:15:3: `do_wp_page` takes 1 argument(s) (va), found 0");
 }
 

@@ -412,6 +412,7 @@ impl Por {
                 }
             }
             Op::WaitVar { var } => fp.r(b(VAR0 + *var as u32)),
+            Op::Await { cond } => self.expr(&mut fp, s, t, cond),
         }
         fp
     }
