@@ -865,7 +865,7 @@ impl<'a> Compiler<'a> {
                 "page_ref_add_unless" | "try_grab_page" => {
                     self.arity(name, args, 2, &file)?;
                     let page = self.page(&args[0], &file)?;
-                    let delta = self.int(&args[1], &file)? as i16;
+                    let delta = self.int16(&args[1], &file)?;
                     d = self.reg(dst, &file)?;
                     Op::RefAddUnless { dst: d, page, delta }
                 }
@@ -1104,7 +1104,7 @@ impl<'a> Compiler<'a> {
             "atomic_add" | "atomic_sub" => {
                 self.arity(name, args, 2, file)?;
                 let var = self.var(&args[0], file)?;
-                let n = self.int(&args[1], file)? as i16;
+                let n = self.int16(&args[1], file)?;
                 Op::VarAdd { var, delta: if name.name == "atomic_sub" { -n } else { n } }
             }
             "atomic_set" | "WRITE_ONCE" | "smp_store_release" => {
@@ -1127,7 +1127,7 @@ impl<'a> Compiler<'a> {
             "page_ref_add" | "page_ref_sub" => {
                 self.arity(name, args, 2, file)?;
                 let page = self.page(&args[0], file)?;
-                let n = self.int(&args[1], file)? as i16;
+                let n = self.int16(&args[1], file)?;
                 Op::RefAdd { page, delta: if name.name == "page_ref_sub" { -n } else { n } }
             }
             "page_dup_rmap" | "page_remove_rmap" => {
@@ -1356,10 +1356,15 @@ impl<'a> Compiler<'a> {
 
     fn int(&self, e: &Expr, file: &str) -> Result<i32, Diagnostic> {
         match e {
-            Expr::Int(i, _) => Ok(*i as i32),
+            Expr::Int(i, p) => i32::try_from(*i).map_err(|_| Diagnostic::new(file, *p, format!("{i} is out of range"))),
             Expr::Path(p) if p.len() == 1 && p[0].name == "GUP_PIN_COUNTING_BIAS" => Ok(PIN_BIAS),
             _ => self.err(file, e.pos(), format!("expected a number, found `{e}`")),
         }
+    }
+
+    fn int16(&self, e: &Expr, file: &str) -> Result<i16, Diagnostic> {
+        let n = self.int(e, file)?;
+        i16::try_from(n).map_err(|_| Diagnostic::new(file, e.pos(), format!("{n} is out of range (-32768..32767)")))
     }
 
     fn data_slot(&self, e: &Expr, file: &str) -> Result<u8, Diagnostic> {
@@ -1390,7 +1395,7 @@ impl<'a> Compiler<'a> {
 
     fn expr(&mut self, e: &Expr, file: &str) -> Result<CExpr, Diagnostic> {
         Ok(match e {
-            Expr::Int(i, _) => CExpr::Const(*i as i32),
+            Expr::Int(i, p) => CExpr::Const(i32::try_from(*i).map_err(|_| Diagnostic::new(file, *p, format!("{i} is out of range")))?),
             Expr::Path(p) => match p.as_slice() {
                 [w] => {
                     if w.name == "true" {

@@ -879,8 +879,18 @@ impl Loader<'_> {
                         }
                     },
                     Arg::Kv(k, v) => match (k.name.as_str(), v.as_ref()) {
-                        ("refcount", Arg::Int(n, _)) => page.refcount = *n as i16,
-                        ("mapcount", Arg::Int(n, _)) => page.mapcount = *n as i8,
+                        ("refcount", Arg::Int(n, p)) => {
+                            page.refcount = i16::try_from(*n)
+                                .ok()
+                                .filter(|n| *n >= 0)
+                                .ok_or_else(|| Diagnostic::new(file, *p, "refcount must be 0..32767"))?
+                        }
+                        ("mapcount", Arg::Int(n, p)) => {
+                            page.mapcount = i8::try_from(*n)
+                                .ok()
+                                .filter(|n| *n >= 0)
+                                .ok_or_else(|| Diagnostic::new(file, *p, "mapcount must be 0..127"))?
+                        }
                         ("data", Arg::List(items, lp)) => {
                             if items.len() != sc.layout.data_slots {
                                 return self.err(
@@ -1003,7 +1013,7 @@ impl Loader<'_> {
                     };
                     let value = match line.args.first() {
                         Some(Arg::Kv(_, v)) => match v.as_ref() {
-                            Arg::Int(n, _) => *n as i16,
+                            Arg::Int(n, p) => i16::try_from(*n).map_err(|_| Diagnostic::new(file, *p, "a variable holds -32768..32767"))?,
                             other => return self.err(other.pos(), "expected a number"),
                         },
                         _ => 0,

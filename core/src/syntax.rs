@@ -449,7 +449,7 @@ pub const FORMAT_VERSION: u32 = 1;
 
 pub fn parse(file: &str, src: &str) -> Result<SourceFile, Diagnostic> {
     let toks = lex(file, src)?;
-    let mut p = Parser { file, toks, i: 0 };
+    let mut p = Parser { file, toks, i: 0, depth: 0 };
     p.source_file()
 }
 
@@ -457,7 +457,12 @@ struct Parser<'a> {
     file: &'a str,
     toks: Vec<Token>,
     i: usize,
+    /// Nesting of expressions and blocks, bounded so that no input can exhaust the stack.
+    depth: usize,
 }
+
+/// Deeper nesting than this is certainly not a kernel path.
+const MAX_DEPTH: usize = 64;
 
 type PResult<T> = Result<T, Diagnostic>;
 
@@ -672,7 +677,10 @@ impl<'a> Parser<'a> {
                 let mut items = Vec::new();
                 if !self.eat_punct("]") {
                     loop {
-                        items.push(self.arg()?);
+                        self.enter()?;
+                        let item = self.arg();
+                        self.depth -= 1;
+                        items.push(item?);
                         if self.eat_punct("]") {
                             break;
                         }
@@ -696,11 +704,11 @@ impl<'a> Parser<'a> {
                 if self.is_punct("*") {
                     self.bump();
                     return match self.peek().clone() {
-                        Tok::Int(n) if n > 0 => {
+                        Tok::Int(n) if n > 0 && n <= crate::schedule::MAX_STEPS as i64 => {
                             self.bump();
                             Ok(Arg::Repeat(word, n as u32))
                         }
-                        _ => self.expected("a positive repeat count after `*`"),
+                        _ => self.expected(&format!("a repeat count from 1 to {} after `*`", crate::schedule::MAX_STEPS)),
                     };
                 }
                 Ok(Arg::Word(word))
@@ -740,6 +748,13 @@ impl<'a> Parser<'a> {
 
     /// Statements up to the matching `}` (already past the `{`).
     fn stmt_block(&mut self, what: &str, opened: Pos) -> PResult<Vec<Stmt>> {
+        self.enter()?;
+        let r = self.stmt_block_inner(what, opened);
+        self.depth -= 1;
+        r
+    }
+
+    fn stmt_block_inner(&mut self, what: &str, opened: Pos) -> PResult<Vec<Stmt>> {
         let mut out = Vec::new();
         loop {
             self.skip_newlines();
@@ -814,6 +829,13 @@ impl<'a> Parser<'a> {
     }
 
     fn if_stmt(&mut self, pos: Pos) -> PResult<Stmt> {
+        self.enter()?;
+        let r = self.if_stmt_inner(pos);
+        self.depth -= 1;
+        r
+    }
+
+    fn if_stmt_inner(&mut self, pos: Pos) -> PResult<Stmt> {
         let cond = self.expr()?;
         let note = self.note();
         self.expect_punct("{", "after the `if` condition")?;
@@ -868,7 +890,18 @@ impl<'a> Parser<'a> {
     }
 
     fn expr(&mut self) -> PResult<Expr> {
-        self.binary(1)
+        self.enter()?;
+        let e = self.binary(1);
+        self.depth -= 1;
+        e
+    }
+
+    fn enter(&mut self) -> PResult<()> {
+        if self.depth >= MAX_DEPTH {
+            return self.err(format!("nested too deeply (more than {MAX_DEPTH} levels)"));
+        }
+        self.depth += 1;
+        Ok(())
     }
 
     fn binop(&self) -> Option<BinOp> {
@@ -905,7 +938,10 @@ impl<'a> Parser<'a> {
     fn unary(&mut self) -> PResult<Expr> {
         let pos = self.pos();
         if self.eat_punct("!") {
-            return Ok(Expr::Not(Box::new(self.unary()?), pos));
+            self.enter()?;
+            let inner = self.unary();
+            self.depth -= 1;
+            return Ok(Expr::Not(Box::new(inner?), pos));
         }
         if self.is_punct("-") && matches!(self.peek_at(1), Tok::Int(_)) {
             self.bump();

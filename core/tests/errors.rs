@@ -84,6 +84,8 @@ fn state_errors() {
     };
     check(&with_state("pte V -> Q W"), "t.race:10:12: unknown page `Q`: declare it with `page Q …` first");
     check(&with_state("page P anon data=[1]"), "t.race:10:20: expected 2 data values (the page has 2 slots)");
+    check(&with_state("page P anon refcount=99999"), "t.race:10:24: refcount must be 0..32767");
+    check(&with_state("var x=70000"), "t.race:10:9: a variable holds -32768..32767");
     check(&with_state("page P anon pinned"), "t.race:10:15: unknown page flag `pinned`: expected free, anon, ksm, exclusive or locked");
     check(&with_state("page P\n  pte V -> P W X"), "t.race:11:16: unknown PTE bit `X`: expected W, D, A, SD or UW");
     check(&with_state("tlb CPU1 W -> P W"), "t.race:10:12: unknown virtual address `W`: declare it with `vma` or `pte`");
