@@ -16,7 +16,7 @@ export class AppPage {
     this.loadError = page.locator('#load-error');
   }
 
-  /** Loads the site at a hash route ("#/..."), and waits for the app to mount. */
+  /** Loads the site at a hash route ("#/..." or "#v=1&..."), and waits for the app to mount. */
   async goto(hash = '') {
     await this.page.goto(this.baseUrl + hash);
     await this.waitForApp();
@@ -30,6 +30,11 @@ export class AppPage {
   /** Waits until the wasm app has replaced the "Loading…" placeholder. */
   async waitForApp() {
     await this.page.locator('#title, #panic, #load-error').first().waitFor();
+  }
+
+  /** The URL's fragment, decoded, without the "#". */
+  async fragment() {
+    return this.page.evaluate(() => decodeURIComponent(window.location.hash.replace(/^#/, '')));
   }
 
   async screenshot(name) {

@@ -4,14 +4,65 @@ import { AppPage } from './app.mjs';
 export class GalleryPage extends AppPage {
   constructor(page, baseUrl) {
     super(page, baseUrl);
-    this.root = page.locator('#gallery');
+    this.root = page.getByTestId('gallery');
     this.heading = page.locator('#gallery-heading');
-    this.cards = this.root.locator('.gallery-list > li');
-    this.empty = this.root.locator('.empty');
+    this.cards = page.getByTestId('scenario-card');
+    this.progress = page.getByTestId('gallery-progress');
   }
 
   async open() {
     await this.goto('#/');
     await this.root.waitFor();
+  }
+
+  card(id) {
+    return this.page.locator(`[data-testid="scenario-card"][data-scenario="${id}"]`);
+  }
+
+  policyRow(id, policy) {
+    return this.card(id).locator(`[data-testid="policy-row"][data-policy="${policy}"]`);
+  }
+
+  /** Waits until the explorer has a verdict for every policy and model. */
+  async waitForVerdicts(timeout = 60_000) {
+    await this.page.locator('[data-testid="gallery-progress"][data-done="true"]').waitFor({ timeout });
+  }
+
+  /** The explorer's verdict (`violated`, `safe`, `unknown`, `checking`) of one row. */
+  async verdict(id, policy, model) {
+    const sel = model ? `[data-testid="verdict"][data-model="${model}"]` : '[data-testid="verdict"]';
+    return this.policyRow(id, policy).locator(sel).first().getAttribute('data-verdict');
+  }
+
+  /** Every card, as plain data read from the page. */
+  async scenarios() {
+    return this.cards.evaluateAll((cards) => cards.map((c) => ({
+      id: c.dataset.scenario,
+      race: c.querySelector('[data-testid="race"]')?.textContent.trim(),
+      title: c.querySelector('[data-testid="card-open"]')?.textContent.trim(),
+      summary: c.querySelector('[data-testid="summary"]')?.textContent.trim(),
+      citations: [...c.querySelectorAll('[data-testid="citation"]')].map((li) => ({
+        kind: li.dataset.kind,
+        href: li.querySelector('a')?.getAttribute('href') ?? null,
+      })),
+      policies: [...c.querySelectorAll('[data-testid="policy-row"]')].map((tr) => ({
+        name: tr.dataset.policy,
+        fate: tr.dataset.fate,
+        baseline: tr.dataset.baseline === 'true',
+        href: tr.querySelector('[data-testid="policy-link"]').getAttribute('href'),
+        traces: [...tr.querySelectorAll('[data-testid="trace-outcome"]')].map((o) => ({
+          trace: o.dataset.trace,
+          model: o.dataset.model,
+          outcome: o.dataset.outcome,
+          step: o.dataset.step ? Number(o.dataset.step) : null,
+          href: o.getAttribute('href'),
+        })),
+        verdicts: [...tr.querySelectorAll('[data-testid="verdict"]')].map((v) => ({
+          model: v.dataset.model ?? null,
+          verdict: v.dataset.verdict,
+          href: v.querySelector('a')?.getAttribute('href') ?? null,
+        })),
+      })),
+    })));
   }
 }

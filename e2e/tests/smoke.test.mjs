@@ -1,5 +1,5 @@
-// Smoke test: the built site loads in Chromium, shows its title and the
-// gallery, and logs no errors.
+// Smoke test: the built site loads in Chromium, shows its title and the gallery, and logs no
+// errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useSite } from '../lib/harness.mjs';
@@ -16,6 +16,7 @@ test('the app loads, shows its title and the gallery, with no console errors', a
   assert.equal((await gallery.title.textContent()).trim(), 'racelab');
   await gallery.root.waitFor();
   assert.equal((await gallery.heading.textContent()).trim(), 'Races');
+  assert.ok(await gallery.cards.count() > 0, 'the gallery lists the scenarios');
   assert.equal(await page.locator('.loading').count(), 0, 'the loading text is replaced');
   assert.equal(await gallery.panic.count(), 0);
 

@@ -8,18 +8,19 @@ use crate::player::{PlayerRoute, RaceRoute};
 use crate::route::{self, Route};
 
 /// A signal that follows `location.hash`, updated on `hashchange` and `popstate` (the back
-/// button), but not for the URLs the app writes itself while stepping.
+/// button; a navigation may fire both), but not for the view the app already shows (the URLs
+/// it writes itself while stepping).
 fn use_hash_route() -> ReadSignal<Route> {
-    let (route, set_route) = signal(route::current());
+    let first = route::current_fragment();
+    route::mark_own(&first);
+    let (route, set_route) = signal(Route::from_hash(&first));
     let update = move || {
         let fragment = route::current_fragment();
         if route::is_own(&fragment) {
             return;
         }
-        let next = Route::from_hash(&fragment);
-        if route.get_untracked() != next {
-            set_route.set(next);
-        }
+        route::mark_own(&fragment);
+        set_route.set(Route::from_hash(&fragment));
     };
     let a = window_event_listener(leptos::ev::hashchange, move |_| update());
     let b = window_event_listener(leptos::ev::popstate, move |_| update());

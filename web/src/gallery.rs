@@ -107,27 +107,43 @@ pub fn Gallery() -> impl IntoView {
     let cat = catalog();
     let total = cat.scenarios.iter().map(|s| s.policies.len() * s.models.len()).sum::<usize>();
     let checked = move || verdicts.cells.with(|c| c.values().filter(|v| !matches!(v, Cell::Checking)).count());
+    // The kernel races first, in the order of their names; the litmus tests after them.
+    let mut races: Vec<&'static Scenario> = cat.scenarios.iter().filter(|s| s.race != "litmus").collect();
+    races.sort_by_key(|s| (!s.race.starts_with(|c: char| c.is_ascii_digit() && c != '0'), s.race.to_ascii_lowercase(), s.id.clone()));
+    let litmus: Vec<&'static Scenario> = cat.scenarios.iter().filter(|s| s.race == "litmus").collect();
+    let litmus = (!litmus.is_empty()).then(|| {
+        view! {
+            <h2 class="group-heading" id="litmus-heading">"The litmus suite"</h2>
+            <p class="gallery-intro">
+                "The classic shapes of memory ordering, under sequential consistency, x86-TSO and arm64: "
+                "the races above that need a weak memory model are built from these."
+            </p>
+            <ul class="gallery-list" aria-labelledby="litmus-heading">
+                {litmus.into_iter().map(|sc| view! { <ScenarioCard sc/> }).collect_view()}
+            </ul>
+        }
+    });
     view! {
         <section id="gallery" class="gallery" data-testid="gallery" aria-labelledby="gallery-heading">
             <div class="gallery-head">
                 <h2 id="gallery-heading">"Races"</h2>
                 <p class="gallery-intro">
-                    "Each card is a race argued on LKML in 2020–21. Open a policy to watch its canonical trace step by step; "
-                    "the last column is the explorer's verdict over every interleaving, computed in your browser."
+                    "Each card is a race argued on LKML in 2020–21. Open a policy to watch its canonical trace step by step. "
+                    "The last column is the explorer's verdict over every interleaving, computed in your browser."
                 </p>
                 <p class="gallery-progress" data-testid="gallery-progress" data-done=move || (checked() == total).to_string()>
                     {move || {
                         let n = checked();
                         if n == total {
-                            format!("Every interleaving checked: {total} policies.")
+                            format!("Every interleaving checked: {total} policies and models.")
                         } else {
-                            format!("Checking every interleaving… {n} of {total} policies.")
+                            format!("Checking every interleaving… {n} of {total} policies and models.")
                         }
                     }}
                 </p>
             </div>
             <ul class="gallery-list">
-                {cat.scenarios.iter().map(|sc| view! { <ScenarioCard sc/> }).collect_view()}
+                {races.into_iter().map(|sc| view! { <ScenarioCard sc/> }).collect_view()}
                 {cat
                     .errors
                     .iter()
@@ -141,6 +157,7 @@ pub fn Gallery() -> impl IntoView {
                     })
                     .collect_view()}
             </ul>
+            {litmus}
         </section>
     }
 }
@@ -158,7 +175,7 @@ fn ScenarioCard(sc: &'static Scenario) -> impl IntoView {
     let info: ScenarioView = view::scenario(sc);
     let first_trace = info.traces.first().map(|t| t.name.clone());
     let models: Vec<MemoryModel> = sc.models.clone();
-    let open = link(&info.id, &info.baseline, MemoryModel::Sc, first_trace.as_deref(), 0);
+    let open = link(&info.id, &info.baseline, default_model(sc), first_trace.as_deref(), 0);
     let traces = info.traces.clone();
     let rows = info
         .policies
@@ -246,59 +263,103 @@ pub fn CitationList(citations: Vec<CitationView>) -> impl IntoView {
     view! { <ul class="citations">{items}</ul> }
 }
 
+/// The model a scenario is first shown under: the first one its canonical traces expect
+/// something of other than sequential consistency, if any (a litmus test is about arm64).
+fn default_model(sc: &Scenario) -> MemoryModel {
+    sc.traces
+        .iter()
+        .flat_map(|t| t.expect.iter())
+        .map(|e| e.model)
+        .find(|m| *m != MemoryModel::Sc && sc.models.contains(m))
+        .unwrap_or_else(|| sc.models.first().copied().unwrap_or_default())
+}
+
+fn model_label(m: MemoryModel) -> &'static str {
+    match m {
+        MemoryModel::X86Tso => "x86-TSO",
+        MemoryModel::Arm64 => "arm64",
+        _ => "SC",
+    }
+}
+
 #[component]
 fn PolicyRow(sc: &'static Scenario, p: PolicyView, traces: Vec<String>, models: Vec<MemoryModel>) -> impl IntoView {
     let verdicts = expect_context::<Verdicts>();
     let first = traces.first().cloned();
-    let open = link(&sc.id, &p.name, MemoryModel::Sc, first.as_deref(), 0);
+    let open = link(&sc.id, &p.name, default_model(sc), first.as_deref(), 0);
+    let several = models.len() > 1;
     let trace_cells = traces
         .iter()
         .map(|t| {
-            let req = Request {
-                scenario: sc.id.clone(),
-                policy: Some(p.name.clone()),
-                model: MemoryModel::Sc,
-                schedule: ScheduleSpec::Trace(t.clone()),
-                nearest: true,
-            };
-            match lab::open(catalog(), &req) {
-                Ok(o) => match o.run.outcome(&o.program) {
-                    Outcome::Violated { invariant, step } => view! {
-                        <td class="outcome" data-testid="trace-outcome" data-trace=t.clone() data-outcome="violated" data-step=step>
-                            <a href=link(&sc.id, &p.name, MemoryModel::Sc, Some(t), step) class="chip chip-bad" title=format!("{} breaks at step {step}", invariant.name())>
-                                "breaks at " {step}
-                            </a>
-                        </td>
+            let chips = models
+                .iter()
+                .map(|&m| {
+                    let label = several.then(|| view! { <span class="chip-model">{model_label(m)}</span> });
+                    let req = Request {
+                        scenario: sc.id.clone(),
+                        policy: Some(p.name.clone()),
+                        model: m,
+                        schedule: ScheduleSpec::Trace(t.clone()),
+                        nearest: true,
+                    };
+                    match lab::open(catalog(), &req) {
+                        Ok(o) => match o.run.outcome(&o.program) {
+                            Outcome::Violated { invariant, step } => view! {
+                                <a
+                                    href=link(&sc.id, &p.name, m, Some(t), step)
+                                    class="chip chip-bad"
+                                    data-testid="trace-outcome"
+                                    data-trace=t.clone()
+                                    data-model=m.name()
+                                    data-outcome="violated"
+                                    data-step=step
+                                    title=format!("{} breaks at step {step}", invariant.name())
+                                >
+                                    {label}
+                                    "breaks at "
+                                    {step}
+                                </a>
+                            }
+                            .into_any(),
+                            _ => view! {
+                                <a
+                                    href=link(&sc.id, &p.name, m, Some(t), 0)
+                                    class="chip chip-ok"
+                                    data-testid="trace-outcome"
+                                    data-trace=t.clone()
+                                    data-model=m.name()
+                                    data-outcome="safe"
+                                    title=format!("{} steps, every invariant holds", o.run.steps.len())
+                                >
+                                    {label}
+                                    "holds"
+                                </a>
+                            }
+                            .into_any(),
+                        },
+                        Err(e) => view! {
+                            <span class="chip" data-testid="trace-outcome" data-trace=t.clone() data-model=m.name() data-outcome="error" title=e.to_string()>
+                                {label}
+                                "error"
+                            </span>
+                        }
+                        .into_any(),
                     }
-                    .into_any(),
-                    _ => view! {
-                        <td class="outcome" data-testid="trace-outcome" data-trace=t.clone() data-outcome="safe">
-                            <a href=link(&sc.id, &p.name, MemoryModel::Sc, Some(t), 0) class="chip chip-ok" title=format!("{} steps, every invariant holds", o.run.steps.len())>
-                                "holds"
-                            </a>
-                        </td>
-                    }
-                    .into_any(),
-                },
-                Err(e) => view! {
-                    <td class="outcome" data-testid="trace-outcome" data-trace=t.clone() data-outcome="error" title=e.to_string()>
-                        "error"
-                    </td>
-                }
-                .into_any(),
-            }
+                })
+                .collect_view();
+            view! { <td class="outcomes">{chips}</td> }
         })
         .collect_view();
     let verdict_cells = models
         .iter()
         .map(|m| {
             let key = (sc.id.clone(), p.name.clone(), m.name().to_string());
-            let model = (models.len() > 1).then(|| m.name().to_string());
+            let model = several.then_some(*m);
             view! { <VerdictChip cell=Signal::derive(move || verdicts.get(&key)) model/> }
         })
         .collect_view();
     view! {
-        <tr data-testid="policy-row" data-policy=p.name.clone() data-fate=p.fate.clone()>
+        <tr data-testid="policy-row" data-policy=p.name.clone() data-fate=p.fate.clone() data-baseline=p.baseline.to_string()>
             <th scope="row" class="policy-name">
                 <a href=open data-testid="policy-link">
                     <code>{p.name.clone()}</code>
@@ -311,35 +372,42 @@ fn PolicyRow(sc: &'static Scenario, p: PolicyView, traces: Vec<String>, models: 
                 </span>
             </td>
             {trace_cells}
-            <td class="verdicts">{verdict_cells}</td>
+            <td class="outcomes verdicts">{verdict_cells}</td>
         </tr>
     }
 }
 
 #[component]
-fn VerdictChip(cell: Signal<Cell>, model: Option<String>) -> impl IntoView {
-    let m = model.clone();
+fn VerdictChip(cell: Signal<Cell>, model: Option<MemoryModel>) -> impl IntoView {
+    let label = move || model.map(|m| view! { <span class="chip-model">{model_label(m)}</span> });
+    let state = move || match cell.get() {
+        Cell::Checking => "checking".to_string(),
+        Cell::Done { summary, .. } => summary.verdict,
+        Cell::Error(_) => "error".to_string(),
+    };
     view! {
-        <span class="verdict" data-testid="verdict" data-model=m data-verdict=move || match cell.get() {
-            Cell::Checking => "checking".to_string(),
-            Cell::Done { summary, .. } => summary.verdict,
-            Cell::Error(_) => "error".to_string(),
-        }>
-            {model.map(|m| view! { <span class="verdict-model">{m} ": "</span> })}
+        <span class="verdict" data-testid="verdict" data-model=model.map(|m| m.name()) data-verdict=state>
             {move || match cell.get() {
-                Cell::Checking => view! { <span class="chip chip-pending">"checking…"</span> }.into_any(),
-                Cell::Error(e) => view! { <span class="chip" title=e>"error"</span> }.into_any(),
+                Cell::Checking => view! { <span class="chip chip-pending">{label} "checking…"</span> }.into_any(),
+                Cell::Error(e) => view! { <span class="chip" title=e>{label} "error"</span> }.into_any(),
                 Cell::Done { summary, link } => {
                     let title = format!("{} states, {} transitions, {:.0} ms", summary.states, summary.transitions, summary.ms);
                     match (summary.verdict.as_str(), link) {
                         ("violated", Some(l)) => view! {
-                            <a class="chip chip-bad" href=href(&l) title=format!("{title}; opens the shortest trace that breaks {}", summary.invariant.clone().unwrap_or_default())>
-                                "violated · " {summary.trace.as_ref().map(|t| t.len()).unwrap_or(0)} " steps"
+                            <a
+                                class="chip chip-bad"
+                                href=href(&l)
+                                title=format!("{title}; opens the shortest trace that breaks {}", summary.invariant.clone().unwrap_or_default())
+                            >
+                                {label}
+                                "violated · "
+                                {summary.trace.as_ref().map(|t| t.len()).unwrap_or(0)}
+                                " steps"
                             </a>
                         }
                         .into_any(),
-                        ("safe", _) => view! { <span class="chip chip-ok" title=title>"safe · " {summary.states} " states"</span> }.into_any(),
-                        (v, _) => view! { <span class="chip" title=summary.bound.clone().unwrap_or(title)>{v.to_string()}</span> }.into_any(),
+                        ("safe", _) => view! { <span class="chip chip-ok" title=title>{label} "safe · " {summary.states} " states"</span> }.into_any(),
+                        (v, _) => view! { <span class="chip" title=summary.bound.clone().unwrap_or(title)>{label} {v.to_string()}</span> }.into_any(),
                     }
                 }
             }}

@@ -57,20 +57,21 @@ pub fn current_fragment() -> String {
     decoded.strip_prefix('#').unwrap_or(&decoded).to_string()
 }
 
-/// The current route.
-pub fn current() -> Route {
-    Route::from_hash(&current_fragment())
-}
-
-/// Whether `fragment` is what the app wrote last (then a history event needs no reopening).
+/// Whether `fragment` is the view the app shows (it wrote it, or opened it last): then a
+/// history event for it needs no reopening.
 pub fn is_own(fragment: &str) -> bool {
     WRITTEN.with(|w| *w.borrow() == fragment)
+}
+
+/// Records that the app now shows `fragment`.
+pub fn mark_own(fragment: &str) {
+    WRITTEN.with(|w| *w.borrow_mut() = fragment.to_string());
 }
 
 /// Puts `fragment` into the URL without reloading and without a `hashchange`: a new history
 /// entry when `push`, else replacing the current one (stepping must not flood the back button).
 pub fn write(fragment: &str, push: bool) {
-    WRITTEN.with(|w| *w.borrow_mut() = fragment.to_string());
+    mark_own(fragment);
     let window = leptos::prelude::window();
     if current_fragment() == fragment {
         return;

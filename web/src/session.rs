@@ -44,6 +44,9 @@ pub struct ChoiceView {
     pub cpu: String,
     /// Runs a statement of the thread (false: a store-buffer drain or an access out of order).
     pub is_run: bool,
+    /// What it does, for a drain or an early access: `drains its store buffer`, `performs
+    /// \`r1 = READ_ONCE(x)\` early`.
+    pub what: Option<String>,
     /// Why it cannot be taken now.
     pub blocked: Option<String>,
     /// It is what the run does next.
@@ -206,9 +209,18 @@ impl Session {
     }
 
     fn choice_view(&self, c: Choice, blocked: Option<String>, in_run: bool) -> ChoiceView {
-        let layout = &self.opened.program.layout;
+        let prog = &self.opened.program;
+        let layout = &prog.layout;
         let t = c.thread();
+        let what = match c {
+            Choice::Run(_) => None,
+            Choice::Drain(_) => {
+                Some(format!("{} drains its store buffer: its oldest store becomes visible", layout.threads[t].cpu_label()))
+            }
+            Choice::Early(_, pc) => Some(format!("performs `{}` early, out of program order", prog.instr(t, pc).text)),
+        };
         ChoiceView {
+            what,
             choice: c,
             label: schedule::choice_name(c, layout),
             thread: layout.threads[t].name.clone(),

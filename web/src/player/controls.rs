@@ -18,7 +18,7 @@ pub fn PlaybackControls() -> impl IntoView {
         <div class="controls" data-testid="controls">
             <div class="buttons">
                 <button data-testid="first" title="first step (Home)" on:click=move |_| ctx.go(0) disabled=at_start>
-                    "⏮"
+                    "⇤ first"
                 </button>
                 <button data-testid="step-back" title="step back (←)" on:click=move |_| ctx.back() disabled=at_start>
                     "◀ back"
@@ -30,13 +30,13 @@ pub fn PlaybackControls() -> impl IntoView {
                     aria-pressed=move || ctx.playing.get().to_string()
                     on:click=move |_| ctx.toggle_play()
                 >
-                    {move || if ctx.playing.get() { "⏸ pause" } else { "▶ play" }}
+                    {move || if ctx.playing.get() { "❚❚ pause" } else { "▶ play" }}
                 </button>
                 <button data-testid="step-forward" title="step forward (→)" on:click=move |_| ctx.forward() disabled=at_end>
                     "forward ▶"
                 </button>
                 <button data-testid="last" title="last step (End)" on:click=move |_| ctx.go(usize::MAX) disabled=at_end>
-                    "⏭"
+                    "last ⇥"
                 </button>
                 <label class="speed">
                     <span class="sr-only">"speed"</span>
@@ -129,9 +129,10 @@ pub fn SchedulerControls() -> impl IntoView {
                 .map(|c| {
                     let choice = c.choice;
                     let next = if c.is_run { f.state.threads.iter().find(|t| t.name == c.thread).map(|t| t.next.clone()) } else { None };
-                    let what = match (&c.blocked, next) {
-                        (Some(r), _) => r.clone(),
-                        (None, Some(n)) if !n.is_empty() => n,
+                    let what = match (&c.blocked, next, &c.what) {
+                        (Some(r), _, _) => r.clone(),
+                        (None, _, Some(w)) => w.clone(),
+                        (None, Some(n), None) if !n.is_empty() => n,
                         _ => c.label.clone(),
                     };
                     let title = if c.in_run {
@@ -145,6 +146,7 @@ pub fn SchedulerControls() -> impl IntoView {
                         <button
                             class="choice"
                             class:in-run=c.in_run
+                            class:reorder=!c.is_run
                             class:blocked=c.blocked.is_some()
                             data-testid="schedule-choice"
                             data-choice=c.label.clone()
@@ -280,7 +282,7 @@ pub fn CopyLinkButton() -> impl IntoView {
     view! {
         <div class="copy-link">
             <button data-testid="copy-link" on:click=copy title="copy the link to exactly this view">
-                "🔗 copy link"
+                "copy link"
             </button>
             <span class="copy-status" data-testid="copy-status" role="status">
                 {move || status.get()}

@@ -137,10 +137,20 @@ fn Line(t: usize, line: CodeLine, thread: String) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let frame = ctx.frame;
     let pc = line.pc;
-    let current = move || frame.with(|f| f.step_view.as_ref().is_some_and(|s| s.thread == thread && s.pc == pc));
+    let current = {
+        let thread = thread.clone();
+        move || frame.with(|f| f.step_view.as_ref().is_some_and(|s| s.thread == thread && s.pc == pc))
+    };
     let done = move || frame.with(|f| f.done.get(t).is_some_and(|d| d.contains(&pc)));
     let next = move || frame.with(|f| f.state.threads.get(t).is_some_and(|th| th.status != "finished" && th.pc == pc));
     let waiting = move || frame.with(|f| f.state.threads.get(t).is_some_and(|th| th.status == "blocked" && th.pc == pc));
+    // Its access was performed early by the CPU (arm64); the thread has not reached it yet.
+    let early = {
+        let thread = thread.clone();
+        move || {
+            frame.with(|f| f.state.cpus.iter().any(|c| c.thread.as_deref() == Some(thread.as_str()) && c.early.iter().any(|e| e.pc == pc)))
+        }
+    };
     let title = match &line.note {
         Some(n) => format!("{} — {}", line.source, n),
         None => line.source.clone(),
@@ -152,6 +162,7 @@ fn Line(t: usize, line: CodeLine, thread: String) -> impl IntoView {
             class:done=done
             class:next=next
             class:waiting=waiting
+            class:early=early
             data-testid="code-line"
             data-pc=pc
             title=title

@@ -257,7 +257,10 @@ pub fn Player(session: Session, step: usize) -> impl IntoView {
                     })
             }}
             <div class="stage">
-                <StepSentence/>
+                <div class="stage-main">
+                    <StepSentence/>
+                    <ChangeList/>
+                </div>
                 <InvariantBadges/>
             </div>
             <PlaybackControls/>
@@ -265,7 +268,6 @@ pub fn Player(session: Session, step: usize) -> impl IntoView {
                 <div class="lanes-col">
                     <ThreadLanes/>
                     <SchedulerControls/>
-                    <ChangeList/>
                 </div>
                 <div class="panels-col">
                     <PageTablePanel/>

@@ -125,7 +125,7 @@ pub fn TlbPanel() -> impl IntoView {
             .collect_view();
         Some(view! {
             <section class="panel" data-testid="tlbs">
-                <h3>"TLBs"</h3>
+                <h3>"CPUs: TLBs, store buffers"</h3>
                 <div class="cpus">{cpus}</div>
             </section>
         })
@@ -180,6 +180,28 @@ fn cpu_card(c: &CpuView, old: Option<&CpuView>) -> impl IntoView {
             </div>
         }
     });
+    let early_changed = old.is_some_and(|o| o.early != c.early);
+    let early = (!c.early.is_empty() || early_changed).then(|| {
+        let items = c
+            .early
+            .iter()
+            .map(|e| {
+                view! {
+                    <li data-testid="early-access" data-pc=e.pc>
+                        <code>{e.text.clone()}</code>
+                        <span class="muted">" " {e.kind.clone()} ": " {e.values.join(", ")}</span>
+                    </li>
+                }
+            })
+            .collect_view();
+        view! {
+            <div class=cls("store-buffer early-accesses", early_changed) data-testid="early-accesses">
+                <span class="sb-label">"performed early"</span>
+                <ol>{items}</ol>
+                {c.early.is_empty().then(|| view! { <span class="none">"none"</span> })}
+            </div>
+        }
+    });
     view! {
         <div class="cpu" data-testid="tlb-cpu" data-cpu=c.label.clone() data-irq-off=yes(c.irq_off)>
             <div class="cpu-head">
@@ -189,6 +211,7 @@ fn cpu_card(c: &CpuView, old: Option<&CpuView>) -> impl IntoView {
             </div>
             <ul class="tlb">{entries} {dropped} {empty}</ul>
             {store_buffer}
+            {early}
         </div>
     }
 }

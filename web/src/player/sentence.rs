@@ -18,6 +18,26 @@ pub fn StepSentence() -> impl IntoView {
             .into_any(),
             Some(s) => {
                 let file = (!s.file.is_empty()).then(|| view! { <span class="file">" (" {s.file.clone()} ")"</span> });
+                let kind = match s.choice.as_str() {
+                    "early" => Some(("early", "performed early, out of program order".to_string())),
+                    "drain" => Some(("drain", "store buffer drains".to_string())),
+                    _ => s.early_at.map(|at| ("early-done", format!("its access was performed early, at step {at}"))),
+                };
+                let kind = kind.map(|(k, text)| {
+                    view! {
+                        <span class=format!("order-tag order-{k}") data-testid="order-tag" data-kind=k>
+                            {text}
+                        </span>
+                    }
+                });
+                let overtakes = s.overtakes.clone().map(|o| {
+                    view! {
+                        <p class="overtakes">
+                            "It overtakes " <code>{o}</code> ", where " {s.thread.clone()} " still is in program order."
+                        </p>
+                    }
+                });
+                let description = (s.description != s.text).then(|| s.description.clone());
                 view! {
                     <div class="sentence" data-testid="step-sentence" data-step=s.step data-thread=s.thread.clone()>
                         <p class="where">
@@ -29,13 +49,16 @@ pub fn StepSentence() -> impl IntoView {
                             " · "
                             <span class="fn-name">{s.function.clone()}</span>
                             {file}
+                            " "
+                            {kind}
                         </p>
                         <p class="statement">
                             <code title=s.source.clone()>{s.text.clone()}</code>
                         </p>
                         <p class="what" data-testid="step-description">
-                            {s.description.clone()}
+                            {description}
                         </p>
+                        {overtakes}
                         {s
                             .note
                             .clone()
@@ -131,7 +154,7 @@ pub fn ChangeList() -> impl IntoView {
                 })
                 .collect_view();
             view! {
-                <section class="panel changes" data-testid="changes">
+                <section class="changes" data-testid="changes">
                     <h3>"What this step changed"</h3>
                     {if changes.is_empty() {
                         view! { <p class="none">{if f.step == 0 { "—" } else { "nothing visible: a read or a branch" }}</p> }.into_any()

@@ -1,0 +1,73 @@
+// The gallery: one card per scenario, where it comes from, its policies with their fate, what
+// the canonical traces do under each, and the explorer's verdicts computed in the browser.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { useSite } from '../lib/harness.mjs';
+import { GalleryPage } from '../pages/gallery.mjs';
+
+const open = useSite();
+
+const FATES = new Set(['baseline', 'merged', 'reverted', 'rejected', 'superseded', 'proposed']);
+
+test('every scenario has a card with its sources, policies, trace outcomes and verdicts', async () => {
+  const { page, url } = await open();
+  const gallery = new GalleryPage(page, url);
+  await gallery.open();
+
+  const before = await gallery.scenarios();
+  const ids = before.map((s) => s.id);
+  for (const id of ['race1a', 'race1b', 'race2', 'race2sd', 'race4a', 'race5a', 'race5b']) {
+    assert.ok(ids.includes(id), `a card for ${id}`);
+  }
+  assert.equal(new Set(ids).size, ids.length, 'one card per scenario');
+  // While the explorer runs, a cell says so.
+  const pending = before.flatMap((s) => s.policies.flatMap((p) => p.verdicts)).filter((v) => v.verdict === 'checking');
+  console.log(`# ${pending.length} verdicts still being checked when the gallery first showed`);
+
+  const started = Date.now();
+  await gallery.waitForVerdicts();
+  console.log(`# every verdict computed ${Date.now() - started} ms after the gallery showed`);
+  await gallery.screenshot('gallery');
+
+  for (const sc of await gallery.scenarios()) {
+    assert.ok(sc.title, `${sc.id}: a title`);
+    assert.ok(sc.summary, `${sc.id}: a summary`);
+    assert.ok(sc.race, `${sc.id}: the race it belongs to`);
+    assert.equal(sc.policies.filter((p) => p.baseline).length, 1, `${sc.id}: one baseline`);
+    for (const c of sc.citations) {
+      if (c.kind === 'commit') assert.match(c.href, /^https:\/\/git\.kernel\.org\/.*[0-9a-f]{12}/, `${sc.id}: commit link`);
+      // A mail cited without its domain (`CAHk-=wi…`) has no stable address, hence no link.
+      if ((c.kind === 'mail' || c.kind === 'seed') && c.href) assert.match(c.href, /^https:\/\/lore\.kernel\.org\/r\/\S+@\S+/, `${sc.id}: ${c.kind} link`);
+    }
+    for (const p of sc.policies) {
+      assert.ok(FATES.has(p.fate), `${sc.id}/${p.name}: fate ${p.fate}`);
+      assert.match(p.href, new RegExp(`^#v=1&s=${sc.id}&p=${p.name}&`), `${sc.id}/${p.name}: opens the player`);
+      assert.ok(p.verdicts.length >= 1);
+      for (const v of p.verdicts) {
+        assert.ok(['violated', 'safe'].includes(v.verdict), `${sc.id}/${p.name}/${v.model}: verdict ${v.verdict}`);
+        if (v.verdict === 'violated') assert.match(v.href, /^#v=1&.*&t=.*&i=\d+$/, 'links to the shortest counterexample');
+      }
+      for (const t of p.traces) {
+        assert.ok(['violated', 'safe'].includes(t.outcome), `${sc.id}/${p.name}/${t.trace}: ${t.outcome}`);
+        // A canonical trace that breaks an invariant is an interleaving the explorer must find.
+        if (t.outcome === 'violated') {
+          const v = p.verdicts.find((x) => x.model === null || x.model === t.model);
+          assert.equal(v.verdict, 'violated', `${sc.id}/${p.name} on ${t.model}: the trace breaks, so the explorer finds it`);
+        }
+      }
+    }
+  }
+
+  // What the catalog says of race 1A.
+  assert.equal(await gallery.verdict('race1a', 'v5_10'), 'violated');
+  assert.equal(await gallery.verdict('race1a', 'uffd_wp_write_lock'), 'safe');
+  assert.equal(await gallery.verdict('race1a', 'merged_6ce64428'), 'safe');
+  const race1a = (await gallery.scenarios()).find((s) => s.id === 'race1a');
+  const v510 = race1a.policies.find((p) => p.name === 'v5_10');
+  assert.deepEqual(v510.traces.map((t) => [t.trace, t.outcome, t.step]), [['lost_write', 'violated', 25]]);
+  assert.equal(race1a.policies.find((p) => p.name === 'merged_6ce64428').fate, 'merged');
+
+  // A trace outcome opens the player at that step.
+  await gallery.card('race1a').locator('[data-testid="trace-outcome"][data-outcome="violated"]').first().click();
+  await page.locator('[data-testid="player"][data-step="25"]').waitFor();
+});

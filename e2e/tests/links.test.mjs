@@ -1,0 +1,84 @@
+// Permalinks: the URL holds the exact view, opening it reproduces the view, the copy button
+// copies it, and a broken or outdated link shows what is wrong instead of a blank page.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { useSite } from '../lib/harness.mjs';
+import { PlayerPage } from '../pages/player.mjs';
+import { ErrorPage } from '../pages/error.mjs';
+import { GalleryPage } from '../pages/gallery.mjs';
+
+const open = useSite();
+
+test('a permalink opens the same step of the same run', async () => {
+  const { page, url, context } = await open();
+  const player = new PlayerPage(page, url);
+  await player.open('v=1&s=race1a&p=v5_10&tr=lost_write&i=0');
+  // Fork the schedule, so the link must carry it.
+  await player.scrubTo(5);
+  await player.choose('stale');
+  await player.forward();
+  await player.forward();
+  const fragment = await player.fragment();
+  assert.match(fragment, /^v=1&s=race1a&p=v5_10&t=a5c[a-z0-9]*&i=8$/);
+  const sentence = await player.sentence.textContent();
+  const pte = await player.pte('V');
+  const p = await player.structPage('P');
+
+  // In a new page, as someone the link was mailed to.
+  const other = await context.newPage();
+  const shared = new PlayerPage(other, url);
+  await shared.open(fragment);
+  assert.equal(await shared.step(), 8);
+  assert.equal(await shared.fragment(), fragment);
+  assert.equal(await shared.sentence.textContent(), sentence);
+  assert.deepEqual(await shared.pte('V'), pte);
+  assert.deepEqual(await shared.structPage('P'), p);
+  assert.match(await shared.origin.textContent(), /stale/);
+  await other.close();
+
+  // A reload keeps it too.
+  await page.reload();
+  await player.root.waitFor();
+  assert.equal(await player.step(), 8);
+  assert.equal(await player.fragment(), fragment);
+});
+
+test('the copy button copies the link of the exact view', async () => {
+  const { page, url, context } = await open();
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(url).origin });
+  const player = new PlayerPage(page, url);
+  await player.open('v=1&s=race2&tr=lost_increment&i=0');
+  await player.jumpToViolation();
+  await player.copyButton.click();
+  await page.locator('[data-testid="copy-status"]', { hasText: 'copied' }).waitFor();
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  assert.equal(copied, page.url());
+  assert.match(copied, /#v=1&s=race2&p=v5_10&t=[a-z0-9]+&i=27$/);
+});
+
+const BROKEN = [
+  ['v=2&s=race1a&p=v5_10&t=a5&i=0', /unsupported version 2: this racelab opens version 1 links/],
+  ['s=race1a&t=a5', /no format version/],
+  ['v=1&s=nosuchrace&t=a&i=0', /unknown scenario `nosuchrace` \(known: .*race1a/],
+  ['v=1&s=race1a&p=v9_99&t=a&i=0', /scenario `race1a` has no policy `v9_99`/],
+  ['v=1&s=race1a&p=v5_10&t=a40&i=0', /the schedule is invalid at step \d+: thread `monitor` cannot run: it has finished/],
+  ['v=1&s=race1a&p=v5_10&t=a5z&i=0', /schedule, at character 3/],
+  ['v=1&s=race1a&p=v5_10&tr=no_such_trace', /has no trace `no_such_trace`/],
+  ['v=1&s=race1a&p=v5_10&t=a5&i=99', /step 99 is past the end of the trace \(5 steps\)/],
+  ['v=1&s=race1a&m=power9&t=a', /unknown memory model `power9`/],
+  ['v=1&s=race1a&zz=1', /unknown field/],
+  ['/no/such/page', /no page at/],
+];
+
+test('a broken or outdated link says what is wrong and links to the gallery', async () => {
+  const { page, url } = await open();
+  const error = new ErrorPage(page, url);
+  for (const [fragment, message] of BROKEN) {
+    await error.open(`#${fragment}`);
+    assert.match(await error.message.textContent(), message, fragment);
+    assert.equal(await page.getByTestId('player').count(), 0);
+  }
+  await error.screenshot('error-view');
+  await error.toGallery.click();
+  await new GalleryPage(page, url).root.waitFor();
+});
