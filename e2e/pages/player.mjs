@@ -39,6 +39,12 @@ export class PlayerPage extends AppPage {
     await this.root.waitFor();
   }
 
+  /** A screenshot of the whole page, scrolled to the top (the controls bar is sticky). */
+  async screenshot(name) {
+    await this.page.evaluate(() => window.scrollTo(0, 0));
+    return super.screenshot(name);
+  }
+
   async attr(name) {
     return this.root.getAttribute(`data-${name}`);
   }

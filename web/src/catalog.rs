@@ -8,7 +8,11 @@ static CATALOG: OnceLock<Catalog> = OnceLock::new();
 
 /// Every scenario of `traces/`, parsed on first use (a few milliseconds).
 pub fn catalog() -> &'static Catalog {
-    CATALOG.get_or_init(Catalog::builtin)
+    CATALOG.get_or_init(|| {
+        let c = Catalog::builtin();
+        mark("racelab:catalog");
+        c
+    })
 }
 
 /// Milliseconds since the page started, for the explorer's time budget and for measurements.

@@ -6,38 +6,44 @@ const INK: RGBColor = RGBColor(0x1d, 0x1f, 0x23);
 const ACCENT: RGBColor = RGBColor(0x24, 0x56, 0xc7);
 const GRID: RGBColor = RGBColor(0xdf, 0xe2, 0xe6);
 
-/// States found so far against the breadth-first depth reached: how the state space grows.
+/// New states found at each depth of the breadth-first search, from the explorer's cumulative
+/// counts `(depth, states found so far)`: how wide the state space is, step by step.
 /// `None` when there is nothing to draw or plotters fails (the panel then shows no chart).
 pub fn states_by_depth(curve: &[(u32, u64)], width: u32, height: u32) -> Option<String> {
     if curve.len() < 2 {
         return None;
     }
+    let bars: Vec<(u32, u64)> = curve.windows(2).map(|w| (w[1].0, w[1].1.saturating_sub(w[0].1))).collect();
     let max_depth = curve.iter().map(|p| p.0).max().unwrap_or(1).max(1);
-    let max_states = curve.iter().map(|p| p.1).max().unwrap_or(1).max(1);
+    let max_states = bars.iter().map(|p| p.1).max().unwrap_or(1).max(1);
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
         root.fill(&WHITE).ok()?;
         let mut chart = ChartBuilder::on(&root)
             .margin(12)
-            .x_label_area_size(34)
+            .x_label_area_size(36)
             .y_label_area_size(64)
-            .build_cartesian_2d(0u32..max_depth, 0u64..(max_states + max_states / 10 + 1))
+            .build_cartesian_2d(0f64..(max_depth as f64 + 1.0), 0u64..(max_states + max_states / 10 + 1))
             .ok()?;
         chart
             .configure_mesh()
+            .disable_x_mesh()
             .light_line_style(GRID.mix(0.5))
             .bold_line_style(GRID)
             .axis_style(INK.mix(0.6))
             .label_style(("sans-serif", 14).into_font().color(&INK))
             .axis_desc_style(("sans-serif", 14).into_font().color(&INK))
-            .x_desc("search depth (steps)")
-            .y_desc("states found")
-            .x_labels(8)
+            .x_desc("search depth (steps from the initial state)")
+            .y_desc("new states")
+            .x_labels(10)
+            .x_label_formatter(&|x| format!("{x:.0}"))
             .y_labels(5)
             .draw()
             .ok()?;
-        chart.draw_series(AreaSeries::new(curve.iter().copied(), 0, ACCENT.mix(0.12)).border_style(ACCENT.stroke_width(2))).ok()?;
+        chart
+            .draw_series(bars.iter().map(|&(d, n)| Rectangle::new([(d as f64 + 0.1, 0), (d as f64 + 0.9, n)], ACCENT.mix(0.75).filled())))
+            .ok()?;
         root.present().ok()?;
     }
     Some(svg)

@@ -12,8 +12,9 @@ use racelab_core::Program;
 
 use crate::catalog::now_ms;
 
-/// Transitions per `Explorer::run` call: small, so the states-by-depth curve has points.
-const SLICE: u64 = 4_000;
+/// Transitions per `Explorer::run` call: small, so the states-by-depth curve has a point for
+/// every level even of a small search.
+const SLICE: u64 = 256;
 /// Work per JavaScript task before yielding, in milliseconds.
 const TASK_MS: f64 = 12.0;
 
@@ -70,6 +71,7 @@ type OnDone = Box<dyn FnOnce(Summary, Curve)>;
 
 struct Job {
     ex: Explorer,
+    started: f64,
     curve: Curve,
     on_progress: OnProgress,
     on_done: Option<OnDone>,
@@ -86,6 +88,7 @@ pub fn start(
     let cancelled = Rc::new(Cell::new(false));
     let job = Job {
         ex: Explorer::new(program, Options::default()),
+        started: now_ms(),
         curve: vec![(0, 1)],
         on_progress: Box::new(on_progress),
         on_done: Some(Box::new(on_done)),
@@ -117,17 +120,18 @@ fn tick(job: Rc<RefCell<Job>>) {
         };
         match status {
             Status::Done(report) => {
-                let (done, curve) = {
+                let (done, curve, ms) = {
                     let mut j = job.borrow_mut();
                     let mut curve = std::mem::take(&mut j.curve);
                     // The last level: every state the search found.
                     if report.stats.states > curve.last().map(|l| l.1).unwrap_or(0) {
                         curve.push((report.stats.depth.max(curve.last().map(|l| l.0).unwrap_or(0)), report.stats.states));
                     }
-                    (j.on_done.take(), curve)
+                    (j.on_done.take(), curve, now_ms() - j.started)
                 };
                 if let Some(done) = done {
-                    done(Summary::from_report(&report), curve);
+                    // The wall time in the page, yields to the browser included.
+                    done(Summary { ms, ..Summary::from_report(&report) }, curve);
                 }
                 return;
             }

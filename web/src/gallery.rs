@@ -185,7 +185,7 @@ fn ScenarioCard(sc: &'static Scenario) -> impl IntoView {
     view! {
         <li class="card" data-testid="scenario-card" data-scenario=info.id.clone()>
             <div class="card-head">
-                <span class="race-tag" data-testid="race">"race " {info.race.clone()}</span>
+                <span class="race-tag" data-testid="race">{race_tag(&info.race)}</span>
                 <span class="section">{info.section.clone()}</span>
             </div>
             <h3 class="card-title">
@@ -219,6 +219,15 @@ fn ScenarioCard(sc: &'static Scenario) -> impl IntoView {
                 <tbody>{rows}</tbody>
             </table>
         </li>
+    }
+}
+
+/// `race 1A`, or `litmus` for the litmus suite.
+pub fn race_tag(race: &str) -> String {
+    if race == "litmus" {
+        race.to_string()
+    } else {
+        format!("race {race}")
     }
 }
 

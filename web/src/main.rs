@@ -18,6 +18,7 @@ use wasm_bindgen::JsCast;
 
 fn main() {
     panic::install();
+    catalog::mark("racelab:start");
 
     let document = leptos::prelude::document();
     match document.get_element_by_id("app") {

@@ -225,7 +225,7 @@ pub fn PolicySwitch() -> impl IntoView {
                                 <span class=format!("fate fate-{}", p.fate)>{p.fate.clone()}</span>
                                 " "
                                 {p.title.clone()}
-                                <span class="why">{p.why.clone()}</span>
+                                <span class="why" title=p.why.clone()>{p.why.clone()}</span>
                             </p>
                         }
                     })

@@ -232,7 +232,7 @@ pub fn Player(session: Session, step: usize) -> impl IntoView {
                         </a>
                     </p>
                     <h2 id="player-heading">
-                        <span class="race-tag">"race " {move || info().1}</span>
+                        <span class="race-tag">{move || crate::gallery::race_tag(&info().1)}</span>
                         " "
                         {move || info().0}
                     </h2>
@@ -326,8 +326,10 @@ fn Deviations() -> impl IntoView {
             if skipped.is_empty() && !matches!(s.origin, Origin::Switched { .. }) {
                 return None;
             }
-            let from = match &s.origin {
-                Origin::Switched { from } => from.clone(),
+            let from = match (&s.origin, &s.trace) {
+                (Origin::Switched { from }, _) => from.clone(),
+                // A canonical trace is written for the baseline and carried over to the others.
+                (_, Some(_)) => s.info.baseline.clone(),
                 _ => "the schedule as written".to_string(),
             };
             let items = skipped

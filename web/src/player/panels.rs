@@ -32,6 +32,9 @@ fn panel<V: IntoView + 'static>(render: impl Fn(&StateView, Option<&StateView>) 
 #[component]
 pub fn PageTablePanel() -> impl IntoView {
     panel(|s, prev| {
+        if s.ptes.is_empty() {
+            return None;
+        }
         let rows = s
             .ptes
             .iter()
@@ -228,6 +231,9 @@ pub fn PagePanel() -> impl IntoView {
                 page_card(p, old)
             })
             .collect_view();
+        if s.pages.is_empty() {
+            return None;
+        }
         let free: Vec<String> = s.pages.iter().filter(|p| !p.allocated).map(|p| p.name.clone()).collect();
         Some(view! {
             <section class="panel" data-testid="pages">
