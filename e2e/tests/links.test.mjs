@@ -79,6 +79,12 @@ test('a broken or outdated link says what is wrong and links to the gallery', as
     assert.equal(await page.getByTestId('player').count(), 0);
   }
   await error.screenshot('error-view');
+  // A link whose scenario exists offers its canonical trace.
+  await error.open('#v=1&s=race2&p=v5_10&t=a99&i=0');
+  await page.getByTestId('error-scenario').click();
+  await page.locator('[data-testid="player"][data-scenario="race2"]').waitFor();
+  await error.open('#v=1&s=nosuchrace');
+  assert.equal(await page.getByTestId('error-scenario').count(), 0);
   await error.toGallery.click();
   await new GalleryPage(page, url).root.waitFor();
 });

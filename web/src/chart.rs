@@ -6,15 +6,22 @@ const INK: RGBColor = RGBColor(0x1d, 0x1f, 0x23);
 const ACCENT: RGBColor = RGBColor(0x24, 0x56, 0xc7);
 const GRID: RGBColor = RGBColor(0xdf, 0xe2, 0xe6);
 
-/// New states found at each depth of the breadth-first search, from the explorer's cumulative
-/// counts `(depth, states found so far)`: how wide the state space is, step by step.
+/// The states at each depth of the breadth-first search (how many steps from the initial state
+/// they first appear), from the explorer's counts `(d, states found so far while expanding
+/// level d)`: how wide the state space is, step by step.
 /// `None` when there is nothing to draw or plotters fails (the panel then shows no chart).
 pub fn states_by_depth(curve: &[(u32, u64)], width: u32, height: u32) -> Option<String> {
-    if curve.len() < 2 {
+    if curve.is_empty() {
         return None;
     }
-    let bars: Vec<(u32, u64)> = curve.windows(2).map(|w| (w[1].0, w[1].1.saturating_sub(w[0].1))).collect();
-    let max_depth = curve.iter().map(|p| p.0).max().unwrap_or(1).max(1);
+    let mut bars: Vec<(u32, u64)> = vec![(0, 1)];
+    let mut before = 1;
+    for &(d, found) in curve {
+        bars.push((d + 1, found.saturating_sub(before)));
+        before = found;
+    }
+    bars.retain(|b| b.1 > 0);
+    let max_depth = bars.iter().map(|p| p.0).max().unwrap_or(1).max(1);
     let max_states = bars.iter().map(|p| p.1).max().unwrap_or(1).max(1);
     let mut svg = String::new();
     {
@@ -35,7 +42,7 @@ pub fn states_by_depth(curve: &[(u32, u64)], width: u32, height: u32) -> Option<
             .label_style(("sans-serif", 14).into_font().color(&INK))
             .axis_desc_style(("sans-serif", 14).into_font().color(&INK))
             .x_desc("search depth (steps from the initial state)")
-            .y_desc("new states")
+            .y_desc("states")
             .x_labels(10)
             .x_label_formatter(&|x| format!("{x:.0}"))
             .y_labels(5)

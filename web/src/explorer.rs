@@ -12,13 +12,17 @@ use racelab_core::Program;
 
 use crate::catalog::now_ms;
 
-/// Transitions per `Explorer::run` call: small, so the states-by-depth curve has a point for
-/// every level even of a small search.
-const SLICE: u64 = 256;
+/// Work per `Explorer::run` call when the curve matters: one state expanded (the calls come
+/// from Rust, so they cost little), so that the curve sees exactly where the search moves from
+/// one depth to the next.
+pub const FINE: u64 = 1;
+/// Work per call when only the verdict matters.
+pub const COARSE: u64 = 4_096;
 /// Work per JavaScript task before yielding, in milliseconds.
 const TASK_MS: f64 = 12.0;
 
-/// States found, by BFS depth: `(depth, states found so far)`, one point per level reached.
+/// The breadth-first search level by level: `(d, states found so far)`, where the states
+/// found while expanding level `d` are those of level `d + 1`.
 pub type Curve = Vec<(u32, u64)>;
 
 /// What the UI keeps of a finished search.
@@ -71,6 +75,7 @@ type OnDone = Box<dyn FnOnce(Summary, Curve)>;
 
 struct Job {
     ex: Explorer,
+    slice: u64,
     started: f64,
     curve: Curve,
     on_progress: OnProgress,
@@ -78,18 +83,21 @@ struct Job {
     cancelled: Rc<Cell<bool>>,
 }
 
-/// Starts checking every interleaving of `program`. `on_progress` is called after each task
-/// (about every frame), `on_done` once, with the summary and the states-by-depth curve.
+/// Starts checking every interleaving of `program`, `slice` transitions (about) per call of the
+/// explorer. `on_progress` is called after each task (about every frame), `on_done` once, with
+/// the summary and the states-by-depth curve.
 pub fn start(
     program: &Program,
+    slice: u64,
     on_progress: impl Fn(&Progress, &Curve) + 'static,
     on_done: impl FnOnce(Summary, Curve) + 'static,
 ) -> Handle {
     let cancelled = Rc::new(Cell::new(false));
     let job = Job {
         ex: Explorer::new(program, Options::default()),
+        slice,
         started: now_ms(),
-        curve: vec![(0, 1)],
+        curve: vec![],
         on_progress: Box::new(on_progress),
         on_done: Some(Box::new(on_done)),
         cancelled: cancelled.clone(),
@@ -107,7 +115,8 @@ fn tick(job: Rc<RefCell<Job>>) {
             if j.cancelled.get() {
                 return;
             }
-            let status = j.ex.run(SLICE, now_ms());
+            let slice = j.slice;
+            let status = j.ex.run(slice, now_ms());
             if let Status::Running(p) = &status {
                 if p.phase == Phase::Search {
                     match j.curve.last_mut() {
@@ -123,9 +132,15 @@ fn tick(job: Rc<RefCell<Job>>) {
                 let (done, curve, ms) = {
                     let mut j = job.borrow_mut();
                     let mut curve = std::mem::take(&mut j.curve);
-                    // The last level: every state the search found.
-                    if report.stats.states > curve.last().map(|l| l.1).unwrap_or(0) {
-                        curve.push((report.stats.depth.max(curve.last().map(|l| l.0).unwrap_or(0)), report.stats.states));
+                    // The states found since the last call that reported progress: those of the
+                    // deepest level (found while expanding the one before it).
+                    let total = report.stats.states;
+                    if total > curve.last().map(|l| l.1).unwrap_or(1) {
+                        let d = report.stats.depth.saturating_sub(1);
+                        match curve.last_mut() {
+                            Some(last) if last.0 >= d => last.1 = total,
+                            _ => curve.push((d, total)),
+                        }
                     }
                     (j.on_done.take(), curve, now_ms() - j.started)
                 };

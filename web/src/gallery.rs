@@ -70,6 +70,7 @@ impl Verdicts {
                 let prog = program.clone();
                 explorer::start(
                     &program,
+                    explorer::COARSE,
                     |_, _| {},
                     move |summary, _| {
                         let link = summary.trace.as_ref().and_then(|trace| {

@@ -63,6 +63,7 @@ pub fn ExplorerPanel() -> impl IntoView {
         let last_chart = std::cell::Cell::new(0.0f64);
         let h = explorer::start(
             &program,
+            explorer::FINE,
             move |p: &Progress, curve: &Curve| {
                 // Redraw the chart at most a few times a second.
                 let svg = if p.ms - last_chart.get() > 250.0 {

@@ -134,7 +134,14 @@ impl Ctx {
 pub fn PlayerRoute(fragment: String) -> impl IntoView {
     match Session::from_link(&fragment) {
         Ok((session, step)) => view! { <Player session step/> }.into_any(),
-        Err(e) => view! { <ErrorView error=e.to_string() link=fragment/> }.into_any(),
+        Err(e) => {
+            // The scenario may exist when the rest of the link is broken.
+            let scenario = racelab_core::permalink::Permalink::parse(&fragment)
+                .ok()
+                .map(|l| l.scenario)
+                .filter(|id| crate::catalog::catalog().scenario(id).is_some());
+            view! { <ErrorView error=e.to_string() link=fragment scenario/> }.into_any()
+        }
     }
 }
 
@@ -143,7 +150,7 @@ pub fn PlayerRoute(fragment: String) -> impl IntoView {
 pub fn RaceRoute(id: String) -> impl IntoView {
     match Session::from_scenario(&id) {
         Ok(session) => view! { <Player session step=0/> }.into_any(),
-        Err(e) => view! { <ErrorView error=e.to_string() link=format!("/race/{id}")/> }.into_any(),
+        Err(e) => view! { <ErrorView error=e.to_string() link=format!("/race/{id}") scenario=None/> }.into_any(),
     }
 }
 
@@ -266,6 +273,7 @@ pub fn Player(session: Session, step: usize) -> impl IntoView {
             <PlaybackControls/>
             <div class="workbench">
                 <div class="lanes-col">
+                    <Deviations/>
                     <ThreadLanes/>
                     <SchedulerControls/>
                 </div>
@@ -279,7 +287,6 @@ pub fn Player(session: Session, step: usize) -> impl IntoView {
                     <PinPanel/>
                 </div>
             </div>
-            <Deviations/>
             <ExplorerPanel/>
             <KeyHelp/>
         </section>
@@ -337,7 +344,7 @@ fn Deviations() -> impl IntoView {
                 .map(|d| {
                     view! {
                         <li data-testid="deviation">
-                            <span class="dev-at">"at step " {d.at}</span>
+                            <span class="dev-at">"at step " {d.at} " of " {from.clone()}</span>
                             " "
                             <strong>{d.thread.clone()}</strong>
                             " was held back: "
@@ -352,7 +359,7 @@ fn Deviations() -> impl IntoView {
             });
             Some(view! {
                 <section class="panel deviations" data-testid="deviations">
-                    <h3>"Carried over from " {from}</h3>
+                    <h3>"The same interleaving, carried over from " <code>{from.clone()}</code></h3>
                     <ul>{items} {none} {tail}</ul>
                 </section>
             })
