@@ -292,6 +292,8 @@ struct Bfs {
     bug_links: Vec<(u32, u8, String)>,
     stats: Stats,
     depth_cut: bool,
+    /// Fingerprints of the terminal states, when asked for (tests compare them).
+    terminals: Option<Vec<u64>>,
 }
 
 /// The shortening search: BFS over (state, thread of the last step) without reduction, each
@@ -403,6 +405,7 @@ impl Explorer {
             bug_links: vec![],
             stats: Stats { states: 1, ..Stats::default() },
             depth_cut: false,
+            terminals: None,
         };
         let v = invariants::violated(&self.prog, &init) & self.checks;
         for (i, f) in bfs.found.iter_mut().enumerate() {
@@ -562,6 +565,9 @@ impl Explorer {
             exec::choices(prog, &s, &mut self.buf);
             if self.buf.is_empty() {
                 b.stats.terminal += 1;
+                if let Some(t) = &mut b.terminals {
+                    t.push(fingerprint(&b.cur[(b.pos - 1) * size..b.pos * size]));
+                }
                 continue;
             }
             if b.depth >= self.opts.max_depth {
@@ -931,6 +937,20 @@ impl Explorer {
 /// Explores `prog` to the end with `opts` (no time bound unless `clock` gives one).
 pub fn explore(prog: &Program, opts: Options, clock: &mut dyn FnMut() -> f64) -> Report {
     Explorer::new(prog, opts).run_to_end(clock, &mut |_| true)
+}
+
+/// Explores `prog` to the end with `opts` (exhaustively), and returns with the report the
+/// fingerprints of the terminal states the search reached, sorted: for tests that compare a
+/// reduced search with a full one.
+pub fn explore_terminals(prog: &Program, opts: Options, clock: &mut dyn FnMut() -> f64) -> (Report, Vec<u64>) {
+    let mut ex = Explorer::new(prog, opts);
+    if let Some(b) = &mut ex.bfs {
+        b.terminals = Some(vec![]);
+    }
+    let report = ex.run_to_end(clock, &mut |_| true);
+    let mut terminals = ex.bfs.and_then(|b| b.terminals).unwrap_or_default();
+    terminals.sort_unstable();
+    (report, terminals)
 }
 
 /// The initial state's fingerprint, for tools that compare targets.
