@@ -574,9 +574,9 @@ impl Explorer {
                 b.depth_cut = true;
                 continue;
             }
-            let reduced = match &self.por {
-                Some(por) => por.ample(prog, &s, &self.buf, &mut self.ample),
-                None => false,
+            let (reduced, proviso) = match self.por.as_ref().and_then(|por| por.ample(prog, &s, &self.buf, &mut self.ample)) {
+                Some(proviso) => (true, proviso),
+                None => (false, false),
             };
             if !reduced {
                 self.ample.clear();
@@ -621,7 +621,7 @@ impl Explorer {
                 let fp = fingerprint(&self.enc);
                 if !b.seen.insert(fp) {
                     // Seen before: a forward edge if the state is on the next level.
-                    if reduced && !full && !b.next_seen.contains(fp) {
+                    if proviso && !full && !b.next_seen.contains(fp) {
                         old = true;
                     }
                     continue;

@@ -1,5 +1,5 @@
 //! Partial-order reduction: what each step reads and writes, when two steps are independent,
-//! and the persistent ("ample") set of steps to explore from a state.
+//! and the stubborn set of steps to explore from a state.
 //!
 //! A step's *footprint* is a set of shared resources it reads and a set it writes (a resource
 //! is a variable, a lock, a PTE slot with its VMA flags, a page's metadata, a page's data, one
@@ -9,45 +9,53 @@
 //! updates commute with each other though they change the resource: atomic additions to a
 //! variable, and the read-side operations of an rwsem (`mmap_read_lock`, `mmap_read_unlock`).
 //! They form a third class, *adds*: two adds never conflict, an add conflicts with any read or
-//! write.
+//! write. The release of a spinlock or of a two-group semaphore touches nothing: only a holder
+//! releases, so no acquisition of the lock is enabled beside it (an acquisition of the same
+//! group commutes with it), and it disables nothing.
 //!
-//! The ample set at a state (Clarke, Grumberg and Peled's conditions C0-C3):
-//! * C1 (persistence): start from one thread and add every thread whose *future* steps (all
-//!   instructions reachable in its code from its pc) may conflict with the next step of a
-//!   thread already in the set, or may enable a thread in the set that is blocked now;
-//! * C2 (visibility): a reduced set only holds steps that change nothing a checked invariant
-//!   reads, so a violating state stays reachable. The invariants judge a PTE only while its
-//!   PT lock is free, and only the holder releases a lock: so a step that changes a PTE (or
-//!   its ghost record) while its own thread holds that PTE's PT lock, and does not release it,
-//!   is invisible, in every state the other threads can lead to. Likewise a write to the data
-//!   of a page no PTE maps: only `set_pte_at` maps a page, and it counts as reading the data
-//!   of the page it maps, so a thread that may map the page joins the ample set;
-//! * C3 (cycles): the BFS expands a state fully when a step of its ample set leads to a state
-//!   seen before (see `mod.rs`).
+//! The set explored at a state is a *stubborn set* (Valmari) built per thread: a thread in the
+//! set contributes its next step, and
+//! * D1: for a next step that is enabled, every thread whose *future* (every instruction
+//!   reachable in its code from its pc) may conflict with it joins the set: a future step can
+//!   only run after the thread's next step;
+//! * D2: for a next step that is disabled, the threads of a *necessary enabling set* join: the
+//!   holder of the spinlock, two-group semaphore or page lock it waits for (only a holder
+//!   releases), else every thread whose future writes what the step's enabling condition
+//!   reads;
+//! * the set holds an enabled step (the search starts it from one), so every deadlock, and
+//!   every final state, stays reachable.
+//!
+//! The checked invariants need more: a reduced search must still reach a state that breaks an
+//! invariant whenever the full one does. For each invariant that holds at the state, one of:
+//! * the *up-set* is in the set (Kristensen, Schmidt and Valmari's question-guided stubborn
+//!   sets): every path from here to a violating state takes a step of one of its threads. Then
+//!   some step of the set shortens the path, and nothing more is needed. The up-set of an
+//!   invariant judged on a PTE only while its PT lock is free is the lock's holder while it is
+//!   held; for `no_lost_write`, on a free lock, the threads that may map the PTE, store to it,
+//!   or write the data of its slots;
+//! * or no enabled step of the set can turn a violating state into one that is not (it maps
+//!   nothing, takes no PT lock, changes no expected value, no data of a mapped page, no bit the
+//!   invariant reads, releases no pin), so a violation reached after a step outside the set
+//!   survives the steps of the set; what a thread changes under a PT lock it holds (and keeps)
+//!   is hidden from the invariants until it releases it, and the data of a page no PTE maps is
+//!   invisible (only `set_pte_at` maps a page, and it counts as reading its data). This needs
+//!   the cycle proviso: the BFS expands such a state fully when one of its successors in the
+//!   set lies on its own BFS level or an earlier one (see `mod.rs`).
 //!
 //! Anything this module does not understand is dependent on everything: a choice other than
 //! `Run` (a store-buffer drain), and every step under a relaxed memory model, where
 //! `relaxed.rs` decides what a shared access does. There the search expands fully.
 
-use crate::exec::Choice;
-use crate::program::{Access, CExpr, Op, PageArg, Program};
+use crate::exec::{self, Blocked, Choice};
+use crate::invariants;
+use crate::program::{Access, CExpr, Op, PageArg, Program, PteField};
 use crate::scenario::{Invariant, LockKind, MemoryModel};
 use crate::state::*;
 
 pub type Bits = u128;
 
-const VAR0: u32 = 0;
-const LOCK0: u32 = VAR0 + MAX_VARS as u32;
-const PTE0: u32 = LOCK0 + MAX_LOCKS as u32;
-const META0: u32 = PTE0 + MAX_PTES as u32;
-const DATA0: u32 = META0 + MAX_PAGES as u32;
-const TLB0: u32 = DATA0 + MAX_PAGES as u32;
-const IRQ0: u32 = TLB0 + (MAX_CPUS * MAX_PTES) as u32;
-const PINS: u32 = IRQ0 + MAX_CPUS as u32;
-const GHOST0: u32 = PINS + 1;
 /// Stands for everything: a step with this bit conflicts with every step.
-const ANY: u32 = GHOST0 + MAX_PTES as u32;
-const _: () = assert!(ANY < 128);
+const ANY: u32 = 127;
 
 #[inline]
 fn b(i: u32) -> Bits {
@@ -83,10 +91,28 @@ impl Footprint {
             || (o.adds & self.reads) != 0
     }
 
+    /// True when steps within `self` may change what a step of footprint `o` does (its
+    /// outcome, or whether it can run).
+    #[inline]
+    fn affects(self, o: Footprint) -> bool {
+        let any = b(ANY);
+        ((self.reads | self.writes) & any != 0)
+            || ((o.reads | o.writes) & any != 0)
+            || (self.writes & (o.reads | o.adds)) != 0
+            || (self.adds & o.reads) != 0
+    }
+
+    /// True when steps within `self` may touch anything a step of footprint `o` touches.
+    #[inline]
+    fn touches(self, o: Footprint) -> bool {
+        let any = b(ANY);
+        let mine = self.writes | self.adds;
+        ((self.reads | self.writes) & any != 0) || ((o.reads | o.writes) & any != 0) || mine & (o.reads | o.writes | o.adds) != 0
+    }
+
     fn a(&mut self, bits: Bits) {
         self.adds |= bits;
     }
-
     fn r(&mut self, bits: Bits) {
         self.reads |= bits;
     }
@@ -99,12 +125,166 @@ impl Footprint {
     }
 }
 
-fn range(first: u32, n: usize) -> Bits {
-    if n == 0 {
-        0
-    } else {
-        (((1u128 << n) - 1) as Bits) << first
+/// The fields of a PTE that steps read and write separately.
+const MAP: usize = 0;
+const F_W: usize = 1;
+const F_D: usize = 2;
+const F_A: usize = 3;
+const F_SD: usize = 4;
+const F_UW: usize = 5;
+const FIELDS: usize = 6;
+
+/// The shared resources of one program, one bit each (numbered densely, so that a scenario's
+/// resources fit the 127 bits; past them, resources share the last bit, which only adds
+/// conflicts).
+#[derive(Clone, Debug, Default)]
+struct Res {
+    var: Vec<Bits>,
+    lock: Vec<Bits>,
+    /// Per PTE slot, per field: presence and page, W, D, A, SD, UW.
+    pte: Vec<[Bits; FIELDS]>,
+    vma: Vec<Bits>,
+    /// Per page: refcount, mapcount and flags; whether it is allocated; its lock.
+    refs: Vec<Bits>,
+    life: Vec<Bits>,
+    plock: Vec<Bits>,
+    /// Per page, per data slot.
+    data: Vec<Vec<Bits>>,
+    /// Per CPU, per PTE slot.
+    tlb: Vec<Vec<Bits>>,
+    irq: Vec<Bits>,
+    pins: Bits,
+    /// Per PTE slot, per data slot: the expected value (ghost); per PTE slot: soft-dirty
+    /// tracking (ghost).
+    ghost: Vec<Vec<Bits>>,
+    sdg: Vec<Bits>,
+    all_refs: Bits,
+    all_life: Bits,
+    all_plock: Bits,
+    all_data: Bits,
+    all_ghosts: Bits,
+}
+
+impl Res {
+    fn new(prog: &Program) -> Res {
+        let l = &prog.layout;
+        let mut next = 0u32;
+        let mut bit = || {
+            let i = next.min(ANY - 1);
+            next += 1;
+            b(i)
+        };
+        let slots = l.data_slots.clamp(1, MAX_DATA);
+        let mut r = Res::default();
+        r.var = (0..l.vars.len()).map(|_| bit()).collect();
+        r.lock = (0..l.locks.len()).map(|_| bit()).collect();
+        r.pte = (0..l.ptes.len()).map(|_| [(); FIELDS].map(|_| bit())).collect();
+        r.ghost = (0..l.ptes.len()).map(|_| (0..slots).map(|_| bit()).collect()).collect();
+        r.data = (0..l.pages.len()).map(|_| (0..slots).map(|_| bit()).collect()).collect();
+        r.refs = (0..l.pages.len()).map(|_| bit()).collect();
+        r.life = (0..l.pages.len()).map(|_| bit()).collect();
+        r.tlb = (0..MAX_CPUS).map(|_| (0..l.ptes.len()).map(|_| bit()).collect()).collect();
+        r.plock = (0..l.pages.len()).map(|_| bit()).collect();
+        r.vma = (0..l.ptes.len()).map(|_| bit()).collect();
+        r.sdg = (0..l.ptes.len()).map(|_| bit()).collect();
+        r.pins = bit();
+        r.irq = (0..MAX_CPUS).map(|_| bit()).collect();
+        r.all_refs = r.refs.iter().fold(0, |m, x| m | x);
+        r.all_life = r.life.iter().fold(0, |m, x| m | x);
+        r.all_plock = r.plock.iter().fold(0, |m, x| m | x);
+        r.all_data = r.data.iter().flatten().fold(0, |m, x| m | x);
+        r.all_ghosts = r.ghost.iter().flatten().fold(0, |m, x| m | x);
+        r
     }
+
+    /// The fields of PTE `p` that the PTE bits `bits` belong to.
+    fn pte_bits(&self, p: usize, bits: u16) -> Bits {
+        let f = &self.pte[p];
+        let mut out = 0;
+        if bits & !(Pte::W | Pte::D | Pte::A | Pte::SD | Pte::UW) != 0 {
+            out |= f[MAP];
+        }
+        for (bit, field) in [(Pte::W, F_W), (Pte::D, F_D), (Pte::A, F_A), (Pte::SD, F_SD), (Pte::UW, F_UW)] {
+            if bits & bit != 0 {
+                out |= f[field];
+            }
+        }
+        out
+    }
+
+    fn pte_all(&self, p: usize) -> Bits {
+        self.pte[p].iter().fold(0, |m, x| m | x)
+    }
+
+    /// Page `page`'s (refs, life, lock, all its data); every page's when it is not known.
+    fn page(&self, page: Option<usize>) -> (Bits, Bits, Bits, Bits) {
+        match page {
+            Some(p) if p < self.refs.len() => (self.refs[p], self.life[p], self.plock[p], self.data[p].iter().fold(0, |m, x| m | x)),
+            _ => (self.all_refs, self.all_life, self.all_plock, self.all_data),
+        }
+    }
+
+    /// Slot `slot` of page `page`'s data; of every page when it is not known.
+    fn data(&self, page: Option<usize>, slot: usize) -> Bits {
+        match page {
+            Some(p) if p < self.data.len() => self.data[p].get(slot).copied().unwrap_or(self.all_data),
+            _ => self.data.iter().filter_map(|d| d.get(slot)).fold(0, |m, x| m | x),
+        }
+    }
+
+    fn ghost(&self, pte: Option<usize>, slot: usize) -> Bits {
+        match pte {
+            Some(p) if p < self.ghost.len() => self.ghost[p].get(slot).copied().unwrap_or(self.all_ghosts),
+            _ => self.ghost.iter().filter_map(|g| g.get(slot)).fold(0, |m, x| m | x),
+        }
+    }
+
+    fn sdg(&self, pte: Option<usize>) -> Bits {
+        match pte {
+            Some(p) if p < self.sdg.len() => self.sdg[p],
+            _ => self.sdg.iter().fold(0, |m, x| m | x),
+        }
+    }
+}
+
+/// What a step may change that can turn a violating state into one that is not: one bit per
+/// kind of change and PTE slot (or page), for [`Por::ample`]'s second condition.
+mod fix {
+    /// PTE p: presence or page.
+    pub const MAP0: u32 = 0;
+    /// PTE p: the W bit.
+    pub const W0: u32 = 4;
+    /// PTE p: the SD bit.
+    pub const SD0: u32 = 8;
+    /// The expected values (ghost) of PTE p.
+    pub const EXP0: u32 = 12;
+    /// The written-since-clear_refs mark (ghost) of PTE p: cleared.
+    pub const SDW0: u32 = 16;
+    /// The data of a page.
+    pub const DATA0: u32 = 20;
+    /// A PT lock taken: the PTEs it guards are judged no more.
+    pub const PTL: u32 = 26;
+    /// A GUP reference released.
+    pub const UNPIN: u32 = 27;
+    pub const PTE_ALL: u32 = 0xf;
+    pub const DATA_ALL: u32 = 0x3f << DATA0;
+
+    pub const fn pte(p: usize) -> u32 {
+        (1 << (MAP0 as usize + p))
+            | (1 << (W0 as usize + p))
+            | (1 << (SD0 as usize + p))
+            | (1 << (EXP0 as usize + p))
+            | (1 << (SDW0 as usize + p))
+    }
+}
+const _: () = assert!(MAX_PTES <= 4 && MAX_PAGES <= 6 && MAX_DATA <= 4 && MAX_THREADS <= 8);
+
+/// What a thread may still do, for the up-sets: bit `p * 4 + d` a store to slot d of PTE p,
+/// bit `MAPS + p` a change of PTE p's presence or page, bit `DWRITE + d` a write to slot d of
+/// some page.
+mod can {
+    pub const MAPS: u32 = 16;
+    pub const DWRITE: u32 = 20;
 }
 
 /// Per program: the resources each instruction touches, statically and at a given state.
@@ -112,19 +292,25 @@ fn range(first: u32, n: usize) -> Bits {
 pub struct Por {
     /// Off under a relaxed memory model: every step depends on every other.
     pub enabled: bool,
+    res: Res,
     /// `step[t][pc]`: the instruction at pc with the silent ones that may follow it.
     step: Vec<Vec<Footprint>>,
     /// `future[t][pc]`: every instruction reachable from pc, pc included.
     future: Vec<Vec<Footprint>>,
     /// `tail[t][pc]`: the silent instructions that may run after the one at pc.
     tail: Vec<Vec<Footprint>>,
-    /// What the checked invariants read.
-    visible: Bits,
-    all_pages: Bits,
-    all_data: Bits,
-    all_ghosts: Bits,
-    /// Per lock that is the PT lock of an mm: the PTE and ghost bits of that mm's PTEs.
-    ptl_guards: Vec<(usize, Bits)>,
+    /// `tail_fix[t][pc]`: their fix bits.
+    tail_fix: Vec<Vec<u32>>,
+    /// `can[t][pc]`: what the instructions reachable from pc may do (see [`can`]).
+    can: Vec<Vec<u32>>,
+    /// The checked invariants (but `exists`, which only final states break) with the fix bits
+    /// each depends on.
+    checks: Vec<(Invariant, u32)>,
+    /// Per PTE slot: its PT lock.
+    ptl: Vec<usize>,
+    /// Per lock that is the PT lock of an mm: the PTE slots it guards (bits).
+    ptl_guards: Vec<(usize, u8)>,
+    is_ptl: u8,
 }
 
 fn successors(op: &Op, pc: usize) -> [Option<usize>; 2] {
@@ -137,72 +323,107 @@ fn successors(op: &Op, pc: usize) -> [Option<usize>; 2] {
     }
 }
 
+#[inline]
+fn lowest(mask: u32) -> u32 {
+    mask & mask.wrapping_neg()
+}
+
+#[inline]
+fn bits(mut mask: u32) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        (mask != 0).then(|| {
+            let i = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            i
+        })
+    })
+}
+
+/// How a blocked thread can be let go.
+#[derive(Clone, Copy, Debug)]
+enum Wait {
+    /// Only by a step of one of these threads (a holder of the lock it waits for).
+    Holder(u32),
+    /// By a step that writes what this footprint touches.
+    Change(Footprint),
+}
+
 impl Por {
     pub fn new(prog: &Program) -> Por {
         let l = &prog.layout;
-        let all_pages = range(META0, l.pages.len());
-        let all_data = range(DATA0, l.pages.len());
-        let all_ghosts = range(GHOST0, l.ptes.len());
-        let mut visible = 0;
-        let ptl_bits: Bits = l.ptes.iter().filter_map(|p| l.mm_lock(p.mm, "ptl")).fold(0, |m, lk| m | b(LOCK0 + lk as u32));
-        let all_ptes = range(PTE0, l.ptes.len());
-        for inv in &prog.checks {
-            visible |= match inv {
-                Invariant::NoLostWrite => all_ptes | ptl_bits | all_ghosts | all_data,
-                Invariant::PinnedWritable | Invariant::PinInSync => all_ptes | ptl_bits | b(PINS),
-                Invariant::SoftDirtyAccurate => all_ptes | ptl_bits | all_ghosts,
-                // Judged only in final states (every thread done), which a reduced search
-                // keeps reachable: nothing a step changes makes it visible earlier.
-                Invariant::Exists => 0,
-            };
+        let map = fix::PTE_ALL << fix::MAP0;
+        let checks = prog
+            .checks
+            .iter()
+            .filter_map(|inv| {
+                let bits = match inv {
+                    Invariant::NoLostWrite => map | (fix::PTE_ALL << fix::EXP0) | fix::DATA_ALL | 1 << fix::PTL,
+                    Invariant::PinnedWritable => map | (fix::PTE_ALL << fix::W0) | 1 << fix::UNPIN | 1 << fix::PTL,
+                    Invariant::PinInSync => map | 1 << fix::UNPIN | 1 << fix::PTL,
+                    Invariant::SoftDirtyAccurate => map | (fix::PTE_ALL << fix::SD0) | (fix::PTE_ALL << fix::SDW0) | 1 << fix::PTL,
+                    // Judged only in final states, which stubborn sets keep reachable.
+                    Invariant::Exists => return None,
+                };
+                Some((*inv, bits))
+            })
+            .collect();
+        let ptl: Vec<usize> = l.ptes.iter().map(|p| l.mm_lock(p.mm, "ptl").expect("every mm has a PT lock")).collect();
+        let mut ptl_guards: Vec<(usize, u8)> = vec![];
+        for (i, &lock) in ptl.iter().enumerate() {
+            match ptl_guards.iter_mut().find(|(k, _)| *k == lock) {
+                Some((_, m)) => *m |= 1 << i,
+                None => ptl_guards.push((lock, 1 << i)),
+            }
         }
+        let is_ptl = ptl_guards.iter().fold(0u8, |m, (k, _)| m | 1 << k);
         let mut por = Por {
             enabled: prog.model == MemoryModel::Sc,
+            res: Res::new(prog),
             step: vec![],
             future: vec![],
             tail: vec![],
-            visible,
-            all_pages,
-            all_data,
-            all_ghosts,
-            ptl_guards: vec![],
+            tail_fix: vec![],
+            can: vec![],
+            checks,
+            ptl,
+            ptl_guards,
+            is_ptl,
         };
-        for (mm, _) in l.mms.iter().enumerate() {
-            if let Some(lock) = l.mm_lock(mm, "ptl") {
-                let guarded = l
-                    .ptes
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, p)| p.mm == mm)
-                    .fold(0, |m, (i, _)| m | b(PTE0 + i as u32) | b(GHOST0 + i as u32));
-                por.ptl_guards.push((lock, guarded));
-            }
-        }
         for t in 0..prog.threads.len() {
             let code = &prog.threads[t].instrs;
             let n = code.len();
-            let own: Vec<Footprint> = code.iter().map(|i| por.op_footprint(prog, t, &i.op, None)).collect();
+            let own: Vec<Footprint> = code.iter().map(|i| por.footprint(prog, t, &i.op, None, true)).collect();
+            let own_fix: Vec<u32> = code.iter().map(|i| por.op_fix(prog, t, &i.op, None)).collect();
+            let own_can: Vec<u32> = code.iter().map(|i| Self::op_can(prog, &i.op)).collect();
             // Silent tails: a fixpoint over the code (loops of silent instructions are
             // rejected by the compiler, but a fixpoint does not care).
             let mut tail = vec![Footprint::default(); n];
+            let mut tail_fix = vec![0u32; n];
             let mut future = own.clone();
+            let mut can = own_can.clone();
             loop {
                 let mut changed = false;
                 for pc in (0..n).rev() {
                     let mut tl = Footprint::default();
+                    let mut tf = 0;
                     let mut fu = own[pc];
+                    let mut cn = own_can[pc];
                     for s in successors(&code[pc].op, pc).into_iter().flatten() {
                         if s >= n {
                             continue;
                         }
                         if code[s].silent {
                             tl = tl.union(own[s]).union(tail[s]);
+                            tf |= own_fix[s] | tail_fix[s];
                         }
                         fu = fu.union(future[s]);
+                        cn |= can[s];
                     }
-                    if tl != tail[pc] || fu != future[pc] {
+                    if tl != tail[pc] || fu != future[pc] || tf != tail_fix[pc] || cn != can[pc] {
                         tail[pc] = tl;
+                        tail_fix[pc] = tf;
                         future[pc] = fu;
+                        can[pc] = cn;
                         changed = true;
                     }
                 }
@@ -213,53 +434,59 @@ impl Por {
             por.step.push((0..n).map(|pc| own[pc].union(tail[pc])).collect());
             por.future.push(future);
             por.tail.push(tail);
+            por.tail_fix.push(tail_fix);
+            por.can.push(can);
         }
         por
     }
 
-    fn page_bits(&self, s: Option<&State>, t: usize, p: PageArg) -> (Bits, Bits) {
-        let page = match (p, s) {
-            (PageArg::Const(c), _) => Some(c as usize),
-            (PageArg::Reg(r), Some(s)) => {
-                let v = s.threads[t].regs[r as usize];
-                (v >= 0 && (v as usize) < MAX_PAGES).then_some(v as usize)
-            }
-            (PageArg::Reg(_), None) => None,
-        };
-        match page {
-            Some(p) => (b(META0 + p as u32), b(DATA0 + p as u32)),
-            None => (self.all_pages, self.all_data),
-        }
-    }
-
     fn expr(&self, fp: &mut Footprint, s: Option<&State>, t: usize, e: &CExpr) {
+        let r = &self.res;
         match e {
             CExpr::Const(_) | CExpr::Reg(_) | CExpr::MkPte(..) => {}
-            CExpr::Var(v, _) => fp.r(b(VAR0 + *v as u32)),
-            CExpr::Pte(p) | CExpr::PteSame(_, p) | CExpr::VmaFlag(p, _) => fp.r(b(PTE0 + *p as u32)),
-            CExpr::PageCount(p) | CExpr::MapCount(p) | CExpr::PageFlag(p, _) | CExpr::MaybePinned(p) => fp.r(self.page_bits(s, t, *p).0),
-            CExpr::Field(e, _) | CExpr::Not(e) => self.expr(fp, s, t, e),
-            CExpr::Bin(_, l, r) => {
+            CExpr::Var(v, _) => fp.r(r.var[*v as usize]),
+            CExpr::Pte(p) | CExpr::PteSame(_, p) => fp.r(r.pte_all(*p as usize)),
+            CExpr::VmaFlag(p, _) => fp.r(r.vma[*p as usize]),
+            CExpr::PageCount(p) | CExpr::MapCount(p) | CExpr::MaybePinned(p) => fp.r(r.page(page_at(s, t, *p)).0),
+            CExpr::PageFlag(p, f) => {
+                let (refs, life, lock, _) = r.page(page_at(s, t, *p));
+                if f & page_flags::LOCKED != 0 {
+                    fp.r(lock);
+                }
+                if f & (page_flags::ALLOCATED | page_flags::POOL) != 0 {
+                    fp.r(life);
+                }
+                if f & !(page_flags::LOCKED | page_flags::ALLOCATED | page_flags::POOL) != 0 {
+                    fp.r(refs);
+                }
+            }
+            CExpr::Field(inner, field) => match (&**inner, field) {
+                (CExpr::Pte(p), PteField::Present | PteField::Page) => fp.r(r.pte[*p as usize][MAP]),
+                (CExpr::Pte(p), PteField::Bit(bits)) => fp.r(r.pte_bits(*p as usize, *bits)),
+                _ => self.expr(fp, s, t, inner),
+            },
+            CExpr::Not(e) => self.expr(fp, s, t, e),
+            CExpr::Bin(_, l, rr) => {
                 self.expr(fp, s, t, l);
-                self.expr(fp, s, t, r);
+                self.expr(fp, s, t, rr);
             }
         }
     }
 
-    fn flush_bits(prog: &Program, t: usize, mm: usize, ptes: u8) -> Footprint {
+    fn flush_bits(&self, prog: &Program, t: usize, mm: usize, ptes: u8) -> Footprint {
         let mut fp = Footprint::default();
-        for cpu in 0..MAX_CPUS as u32 {
-            for p in 0..MAX_PTES as u32 {
+        for cpu in 0..MAX_CPUS {
+            for p in 0..self.res.pte.len() {
                 if ptes & (1 << p) != 0 {
-                    fp.w(b(TLB0 + cpu * MAX_PTES as u32 + p));
+                    fp.a(self.res.tlb[cpu][p]);
                 }
             }
         }
         let me = prog.layout.threads[t].cpu.map(|c| 1u8 << c).unwrap_or(0);
         let mask = prog.cpumask[mm] & !me;
-        for cpu in 0..MAX_CPUS as u32 {
+        for cpu in 0..MAX_CPUS {
             if mask & (1 << cpu) != 0 {
-                fp.r(b(IRQ0 + cpu));
+                fp.r(self.res.irq[cpu]);
             }
         }
         fp
@@ -268,14 +495,23 @@ impl Por {
     /// The footprint of one instruction of thread `t`: at state `s` when given (registers
     /// name pages, the TLB decides whether an access walks), else for any state.
     pub fn op_footprint(&self, prog: &Program, t: usize, op: &Op, s: Option<&State>) -> Footprint {
+        self.footprint(prog, t, op, s, false)
+    }
+
+    /// As [`Por::op_footprint`]; with `por`, the release of a spinlock or of a two-group
+    /// semaphore touches nothing (see the module's documentation). Without, it writes the lock,
+    /// as the happens-before graph needs (a release comes before the next acquisition).
+    fn footprint(&self, prog: &Program, t: usize, op: &Op, s: Option<&State>, por: bool) -> Footprint {
+        let r = &self.res;
         let mut fp = Footprint::default();
-        let cpu = prog.layout.threads[t].cpu.unwrap_or(0) as u32;
+        let cpu = prog.layout.threads[t].cpu.unwrap_or(0) as usize;
         match op {
             Op::Jump(_) | Op::Sleep(_) | Op::End => {}
             Op::Branch { cond, .. } => self.expr(&mut fp, s, t, cond),
             Op::Assign { value, .. } => self.expr(&mut fp, s, t, value),
+            Op::LockRelease { lock, .. } if por && prog.layout.locks[*lock as usize].kind != LockKind::Rwsem => {}
             Op::LockAcquire { lock, mode } | Op::LockRelease { lock, mode } => {
-                let bit = b(LOCK0 + *lock as u32);
+                let bit = r.lock[*lock as usize];
                 if *mode == LockMode::Read && prog.layout.locks[*lock as usize].kind == LockKind::Rwsem {
                     // Read acquisitions and releases commute with each other.
                     fp.a(bit)
@@ -283,138 +519,241 @@ impl Por {
                     fp.rw(bit)
                 }
             }
-            Op::LockDowngrade { lock } => fp.rw(b(LOCK0 + *lock as u32)),
-            Op::PageLock(p) | Op::PageUnlock(p) | Op::PageTrylock { page: p, .. } => fp.rw(self.page_bits(s, t, *p).0),
-            Op::PteModify { pte, .. } | Op::PteSetWrprotect { pte } | Op::VmaFlag { pte, .. } => fp.rw(b(PTE0 + *pte as u32)),
+            Op::LockDowngrade { lock } => fp.rw(r.lock[*lock as usize]),
+            Op::PageLock(p) | Op::PageUnlock(p) | Op::PageTrylock { page: p, .. } => fp.rw(r.page(page_at(s, t, *p)).2),
+            Op::PteModify { pte, set, clear } => {
+                // A blind update of some bits; it checks that the PTE is present.
+                let p = *pte as usize;
+                fp.r(r.pte[p][MAP]);
+                fp.w(r.pte_bits(p, set | clear));
+            }
+            Op::PteSetWrprotect { pte } => {
+                fp.r(r.pte[*pte as usize][MAP]);
+                fp.w(r.pte[*pte as usize][F_W]);
+            }
+            Op::VmaFlag { pte, .. } => fp.rw(r.vma[*pte as usize]),
             Op::SetPte { pte, value } => {
-                fp.w(b(PTE0 + *pte as u32));
+                fp.w(r.pte_all(*pte as usize));
                 self.expr(&mut fp, s, t, value);
                 // It may map a page: the invariants then read that page's data.
                 let page = s.and_then(|s| crate::exec::eval(prog, s, t, value).ok()).map(|v| Pte::from_value(v).page() as usize);
-                match page {
-                    Some(p) if p < MAX_PAGES => fp.r(b(DATA0 + p as u32)),
-                    _ => fp.r(self.all_data),
-                }
+                fp.r(r.page(page).3);
             }
             Op::PteClear { pte, flush } => {
-                fp.w(b(PTE0 + *pte as u32));
+                fp.w(r.pte_all(*pte as usize));
                 if *flush {
-                    fp = fp.union(Self::flush_bits(prog, t, prog.layout.ptes[*pte as usize].mm, 1 << pte));
+                    fp = fp.union(self.flush_bits(prog, t, prog.layout.ptes[*pte as usize].mm, 1 << pte));
                 }
             }
-            Op::Flush { mm, ptes } => fp = Self::flush_bits(prog, t, *mm as usize, *ptes),
-            Op::TlbEvict { pte } => fp.w(b(TLB0 + cpu * MAX_PTES as u32 + *pte as u32)),
-            Op::User { access, pte, slot: _, value, .. } => {
+            Op::Flush { mm, ptes } => fp = self.flush_bits(prog, t, *mm as usize, *ptes),
+            Op::TlbEvict { pte } => fp.a(r.tlb[cpu][*pte as usize]),
+            Op::User { access, pte, slot, value, .. } => {
                 let p = *pte as usize;
-                let tlb = b(TLB0 + cpu * MAX_PTES as u32 + p as u32);
+                let d = *slot as usize;
+                let f = &r.pte[p];
+                let tlb = r.tlb[cpu][p];
                 let write = *access != Access::Load;
                 self.expr(&mut fp, s, t, value);
-                fp.r(tlb);
+                // A walk reads presence, page and W (and D, which a load's TLB entry copies),
+                // and sets A (and D for a write).
+                // A walk fills the TLB entry; a fault only drops it.
+                let walk = |fp: &mut Footprint, fault: bool| {
+                    fp.r(f[MAP] | f[F_W]);
+                    if fault {
+                        fp.a(tlb);
+                    } else if write {
+                        fp.rw(tlb);
+                        fp.w(f[F_A] | f[F_D]);
+                    } else {
+                        fp.rw(tlb);
+                        fp.r(f[F_D]);
+                        fp.w(f[F_A]);
+                    }
+                };
                 let page = match s {
                     Some(s) => {
-                        let e = s.tlb[cpu as usize][p];
+                        let e = s.tlb[cpu][p];
                         let cur = s.ptes[p];
                         if e.valid() && (!write || (e.w() && e.d())) {
-                            Some(e.page() as usize)
+                            fp.r(tlb);
+                            Some(Some(e.page() as usize))
+                        } else if cur.present() && (!write || cur.has(Pte::W)) {
+                            walk(&mut fp, false);
+                            Some(Some(cur.page() as usize))
                         } else {
-                            fp.r(b(PTE0 + p as u32));
-                            fp.w(tlb);
-                            if cur.present() && (!write || cur.has(Pte::W)) {
-                                fp.w(b(PTE0 + p as u32));
-                                Some(cur.page() as usize)
-                            } else {
-                                None // a fault: nothing more
-                            }
+                            walk(&mut fp, true);
+                            None
                         }
                     }
                     None => {
-                        fp.rw(tlb | b(PTE0 + p as u32));
-                        Some(usize::MAX)
+                        walk(&mut fp, false);
+                        Some(None)
                     }
                 };
                 if let Some(page) = page {
-                    let (meta, data) =
-                        if page < MAX_PAGES { (b(META0 + page as u32), b(DATA0 + page as u32)) } else { (self.all_pages, self.all_data) };
-                    fp.r(meta);
+                    fp.r(r.page(page).1);
+                    let data = r.data(page, d);
                     match access {
                         Access::Load => fp.r(data),
-                        Access::Store => {
+                        Access::Store | Access::Add => {
+                            if *access == Access::Add {
+                                fp.r(data);
+                            }
                             fp.w(data);
-                            fp.rw(b(GHOST0 + p as u32));
-                        }
-                        Access::Add => {
-                            fp.rw(data);
-                            fp.rw(b(GHOST0 + p as u32));
+                            // The expected value, and the soft-dirty mark if tracked.
+                            fp.w(r.ghost(Some(p), d));
+                            fp.a(r.sdg(Some(p)));
                         }
                     }
                 }
             }
             Op::VarAdd { var, .. } => {
                 if prog.model == MemoryModel::Sc {
-                    fp.a(b(VAR0 + *var as u32))
+                    fp.a(r.var[*var as usize])
                 } else {
-                    fp.rw(b(VAR0 + *var as u32))
+                    fp.rw(r.var[*var as usize])
                 }
             }
             Op::VarSet { var, value, .. } => {
-                fp.w(b(VAR0 + *var as u32));
+                fp.w(r.var[*var as usize]);
                 self.expr(&mut fp, s, t, value);
             }
-            Op::RefAdd { page, .. }
-            | Op::RefAddUnless { page, .. }
-            | Op::MapAdd { page, .. }
-            | Op::NewAnonRmap(page)
-            | Op::SetPageFlag { page, .. } => fp.rw(self.page_bits(s, t, *page).0),
+            Op::RefAdd { page, delta } | Op::RefAddUnless { page, delta, .. } => {
+                let (refs, life, lock, _) = r.page(page_at(s, t, *page));
+                fp.rw(refs);
+                fp.r(life);
+                if *delta < 0 {
+                    // The last reference frees the page.
+                    fp.w(life | lock);
+                }
+            }
+            Op::MapAdd { page, .. } | Op::NewAnonRmap(page) => fp.rw(r.page(page_at(s, t, *page)).0),
+            Op::SetPageFlag { page, flag, .. } => {
+                let (refs, life, lock, _) = r.page(page_at(s, t, *page));
+                fp.r(life);
+                if flag & page_flags::LOCKED != 0 {
+                    fp.w(lock);
+                }
+                if flag & (page_flags::ALLOCATED | page_flags::POOL) != 0 {
+                    fp.w(life);
+                }
+                if flag & !(page_flags::LOCKED | page_flags::ALLOCATED | page_flags::POOL) != 0 {
+                    fp.w(refs);
+                }
+            }
             Op::Alloc { .. } => {
                 // Reads which pool pages are free; takes the first one.
-                fp.r(self.all_pages);
-                let chosen = s.and_then(|s| s.pages.iter().position(|p| p.has(page_flags::POOL) && !p.has(page_flags::ALLOCATED)));
-                match chosen {
-                    Some(p) => fp.w(b(META0 + p as u32) | b(DATA0 + p as u32)),
-                    None => fp.w(self.all_pages | self.all_data),
-                }
+                fp.r(r.all_life);
+                let (refs, life, lock, data) = r.page(s.and_then(alloc_choice));
+                fp.w(refs | life | lock | data);
             }
-            Op::CopyChunk { src, dst, .. } => {
-                fp.r(self.page_bits(s, t, *src).1);
-                fp.w(self.page_bits(s, t, *dst).1);
+            Op::CopyChunk { src, dst, slot } => {
+                fp.r(r.data(page_at(s, t, *src), *slot as usize));
+                fp.w(r.data(page_at(s, t, *dst), *slot as usize));
             }
-            Op::Irq(_) => fp.w(b(IRQ0 + cpu)),
-            Op::GupReturn { .. } => fp.rw(b(PINS)),
+            Op::Irq(_) => fp.w(r.irq[cpu]),
+            Op::GupReturn { .. } => fp.rw(r.pins),
             Op::GupRelease => {
-                fp.rw(b(PINS));
+                fp.rw(r.pins);
                 let page = s.and_then(|s| s.pins.iter().find(|p| p.active() && p.holder == t as u8).map(|p| p.page as usize));
-                match page {
-                    Some(p) if p < MAX_PAGES => fp.rw(b(META0 + p as u32)),
-                    _ => fp.rw(self.all_pages),
-                }
+                let (refs, life, lock, _) = r.page(page);
+                fp.rw(refs | life);
+                fp.w(lock);
             }
-            Op::Dma { write, holder, value, .. } => {
-                fp.r(b(PINS));
+            Op::Dma { write, holder, slot, value, .. } => {
+                fp.r(r.pins);
                 self.expr(&mut fp, s, t, value);
                 let pin = s.and_then(|s| s.pins.iter().find(|p| p.active() && p.holder == *holder).copied());
-                let (data, ghost) = match pin {
-                    Some(p) if (p.page as usize) < MAX_PAGES && (p.pte as usize) < MAX_PTES => {
-                        (b(DATA0 + p.page as u32), b(GHOST0 + p.pte as u32))
-                    }
-                    _ => (self.all_data, self.all_ghosts),
+                let d = *slot as usize;
+                let (data, ghost, sdg) = match pin {
+                    Some(p) => (r.data(Some(p.page as usize), d), r.ghost(Some(p.pte as usize), d), r.sdg(Some(p.pte as usize))),
+                    None => (r.data(None, d), r.ghost(None, d), r.sdg(None)),
                 };
                 if *write {
-                    fp.w(data);
-                    fp.rw(ghost);
+                    fp.w(data | ghost);
+                    fp.a(sdg);
                 } else {
                     fp.r(data);
                 }
             }
-            Op::TrackSoftDirty { pte } => fp.rw(b(GHOST0 + *pte as u32)),
+            Op::TrackSoftDirty { pte } => fp.w(r.sdg(Some(*pte as usize))),
             Op::Fence(_) => {
                 if prog.model != MemoryModel::Sc {
                     fp = Footprint::EVERYTHING;
                 }
             }
-            Op::WaitVar { var } => fp.r(b(VAR0 + *var as u32)),
+            Op::WaitVar { var } => fp.r(r.var[*var as usize]),
             Op::Await { cond } => self.expr(&mut fp, s, t, cond),
         }
         fp
+    }
+
+    /// What thread `t`'s instruction may change that can turn a violating state into one that
+    /// is not (see [`fix`]): at `s` when given, else in any state.
+    fn op_fix(&self, prog: &Program, t: usize, op: &Op, s: Option<&State>) -> u32 {
+        let pte = |kind: u32, p: u8| 1u32 << (kind + p as u32);
+        let data = |page: Option<usize>| match page {
+            Some(p) if p < MAX_PAGES => 1u32 << (fix::DATA0 + p as u32),
+            _ => fix::DATA_ALL,
+        };
+        match op {
+            Op::LockAcquire { lock, .. } if self.is_ptl & (1 << lock) != 0 => 1 << fix::PTL,
+            Op::PteModify { pte: p, set, clear } => {
+                let m = set | clear;
+                let mut f = 0;
+                if m & (Pte::PRESENT | !Pte::BITS) != 0 {
+                    f |= pte(fix::MAP0, *p);
+                }
+                if m & Pte::W != 0 {
+                    f |= pte(fix::W0, *p);
+                }
+                if m & Pte::SD != 0 {
+                    f |= pte(fix::SD0, *p);
+                }
+                f
+            }
+            Op::PteSetWrprotect { pte: p } => pte(fix::W0, *p),
+            Op::SetPte { pte: p, .. } => pte(fix::MAP0, *p) | pte(fix::W0, *p) | pte(fix::SD0, *p),
+            Op::PteClear { pte: p, .. } => pte(fix::MAP0, *p),
+            Op::User { access: Access::Store | Access::Add, pte: p, .. } => {
+                let page = s.map(|s| {
+                    let cpu = prog.layout.threads[t].cpu.unwrap_or(0) as usize;
+                    let e = s.tlb[cpu][*p as usize];
+                    if e.valid() && e.w() && e.d() {
+                        e.page() as usize
+                    } else {
+                        s.ptes[*p as usize].page() as usize
+                    }
+                });
+                pte(fix::EXP0, *p) | data(page)
+            }
+            Op::CopyChunk { dst, .. } => data(page_at(s, t, *dst)),
+            Op::Alloc { .. } => data(s.and_then(alloc_choice)),
+            Op::Dma { write: true, holder, .. } => {
+                let pin = s.and_then(|s| s.pins.iter().find(|p| p.active() && p.holder == *holder).copied());
+                match pin {
+                    Some(p) if (p.pte as usize) < MAX_PTES => pte(fix::EXP0, p.pte) | data(Some(p.page as usize)),
+                    _ => (fix::PTE_ALL << fix::EXP0) | fix::DATA_ALL,
+                }
+            }
+            Op::GupRelease => 1 << fix::UNPIN,
+            Op::TrackSoftDirty { pte: p } => pte(fix::SDW0, *p),
+            _ => 0,
+        }
+    }
+
+    /// What an instruction may do, for the up-sets (see [`can`]).
+    fn op_can(prog: &Program, op: &Op) -> u32 {
+        let slots = (1u32 << prog.layout.data_slots.max(1)) - 1;
+        match op {
+            Op::User { access: Access::Store | Access::Add, pte, slot, .. } => (1 << (pte * 4 + slot)) | 1 << (can::DWRITE + *slot as u32),
+            Op::Dma { write: true, slot, .. } => (0x1111 << slot) | 1 << (can::DWRITE + *slot as u32),
+            Op::CopyChunk { slot, .. } => 1 << (can::DWRITE + *slot as u32),
+            Op::Alloc { .. } => slots << can::DWRITE,
+            Op::SetPte { pte, .. } => 1 << (can::MAPS + *pte as u32),
+            Op::PteModify { pte, set, clear } if (set | clear) & (Pte::PRESENT | !Pte::BITS) != 0 => 1 << (can::MAPS + *pte as u32),
+            _ => 0,
+        }
     }
 
     /// The footprint of taking `c` in `s`.
@@ -430,111 +769,291 @@ impl Por {
         }
     }
 
-    /// True when the step may change what a checked invariant reads, in any state.
-    #[inline]
-    pub fn visible(&self, fp: Footprint) -> bool {
-        ((fp.writes | fp.adds) & self.visible) != 0 || (fp.writes & b(ANY)) != 0
-    }
-
-    /// True when thread `t`'s step (of footprint `fp`) may change what a checked invariant
-    /// reads, in `s` or any state the other threads lead to from `s`: what `t` changes under
-    /// a PT lock it holds (and keeps) is hidden from the invariants until `t` releases it.
-    #[inline]
-    pub fn visible_at(&self, s: &State, t: usize, fp: Footprint) -> bool {
-        let mut changed = fp.writes | fp.adds;
-        for &(lock, guarded) in &self.ptl_guards {
-            if s.locks[lock].holders & (1 << t) != 0 && changed & b(LOCK0 + lock as u32) == 0 {
-                changed &= !guarded;
+    /// The fix bits of thread `t`'s next step at `s`, without what the invariants cannot see
+    /// in any state the other threads lead to: changes to the PTEs (and their ghost records)
+    /// whose PT lock `t` holds and keeps, and writes to the data of a page no PTE they judge
+    /// maps.
+    fn step_fix(&self, prog: &Program, s: &State, t: usize, pc: usize) -> u32 {
+        let op = &prog.threads[t].instrs[pc].op;
+        let mut f = self.op_fix(prog, t, op, Some(s)) | self.tail_fix[t][pc];
+        if f == 0 {
+            return 0;
+        }
+        let mut hidden = 0u8;
+        for &(lock, ptes) in &self.ptl_guards {
+            let releases = matches!(op, Op::LockRelease { lock: l, .. } if *l as usize == lock);
+            if s.locks[lock].holders & (1 << t) != 0 && !releases {
+                hidden |= ptes;
             }
         }
-        if changed & self.all_data != 0 {
-            for p in 0..MAX_PAGES {
-                let bit = b(DATA0 + p as u32);
-                if changed & bit != 0 && !s.ptes.iter().any(|e| e.present() && e.page() as usize == p) {
-                    changed &= !bit;
+        for p in 0..self.ptl.len() {
+            if hidden & (1 << p) != 0 {
+                f &= !fix::pte(p);
+            }
+        }
+        let mut pages = (f & fix::DATA_ALL) >> fix::DATA0;
+        while pages != 0 {
+            let page = pages.trailing_zeros();
+            pages &= pages - 1;
+            let seen = (0..self.ptl.len()).any(|p| hidden & (1 << p) == 0 && s.ptes[p].present() && s.ptes[p].page() as u32 == page);
+            if !seen {
+                f &= !(1 << (fix::DATA0 + page));
+            }
+        }
+        f
+    }
+
+    /// The threads of which every path from `s` to a state that breaks `inv` takes a step
+    /// (`s` does not break it), among `live`.
+    fn up_set(&self, prog: &Program, s: &State, inv: Invariant, live: u32) -> u32 {
+        let mut up = 0u32;
+        let n = prog.threads.len();
+        for p in 0..self.ptl.len() {
+            let holders = s.locks[self.ptl[p]].holders as u32 & live;
+            if s.locks[self.ptl[p]].holders != 0 {
+                // Judged again only once a holder releases the lock.
+                if holders & up == 0 {
+                    up |= lowest(holders);
+                }
+                continue;
+            }
+            if inv != Invariant::NoLostWrite {
+                return live;
+            }
+            let pte = s.ptes[p];
+            let mut want = 0u32;
+            if !pte.present() {
+                want |= 1 << (can::MAPS + p as u32);
+            } else {
+                let page = &s.pages[pte.page() as usize];
+                for d in 0..prog.layout.data_slots {
+                    let store = 1u32 << (p * 4 + d);
+                    if s.ghost.has_expected & (1 << (p * MAX_DATA + d)) == 0 {
+                        want |= store;
+                    } else {
+                        debug_assert_eq!(s.ghost.expected[p][d], page.data[d], "s breaks no_lost_write");
+                        want |= store | 1 << (can::MAPS + p as u32) | 1 << (can::DWRITE + d as u32);
+                    }
+                }
+            }
+            for t in 0..n {
+                if live & (1 << t) != 0 && self.can[t][s.threads[t].pc as usize] & want != 0 {
+                    up |= 1 << t;
                 }
             }
         }
-        (changed & self.visible) != 0 || (fp.writes & b(ANY)) != 0
+        up
     }
 
     /// Chooses the choices to explore from `s`, given every enabled one (`enabled`, as
     /// `exec::choices` orders them); writes the indices (into `enabled`) to `out`. Returns
-    /// false, leaving `out` empty, when no proper subset qualifies.
-    pub fn ample(&self, prog: &Program, s: &State, enabled: &[Choice], out: &mut Vec<u8>) -> bool {
+    /// None, leaving `out` empty, when no proper subset qualifies; else whether the subset
+    /// relies on the cycle proviso.
+    pub fn ample(&self, prog: &Program, s: &State, enabled: &[Choice], out: &mut Vec<u8>) -> Option<bool> {
         out.clear();
         if !self.enabled || enabled.len() < 2 || enabled.iter().any(|c| !matches!(c, Choice::Run(_))) {
-            return false;
+            return None;
         }
         let n = prog.threads.len();
-        let mut en_mask = 0u32;
-        let mut fps = [Footprint::default(); MAX_THREADS];
-        for c in enabled {
-            let t = c.thread();
-            en_mask |= 1 << t;
-            fps[t] = self.choice_footprint(prog, s, *c);
-        }
-        // Threads that can still take a step some day, and their futures.
-        let mut live = 0u32;
-        let mut futures = [Footprint::default(); MAX_THREADS];
+        let mut st = Stubborn {
+            en: 0,
+            live: 0,
+            now: [Footprint::default(); MAX_THREADS],
+            after: [Footprint::default(); MAX_THREADS],
+            future: [Footprint::default(); MAX_THREADS],
+            wait: [Wait::Holder(0); MAX_THREADS],
+        };
+        let mut fixes = [0u32; MAX_THREADS];
         for t in 0..n {
             if s.threads[t].status == Status::Running {
-                live |= 1 << t;
-                let pc = s.threads[t].pc as usize;
-                futures[t] = self.future[t][pc];
-                if en_mask & (1 << t) == 0 {
-                    fps[t] = self.step[t][pc];
-                }
+                st.live |= 1 << t;
+                st.future[t] = self.future[t][s.threads[t].pc as usize];
             }
         }
-        let mut best: Option<u32> = None;
-        for first in enabled {
-            let t0 = first.thread();
-            if self.visible_at(s, t0, fps[t0]) {
-                continue;
+        for c in enabled {
+            let t = c.thread();
+            st.en |= 1 << t;
+            let pc = s.threads[t].pc as usize;
+            let fp = self.footprint(prog, t, &prog.threads[t].instrs[pc].op, Some(s), true).union(self.tail[t][pc]);
+            st.now[t] = fp;
+            fixes[t] = self.step_fix(prog, s, t, pc);
+            // What the thread may do if its next step does what it would do now.
+            let mut next = *s;
+            st.after[t] = match exec::step(prog, &mut next, t) {
+                Ok(_) if next.threads[t].status == Status::Running => fp.union(self.future[t][next.threads[t].pc as usize]),
+                Ok(_) => fp,
+                Err(_) => st.future[t],
+            };
+        }
+        for t in bits(st.live & !st.en) {
+            st.wait[t] = match exec::can_run(prog, s, t) {
+                // Only a holder releases it; it is free only once every holder has.
+                Err(Blocked::Spinning { lock }) => Wait::Holder(lowest(s.locks[lock as usize].holders as u32 & st.live)),
+                // Its owner unlocks it, or anyone frees the page.
+                Err(Blocked::PageLocked { page }) => {
+                    Wait::Change(Footprint { reads: self.res.page(Some(page as usize)).2, ..Footprint::default() })
+                }
+                Err(Blocked::NoPin { holder }) if (holder as usize) < n => Wait::Holder((1u32 << holder) & st.live),
+                _ => Wait::Change(self.step[t][s.threads[t].pc as usize]),
+            };
+        }
+        // Per invariant that holds here: the fix bits it depends on, and its up-set.
+        let bad = invariants::violated(prog, s);
+        let mut cons = [(0u32, 0u32); Invariant::ALL.len()];
+        let mut k = 0;
+        for &(inv, bits) in &self.checks {
+            if bad & (1 << invariants::index(inv)) == 0 {
+                cons[k] = (bits, self.up_set(prog, s, inv, st.live));
+                k += 1;
             }
-            let mut set = 1u32 << t0;
-            let mut work = set;
-            let mut ok = true;
-            while work != 0 {
-                let u = work.trailing_zeros() as usize;
-                work &= !(1 << u);
-                let fu = fps[u];
-                for v in 0..n {
-                    let bit = 1 << v;
-                    if set & bit != 0 || live & bit == 0 {
+        }
+        let cons = &cons[..k];
+        let mut best: Option<(u32, bool)> = None;
+        for first in enabled {
+            let mut set = st.close(1 << first.thread());
+            let found = loop {
+                if set & st.en == st.en {
+                    break None;
+                }
+                let changes = bits(set & st.en).fold(0, |m, u| m | fixes[u]);
+                let mut proviso = false;
+                let mut extend = 0;
+                for &(bits, up) in cons {
+                    if up & !set == 0 {
                         continue;
                     }
-                    if fu.conflicts(futures[v]) {
-                        set |= bit;
-                        work |= bit;
-                        if en_mask & bit != 0 && self.visible_at(s, v, fps[v]) {
-                            ok = false;
-                        }
+                    if changes & bits == 0 {
+                        proviso = true;
+                        continue;
                     }
+                    extend |= up;
                 }
-                if !ok || set & en_mask == en_mask {
-                    ok = false;
-                    break;
+                if extend == 0 {
+                    break Some(proviso);
                 }
-            }
-            if !ok {
-                continue;
-            }
-            let size = (set & en_mask).count_ones();
-            if best.is_none_or(|b| size < (b & en_mask).count_ones()) {
-                best = Some(set);
-                if size == 1 {
+                set = st.close(set | extend);
+            };
+            let Some(proviso) = found else { continue };
+            let size = (set & st.en).count_ones();
+            let better = match best {
+                None => true,
+                Some((bs, bp)) => {
+                    let bsize = (bs & st.en).count_ones();
+                    size < bsize || (size == bsize && bp && !proviso)
+                }
+            };
+            if better {
+                best = Some((set, proviso));
+                if size == 1 && !proviso {
                     break;
                 }
             }
         }
-        let Some(set) = best else { return false };
+        let (set, proviso) = best?;
         for (i, c) in enabled.iter().enumerate() {
             if set & (1 << c.thread()) != 0 {
                 out.push(i as u8);
             }
         }
-        true
+        Some(proviso)
     }
+}
+
+/// The threads at one state, for building stubborn sets (sets of threads, as bits).
+struct Stubborn {
+    /// Threads that can run now, and threads that can still run some day.
+    en: u32,
+    live: u32,
+    /// Per enabled thread: its next step.
+    now: [Footprint; MAX_THREADS],
+    /// Per enabled thread: its next step as it would run now, and every instruction after it.
+    after: [Footprint; MAX_THREADS],
+    /// Per live thread: every instruction reachable from its pc.
+    future: [Footprint; MAX_THREADS],
+    /// Per blocked thread: what lets it go.
+    wait: [Wait; MAX_THREADS],
+}
+
+impl Stubborn {
+    /// What each thread outside `set` may do in a run of steps of threads outside `set` only.
+    /// A thread whose next step nothing outside `set` can change (or, if it is blocked now,
+    /// let go) takes that step as it would now (or none at all); any other may do anything
+    /// its code allows. The largest such set of threads, so a thread counts as changeable
+    /// only when some thread may change it as far as the others are changeable.
+    fn futures(&self, set: u32) -> [Footprint; MAX_THREADS] {
+        let out = self.live & !set;
+        let mut fixed = out;
+        let mut fut = [Footprint::default(); MAX_THREADS];
+        loop {
+            for v in bits(out) {
+                fut[v] = if fixed & (1 << v) == 0 {
+                    self.future[v]
+                } else if self.en & (1 << v) != 0 {
+                    self.after[v]
+                } else {
+                    Footprint::default()
+                };
+            }
+            let mut changed = false;
+            for v in bits(fixed) {
+                let others = out & !(1 << v);
+                let keep = if self.en & (1 << v) != 0 {
+                    bits(others).all(|u| !fut[u].affects(self.now[v]))
+                } else {
+                    match self.wait[v] {
+                        Wait::Holder(h) => h & !set == 0,
+                        Wait::Change(fp) => bits(others).all(|u| !fut[u].touches(fp)),
+                    }
+                };
+                if !keep {
+                    fixed &= !(1 << v);
+                    changed = true;
+                }
+            }
+            if !changed {
+                return fut;
+            }
+        }
+    }
+
+    /// The least stubborn set of threads that holds `set`: every thread whose possible steps
+    /// may conflict with an enabled next step of the set, or may let a blocked one go.
+    fn close(&self, mut set: u32) -> u32 {
+        loop {
+            let fut = self.futures(set);
+            let mut add = 0;
+            let out = self.live & !set;
+            for u in bits(set) {
+                if self.en & (1 << u) != 0 {
+                    add |= bits(out).filter(|&v| self.now[u].conflicts(fut[v])).fold(0, |m, v| m | 1 << v);
+                } else {
+                    add |= match self.wait[u] {
+                        Wait::Holder(h) => h & !set,
+                        Wait::Change(fp) => bits(out).filter(|&v| fut[v].touches(fp)).fold(0, |m, v| m | 1 << v),
+                    };
+                }
+            }
+            if add == 0 {
+                return set;
+            }
+            set |= add;
+        }
+    }
+}
+
+/// The page a page argument names: at `s`, or in any state when it is a register.
+fn page_at(s: Option<&State>, t: usize, p: PageArg) -> Option<usize> {
+    match (p, s) {
+        (PageArg::Const(c), _) => Some(c as usize),
+        (PageArg::Reg(r), Some(s)) => {
+            let v = s.threads[t].regs[r as usize];
+            (v >= 0 && (v as usize) < MAX_PAGES).then_some(v as usize)
+        }
+        (PageArg::Reg(_), None) => None,
+    }
+}
+
+/// The page `alloc_page` takes at `s`.
+fn alloc_choice(s: &State) -> Option<usize> {
+    s.pages.iter().position(|p| p.has(page_flags::POOL) && !p.has(page_flags::ALLOCATED))
 }
