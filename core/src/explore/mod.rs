@@ -390,7 +390,7 @@ impl Explorer {
     fn start_bfs(&mut self) {
         let init = self.prog.init;
         self.codec.encode(&init, &mut self.enc);
-        let mut seen = FpSet::with_capacity(1 << 12);
+        let mut seen = FpSet::with_capacity(0);
         seen.insert(fingerprint(&self.enc));
         let mut bfs = Bfs {
             seen,

@@ -9,7 +9,7 @@ pub struct FpSet {
 
 impl FpSet {
     pub fn with_capacity(n: usize) -> FpSet {
-        let cap = (n * 4 / 3 + 1).next_power_of_two().max(1024);
+        let cap = (n * 4 / 3 + 1).next_power_of_two().max(64);
         FpSet { slots: vec![0; cap], len: 0 }
     }
 
@@ -37,7 +37,7 @@ impl FpSet {
     pub fn insert(&mut self, fp: u64) -> bool {
         debug_assert!(fp != 0);
         if self.slots.is_empty() {
-            self.slots = vec![0; 1024];
+            self.slots = vec![0; 64];
         }
         if (self.len + 1) * 4 > self.slots.len() * 3 {
             self.grow();
