@@ -165,6 +165,16 @@ fn violations_that_a_careless_reduction_misses_are_found() {
 }
 
 #[test]
+fn threads_that_another_thread_lets_go_are_not_taken_for_stuck() {
+    // x and y are each read by a thread blocked now (on a variable, on a spinlock held by a
+    // thread that releases it): both values of each read are final states.
+    let prog = test_scenario("por_wake");
+    compare(&prog, "por_wake");
+    let (_, terminals) = run(&prog, true);
+    assert_eq!(terminals.len(), 4);
+}
+
+#[test]
 fn lock_orders_that_decide_the_outcome_are_all_explored() {
     // Two threads whose only conflict before their critical sections is the lock: a spinlock,
     // then an rwsem (write against read). Four final states: x is 1 or 2, r is 0 or 1.

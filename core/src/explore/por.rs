@@ -845,6 +845,51 @@ impl Por {
         up
     }
 
+    /// What lets thread `t`, blocked at `s`, go.
+    fn wait(&self, prog: &Program, s: &State, t: usize, live: u32) -> Wait {
+        match exec::can_run(prog, s, t) {
+            // Only a holder releases it; it is free only once every holder has.
+            Err(Blocked::Spinning { lock }) => Wait::Holder(lowest(s.locks[lock as usize].holders as u32 & live)),
+            // Its owner unlocks it, or anyone frees the page.
+            Err(Blocked::PageLocked { page }) => {
+                Wait::Change(Footprint { reads: self.res.page(Some(page as usize)).2, ..Footprint::default() })
+            }
+            Err(Blocked::NoPin { holder }) if (holder as usize) < prog.threads.len() => Wait::Holder((1u32 << holder) & live),
+            _ => Wait::Change(self.step[t][s.threads[t].pc as usize]),
+        }
+    }
+
+    /// Runs thread `t` alone from `s`, at most [`SOLO`] steps, recording each step's
+    /// footprint: what it does in any run where no other thread changes what it reads.
+    fn solo(&self, prog: &Program, s: &State, t: usize, st: &mut Stubborn) {
+        let first = st.steps.len();
+        let pfirst = st.prefix.len();
+        let mut q = *s;
+        let mut prefix = Footprint::default();
+        st.prefix.push(prefix);
+        let end = loop {
+            let th = q.threads[t];
+            if th.status != Status::Running {
+                break End::Done;
+            }
+            if st.steps.len() - first == SOLO {
+                break End::Open(th.pc);
+            }
+            if exec::can_run(prog, &q, t).is_err() {
+                break End::Blocked(th.pc, self.wait(prog, &q, t, st.live));
+            }
+            let pc = th.pc as usize;
+            let fp = self.footprint(prog, t, &prog.threads[t].instrs[pc].op, Some(&q), true).union(self.tail[t][pc]);
+            if exec::step(prog, &mut q, t).is_err() {
+                break End::Open(th.pc);
+            }
+            prefix = prefix.union(fp);
+            st.steps.push((fp, th.pc));
+            st.prefix.push(prefix);
+        };
+        st.solo[t] = Solo { first, pfirst, len: st.steps.len() - first, end };
+    }
+
     /// Chooses the choices to explore from `s`, given every enabled one (`enabled`, as
     /// `exec::choices` orders them); writes the indices (into `enabled`) to `out`. Returns
     /// None, leaving `out` empty, when no proper subset qualifies; else whether the subset
@@ -856,12 +901,15 @@ impl Por {
         }
         let n = prog.threads.len();
         let mut st = Stubborn {
+            code: &self.future,
             en: 0,
             live: 0,
             now: [Footprint::default(); MAX_THREADS],
-            after: [Footprint::default(); MAX_THREADS],
             future: [Footprint::default(); MAX_THREADS],
             wait: [Wait::Holder(0); MAX_THREADS],
+            solo: Default::default(),
+            steps: Vec::with_capacity(n * SOLO),
+            prefix: Vec::with_capacity(n * (SOLO + 1)),
         };
         let mut fixes = [0u32; MAX_THREADS];
         for t in 0..n {
@@ -874,28 +922,14 @@ impl Por {
             let t = c.thread();
             st.en |= 1 << t;
             let pc = s.threads[t].pc as usize;
-            let fp = self.footprint(prog, t, &prog.threads[t].instrs[pc].op, Some(s), true).union(self.tail[t][pc]);
-            st.now[t] = fp;
+            st.now[t] = self.footprint(prog, t, &prog.threads[t].instrs[pc].op, Some(s), true).union(self.tail[t][pc]);
             fixes[t] = self.step_fix(prog, s, t, pc);
-            // What the thread may do if its next step does what it would do now.
-            let mut next = *s;
-            st.after[t] = match exec::step(prog, &mut next, t) {
-                Ok(_) if next.threads[t].status == Status::Running => fp.union(self.future[t][next.threads[t].pc as usize]),
-                Ok(_) => fp,
-                Err(_) => st.future[t],
-            };
         }
-        for t in bits(st.live & !st.en) {
-            st.wait[t] = match exec::can_run(prog, s, t) {
-                // Only a holder releases it; it is free only once every holder has.
-                Err(Blocked::Spinning { lock }) => Wait::Holder(lowest(s.locks[lock as usize].holders as u32 & st.live)),
-                // Its owner unlocks it, or anyone frees the page.
-                Err(Blocked::PageLocked { page }) => {
-                    Wait::Change(Footprint { reads: self.res.page(Some(page as usize)).2, ..Footprint::default() })
-                }
-                Err(Blocked::NoPin { holder }) if (holder as usize) < n => Wait::Holder((1u32 << holder) & st.live),
-                _ => Wait::Change(self.step[t][s.threads[t].pc as usize]),
-            };
+        for t in bits(st.live) {
+            if st.en & (1 << t) == 0 {
+                st.wait[t] = self.wait(prog, s, t, st.live);
+            }
+            self.solo(prog, s, t, &mut st);
         }
         // Per invariant that holds here: the fix bits it depends on, and its up-set.
         let bad = invariants::violated(prog, s);
@@ -959,55 +993,113 @@ impl Por {
     }
 }
 
+/// How many steps [`Por::solo`] runs a thread alone, at most.
+const SOLO: usize = 64;
+
+/// How a thread's run alone ended.
+#[derive(Clone, Copy, Debug)]
+enum End {
+    /// It finished (or sleeps for good).
+    Done,
+    /// It is blocked at this pc.
+    Blocked(u16, Wait),
+    /// It may go on from this pc (the run was long, or its step failed).
+    Open(u16),
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Solo {
+    /// Its steps, in `Stubborn::steps` from `first`; their prefixes in `Stubborn::prefix`
+    /// from `pfirst`.
+    first: usize,
+    pfirst: usize,
+    len: usize,
+    end: End,
+}
+
+impl Default for Solo {
+    fn default() -> Self {
+        Solo { first: 0, pfirst: 0, len: 0, end: End::Done }
+    }
+}
+
 /// The threads at one state, for building stubborn sets (sets of threads, as bits).
-struct Stubborn {
+struct Stubborn<'a> {
+    /// `Por::future`.
+    code: &'a [Vec<Footprint>],
     /// Threads that can run now, and threads that can still run some day.
     en: u32,
     live: u32,
     /// Per enabled thread: its next step.
     now: [Footprint; MAX_THREADS],
-    /// Per enabled thread: its next step as it would run now, and every instruction after it.
-    after: [Footprint; MAX_THREADS],
     /// Per live thread: every instruction reachable from its pc.
     future: [Footprint; MAX_THREADS],
     /// Per blocked thread: what lets it go.
     wait: [Wait; MAX_THREADS],
+    /// Per live thread: its run alone from the state.
+    solo: [Solo; MAX_THREADS],
+    /// The steps of the runs alone (footprint, pc), and the unions of their prefixes (one
+    /// more per thread: the empty prefix first).
+    steps: Vec<(Footprint, u16)>,
+    prefix: Vec<Footprint>,
 }
 
-impl Stubborn {
+impl Stubborn<'_> {
+    /// What thread `v` may do when the first `cut` steps of its run alone are as recorded,
+    /// and, if it ran alone to a block, whether nothing can let it go.
+    fn may(&self, v: usize, cut: usize, stuck: bool) -> Footprint {
+        let so = &self.solo[v];
+        let done = self.prefix[so.pfirst + cut];
+        let rest = if cut < so.len {
+            Some(self.steps[so.first + cut].1)
+        } else {
+            match so.end {
+                End::Done => None,
+                End::Blocked(_, _) if stuck => None,
+                End::Blocked(pc, _) | End::Open(pc) => Some(pc),
+            }
+        };
+        match rest {
+            Some(pc) => done.union(self.code[v][pc as usize]),
+            None => done,
+        }
+    }
     /// What each thread outside `set` may do in a run of steps of threads outside `set` only.
-    /// A thread whose next step nothing outside `set` can change (or, if it is blocked now,
-    /// let go) takes that step as it would now (or none at all); any other may do anything
-    /// its code allows. The largest such set of threads, so a thread counts as changeable
-    /// only when some thread may change it as far as the others are changeable.
+    /// A thread takes the steps of its run alone as recorded up to the first one that some
+    /// other thread outside `set` may change (what the step reads), then anything its code
+    /// allows; if its run alone ends blocked and nothing outside `set` can let it go, it does
+    /// nothing more. The greatest such cuts: a step counts as changeable only when some thread
+    /// may change it as far as the others are cut.
     fn futures(&self, set: u32) -> [Footprint; MAX_THREADS] {
         let out = self.live & !set;
-        let mut fixed = out;
+        let mut cut = [0usize; MAX_THREADS];
+        let mut stuck = [true; MAX_THREADS];
+        for v in bits(out) {
+            cut[v] = self.solo[v].len;
+        }
         let mut fut = [Footprint::default(); MAX_THREADS];
         loop {
             for v in bits(out) {
-                fut[v] = if fixed & (1 << v) == 0 {
-                    self.future[v]
-                } else if self.en & (1 << v) != 0 {
-                    self.after[v]
-                } else {
-                    Footprint::default()
-                };
+                fut[v] = self.may(v, cut[v], stuck[v]);
             }
             let mut changed = false;
-            for v in bits(fixed) {
+            for v in bits(out) {
                 let others = out & !(1 << v);
-                let keep = if self.en & (1 << v) != 0 {
-                    bits(others).all(|u| !fut[u].affects(self.now[v]))
-                } else {
-                    match self.wait[v] {
-                        Wait::Holder(h) => h & !set == 0,
-                        Wait::Change(fp) => bits(others).all(|u| !fut[u].touches(fp)),
-                    }
-                };
-                if !keep {
-                    fixed &= !(1 << v);
+                let so = &self.solo[v];
+                let steps = &self.steps[so.first..so.first + cut[v]];
+                if let Some(k) = steps.iter().position(|(fp, _)| bits(others).any(|u| fut[u].affects(*fp))) {
+                    cut[v] = k;
                     changed = true;
+                } else if cut[v] == so.len && stuck[v] {
+                    let free = match so.end {
+                        End::Blocked(_, Wait::Holder(h)) => h & !set != 0,
+                        End::Blocked(_, Wait::Change(fp)) => bits(others).any(|u| fut[u].touches(fp)),
+                        _ => false,
+                    };
+                    if free {
+                        stuck[v] = false;
+                        changed = true;
+                    }
                 }
             }
             if !changed {
