@@ -487,7 +487,7 @@ pub fn state(prog: &Program, s: &State) -> StateView {
         .locks
         .iter()
         .enumerate()
-        .filter(|(i, info)| info.mm.is_some() || lock_used(prog, *i))
+        .filter(|(i, _)| lock_used(prog, *i))
         .map(|(i, info)| {
             let lk = &s.locks[i];
             let mut waiters: Vec<WaiterView> =
