@@ -70,10 +70,12 @@ pub fn ExplorerPanel() -> impl IntoView {
                     last_chart.set(p.ms);
                     chart::states_by_depth(curve, CHART.0, CHART.1)
                 } else {
-                    state.with_untracked(|s| match s {
-                        CheckState::Running { svg, .. } => svg.clone(),
-                        _ => None,
-                    })
+                    state
+                        .try_with_untracked(|s| match s {
+                            CheckState::Running { svg, .. } => svg.clone(),
+                            _ => None,
+                        })
+                        .flatten()
                 };
                 state.set(CheckState::Running { progress: Some(*p), svg });
             },

@@ -324,7 +324,7 @@ pub fn KeyHelp() -> impl IntoView {
 
 /// The player's keys. Keys typed into a form field (other than the scrubber) are theirs.
 pub fn on_key(ctx: Ctx, ev: &web_sys::KeyboardEvent) {
-    if ev.ctrl_key() || ev.alt_key() || ev.meta_key() || ev.default_prevented() {
+    if !ctx.alive() || ev.ctrl_key() || ev.alt_key() || ev.meta_key() || ev.default_prevented() {
         return;
     }
     if let Some(el) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {

@@ -64,7 +64,8 @@ fn ThreadLane(t: usize, code: ThreadCodeView) -> impl IntoView {
     Effect::new(move |_| {
         frame.track();
         request_animation_frame(move || {
-            let Some(body) = body.get_untracked() else { return };
+            // The lane may be gone by the next frame (another link was opened).
+            let Some(body) = body.try_get_untracked().flatten() else { return };
             let target = body.query_selector(".line.current").ok().flatten().or_else(|| body.query_selector(".line.next").ok().flatten());
             let Some(el) = target.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) else { return };
             let (top, height) = (el.offset_top(), el.offset_height());

@@ -49,11 +49,19 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// False once the player is gone (a callback of the browser may still arrive).
+    pub fn alive(self) -> bool {
+        !self.session.is_disposed() && !self.step.is_disposed() && !self.playing.is_disposed()
+    }
+
     pub fn steps(self) -> usize {
-        self.session.with(|s| s.steps())
+        self.session.try_with_untracked(|s| s.steps()).unwrap_or(0)
     }
 
     pub fn go(self, i: usize) {
+        if !self.alive() {
+            return;
+        }
         let i = i.min(self.steps());
         if self.step.get_untracked() != i {
             self.step.set(i);
@@ -61,11 +69,15 @@ impl Ctx {
     }
 
     pub fn forward(self) {
-        self.go(self.step.get_untracked() + 1)
+        if let Some(i) = self.step.try_get_untracked() {
+            self.go(i + 1)
+        }
     }
 
     pub fn back(self) {
-        self.go(self.step.get_untracked().saturating_sub(1))
+        if let Some(i) = self.step.try_get_untracked() {
+            self.go(i.saturating_sub(1))
+        }
     }
 
     pub fn violation(self) -> Option<usize> {
@@ -80,6 +92,9 @@ impl Ctx {
     }
 
     pub fn toggle_play(self) {
+        if !self.alive() {
+            return;
+        }
         if self.playing.get_untracked() {
             self.playing.set(false);
         } else {
@@ -93,6 +108,9 @@ impl Ctx {
     /// Shows a new run (from a switch, a fork or a counterexample) at `step`, as a new entry
     /// in the browser's history; a failure is shown as a notice and changes nothing.
     pub fn show(self, next: Result<Session, LabError>, step: impl FnOnce(&Session) -> usize) {
+        if !self.alive() {
+            return;
+        }
         match next {
             Ok(s) => {
                 let i = step(&s).min(s.steps());
@@ -108,6 +126,9 @@ impl Ctx {
     /// The user as the scheduler: `choice` runs at the current step. The run's own next step is
     /// just a step forward; anything else forks a new schedule.
     pub fn choose(self, choice: Choice) {
+        if !self.alive() {
+            return;
+        }
         let i = self.step.get_untracked();
         let session = self.session.get_untracked();
         if session.opened.run.schedule.get(i) == Some(&choice) {
@@ -120,6 +141,9 @@ impl Ctx {
 
     /// The same interleaving under another policy or memory model, at the same step.
     pub fn switch(self, policy: &str, model: MemoryModel) {
+        if !self.alive() {
+            return;
+        }
         let i = self.step.get_untracked();
         let session = self.session.get_untracked();
         if session.policy() == policy && session.model() == model {
@@ -197,10 +221,13 @@ pub fn Player(session: Session, step: usize) -> impl IntoView {
         if playing {
             let h = set_interval_with_handle(
                 move || {
-                    if ctx.step.get_untracked() >= ctx.steps() {
+                    let (Some(i), Some(n)) = (ctx.step.try_get_untracked(), ctx.session.try_with_untracked(|s| s.steps())) else {
+                        return;
+                    };
+                    if i >= n {
                         ctx.playing.set(false);
                     } else {
-                        ctx.forward();
+                        ctx.go(i + 1);
                     }
                 },
                 Duration::from_millis(ms as u64),
