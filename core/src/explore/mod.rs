@@ -590,9 +590,11 @@ impl Explorer {
                     if full || !old {
                         break;
                     }
-                    // C3: an ample successor lies on this level or an earlier one, so this edge
-                    // may close a cycle of reduced expansions (every cycle has such an edge,
-                    // as BFS levels cannot rise all around it): expand this state fully.
+                    // C3: an ample successor lies on this level or an earlier one, by a step on
+                    // a cycle of its thread's code, so this edge may close a cycle of reduced
+                    // expansions (every cycle of states has such an edge, as BFS levels cannot
+                    // rise all around it, and every step along it is on a cycle of its code):
+                    // expand this state fully.
                     full = true;
                     let taken = std::mem::take(&mut self.ample);
                     self.ample.extend((0..self.buf.len() as u8).filter(|i| !taken.contains(i)));
@@ -620,8 +622,13 @@ impl Explorer {
                 codec.encode(&n, &mut self.enc);
                 let fp = fingerprint(&self.enc);
                 if !b.seen.insert(fp) {
-                    // Seen before: a forward edge if the state is on the next level.
-                    if proviso && !full && !b.next_seen.contains(fp) {
+                    // Seen before: a forward edge if the state is on the next level. Only a
+                    // step on a cycle of its thread's code can close a cycle of states.
+                    if proviso
+                        && !full
+                        && !b.next_seen.contains(fp)
+                        && self.por.as_ref().is_some_and(|p| p.on_cycle(c.thread(), s.threads[c.thread()].pc))
+                    {
                         old = true;
                     }
                     continue;

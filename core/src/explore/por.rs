@@ -1,27 +1,32 @@
 //! Partial-order reduction: what each step reads and writes, when two steps are independent,
 //! and the stubborn set of steps to explore from a state.
 //!
-//! A step's *footprint* is a set of shared resources it reads and a set it writes (a resource
-//! is a variable, a lock, a PTE slot with its VMA flags, a page's metadata, a page's data, one
-//! CPU's TLB entry for one PTE slot, a CPU's IRQ flag, the GUP pins, the ghost record of one
-//! PTE slot). Two steps of different threads are independent when neither writes what the
-//! other reads or writes: then they commute and neither enables nor disables the other. Some
-//! updates commute with each other though they change the resource: atomic additions to a
-//! variable, and the read-side operations of an rwsem (`mmap_read_lock`, `mmap_read_unlock`).
-//! They form a third class, *adds*: two adds never conflict, an add conflicts with any read or
-//! write. The release of a spinlock or of a two-group semaphore touches nothing: only a holder
+//! A step's *footprint* is a set of shared resources it reads and a set it writes. Resources
+//! are numbered per program, one bit each: a variable, a lock, each field of a PTE slot
+//! (presence and page, W, D, A, SD, UW) and its VMA flags, a page's counts and flags, whether
+//! it is allocated, its lock, each data slot of a page, one CPU's TLB entry for one PTE slot, a
+//! CPU's IRQ flag, the GUP pins, the expected value of one data slot of a PTE slot and its
+//! soft-dirty record (ghosts). Two steps of different threads are independent when neither
+//! writes what the other reads or writes: then they commute and neither enables nor disables
+//! the other. Some updates commute with each other though they change the resource: atomic
+//! additions to a variable, the read-side operations of an rwsem (`mmap_read_lock`,
+//! `mmap_read_unlock`), dropping a TLB entry (a flush, a fault), setting a soft-dirty mark. They
+//! form a third class, *adds*: two adds never conflict, an add conflicts with any read or write.
+//! The release of a spinlock or of a two-group semaphore touches nothing: only a holder
 //! releases, so no acquisition of the lock is enabled beside it (an acquisition of the same
 //! group commutes with it), and it disables nothing.
 //!
 //! The set explored at a state is a *stubborn set* (Valmari) built per thread: a thread in the
 //! set contributes its next step, and
-//! * D1: for a next step that is enabled, every thread whose *future* (every instruction
-//!   reachable in its code from its pc) may conflict with it joins the set: a future step can
-//!   only run after the thread's next step;
+//! * D1: for a next step that is enabled, every thread whose steps in a run of threads outside
+//!   the set may conflict with it joins the set. What a thread outside the set may do: the
+//!   steps of its run alone from the state, as recorded, up to the first that another thread
+//!   outside the set may change; from there, any instruction reachable in its code. If its run
+//!   alone ends blocked and nothing outside the set can let it go, nothing more (`futures`
+//!   below);
 //! * D2: for a next step that is disabled, the threads of a *necessary enabling set* join: the
-//!   holder of the spinlock, two-group semaphore or page lock it waits for (only a holder
-//!   releases), else every thread whose future writes what the step's enabling condition
-//!   reads;
+//!   holder of the spinlock, two-group semaphore or GUP pin it waits for (only a holder
+//!   releases), else every thread that may write what the step's enabling condition reads;
 //! * the set holds an enabled step (the search starts it from one), so every deadlock, and
 //!   every final state, stays reachable.
 //!
@@ -40,7 +45,8 @@
 //!   is hidden from the invariants until it releases it, and the data of a page no PTE maps is
 //!   invisible (only `set_pte_at` maps a page, and it counts as reading its data). This needs
 //!   the cycle proviso: the BFS expands such a state fully when one of its successors in the
-//!   set lies on its own BFS level or an earlier one (see `mod.rs`).
+//!   set lies on its own BFS level or an earlier one, by a step on a cycle of its thread's
+//!   code (along a cycle of states, each thread that moves comes back to its pc; `mod.rs`).
 //!
 //! Anything this module does not understand is dependent on everything: a choice other than
 //! `Run` (a store-buffer drain), and every step under a relaxed memory model, where
@@ -303,6 +309,8 @@ pub struct Por {
     tail_fix: Vec<Vec<u32>>,
     /// `can[t][pc]`: what the instructions reachable from pc may do (see [`can`]).
     can: Vec<Vec<u32>>,
+    /// `cyclic[t][pc]`: the instruction at pc lies on a cycle of the thread's code.
+    cyclic: Vec<Vec<bool>>,
     /// The checked invariants (but `exists`, which only final states break) with the fix bits
     /// each depends on.
     checks: Vec<(Invariant, u32)>,
@@ -384,6 +392,7 @@ impl Por {
             tail: vec![],
             tail_fix: vec![],
             can: vec![],
+            cyclic: vec![],
             checks,
             ptl,
             ptl_guards,
@@ -436,6 +445,23 @@ impl Por {
             por.tail.push(tail);
             por.tail_fix.push(tail_fix);
             por.can.push(can);
+            // pc is on a cycle when it is reachable from one of its successors.
+            let cyclic = (0..n)
+                .map(|pc| {
+                    let mut seen = vec![false; n];
+                    let mut work: Vec<usize> = successors(&code[pc].op, pc).into_iter().flatten().filter(|&s| s < n).collect();
+                    while let Some(x) = work.pop() {
+                        if x == pc {
+                            return true;
+                        }
+                        if !std::mem::replace(&mut seen[x], true) {
+                            work.extend(successors(&code[x].op, x).into_iter().flatten().filter(|&s| s < n));
+                        }
+                    }
+                    false
+                })
+                .collect();
+            por.cyclic.push(cyclic);
         }
         por
     }
@@ -754,6 +780,12 @@ impl Por {
             Op::PteModify { pte, set, clear } if (set | clear) & (Pte::PRESENT | !Pte::BITS) != 0 => 1 << (can::MAPS + *pte as u32),
             _ => 0,
         }
+    }
+
+    /// True when thread `t`'s instruction at `pc` lies on a cycle of its code: only such steps
+    /// can close a cycle of states (along one, each thread that moves comes back to its pc).
+    pub fn on_cycle(&self, t: usize, pc: u16) -> bool {
+        self.cyclic[t][pc as usize]
     }
 
     /// The footprint of taking `c` in `s`.
