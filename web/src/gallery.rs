@@ -255,7 +255,8 @@ pub fn CitationList(citations: Vec<CitationView>) -> impl IntoView {
         .map(|c| {
             let url = citation_url(&c);
             let id = short_id(&c);
-            let text = c.text.clone();
+            // A seed's text begins with the Message-ID shown as its link.
+            let text = c.text.strip_prefix(&format!("{id}: ")).unwrap_or(&c.text).to_string();
             let label = match url {
                 Some(u) => view! { <a href=u target="_blank" rel="noopener" class="cite-id"><code>{id}</code></a> }.into_any(),
                 None => view! { <code class="cite-id">{id}</code> }.into_any(),

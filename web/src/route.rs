@@ -89,17 +89,3 @@ pub fn write(fragment: &str, push: bool) {
     }
     window.location().set_hash(&url).ok();
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn routes() {
-        assert_eq!(Route::from_hash(""), Route::Gallery);
-        assert_eq!(Route::from_hash("#/"), Route::Gallery);
-        assert_eq!(Route::from_hash("#v=1&s=race1a"), Route::Player("v=1&s=race1a".into()));
-        assert_eq!(Route::from_hash("#/race/race1a"), Route::Race("race1a".into()));
-        assert_eq!(Route::from_hash("#/nope"), Route::NotFound("#/nope".into()));
-    }
-}
