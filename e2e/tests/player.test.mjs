@@ -112,12 +112,17 @@ test('a fixing policy on the same interleaving: the invariant holds, and the dev
   await player.jumpToViolation();
   assert.equal((await player.invariant('no_lost_write')).state, 'broken');
 
+  const statement = await page.locator('.sentence .statement').textContent();
   await player.selectPolicy('uffd_wp_write_lock');
-  assert.match(await player.fragment(), /^v=1&s=race1a&p=uffd_wp_write_lock&t=[a-z0-9]+&i=25$/);
+  assert.match(await player.fragment(), /^v=1&s=race1a&p=uffd_wp_write_lock&t=[a-z0-9]+&i=\d+$/);
+  // It lands on the same statement of the same thread: the writer's PT unlock after installing the copy.
+  const landed = await player.step();
+  assert.equal(await player.sentence.getAttribute('data-thread'), 'writer');
+  assert.equal(await page.locator('.sentence .statement').textContent(), statement);
   assert.match(await player.origin.textContent(), /carried over from v5_10|same interleaving as under v5_10/);
   assert.ok((await player.deviations.count()) >= 1, 'a step the write lock held back');
   assert.match(await player.deviations.first().textContent(), /held back: it sleeps on mmap_lock/);
-  for (const step of [25, await player.steps()]) {
+  for (const step of [landed, await player.steps()]) {
     await player.scrubTo(Math.min(step, await player.steps()));
     const inv = await player.invariant('no_lost_write');
     assert.equal(inv.state, 'ok', `no_lost_write holds at step ${step}`);

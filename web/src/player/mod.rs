@@ -139,7 +139,8 @@ impl Ctx {
         }
     }
 
-    /// The same interleaving under another policy or memory model, at the same step.
+    /// The same interleaving under another policy or memory model, at the step that runs the
+    /// same statement (if the new run runs it at all).
     pub fn switch(self, policy: &str, model: MemoryModel) {
         if !self.alive() {
             return;
@@ -149,7 +150,7 @@ impl Ctx {
         if session.policy() == policy && session.model() == model {
             return;
         }
-        self.show(session.switch(policy, model), |_| i);
+        self.show(session.switch(policy, model), |next| session.same_step_in(i, next));
     }
 }
 
