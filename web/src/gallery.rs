@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use leptos::prelude::*;
-use racelab_core::lab::{self, Request, ScheduleSpec};
+use racelab_core::lab;
 use racelab_core::permalink::{LinkSchedule, Permalink};
 use racelab_core::scenario::Scenario;
 use racelab_core::view::{self, CitationView, PolicyView, ScenarioView};
@@ -177,11 +177,15 @@ fn ScenarioCard(sc: &'static Scenario) -> impl IntoView {
     let first_trace = info.traces.first().map(|t| t.name.clone());
     let models: Vec<MemoryModel> = sc.models.clone();
     let open = link(&info.id, &info.baseline, default_model(sc), first_trace.as_deref(), 0);
+    let outcomes = trace_outcomes(sc);
     let traces = info.traces.clone();
     let rows = info
         .policies
         .iter()
-        .map(|p| view! { <PolicyRow sc p=p.clone() traces=traces.iter().map(|t| t.name.clone()).collect() models=models.clone()/> })
+        .map(|p| {
+            let outcomes: Vec<TraceOutcome> = outcomes.iter().filter(|o| o.policy == p.name).cloned().collect();
+            view! { <PolicyRow sc p=p.clone() traces=traces.iter().map(|t| t.name.clone()).collect() models=models.clone() outcomes/> }
+        })
         .collect_view();
     view! {
         <li class="card" data-testid="scenario-card" data-scenario=info.id.clone()>
@@ -274,6 +278,38 @@ pub fn CitationList(citations: Vec<CitationView>) -> impl IntoView {
     view! { <ul class="citations">{items}</ul> }
 }
 
+/// What a canonical trace does under one policy and memory model.
+#[derive(Clone, Debug)]
+struct TraceOutcome {
+    policy: String,
+    trace: String,
+    model: MemoryModel,
+    /// The run's outcome and length, or why it could not be replayed.
+    result: Result<(Outcome, usize), String>,
+}
+
+/// Every canonical trace of a scenario under every policy and model, carried over from the
+/// baseline as the same interleaving (as a `tr=` link opens it). Each program is compiled once.
+fn trace_outcomes(sc: &Scenario) -> Vec<TraceOutcome> {
+    let mut out = Vec::new();
+    for &m in &sc.models {
+        let base = lab::compile(sc, None, m);
+        for p in &sc.policies {
+            let prog = lab::compile(sc, Some(&p.name), m);
+            for t in &sc.traces {
+                let result = match (&prog, &base) {
+                    (Ok(prog), Ok(base)) => replay::replay_nearest(prog, base, &t.schedule)
+                        .map(|run| (run.outcome(prog), run.steps.len()))
+                        .map_err(|e| lab::LabError::Replay(e).to_string()),
+                    (Err(e), _) | (_, Err(e)) => Err(e.to_string()),
+                };
+                out.push(TraceOutcome { policy: p.name.clone(), trace: t.name.clone(), model: m, result });
+            }
+        }
+    }
+    out
+}
+
 /// The model a scenario is first shown under: the first one its canonical traces expect
 /// something of other than sequential consistency, if any (a litmus test is about arm64).
 fn default_model(sc: &Scenario) -> MemoryModel {
@@ -294,7 +330,13 @@ fn model_label(m: MemoryModel) -> &'static str {
 }
 
 #[component]
-fn PolicyRow(sc: &'static Scenario, p: PolicyView, traces: Vec<String>, models: Vec<MemoryModel>) -> impl IntoView {
+fn PolicyRow(
+    sc: &'static Scenario,
+    p: PolicyView,
+    traces: Vec<String>,
+    models: Vec<MemoryModel>,
+    outcomes: Vec<TraceOutcome>,
+) -> impl IntoView {
     let verdicts = expect_context::<Verdicts>();
     let first = traces.first().cloned();
     let open = link(&sc.id, &p.name, default_model(sc), first.as_deref(), 0);
@@ -306,15 +348,13 @@ fn PolicyRow(sc: &'static Scenario, p: PolicyView, traces: Vec<String>, models: 
                 .iter()
                 .map(|&m| {
                     let label = several.then(|| view! { <span class="chip-model">{model_label(m)}</span> });
-                    let req = Request {
-                        scenario: sc.id.clone(),
-                        policy: Some(p.name.clone()),
-                        model: m,
-                        schedule: ScheduleSpec::Trace(t.clone()),
-                        nearest: true,
-                    };
-                    match lab::open(catalog(), &req) {
-                        Ok(o) => match o.run.outcome(&o.program) {
+                    let result = outcomes
+                        .iter()
+                        .find(|o| o.trace == *t && o.model == m)
+                        .map(|o| o.result.clone())
+                        .unwrap_or_else(|| Err("not replayed".to_string()));
+                    match result {
+                        Ok((outcome, steps)) => match outcome {
                             Outcome::Violated { invariant, step } => view! {
                                 <a
                                     href=link(&sc.id, &p.name, m, Some(t), step)
@@ -340,7 +380,7 @@ fn PolicyRow(sc: &'static Scenario, p: PolicyView, traces: Vec<String>, models: 
                                     data-trace=t.clone()
                                     data-model=m.name()
                                     data-outcome="safe"
-                                    title=format!("{} steps, every invariant holds", o.run.steps.len())
+                                    title=format!("{steps} steps, every invariant holds")
                                 >
                                     {label}
                                     "holds"
@@ -349,7 +389,7 @@ fn PolicyRow(sc: &'static Scenario, p: PolicyView, traces: Vec<String>, models: 
                             .into_any(),
                         },
                         Err(e) => view! {
-                            <span class="chip" data-testid="trace-outcome" data-trace=t.clone() data-model=m.name() data-outcome="error" title=e.to_string()>
+                            <span class="chip" data-testid="trace-outcome" data-trace=t.clone() data-model=m.name() data-outcome="error" title=e>
                                 {label}
                                 "error"
                             </span>
