@@ -183,3 +183,101 @@ fn lock_orders_that_decide_the_outcome_are_all_explored() {
     let (reduced, terminals) = run(&prog, true);
     assert_eq!((reduced.verdict.name(), terminals.len()), ("safe", 4));
 }
+
+/// SplitMix64, for generating programs.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// A random program of 2 to 4 threads over three variables, a spinlock, an rwsem, a PTE that
+/// maps P (N and M are other pages), and stale TLB entries: each thread runs a few random
+/// statements, some inside critical sections or behind a condition.
+fn random_program(rng: &mut Rng) -> String {
+    let mut text = String::from(
+        "racelab 1\n\npolicy as_written {\n  title \"as written\"\n  fate baseline\n}\n\n\
+         scenario random {\n  title \"random\"\n  policies as_written\n  baseline as_written\n  check no_lost_write\n}\n\n\
+         state {\n  slots 1\n  var x=0\n  var y=0\n  var z=0\n  lock L spin\n  lock S rwsem\n  vma V anon write\n\
+         \x20 page P anon refcount=1 mapcount=1 data=[1]\n  page N anon refcount=1 mapcount=0 data=[1]\n\
+         \x20 page M anon refcount=1 mapcount=0 data=[2]\n  pte V -> P W D A\n",
+    );
+    let threads = 2 + rng.below(3);
+    for cpu in 0..threads {
+        if rng.below(2) == 0 {
+            text.push_str(&format!("  tlb CPU{cpu} V -> {} W D\n", ["P", "N", "M"][rng.below(3)]));
+        }
+    }
+    text.push_str("}\n");
+    let vars = ["x", "y", "z"];
+    for t in 0..threads {
+        text.push_str(&format!("\nthread t{t} on CPU{t} \"random\" {{\n"));
+        let stmts = 1 + rng.below(5);
+        for _ in 0..stmts {
+            let v = vars[rng.below(3)];
+            let w = vars[rng.below(3)];
+            let c = 1 + rng.below(2);
+            let simple = |rng: &mut Rng| -> String {
+                match rng.below(9) {
+                    0 | 1 => format!("WRITE_ONCE({}, {})", vars[rng.below(3)], 1 + rng.below(2)),
+                    2 => format!("r{} = READ_ONCE({})", rng.below(2), vars[rng.below(3)]),
+                    3 => format!("atomic_inc({})", vars[rng.below(3)]),
+                    4 => format!("store V[0] = {}", 3 + rng.below(2)),
+                    5 => format!("r{} = load V[0]", rng.below(2)),
+                    6 => format!("set_pte_at(V, mk_pte({}, W, D))", ["P", "N", "M"][rng.below(3)]),
+                    7 => "flush_tlb_page(V)".to_string(),
+                    _ => format!("cow_user_page({}, {})", ["N", "M"][rng.below(2)], ["P", "M"][rng.below(2)]),
+                }
+            };
+            let s = match rng.below(8) {
+                0 => format!("  spin_lock(L)\n  {}\n  spin_unlock(L)\n", simple(rng)),
+                1 => format!("  ptl_lock(V)\n  {}\n  ptl_unlock(V)\n", simple(rng)),
+                2 => format!("  {}(S)\n  {}\n  {}(S)\n", ["down_read", "down_write"][rng.below(2)], simple(rng), "UNLOCK"),
+                3 => format!("  if READ_ONCE({v}) == {c} {{\n    WRITE_ONCE({w}, {c})\n  }}\n"),
+                4 => format!("  wait_event({v})\n"),
+                _ => format!("  {}\n", simple(rng)),
+            };
+            let s = if s.contains("UNLOCK") {
+                let up = if s.contains("down_read") { "up_read" } else { "up_write" };
+                s.replace("UNLOCK", up)
+            } else {
+                s
+            };
+            text.push_str(&s);
+        }
+        text.push_str("}\n");
+    }
+    text
+}
+
+#[test]
+fn random_programs_reach_the_same_terminal_states_and_violations() {
+    let kernel: Vec<(String, String)> = racelab_core::catalog::builtin_files()
+        .iter()
+        .filter(|(_, t)| !racelab_core::scenario::is_scenario_source(t))
+        .map(|(n, t)| (n.to_string(), t.to_string()))
+        .collect();
+    let mut rng = Rng(7);
+    let mut violated = 0;
+    for i in 0..300 {
+        let text = random_program(&mut rng);
+        let mut files = kernel.clone();
+        files.push(("random.race".to_string(), text.clone()));
+        let c = Catalog::from_sources(files);
+        assert!(c.errors.is_empty(), "{:?}\n{text}", c.errors);
+        let sc = &c.scenarios[0];
+        let prog = Program::compile(sc, sc.baseline, MemoryModel::Sc).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        compare(&prog, &format!("random program {i}:\n{text}"));
+        violated += (!run(&prog, false).0.violations.is_empty()) as usize;
+    }
+    assert!(violated > 20, "{violated} of the random programs lose a write");
+}
