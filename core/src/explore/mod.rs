@@ -244,8 +244,17 @@ pub enum Status {
 
 const NO_PARENT: u32 = u32::MAX;
 /// Parent links pack the parent's number and the choice index (at most 16 choices: 6 threads
-/// and 6 drains) in 32 bits.
-const MAX_IDS: u64 = (1 << 28) - 1;
+/// and 6 drains) in 32 bits. States are numbered below `DUP_BASE`; from it, the numbers of
+/// states expanded again (see `Bfs::again`).
+const MAX_IDS: u64 = (1 << 27) - 1;
+const DUP_BASE: u32 = 1 << 27;
+/// The byte kept per visited state by a reduced search: its sleep set (a thread bitmask) and
+/// two flags.
+const SLEEP: u8 = 0x3f;
+const EXPANDED: u8 = 0x40;
+/// Expanded without regard to its sleep set: nothing to do when it is reached again.
+const NO_SLEEP: u8 = 0x80;
+const _: () = assert!(crate::state::MAX_THREADS <= 6);
 const NO_THREAD: u8 = u8::MAX;
 /// How many invariants there are (bits of `invariants::violated`).
 const N_INV: usize = Invariant::ALL.len();
@@ -276,8 +285,19 @@ pub fn switches(trace: &[Choice]) -> usize {
 
 /// The breadth-first search, stateful, with or without reduction.
 struct Bfs {
+    /// Fingerprints of the visited states; with reduction, each with its sleep set.
     seen: FpSet,
     parents: Vec<u32>,
+    /// Parent links of the states expanded again, numbered from `DUP_BASE`.
+    dups: Vec<u32>,
+    /// States of this level (`again`) and the next (`next_again`) to expand again because
+    /// they were reached with a smaller sleep set after their expansion, encoded, with their
+    /// number and the threads to run from them.
+    again: Vec<u8>,
+    again_meta: Vec<(u32, u8)>,
+    again_pos: usize,
+    next_again: Vec<u8>,
+    next_again_meta: Vec<(u32, u8)>,
     cur: Vec<u8>,
     /// Position (in states) of the next state of `cur` to expand.
     pos: usize,
@@ -390,11 +410,17 @@ impl Explorer {
     fn start_bfs(&mut self) {
         let init = self.prog.init;
         self.codec.encode(&init, &mut self.enc);
-        let mut seen = FpSet::with_capacity(0);
+        let mut seen = if self.por.is_some() { FpSet::with_values(0) } else { FpSet::with_capacity(0) };
         seen.insert(fingerprint(&self.enc));
         let mut bfs = Bfs {
             seen,
             parents: vec![NO_PARENT],
+            dups: vec![],
+            again: vec![],
+            again_meta: vec![],
+            again_pos: 0,
+            next_again: vec![],
+            next_again_meta: vec![],
             cur: self.enc.clone(),
             pos: 0,
             cur_first: 0,
@@ -461,7 +487,8 @@ impl Explorer {
                         b.stats.states,
                         b.stats.transitions,
                         b.depth,
-                        ((b.cur.len() + b.next.len()) / self.codec.size()) as u64 - b.pos as u64,
+                        ((b.cur.len() + b.next.len()) / self.codec.size() + b.again_meta.len() + b.next_again_meta.len()) as u64
+                            - (b.pos + b.again_pos) as u64,
                     ),
                     None => (0, 0, 0, 0),
                 };
@@ -523,7 +550,14 @@ impl Explorer {
     }
 
     fn bytes_bfs(b: &Bfs) -> u64 {
-        (b.seen.bytes() + b.next_seen.bytes() + b.parents.capacity() * 4 + b.cur.capacity() + b.next.capacity()) as u64
+        (b.seen.bytes()
+            + b.next_seen.bytes()
+            + (b.parents.capacity() + b.dups.capacity()) * 4
+            + b.cur.capacity()
+            + b.next.capacity()
+            + b.again.capacity()
+            + b.next_again.capacity()
+            + (b.again_meta.capacity() + b.next_again_meta.capacity()) * 8) as u64
     }
 
     /// One slice of the main search; returns the transitions done.
@@ -538,35 +572,50 @@ impl Explorer {
         let found_bits = |b: &Bfs| b.found.iter().enumerate().filter(|(_, f)| f.is_some()).fold(0u8, |m, (i, _)| m | (1 << i));
         let mut finished = false;
         let mut s = prog.init;
+        let mut fps = [por::Footprint::default(); crate::state::MAX_THREADS];
         'outer: while done < budget {
             if stop_all && all != 0 && found_bits(b) == all {
                 finished = true;
                 break;
             }
-            if b.pos * size >= b.cur.len() {
+            // The next state to expand: this level's states, then those to expand again.
+            let (id, again, enc) = if b.pos * size < b.cur.len() {
+                b.pos += 1;
+                (b.cur_first + b.pos as u32 - 1, None, &b.cur[(b.pos - 1) * size..b.pos * size])
+            } else if b.again_pos < b.again_meta.len() {
+                let (id, mask) = b.again_meta[b.again_pos];
+                b.again_pos += 1;
+                (id, Some(mask), &b.again[(b.again_pos - 1) * size..b.again_pos * size])
+            } else {
                 // Next level.
                 b.stats.peak_bytes = b.stats.peak_bytes.max(Self::bytes_bfs(b));
-                if b.next.is_empty() {
+                if b.next.is_empty() && b.next_again_meta.is_empty() {
                     finished = true;
                     break;
                 }
                 b.cur_first += (b.cur.len() / size) as u32;
                 std::mem::swap(&mut b.cur, &mut b.next);
                 b.next.clear();
+                std::mem::swap(&mut b.again, &mut b.next_again);
+                std::mem::swap(&mut b.again_meta, &mut b.next_again_meta);
+                b.next_again.clear();
+                b.next_again_meta.clear();
                 b.next_seen = FpSet::default();
                 b.pos = 0;
+                b.again_pos = 0;
                 b.depth += 1;
                 b.stats.depth = b.depth;
                 continue;
-            }
-            let id = b.cur_first + b.pos as u32;
-            codec.decode_into(&b.cur[b.pos * size..(b.pos + 1) * size], &mut s);
-            b.pos += 1;
+            };
+            codec.decode_into(enc, &mut s);
+            let here = self.por.as_ref().and_then(|_| b.seen.find(fingerprint(enc)));
             exec::choices(prog, &s, &mut self.buf);
             if self.buf.is_empty() {
-                b.stats.terminal += 1;
-                if let Some(t) = &mut b.terminals {
-                    t.push(fingerprint(&b.cur[(b.pos - 1) * size..b.pos * size]));
+                if again.is_none() {
+                    b.stats.terminal += 1;
+                    if let Some(t) = &mut b.terminals {
+                        t.push(fingerprint(enc));
+                    }
                 }
                 continue;
             }
@@ -574,14 +623,46 @@ impl Explorer {
                 b.depth_cut = true;
                 continue;
             }
-            let (reduced, proviso) = match self.por.as_ref().and_then(|por| por.ample(prog, &s, &self.buf, &mut self.ample)) {
-                Some(proviso) => (true, proviso),
-                None => (false, false),
+            // Sleep sets (Godefroid): a thread asleep here has been explored from an earlier
+            // state, and what it leads to from here is covered from there; a successor keeps
+            // the sleeping threads, and the ones explored before it from here, whose steps
+            // are independent of the step taken.
+            let sleepy = self.por.as_ref().is_some_and(|p| p.step_footprints(prog, &s, &self.buf, &mut fps));
+            let (reduced, proviso) = match (again, self.por.as_ref()) {
+                (None, Some(por)) => match por.ample(prog, &s, &self.buf, &mut self.ample) {
+                    Some(proviso) => (true, proviso),
+                    None => (false, false),
+                },
+                _ => (false, false),
             };
-            if !reduced {
-                self.ample.clear();
-                self.ample.extend(0..self.buf.len() as u8);
+            let mut sleep = 0u8;
+            match again {
+                None => {
+                    if !reduced {
+                        self.ample.clear();
+                        self.ample.extend(0..self.buf.len() as u8);
+                    }
+                    if let Some(i) = here {
+                        let v = b.seen.val_mut(i);
+                        // A set that relies on the cycle proviso is explored whole, whatever
+                        // sleeps: then every path from here that breaks an invariant either
+                        // takes a step of the set, or survives the first step of the set.
+                        if sleepy && !proviso {
+                            sleep = *v & SLEEP;
+                            *v |= EXPANDED;
+                        } else {
+                            *v |= EXPANDED | NO_SLEEP;
+                        }
+                    }
+                }
+                Some(mask) => {
+                    // Run the threads that were asleep at the expansion and are no longer.
+                    sleep = here.map(|i| *b.seen.val_mut(i) & SLEEP).unwrap_or(0);
+                    self.ample.clear();
+                    self.ample.extend((0..self.buf.len() as u8).filter(|&i| mask & (1 << self.buf[i as usize].thread()) != 0));
+                }
             }
+            let mut explored = sleep;
             let mut old = false;
             let mut k = 0;
             let mut full = !reduced;
@@ -606,6 +687,10 @@ impl Explorer {
                 let idx = self.ample[k];
                 k += 1;
                 let c = self.buf[idx as usize];
+                let t = c.thread();
+                if sleep & (1 << t) != 0 {
+                    continue;
+                }
                 let mut n = s;
                 match exec::apply(prog, &mut n, c) {
                     Ok(_) => {}
@@ -619,17 +704,41 @@ impl Explorer {
                 }
                 done += 1;
                 b.stats.transitions += 1;
+                let mut asleep = 0u8;
+                if sleepy {
+                    for z in 0..prog.threads.len() {
+                        if explored & (1 << z) != 0 && z != t && !fps[z].conflicts(fps[t]) {
+                            asleep |= 1 << z;
+                        }
+                    }
+                    explored |= 1 << t;
+                }
                 codec.encode(&n, &mut self.enc);
                 let fp = fingerprint(&self.enc);
-                if !b.seen.insert(fp) {
+                if let Err(slot) = b.seen.insert_val(fp, asleep) {
                     // Seen before: a forward edge if the state is on the next level. Only a
                     // step on a cycle of its thread's code can close a cycle of states.
-                    if proviso
-                        && !full
-                        && !b.next_seen.contains(fp)
-                        && self.por.as_ref().is_some_and(|p| p.on_cycle(c.thread(), s.threads[c.thread()].pc))
-                    {
+                    if proviso && !full && !b.next_seen.contains(fp) && self.por.as_ref().is_some_and(|p| p.on_cycle(t, s.threads[t].pc)) {
                         old = true;
+                    }
+                    if self.por.is_some() {
+                        // Reached with another sleep set: it keeps what sleeps in both; if it
+                        // was expanded already, the threads that woke up run from it again.
+                        let v = b.seen.val_mut(slot);
+                        let woke = *v & SLEEP & !asleep;
+                        if woke != 0 && *v & NO_SLEEP == 0 {
+                            *v &= !woke;
+                            if *v & EXPANDED != 0 {
+                                if b.dups.len() as u64 >= MAX_IDS {
+                                    self.stopped = Some(Bound::States(self.opts.max_states.min(MAX_IDS)));
+                                    finished = true;
+                                    break 'outer;
+                                }
+                                b.next_again_meta.push((DUP_BASE + b.dups.len() as u32, woke));
+                                b.dups.push(link(id, idx));
+                                b.next_again.extend_from_slice(&self.enc);
+                            }
+                        }
                     }
                     continue;
                 }
@@ -670,10 +779,13 @@ impl Explorer {
         done
     }
 
-    fn path(parents: &[u32], mut id: u32) -> Vec<u8> {
+    fn path(b: &Bfs, mut id: u32) -> Vec<u8> {
         let mut idx = Vec::new();
-        while parents[id as usize] != NO_PARENT {
-            let l = parents[id as usize];
+        loop {
+            let l = if id >= DUP_BASE { b.dups[(id - DUP_BASE) as usize] } else { b.parents[id as usize] };
+            if l == NO_PARENT {
+                break;
+            }
             idx.push((l & 15) as u8);
             id = l >> 4;
         }
@@ -686,11 +798,11 @@ impl Explorer {
         let mut found: Vec<(Invariant, Vec<Choice>)> = Vec::new();
         for (i, f) in b.found.iter().enumerate() {
             if let Some((id, _)) = f {
-                found.push((Invariant::ALL[i], choices_of(&self.prog, &Self::path(&b.parents, *id))));
+                found.push((Invariant::ALL[i], choices_of(&self.prog, &Self::path(b, *id))));
             }
         }
         for (id, idx, msg) in &b.bug_links {
-            let mut p = Self::path(&b.parents, *id);
+            let mut p = Self::path(b, *id);
             p.push(*idx);
             self.bugs.push(BugFound { message: msg.clone(), trace: choices_of(&self.prog, &p) });
         }

@@ -788,6 +788,21 @@ impl Por {
         self.cyclic[t][pc as usize]
     }
 
+    /// The footprints of the next steps of the threads that can run at `s` (`enabled`, as
+    /// `exec::choices` gives them), for sleep sets; false when the reduction does not apply
+    /// here (a relaxed model, or a choice other than `Run`).
+    pub fn step_footprints(&self, prog: &Program, s: &State, enabled: &[Choice], out: &mut [Footprint; MAX_THREADS]) -> bool {
+        if !self.enabled || enabled.iter().any(|c| !matches!(c, Choice::Run(_))) {
+            return false;
+        }
+        for c in enabled {
+            let t = c.thread();
+            let pc = s.threads[t].pc as usize;
+            out[t] = self.footprint(prog, t, &prog.threads[t].instrs[pc].op, Some(s), true).union(self.tail[t][pc]);
+        }
+        true
+    }
+
     /// The footprint of taking `c` in `s`.
     pub fn choice_footprint(&self, prog: &Program, s: &State, c: Choice) -> Footprint {
         match c {
