@@ -824,6 +824,29 @@ impl Loader<'_> {
         Ok(sc.layout.ptes.len() - 1)
     }
 
+    /// `ADDR -> PAGE`, after `tlb CPUn` or `pinned HOLDER`: the PTE slot and the page.
+    fn address_to_page<'b>(
+        &self,
+        args: &mut impl Iterator<Item = &'b Arg>,
+        line: &AttrLine,
+        sc: &mut Scenario,
+        after: &str,
+    ) -> Result<(usize, u8), Diagnostic> {
+        let w = match args.next() {
+            Some(Arg::Word(w)) => w.clone(),
+            _ => return self.err(line.key.pos, format!("expected an address after {after}")),
+        };
+        let slot = self.pte_slot(&w, sc, false)?;
+        if !matches!(args.next(), Some(Arg::Arrow(_))) {
+            return self.err(w.pos, "expected `->` after the address");
+        }
+        let page = match args.next() {
+            Some(Arg::Word(p)) => self.page_ref(p, sc)?,
+            _ => return self.err(w.pos, "expected a page after `->`"),
+        };
+        Ok((slot, page))
+    }
+
     fn page_ref(&self, w: &Ident, sc: &Scenario) -> Result<u8, Diagnostic> {
         sc.layout.page(&w.name).map(|p| p as u8).ok_or_else(|| {
             Diagnostic::new(self.file, w.pos, format!("unknown page `{}`: declare it with `page {} …` first", w.name, w.name))
@@ -983,18 +1006,7 @@ impl Loader<'_> {
                         },
                         _ => return self.err(line.key.pos, "expected a CPU after `tlb` (e.g. `tlb CPU3 V -> P W D`)"),
                     };
-                    let w = match args.next() {
-                        Some(Arg::Word(w)) => w.clone(),
-                        _ => return self.err(line.key.pos, "expected an address after the CPU"),
-                    };
-                    let slot = self.pte_slot(&w, sc, false)?;
-                    if !matches!(args.next(), Some(Arg::Arrow(_))) {
-                        return self.err(w.pos, "expected `->` after the address");
-                    }
-                    let page = match args.next() {
-                        Some(Arg::Word(p)) => self.page_ref(p, sc)?,
-                        _ => return self.err(w.pos, "expected a page after `->`"),
-                    };
+                    let (slot, page) = self.address_to_page(&mut args, line, sc, "the CPU")?;
                     let (mut wbit, mut dbit) = (false, false);
                     for a in args {
                         match a {
@@ -1058,18 +1070,7 @@ impl Loader<'_> {
                             .ok_or_else(|| Diagnostic::new(file, h.pos, format!("unknown thread `{}` holding the pin", h.name)))?,
                         _ => return self.err(line.key.pos, "expected `pinned HOLDER V -> PAGE pin|get [write] [longterm]`"),
                     };
-                    let w = match args.next() {
-                        Some(Arg::Word(w)) => w.clone(),
-                        _ => return self.err(line.key.pos, "expected an address after the holder"),
-                    };
-                    let slot = self.pte_slot(&w, sc, false)?;
-                    if !matches!(args.next(), Some(Arg::Arrow(_))) {
-                        return self.err(w.pos, "expected `->` after the address");
-                    }
-                    let page = match args.next() {
-                        Some(Arg::Word(p)) => self.page_ref(p, sc)?,
-                        _ => return self.err(w.pos, "expected a page after `->`"),
-                    };
+                    let (slot, page) = self.address_to_page(&mut args, line, sc, "the holder")?;
                     let mut flags = pin_flags::ACTIVE;
                     let mut kind_seen = false;
                     for a in args {
