@@ -47,6 +47,9 @@ impl Catalog {
                 Err(e) => errors.push(e),
             }
         }
+        // The races first, in file order; the litmus suite, which validates the memory models,
+        // after them.
+        scenarios.sort_by_key(|s| (s.race == "litmus", s.file.clone()));
         Catalog { scenarios, errors, sources }
     }
 
