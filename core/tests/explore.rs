@@ -1,6 +1,8 @@
 //! The explorer: exact counts on small programs, the verdict table of the catalog, sampling,
 //! the incremental API, fingerprints and graphs.
 
+mod common;
+
 use std::collections::HashSet;
 
 use racelab_core::exec::Choice;
@@ -66,20 +68,6 @@ const TABLE: &[Row] = &[
     ("race5b", "anon_exclusive", "safe", None),
 ];
 
-fn test_scenario(name: &str) -> Catalog {
-    let path = format!("{}/tests/scenarios/{name}.race", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let mut files: Vec<(String, String)> = racelab_core::catalog::builtin_files()
-        .iter()
-        .filter(|(_, t)| !racelab_core::scenario::is_scenario_source(t))
-        .map(|(n, t)| (n.to_string(), t.to_string()))
-        .collect();
-    files.push((format!("{name}.race"), text));
-    let c = Catalog::from_sources(files);
-    assert!(c.errors.is_empty(), "{:?}", c.errors);
-    c
-}
-
 fn program(c: &Catalog, id: &str, policy: &str) -> Program {
     let sc = c.scenario(id).unwrap_or_else(|| panic!("no scenario {id}"));
     Program::compile(sc, sc.policy(policy).unwrap_or_else(|| panic!("{id} has no policy {policy}")), MemoryModel::Sc).unwrap()
@@ -127,7 +115,7 @@ fn one_writer_and_n_readers_have_exact_counts_with_and_without_reduction() {
     // sleep sets each is reached once (a tree: one transition fewer than states). Either way
     // the 2^N inequivalent executions end in 2^N states.
     for (n, ps, pt, rs, rt) in [(1u64, 5, 4, 5, 4), (2, 13, 14, 12, 11), (3, 35, 47, 28, 27), (4, 97, 156, 64, 63)] {
-        let prog = only(&test_scenario(&format!("readers{n}")));
+        let prog = only(&common::test_catalog(&format!("readers{n}")));
         assert_eq!(interleavings(&prog), factorial(n + 1), "readers{n}: (N+1)! interleavings");
         let plain = run(&prog, full(false));
         let reduced = run(&prog, full(true));
@@ -144,7 +132,7 @@ fn one_writer_and_n_readers_have_exact_counts_with_and_without_reduction() {
 fn independent_threads_reduce_to_one_interleaving() {
     // Three threads of three steps on their own variables: 4^3 states and 3*3*4^2 transitions
     // in full, one path of 9 steps with reduction.
-    let prog = only(&test_scenario("independent3"));
+    let prog = only(&common::test_catalog("independent3"));
     let plain = run(&prog, full(false));
     let reduced = run(&prog, full(true));
     assert_eq!((plain.stats.states, plain.stats.transitions, plain.stats.terminal), (64, 144, 1));
@@ -218,7 +206,7 @@ fn reduction_keeps_every_verdict_and_every_terminal_state() {
         }
     }
     for name in ["readers3", "independent3"] {
-        progs.push(only(&test_scenario(name)));
+        progs.push(only(&common::test_catalog(name)));
     }
     for prog in &progs {
         let plain = run(prog, full(false));
@@ -360,7 +348,7 @@ fn pct_finds_the_lost_write_and_sampling_is_deterministic() {
 
 #[test]
 fn the_state_graph_marks_violating_states() {
-    let prog = only(&test_scenario("readers1"));
+    let prog = only(&common::test_catalog("readers1"));
     let g = graph::state_graph(&prog, 100);
     assert!(g.complete);
     assert_eq!((g.graph.node_count(), g.graph.edge_count()), (5, 4));

@@ -3,6 +3,8 @@
 //! which is how writes get lost), a reduced search must reach every terminal state the full
 //! search reaches, break the same invariants, and never visit more states.
 
+mod common;
+
 use std::collections::{HashSet, VecDeque};
 
 use racelab_core::explore::{self, Options, Report};
@@ -135,16 +137,7 @@ fn reduction_keeps_every_terminal_state_and_every_violation_from_sampled_states(
 }
 
 fn test_scenario(name: &str) -> Program {
-    let path = format!("{}/tests/scenarios/{name}.race", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let mut files: Vec<(String, String)> = racelab_core::catalog::builtin_files()
-        .iter()
-        .filter(|(_, t)| !racelab_core::scenario::is_scenario_source(t))
-        .map(|(n, t)| (n.to_string(), t.to_string()))
-        .collect();
-    files.push((format!("{name}.race"), text));
-    let c = Catalog::from_sources(files);
-    assert!(c.errors.is_empty(), "{:?}", c.errors);
+    let c = common::test_catalog(name);
     let sc = &c.scenarios[0];
     Program::compile(sc, sc.baseline, MemoryModel::Sc).unwrap()
 }
