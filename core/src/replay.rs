@@ -158,6 +158,24 @@ fn has_landmark(prog: &Program, t: usize, l: &Landmark) -> bool {
     (0..prog.threads[t].instrs.len()).any(|pc| landmark_at(prog, t, pc).as_ref() == Some(l))
 }
 
+/// The step of run `to` (of `to_prog`) that shows what step `step` of run `from` shows: the
+/// same statement, executed by the same thread for the same time. None when `to` never runs it
+/// (a fix took the thread elsewhere). Step 0, the initial state, is step 0 everywhere.
+pub fn same_step(from_prog: &Program, from: &Run, step: usize, to_prog: &Program, to: &Run) -> Option<usize> {
+    if step == 0 {
+        return Some(0);
+    }
+    let rec = from.steps.get(step - 1)?;
+    let Choice::Run(_) = rec.choice else { return None };
+    let t = rec.thread;
+    let mark = landmark_at(from_prog, t, rec.exec.pc as usize)?;
+    let runs_mark = |prog: &Program, r: &StepRecord| {
+        r.thread == t && matches!(r.choice, Choice::Run(_)) && landmark_at(prog, t, r.exec.pc as usize).as_ref() == Some(&mark)
+    };
+    let k = from.steps[..step].iter().filter(|r| runs_mark(from_prog, r)).count();
+    to.steps.iter().enumerate().filter(|(_, r)| runs_mark(to_prog, r)).nth(k - 1).map(|(j, _)| j + 1)
+}
+
 /// Where a run of one thread in a schedule ends, so that it can end at the same place under
 /// another policy.
 #[derive(Clone, Debug)]

@@ -126,47 +126,12 @@ impl Session {
         self.opened.run.steps.len()
     }
 
-    /// What step `step` ran, recognisable in another run of the same scenario: the thread, the
-    /// statement (its source line and text) and which execution of it by that thread this is.
-    fn landmark(&self, step: usize) -> Option<(usize, String, u32, String, usize)> {
-        let prog = &self.opened.program;
-        let key = |rec: &replay::StepRecord| {
-            matches!(rec.choice, Choice::Run(_)).then(|| {
-                let i = prog.instr(rec.thread, rec.exec.pc);
-                (rec.thread, prog.files[i.file as usize].clone(), i.line, i.text.clone())
-            })
-        };
-        let steps = &self.opened.run.steps;
-        let (t, file, line, text) = key(steps.get(step.checked_sub(1)?)?)?;
-        let nth = steps[..step].iter().filter(|r| key(r).as_ref() == Some(&(t, file.clone(), line, text.clone()))).count();
-        Some((t, file, line, text, nth))
-    }
-
-    /// The step of this run that ran the statement `landmark` names, if it ran it.
-    fn find(&self, landmark: &(usize, String, u32, String, usize)) -> Option<usize> {
-        let prog = &self.opened.program;
-        let (t, file, line, text, nth) = landmark;
-        let mut seen = 0;
-        for (j, rec) in self.opened.run.steps.iter().enumerate() {
-            if rec.thread != *t || !matches!(rec.choice, Choice::Run(_)) {
-                continue;
-            }
-            let i = prog.instr(rec.thread, rec.exec.pc);
-            if i.line == *line && i.text == *text && prog.files[i.file as usize] == *file {
-                seen += 1;
-                if seen == *nth {
-                    return Some(j + 1);
-                }
-            }
-        }
-        None
-    }
-
     /// The step of `other` (another run of this scenario) that shows what step `step` of this
     /// run shows: the same statement, run by the same thread the same number of times; else the
     /// same step number.
     pub fn same_step_in(&self, step: usize, other: &Session) -> usize {
-        self.landmark(step).and_then(|l| other.find(&l)).unwrap_or(step).min(other.steps())
+        let (a, b) = (&self.opened, &other.opened);
+        replay::same_step(&a.program, &a.run, step, &b.program, &b.run).unwrap_or(step).min(other.steps())
     }
 
     /// The permalink fragment of this run at `step`.
