@@ -189,6 +189,16 @@ export class PlayerPage extends AppPage {
     })));
   }
 
+  /** The code lines of a thread's lane, as shown. */
+  async laneLines(thread) {
+    return this.page.locator(`[data-testid=lane][data-thread="${thread}"] [data-testid=code-line] code`).allTextContents();
+  }
+
+  /** The highlighted line (the statement of the current step), in whichever lane has it. */
+  async currentLine() {
+    return this.page.locator('[data-testid=lane] [data-testid=code-line].current code').textContent();
+  }
+
   async laneStatuses() {
     return this.lanes.evaluateAll((ls) => Object.fromEntries(ls.map((l) => [l.dataset.thread, l.dataset.status])));
   }

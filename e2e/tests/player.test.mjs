@@ -132,6 +132,10 @@ test('a fixing policy on the same interleaving: the invariant holds, and the dev
   await player.screenshot('player-race1a-write-lock');
 
   await player.selectPolicy('merged_6ce64428');
+  // The lanes show the new policy's code (6ce64428's check and flush), and the highlighted
+  // line is the statement the sentence names.
+  assert.ok((await player.laneLines('writer')).includes('flush_tlb_page(V)'), "the writer's lane runs 6ce64428's flush");
+  assert.equal(await player.currentLine(), await page.locator('.sentence .statement').textContent());
   await player.toEnd();
   assert.equal((await player.invariant('no_lost_write')).state, 'ok');
 

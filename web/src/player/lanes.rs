@@ -15,7 +15,8 @@ pub fn ThreadLanes() -> impl IntoView {
     // The lanes are rebuilt only for a new program; steps only change classes.
     let program_key = Memo::new(move |_| ctx.session.with(|s| (s.scenario_id().to_string(), s.policy().to_string(), s.model())));
     move || {
-        program_key.track();
+        // Read (not only track) the key, so that the memo is brought up to date here.
+        let _program = program_key.get();
         let code = ctx.session.with_untracked(|s| s.code.clone());
         let n = code.len();
         view! {
