@@ -63,7 +63,7 @@ fn ThreadLane(t: usize, code: ThreadCodeView) -> impl IntoView {
 
     // Keep the current (or next) line in view inside the lane.
     Effect::new(move |_| {
-        frame.track();
+        frame.with(|_| ()); // read, so the memo is brought up to date and this runs on every step
         request_animation_frame(move || {
             // The lane may be gone by the next frame (another link was opened).
             let Some(body) = body.try_get_untracked().flatten() else { return };
