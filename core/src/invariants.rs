@@ -4,8 +4,8 @@
 //! is allowed intermediate states (fork write-protects a PTE and may restore it; a COW clears
 //! the PTE before it installs the new page), and nobody else can act on them.
 
-use crate::program::Program;
-use crate::scenario::Invariant;
+use crate::ir::Program;
+use crate::layout::Invariant;
 use crate::state::*;
 
 fn ptl_free(prog: &Program, s: &State, pte: usize) -> bool {

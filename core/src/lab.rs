@@ -4,10 +4,11 @@
 use std::fmt;
 
 use crate::catalog::Catalog;
+use crate::ir::Program;
+use crate::layout::MemoryModel;
 use crate::permalink::{LinkSchedule, Permalink, PermalinkError};
-use crate::program::Program;
 use crate::replay::{self, ReplayError, Run};
-use crate::scenario::{MemoryModel, Scenario, TraceDef};
+use crate::scenario::{Scenario, TraceDef};
 use crate::schedule::{self, ScheduleError};
 use crate::syntax::Diagnostic;
 
@@ -19,7 +20,7 @@ pub enum ScheduleSpec {
     Names(String),
     /// A canonical trace of the scenario.
     Trace(String),
-    Choices(Vec<crate::exec::Choice>),
+    Choices(Vec<crate::step::Choice>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 //!
 //! * **sc**: every access is performed at once and in program order.
 //! * **x86-tso**: a store to a shared variable waits in its CPU's FIFO store buffer, where the
-//!   CPU's own loads find it (forwarding); a [`Choice::Drain`](crate::exec::Choice) makes the
+//!   CPU's own loads find it (forwarding); a [`Choice::Drain`](crate::step::Choice) makes the
 //!   oldest one visible to every other CPU at once. Everything else is performed in program
 //!   order. A LOCK-prefixed instruction (every RMW), `mfence` (`smp_mb`), a lock operation or a
 //!   TLB flush drains the buffer first; so does any other write to memory (a PTE, a `struct
@@ -10,7 +10,7 @@
 //!   what TSO allows: only `var` stores are ever buffered).
 //! * **arm64**: memory is flat (one copy of each location, so a store is visible to all other
 //!   CPUs at once: other-multi-copy-atomic), but a CPU may perform a *later* access of its
-//!   thread early, out of program order, with [`Choice::Early`](crate::exec::Choice): a load
+//!   thread early, out of program order, with [`Choice::Early`](crate::step::Choice): a load
 //!   (`READ_ONCE`, `atomic_read`, a condition that reads shared state, the read of a copy) or a
 //!   plain store to a shared variable (`WRITE_ONCE`, `atomic_set`). Nothing overtakes a full
 //!   barrier (`smp_mb`, `smp_mb__before/after_atomic`, a fully ordered RMW, a TLB flush), an
@@ -28,10 +28,10 @@
 //! buffered store (x86-TSO), or an access performed early (arm64, a header entry followed by
 //! the locations it read). Keeping them there keeps the state fixed-size and `Copy`.
 
-use crate::exec::{Blocked, Bug, Effect};
-use crate::program::{CExpr, FenceKind, Op, PageArg, Program, PteField};
-use crate::scenario::MemoryModel;
+use crate::ir::{CExpr, FenceKind, Op, PageArg, Program, PteField};
+use crate::layout::MemoryModel;
 use crate::state::*;
+use crate::step::{Blocked, Bug, Effect};
 
 // ---------------------------------------------------------------------------------------------
 // Locations
@@ -124,42 +124,6 @@ impl Loc {
             Loc::Vma(p) => s.vma[p as usize] = v as u8,
         }
     }
-
-    /// `has_pinned`, `PTE[V]`, `P._refcount`, `P.data[0]`.
-    pub fn name(self, prog: &Program) -> String {
-        let l = &prog.layout;
-        let page = |p: u8| l.page_name(p).to_string();
-        match self {
-            Loc::Var(v) => l.vars.get(v as usize).map(|v| v.name.clone()).unwrap_or_else(|| "?".into()),
-            Loc::Pte(p) => format!("PTE[{}]", l.ptes.get(p as usize).map(|p| p.name.as_str()).unwrap_or("?")),
-            Loc::Ref(p) => format!("{}._refcount", page(p)),
-            Loc::Map(p) => format!("{}.mapcount", page(p)),
-            Loc::Flags(p) => format!("{}.flags", page(p)),
-            Loc::Data(p, d) => format!("{}.data[{d}]", page(p)),
-            Loc::Vma(p) => format!("VMA[{}]", l.ptes.get(p as usize).map(|p| p.name.as_str()).unwrap_or("?")),
-        }
-    }
-
-    /// `name = value`, the value as a kernel developer reads it.
-    pub fn text(self, prog: &Program, v: i16) -> String {
-        match self {
-            Loc::Pte(_) => format!("{} = ({})", self.name(prog), crate::replay::pte_text(prog, Pte(v as u16))),
-            Loc::Flags(_) => {
-                let names: Vec<&str> = [
-                    (page_flags::LOCKED, "locked"),
-                    (page_flags::ANON, "anon"),
-                    (page_flags::ANON_EXCLUSIVE, "anon_exclusive"),
-                    (page_flags::KSM, "ksm"),
-                ]
-                .iter()
-                .filter(|(f, _)| v as u8 & f != 0)
-                .map(|(_, n)| *n)
-                .collect();
-                format!("{} = {{{}}}", self.name(prog), names.join(", "))
-            }
-            _ => format!("{} = {v}", self.name(prog)),
-        }
-    }
 }
 
 /// The store-buffer location code of a shared variable.
@@ -202,7 +166,7 @@ const MAX_READS: usize = 2;
 const MAX_NODES: usize = 256;
 
 #[inline]
-fn cpu_of(prog: &Program, t: usize) -> Option<usize> {
+pub fn cpu_of(prog: &Program, t: usize) -> Option<usize> {
     prog.layout.threads.get(t).and_then(|i| i.cpu).map(|c| c as usize)
 }
 
@@ -387,7 +351,7 @@ pub fn tso_drains(op: &Op) -> bool {
             | Op::End
             | Op::WaitVar { .. }
             | Op::Await { .. }
-            | Op::User { access: crate::program::Access::Load, .. }
+            | Op::User { access: crate::ir::Access::Load, .. }
     )
 }
 
@@ -457,7 +421,7 @@ fn local_eval(e: &CExpr, regs: &[i16; MAX_REGS], known: u16) -> Option<i32> {
                 crate::syntax::BinOp::Or if a != 0 => return Some(1),
                 _ => {}
             }
-            crate::program::eval_bin(*op, a, local_eval(r, regs, known)?)
+            crate::ir::eval_bin(*op, a, local_eval(r, regs, known)?)
         }
         _ => return None,
     })
@@ -534,7 +498,7 @@ fn expr_reads(e: &CExpr, regs: &[i16; MAX_REGS], known: u16, out: &mut Reads) {
         CExpr::Const(_) | CExpr::Reg(_) | CExpr::MkPte(..) => {}
         CExpr::Var(v, order) => {
             out.add(Loc::Var(*v));
-            if *order == crate::program::LoadOrder::Acquire {
+            if *order == crate::ir::LoadOrder::Acquire {
                 out.acquire = true;
             }
         }
@@ -1047,124 +1011,4 @@ pub fn with_reads(s: &State, reads: &[(Loc, i16)]) -> State {
         l.write(&mut x, *v);
     }
     x
-}
-
-// ---------------------------------------------------------------------------------------------
-// Views
-
-/// The buffered stores of `cpu`, oldest first (x86-TSO): `x = 1`.
-pub fn describe_buffer(prog: &Program, s: &State, cpu: usize) -> Vec<String> {
-    s.sb[cpu].iter().filter(|e| e.flags == kind::STORE).filter_map(|e| Loc::from_code(e.loc).map(|l| l.text(prog, e.value))).collect()
-}
-
-/// An access of a CPU performed early and not yet reached in program order (arm64).
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct EarlyView {
-    /// The instruction, in its thread's code.
-    pub pc: u16,
-    pub text: String,
-    /// `load` or `store`.
-    pub kind: String,
-    /// What it read (`has_pinned = 0`, …) or stored (`y = 1`).
-    pub values: Vec<String>,
-}
-
-pub fn describe_early(prog: &Program, s: &State, cpu: usize) -> Vec<EarlyView> {
-    let Some(t) = prog.layout.threads.iter().position(|i| i.cpu == Some(cpu as u8)) else { return vec![] };
-    let (recs, n) = records(s, cpu);
-    recs[..n]
-        .iter()
-        .flatten()
-        .map(|r| {
-            let instr = prog.threads[t].instrs.get(r.pc as usize);
-            let values = if r.store {
-                match instr.map(|i| &i.op) {
-                    Some(Op::VarSet { var, .. }) => vec![Loc::Var(*var).text(prog, r.value)],
-                    _ => vec![],
-                }
-            } else {
-                r.reads[..r.nreads].iter().map(|(l, v)| l.text(prog, *v)).collect()
-            };
-            EarlyView {
-                pc: r.pc,
-                text: instr.map(|i| i.text.clone()).unwrap_or_default(),
-                kind: if r.store { "store" } else { "load" }.into(),
-                values,
-            }
-        })
-        .collect()
-}
-
-/// What the access performed early at `pc` did, from the state after it: `reads x = 0`.
-pub fn early_text(prog: &Program, s: &State, t: usize, pc: u16) -> String {
-    let Some(cpu) = cpu_of(prog, t) else { return String::new() };
-    let (recs, n) = records(s, cpu);
-    let Some(r) = recs[..n].iter().flatten().find(|r| r.pc == pc) else { return String::new() };
-    if r.store {
-        match prog.threads[t].instrs.get(pc as usize).map(|i| &i.op) {
-            Some(Op::VarSet { var, .. }) => format!("stores {}, visible to every CPU now", Loc::Var(*var).text(prog, r.value)),
-            _ => "stores".into(),
-        }
-    } else {
-        let reads: Vec<String> = r.reads[..r.nreads].iter().map(|(l, v)| l.text(prog, *v)).collect();
-        format!("reads {}; the thread uses these values when it gets there", reads.join(", "))
-    }
-}
-
-/// For a step that reaches an instruction whose reads were performed early: the state as
-/// that instruction sees it (memory as it was read), and what memory holds now where it
-/// differs.
-pub fn as_read_early(prog: &Program, before: &State, t: usize, pc: u16) -> Option<(State, Vec<String>)> {
-    let cpu = cpu_of(prog, t)?;
-    let (recs, n) = records(before, cpu);
-    let r = recs[..n].iter().flatten().find(|r| r.pc == pc && !r.store)?;
-    let reads = &r.reads[..r.nreads];
-    let changed = reads.iter().filter(|(l, v)| l.read(before) != *v).map(|(l, _)| l.text(prog, l.read(before))).collect();
-    Some((with_reads(before, reads), changed))
-}
-
-/// What changed in `cpu`'s in-flight entries between two states, in words.
-pub fn changes(prog: &Program, a: &State, b: &State, cpu: usize) -> Vec<String> {
-    let mut out = Vec::new();
-    let label = format!("CPU{cpu}");
-    // x86-TSO: stores leave at the front and join at the back.
-    let stores = |s: &State| -> Vec<SbEntry> { s.sb[cpu].iter().filter(|e| e.flags == kind::STORE).copied().collect() };
-    let (x, y) = (stores(a), stores(b));
-    if x != y {
-        let k = (0..=x.len()).find(|&k| y.starts_with(&x[k..])).unwrap_or(x.len());
-        for e in &x[..k] {
-            if let Some(l) = Loc::from_code(e.loc) {
-                out.push(format!("{label} store buffer: {} drained, visible to every CPU", l.text(prog, e.value)));
-            }
-        }
-        for e in &y[x.len() - k..] {
-            if let Some(l) = Loc::from_code(e.loc) {
-                out.push(format!("{label} store buffer: {} waits there, unseen by the other CPUs", l.text(prog, e.value)));
-            }
-        }
-    }
-    // arm64: accesses performed early.
-    let Some(t) = prog.layout.threads.iter().position(|i| i.cpu == Some(cpu as u8)) else { return out };
-    let (ra, na) = records(a, cpu);
-    let (rb, nb) = records(b, cpu);
-    let text = |pc: u16| prog.threads[t].instrs.get(pc as usize).map(|i| i.text.clone()).unwrap_or_default();
-    for r in ra[..na].iter().flatten() {
-        if !rb[..nb].iter().flatten().any(|q| q.pc == r.pc) {
-            if a.threads[t].pc == r.pc {
-                out.push(format!("{label}: `{}` is reached in program order; its early access counts now", text(r.pc)));
-            } else {
-                out.push(format!(
-                    "{label}: the early read of `{}` is discarded (what {} just ran orders it); it will read again, in order",
-                    text(r.pc),
-                    prog.thread_name(t)
-                ));
-            }
-        }
-    }
-    for r in rb[..nb].iter().flatten() {
-        if !ra[..na].iter().flatten().any(|q| q.pc == r.pc) {
-            out.push(format!("{label} performs `{}` early: {}", text(r.pc), early_text(prog, b, t, r.pc)));
-        }
-    }
-    out
 }

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::layout::*;
 use crate::state::*;
 use crate::syntax::{self, Arg, AttrLine, Diagnostic, Ident, Item, Pos, ProcDecl, SourceFile, Stmt};
 
@@ -77,180 +78,6 @@ pub struct Policy {
     pub features: Vec<String>,
 }
 
-/// The invariants a scenario can ask for (`races.md` §3–§7).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Invariant {
-    /// A store retired to V (by a CPU, or by DMA through a GUP reference for V) is in the page
-    /// V maps.
-    NoLostWrite,
-    /// A page returned by `pin_user_pages*(FOLL_WRITE)` stays writable in the pinning mm while
-    /// pinned (57efa1fe5957).
-    PinnedWritable,
-    /// A GUP holder and the page table agree on the page (the device and the process see the
-    /// same memory).
-    PinInSync,
-    /// A page written after clear_refs returned is soft-dirty.
-    SoftDirtyAccurate,
-    /// The final state (every thread done, nothing left in flight) does not satisfy the
-    /// scenario's `exists` condition: the outcome a litmus test asks about never happens.
-    Exists,
-}
-
-impl Invariant {
-    pub const ALL: [Invariant; 5] =
-        [Invariant::NoLostWrite, Invariant::PinnedWritable, Invariant::PinInSync, Invariant::SoftDirtyAccurate, Invariant::Exists];
-    pub fn name(self) -> &'static str {
-        match self {
-            Invariant::NoLostWrite => "no_lost_write",
-            Invariant::PinnedWritable => "pinned_writable",
-            Invariant::PinInSync => "pin_in_sync",
-            Invariant::SoftDirtyAccurate => "soft_dirty_accurate",
-            Invariant::Exists => "exists",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Invariant> {
-        Self::ALL.into_iter().find(|i| i.name() == s)
-    }
-    pub fn description(self) -> &'static str {
-        match self {
-            Invariant::NoLostWrite => "every store that retired to V is in the page V maps",
-            Invariant::PinnedWritable => "a page pinned with FOLL_WRITE stays writable in the pinning mm",
-            Invariant::PinInSync => "a GUP holder and the page table agree on the page",
-            Invariant::SoftDirtyAccurate => "a page written after clear_refs returned is soft-dirty",
-            Invariant::Exists => "the final state never satisfies the scenario's `exists` condition",
-        }
-    }
-}
-
-/// The memory model a program runs under (`races.md` §10).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum MemoryModel {
-    #[default]
-    #[serde(rename = "sc")]
-    Sc,
-    #[serde(rename = "x86-tso")]
-    X86Tso,
-    #[serde(rename = "arm64")]
-    Arm64,
-}
-
-impl MemoryModel {
-    pub const ALL: [MemoryModel; 3] = [MemoryModel::Sc, MemoryModel::X86Tso, MemoryModel::Arm64];
-    pub fn name(self) -> &'static str {
-        match self {
-            MemoryModel::Sc => "sc",
-            MemoryModel::X86Tso => "x86-tso",
-            MemoryModel::Arm64 => "arm64",
-        }
-    }
-    pub fn parse(s: &str) -> Option<MemoryModel> {
-        match s {
-            "sc" => Some(MemoryModel::Sc),
-            "x86-tso" | "x86_tso" | "tso" => Some(MemoryModel::X86Tso),
-            "arm64" => Some(MemoryModel::Arm64),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum LockKind {
-    Rwsem,
-    Spin,
-    Group,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PteSlot {
-    pub mm: usize,
-    pub va: String,
-    /// `V`, or `child.V` when the scenario has several mms.
-    pub name: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct VarInfo {
-    pub name: String,
-    /// Set for the per-mm counters (`tlb_flush_pending`, `has_pinned`, `write_protect_seq`).
-    pub mm: Option<usize>,
-    /// The short name used in code (`tlb_flush_pending`).
-    pub short: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LockInfo {
-    pub name: String,
-    pub kind: LockKind,
-    pub mm: Option<usize>,
-    pub short: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ThreadInfo {
-    pub name: String,
-    /// None for a device (DMA engine), which has no TLB and no IRQs.
-    pub cpu: Option<u8>,
-    pub mm: usize,
-    pub description: String,
-}
-
-impl ThreadInfo {
-    pub fn cpu_label(&self) -> String {
-        match self.cpu {
-            Some(c) => format!("CPU{c}"),
-            None => "DEV".to_string(),
-        }
-    }
-}
-
-/// Names for every index in a [`State`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Layout {
-    pub mms: Vec<String>,
-    pub ptes: Vec<PteSlot>,
-    pub pages: Vec<String>,
-    pub vars: Vec<VarInfo>,
-    pub locks: Vec<LockInfo>,
-    pub threads: Vec<ThreadInfo>,
-    pub data_slots: usize,
-}
-
-/// Per-mm counters every scenario has (`wrprotect_tlb_flush_pending` is per VMA in the patch
-/// that adds it; a scenario here has one VMA per mm).
-pub const MM_VARS: &[&str] = &["tlb_flush_pending", "has_pinned", "write_protect_seq", "wrprotect_tlb_flush_pending"];
-pub const MM_LOCKS: &[(&str, LockKind)] = &[("mmap_lock", LockKind::Rwsem), ("ptl", LockKind::Spin)];
-
-impl Layout {
-    pub fn var(&self, name: &str) -> Option<usize> {
-        self.vars.iter().position(|v| v.name == name)
-    }
-    pub fn mm_var(&self, mm: usize, short: &str) -> Option<usize> {
-        self.vars.iter().position(|v| v.mm == Some(mm) && v.short == short)
-    }
-    pub fn lock(&self, name: &str) -> Option<usize> {
-        self.locks.iter().position(|l| l.name == name)
-    }
-    pub fn mm_lock(&self, mm: usize, short: &str) -> Option<usize> {
-        self.locks.iter().position(|l| l.mm == Some(mm) && l.short == short)
-    }
-    pub fn page(&self, name: &str) -> Option<usize> {
-        self.pages.iter().position(|p| p == name)
-    }
-    pub fn pte(&self, mm: usize, va: &str) -> Option<usize> {
-        self.ptes.iter().position(|p| p.mm == mm && p.va == va)
-    }
-    pub fn thread(&self, name: &str) -> Option<usize> {
-        self.threads.iter().position(|t| t.name == name)
-    }
-    pub fn mm(&self, name: &str) -> Option<usize> {
-        self.mms.iter().position(|m| m == name)
-    }
-    pub fn page_name(&self, page: u8) -> &str {
-        self.pages.get(page as usize).map(String::as_str).unwrap_or("?")
-    }
-}
-
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Outcome {
     Safe,
@@ -288,7 +115,7 @@ pub struct ExistsDef {
 pub struct TraceDef {
     pub name: String,
     pub description: String,
-    pub schedule: Vec<crate::exec::Choice>,
+    pub schedule: Vec<crate::step::Choice>,
     pub expect: Vec<Expectation>,
     #[serde(skip)]
     pub pos: Pos,

@@ -2,7 +2,7 @@
 //!
 //! Everything the explorer hashes lives here and nowhere else: a state is plain data of a few
 //! hundred bytes, with no heap, so that cloning and fingerprinting it is cheap. Names (which
-//! index is page `P`, which PTE slot is `child.V`) live in [`crate::program::Layout`].
+//! index is page `P`, which PTE slot is `child.V`) live in [`crate::layout::Layout`], one layer up.
 
 pub const MAX_THREADS: usize = 6;
 pub const MAX_CPUS: usize = 6;

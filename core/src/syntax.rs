@@ -704,11 +704,11 @@ impl<'a> Parser<'a> {
                 if self.is_punct("*") {
                     self.bump();
                     return match self.peek().clone() {
-                        Tok::Int(n) if n > 0 && n <= crate::schedule::MAX_STEPS as i64 => {
+                        Tok::Int(n) if n > 0 && n <= crate::limits::MAX_STEPS as i64 => {
                             self.bump();
                             Ok(Arg::Repeat(word, n as u32))
                         }
-                        _ => self.expected(&format!("a repeat count from 1 to {} after `*`", crate::schedule::MAX_STEPS)),
+                        _ => self.expected(&format!("a repeat count from 1 to {} after `*`", crate::limits::MAX_STEPS)),
                     };
                 }
                 Ok(Arg::Word(word))

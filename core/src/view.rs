@@ -4,12 +4,16 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::exec::{self, Blocked};
+use crate::describe::{self, Change};
+use crate::exec;
 use crate::invariants;
-use crate::program::{CExpr, Op, Program};
-use crate::replay::{self, Change, Run};
-use crate::scenario::{Citation, Invariant, LockKind, Scenario};
+use crate::ir::{CExpr, Op, Program};
+use crate::layout::{Invariant, LockKind};
+use crate::relaxed::{self, Loc};
+use crate::replay::{self, Run};
+use crate::scenario::{Citation, Scenario};
 use crate::state::*;
+use crate::step::Blocked;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PteView {
@@ -47,7 +51,7 @@ pub struct CpuView {
     pub store_buffer: Vec<String>,
     /// Accesses the CPU performed early, out of program order, which its thread has not
     /// reached yet (arm64), oldest first.
-    pub early: Vec<crate::relaxed::EarlyView>,
+    pub early: Vec<EarlyView>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -159,7 +163,7 @@ pub struct InvariantView {
 pub struct StepView {
     /// 1-based.
     pub step: usize,
-    /// What the step is (the kind of `exec::Choice`). `run`: the thread runs its next
+    /// What the step is (the kind of `crate::step::Choice`). `run`: the thread runs its next
     /// statement, in program order. `early`: the CPU performs the access of a statement further
     /// ahead, out of program order (arm64); `pc`, `text` and `source` are that statement's.
     /// `drain`: the oldest store of the CPU's store buffer becomes visible to the other CPUs
@@ -436,8 +440,8 @@ pub fn state(prog: &Program, s: &State) -> StateView {
                 TlbView { va: slot.name.clone(), page: l.page_name(e.page()).to_string(), w: e.w(), d: e.d(), stale: e.is_stale(s.ptes[i]) }
             })
             .collect();
-        let store_buffer = crate::relaxed::describe_buffer(prog, s, cpu);
-        let early = crate::relaxed::describe_early(prog, s, cpu);
+        let store_buffer = describe::store_buffer(prog, s, cpu);
+        let early = describe_early(prog, s, cpu);
         if thread.is_some() || !tlb.is_empty() {
             cpus.push(CpuView { label: format!("CPU{cpu}"), thread, irq_off: s.irq_off & (1 << cpu) != 0, tlb, store_buffer, early });
         }
@@ -511,7 +515,7 @@ pub fn state(prog: &Program, s: &State) -> StateView {
                 .into(),
                 holders: mask_names(prog, lk.holders),
                 waiters,
-                text: replay::lock_state_text(prog, s, i),
+                text: describe::lock_state_text(prog, s, i),
             }
         })
         .collect();
@@ -528,8 +532,8 @@ pub fn state(prog: &Program, s: &State) -> StateView {
             let (status, reason) = match exec::can_run(prog, s, t) {
                 Ok(()) => ("runnable", None),
                 Err(Blocked::Finished) => ("finished", None),
-                Err(b @ Blocked::Sleeping(_)) => ("sleeping", Some(replay::blocked_text(prog, s, t, b))),
-                Err(b) => ("blocked", Some(replay::blocked_text(prog, s, t, b))),
+                Err(b @ Blocked::Sleeping(_)) => ("sleeping", Some(describe::blocked_text(prog, s, t, b))),
+                Err(b) => ("blocked", Some(describe::blocked_text(prog, s, t, b))),
             };
             let instr = prog.instr(t, th.pc);
             ThreadView {
@@ -544,7 +548,7 @@ pub fn state(prog: &Program, s: &State) -> StateView {
                     .regs
                     .iter()
                     .enumerate()
-                    .map(|(r, name)| RegView { name: name.clone(), value: replay::reg_text(prog, t, r, th.regs[r]) })
+                    .map(|(r, name)| RegView { name: name.clone(), value: describe::reg_text(prog, t, r, th.regs[r]) })
                     .collect(),
             }
         })
@@ -557,7 +561,7 @@ pub fn state(prog: &Program, s: &State) -> StateView {
             holder: thread_name(prog, p.holder),
             page: l.page_name(p.page).to_string(),
             va: l.ptes[p.pte as usize].name.clone(),
-            kind: replay::pin_kind_text(p.flags),
+            kind: describe::pin_kind_text(p.flags),
         })
         .collect();
     let mut expected = Vec::new();
@@ -588,18 +592,20 @@ pub fn step(prog: &Program, run: &Run, step: usize) -> StepView {
     let after = &run.states[step];
     let description = replay::describe_step(prog, run, step);
     let (choice, overtakes, early_at, drained) = match rec.choice {
-        exec::Choice::Run(_) => {
+        crate::step::Choice::Run(_) => {
             let at = rec
                 .exec
                 .early
-                .then(|| run.steps[..step - 1].iter().rposition(|s| s.choice == exec::Choice::Early(t as u8, rec.exec.pc)).map(|i| i + 1))
+                .then(|| {
+                    run.steps[..step - 1].iter().rposition(|s| s.choice == crate::step::Choice::Early(t as u8, rec.exec.pc)).map(|i| i + 1)
+                })
                 .flatten();
             ("run", None, at, None)
         }
-        exec::Choice::Early(..) => ("early", Some(prog.instr(t, before.threads[t].pc).text.clone()), None, None),
-        exec::Choice::Drain(_) => {
+        crate::step::Choice::Early(..) => ("early", Some(prog.instr(t, before.threads[t].pc).text.clone()), None, None),
+        crate::step::Choice::Drain(_) => {
             let d = match rec.exec.effect {
-                exec::Effect::Drained { var, value } => Some(format!("{} = {value}", prog.layout.vars[var as usize].name)),
+                crate::step::Effect::Drained { var, value } => Some(format!("{} = {value}", prog.layout.vars[var as usize].name)),
                 _ => None,
             };
             ("drain", None, None, d)
@@ -621,7 +627,7 @@ pub fn step(prog: &Program, run: &Run, step: usize) -> StepView {
         })
         .collect();
     let cpu = prog.layout.threads[t].cpu_label();
-    let (function, file, source, text, note) = if rec.exec.pc == exec::NO_PC {
+    let (function, file, source, text, note) = if rec.exec.pc == crate::step::NO_PC {
         ("store buffer".to_string(), String::new(), String::new(), format!("drain {}", drained.clone().unwrap_or_default()), None)
     } else {
         let instr = prog.instr(t, rec.exec.pc);
@@ -673,4 +679,41 @@ pub fn initial_invariants(prog: &Program, s: &State) -> Vec<InvariantView> {
 
 pub fn invariant_names(list: &[Invariant]) -> Vec<String> {
     list.iter().map(|i| i.name().to_string()).collect()
+}
+/// An access of a CPU performed early and not yet reached in program order (arm64).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EarlyView {
+    /// The instruction, in its thread's code.
+    pub pc: u16,
+    pub text: String,
+    /// `load` or `store`.
+    pub kind: String,
+    /// What it read (`has_pinned = 0`, …) or stored (`y = 1`).
+    pub values: Vec<String>,
+}
+
+pub fn describe_early(prog: &Program, s: &State, cpu: usize) -> Vec<EarlyView> {
+    let Some(t) = prog.layout.threads.iter().position(|i| i.cpu == Some(cpu as u8)) else { return vec![] };
+    let (recs, n) = relaxed::records(s, cpu);
+    recs[..n]
+        .iter()
+        .flatten()
+        .map(|r| {
+            let instr = prog.threads[t].instrs.get(r.pc as usize);
+            let values = if r.store {
+                match instr.map(|i| &i.op) {
+                    Some(Op::VarSet { var, .. }) => vec![describe::loc_text(prog, Loc::Var(*var), r.value)],
+                    _ => vec![],
+                }
+            } else {
+                r.reads[..r.nreads].iter().map(|(l, v)| describe::loc_text(prog, *l, *v)).collect()
+            };
+            EarlyView {
+                pc: r.pc,
+                text: instr.map(|i| i.text.clone()).unwrap_or_default(),
+                kind: if r.store { "store" } else { "load" }.into(),
+                values,
+            }
+        })
+        .collect()
 }

@@ -5,10 +5,11 @@ mod common;
 
 use std::collections::HashSet;
 
-use racelab_core::exec::Choice;
 use racelab_core::explore::encode::fingerprint;
 use racelab_core::explore::{self, graph, Bound, Explorer, Options, Report, Status, Strategy, Verdict};
-use racelab_core::scenario::{MemoryModel, Scenario};
+use racelab_core::layout::MemoryModel;
+use racelab_core::scenario::Scenario;
+use racelab_core::step::Choice;
 use racelab_core::{Catalog, Program};
 
 /// One row of the verdict table: scenario, policy, expected verdict, and for a violation the

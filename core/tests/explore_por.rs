@@ -8,7 +8,7 @@ mod common;
 use std::collections::{HashSet, VecDeque};
 
 use racelab_core::explore::{self, Options, Report};
-use racelab_core::scenario::MemoryModel;
+use racelab_core::layout::MemoryModel;
 use racelab_core::state::{State, Status, TlbEntry};
 use racelab_core::{exec, invariants};
 use racelab_core::{Catalog, Program};

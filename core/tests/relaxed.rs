@@ -6,10 +6,12 @@ use std::collections::hash_map::DefaultHasher;
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 
-use racelab_core::exec::{self, Choice, StepError};
+use racelab_core::exec::{self};
 use racelab_core::explore::{self, Options, Verdict};
-use racelab_core::scenario::{Invariant, MemoryModel, Scenario};
+use racelab_core::layout::{Invariant, MemoryModel};
+use racelab_core::scenario::Scenario;
 use racelab_core::state::State;
+use racelab_core::step::{Choice, StepError};
 use racelab_core::{invariants, lab, Catalog, Program};
 
 /// What a search of every interleaving found.
@@ -43,7 +45,7 @@ fn search(prog: &Program, limit: usize) -> Search {
             match exec::apply(prog, &mut n, c) {
                 Ok(_) => {}
                 Err(StepError::Bug(b)) => {
-                    out.bugs.push(format!("{c:?}: {}", racelab_core::replay::bug_text(prog, b)));
+                    out.bugs.push(format!("{c:?}: {}", racelab_core::describe::bug_text(prog, b)));
                     continue;
                 }
                 Err(StepError::Blocked(b)) => panic!("{}: choices() offered {c:?}, which is blocked: {b:?}", prog.scenario),

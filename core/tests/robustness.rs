@@ -2,7 +2,8 @@
 //! come back as an error. Deterministic (a fixed-seed xorshift), so a failure reproduces.
 
 use racelab_core::lab::{self, Request, ScheduleSpec};
-use racelab_core::scenario::{self, MemoryModel};
+use racelab_core::layout::MemoryModel;
+use racelab_core::scenario::{self};
 use racelab_core::{catalog, Catalog, Program};
 
 struct Rng(u64);

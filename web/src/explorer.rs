@@ -6,8 +6,8 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
-use racelab_core::exec::Choice;
 use racelab_core::explore::{Explorer, Options, Phase, Progress, Report, Status, Verdict};
+use racelab_core::step::Choice;
 use racelab_core::Program;
 
 use crate::catalog::now_ms;

@@ -3,8 +3,9 @@
 //! policy or model switch, a schedule forked by the user, a counterexample) goes through the
 //! core and returns its `LabError`; nothing here computes a kernel fact.
 
-use racelab_core::exec::{self, Choice};
+use racelab_core::exec::{self};
 use racelab_core::lab::{self, LabError, Opened, Request, ScheduleSpec};
+use racelab_core::step::Choice;
 use racelab_core::view::{self, InvariantView, ScenarioView, StateView, StepView, ThreadCodeView};
 use racelab_core::{replay, schedule, MemoryModel, Outcome};
 
@@ -205,7 +206,7 @@ impl Session {
                 let c = Choice::Run(t as u8);
                 let blocked = match exec::can_apply(prog, s, c) {
                     Ok(()) => None,
-                    Err(b) => Some(replay::blocked_text(prog, s, t, b)),
+                    Err(b) => Some(racelab_core::describe::blocked_text(prog, s, t, b)),
                 };
                 self.choice_view(c, blocked, next == Some(c))
             })

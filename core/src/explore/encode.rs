@@ -10,8 +10,8 @@
 //! number on x86_64 and wasm32: a hash built on `usize` (FxHash) keeps 32 bits on wasm32 and
 //! merges distinct states there.
 
-use crate::program::{Op, Program};
-use crate::scenario::MemoryModel;
+use crate::ir::{Op, Program};
+use crate::layout::MemoryModel;
 use crate::state::*;
 
 /// Which parts of the state a program can change, and where each goes in the encoding.

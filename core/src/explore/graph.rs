@@ -8,11 +8,12 @@ use petgraph::visit::EdgeRef;
 
 use super::encode::{fingerprint, Codec};
 use super::por::Por;
-use crate::exec::{self, Choice};
+use crate::exec::{self};
 use crate::invariants;
-use crate::program::Program;
-use crate::scenario::Invariant;
+use crate::ir::Program;
+use crate::layout::Invariant;
 use crate::schedule;
+use crate::step::Choice;
 
 /// A state of the state graph.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -155,7 +156,7 @@ pub fn happens_before(prog: &Program, trace: &[Choice]) -> Result<DiGraph<HbNode
             other => schedule::choice_name(other, &prog.layout),
         };
         fps.push(por.choice_footprint(prog, &s, c));
-        exec::apply(prog, &mut s, c).map_err(|e| format!("step {}: {}", i + 1, crate::replay::step_error_text(prog, &s, c, e)))?;
+        exec::apply(prog, &mut s, c).map_err(|e| format!("step {}: {}", i + 1, crate::describe::step_error_text(prog, &s, c, e)))?;
         g.add_node(HbNode { step: i + 1, thread: schedule::choice_name(c, &prog.layout), text, violated: invariants::violated(prog, &s) });
     }
     let mut full = DiGraph::<(), &'static str>::new();

@@ -32,11 +32,12 @@ pub mod por;
 mod sample;
 pub mod table;
 
-use crate::exec::{self, Choice, StepError};
+use crate::exec::{self};
 use crate::invariants;
-use crate::program::Program;
-use crate::scenario::{Invariant, MemoryModel};
+use crate::ir::Program;
+use crate::layout::{Invariant, MemoryModel};
 use crate::state::State;
+use crate::step::{Choice, StepError};
 use encode::{fingerprint, with_tag, Codec};
 use por::Por;
 use table::FpSet;
@@ -149,7 +150,7 @@ pub struct Counterexample {
     pub shortest: bool,
 }
 
-/// A step that hit a [`crate::exec::Bug`]: the scenario is wrong, not the kernel.
+/// A step that hit a [`crate::step::Bug`]: the scenario is wrong, not the kernel.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BugFound {
     pub message: String,
@@ -696,7 +697,7 @@ impl Explorer {
                     Ok(_) => {}
                     Err(StepError::Bug(bug)) => {
                         if b.bug_links.len() < 8 {
-                            b.bug_links.push((id, idx, crate::replay::bug_text(prog, bug)));
+                            b.bug_links.push((id, idx, crate::describe::bug_text(prog, bug)));
                         }
                         continue;
                     }

@@ -52,11 +52,12 @@
 //! `Run` (a store-buffer drain), and every step under a relaxed memory model, where
 //! `relaxed.rs` decides what a shared access does. There the search expands fully.
 
-use crate::exec::{self, Blocked, Choice};
+use crate::exec::{self};
 use crate::invariants;
-use crate::program::{Access, CExpr, Op, PageArg, Program, PteField};
-use crate::scenario::{Invariant, LockKind, MemoryModel};
+use crate::ir::{Access, CExpr, Op, PageArg, Program, PteField};
+use crate::layout::{Invariant, LockKind, MemoryModel};
 use crate::state::*;
+use crate::step::{Blocked, Choice};
 
 pub type Bits = u128;
 

@@ -10,11 +10,12 @@
 use super::encode::{fingerprint, Codec};
 use super::table::FpSet;
 use super::{BugFound, Options, Strategy};
-use crate::exec::{self, Choice, StepError};
+use crate::exec::{self};
 use crate::invariants;
-use crate::program::Program;
-use crate::scenario::Invariant;
+use crate::ir::Program;
+use crate::layout::Invariant;
 use crate::state::{State, MAX_THREADS};
+use crate::step::{Choice, StepError};
 
 /// SplitMix64: small, fast, and the same sequence on every target.
 #[derive(Clone, Debug)]
@@ -169,7 +170,7 @@ impl Sampler {
                 Ok(_) => {}
                 Err(StepError::Bug(b)) => {
                     if self.bugs.len() < 8 {
-                        self.bugs.push(BugFound { message: crate::replay::bug_text(prog, b), trace: self.steps.clone() });
+                        self.bugs.push(BugFound { message: crate::describe::bug_text(prog, b), trace: self.steps.clone() });
                     }
                     self.end_run();
                     continue;

@@ -14,8 +14,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use leptos::prelude::*;
-use racelab_core::exec::Choice;
 use racelab_core::lab::LabError;
+use racelab_core::step::Choice;
 use racelab_core::MemoryModel;
 
 use crate::catalog::mark;

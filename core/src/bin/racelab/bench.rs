@@ -8,7 +8,7 @@
 use std::time::Instant;
 
 use racelab_core::explore::{self, Options, Report};
-use racelab_core::scenario::MemoryModel;
+use racelab_core::layout::MemoryModel;
 use racelab_core::{Catalog, Program};
 use serde_json::json;
 

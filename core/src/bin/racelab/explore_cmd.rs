@@ -3,9 +3,10 @@
 use std::time::Instant;
 
 use racelab_core::explore::{self, graph, Options, Report, Strategy, Verdict};
+use racelab_core::ir::Program;
 use racelab_core::lab::{self, Request, ScheduleSpec};
-use racelab_core::program::Program;
-use racelab_core::scenario::{Invariant, MemoryModel, Scenario};
+use racelab_core::layout::{Invariant, MemoryModel};
+use racelab_core::scenario::Scenario;
 use racelab_core::{schedule, Catalog};
 use serde_json::json;
 

@@ -10,7 +10,7 @@ mod output;
 use std::process::ExitCode;
 
 use racelab_core::lab::{self, Request, ScheduleSpec};
-use racelab_core::scenario::MemoryModel;
+use racelab_core::layout::MemoryModel;
 use racelab_core::Catalog;
 
 use args::{Args, CliError};

@@ -17,8 +17,8 @@ pub fn line(args: std::fmt::Arguments) {
     }
 }
 
+use racelab_core::ir::Program;
 use racelab_core::lab::{self, Opened};
-use racelab_core::program::Program;
 use racelab_core::scenario::Scenario;
 use racelab_core::{schedule, view, Catalog, Outcome};
 use serde_json::{json, Value};
@@ -163,7 +163,7 @@ pub fn replay(opened: &Opened, as_json: bool) {
     if appended > 0 {
         say!("  ({appended} steps appended after the schedule to run the threads to completion)");
     }
-    if run.steps.iter().any(|r| !matches!(r.choice, racelab_core::exec::Choice::Run(_))) {
+    if run.steps.iter().any(|r| !matches!(r.choice, racelab_core::step::Choice::Run(_))) {
         say!("  (↑ marks an access performed early, out of program order; ↓ a buffered store becoming visible)");
     }
     say!();
