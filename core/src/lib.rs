@@ -15,6 +15,7 @@ pub mod limits;
 pub mod permalink;
 pub mod relaxed;
 pub mod replay;
+pub mod rng;
 pub mod scenario;
 pub mod schedule;
 pub mod state;
