@@ -82,6 +82,7 @@ impl MemoryModel {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum LockKind {
     Rwsem,
     Spin,
@@ -175,5 +176,33 @@ impl Layout {
     }
     pub fn page_name(&self, page: u8) -> &str {
         self.pages.get(page as usize).map(String::as_str).unwrap_or("?")
+    }
+}
+
+impl LockKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            LockKind::Rwsem => "rwsem",
+            LockKind::Spin => "spin",
+            LockKind::Group => "group",
+        }
+    }
+}
+
+impl std::fmt::Display for LockKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.name())
+    }
+}
+
+impl std::fmt::Display for MemoryModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.name())
+    }
+}
+
+impl std::fmt::Display for Invariant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.name())
     }
 }

@@ -30,9 +30,16 @@ pub struct Deviation {
     pub at: usize,
     pub thread: String,
     pub reason: String,
-    /// `skipped` (the thread could not run there) or `appended` (run after the schedule, to
-    /// finish the threads).
-    pub kind: String,
+    pub kind: DeviationKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeviationKind {
+    /// The thread could not run there.
+    Skipped,
+    /// Run after the schedule, to finish the threads.
+    Appended,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -291,7 +298,7 @@ pub fn replay_nearest(prog: &Program, reference: &Program, schedule: &[Choice]) 
                         at: at + taken + 1,
                         thread: prog.thread_name(t).to_string(),
                         reason: blocked_text(prog, &s, t, b),
-                        kind: "skipped".into(),
+                        kind: DeviationKind::Skipped,
                     });
                     break;
                 }
@@ -325,7 +332,7 @@ fn finish(prog: &Program, run: &mut Run) -> Result<(), ReplayError> {
                     at: run.steps.len() + 1,
                     thread: prog.thread_name(c.thread()).to_string(),
                     reason: "run to completion after the schedule".into(),
-                    kind: "appended".into(),
+                    kind: DeviationKind::Appended,
                 });
                 push(run, next, rec);
             }

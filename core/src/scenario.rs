@@ -10,10 +10,45 @@ use crate::layout::*;
 use crate::state::*;
 use crate::syntax::{self, Arg, AttrLine, Diagnostic, Ident, Item, Pos, ProcDecl, SourceFile, Stmt};
 
+/// What a citation points at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CitationKind {
+    /// One of the LKML mails the catalog starts from.
+    Seed,
+    Commit,
+    Mail,
+    /// A section of the catalog of races.
+    Catalog,
+    Code,
+}
+
+impl CitationKind {
+    pub const ALL: [CitationKind; 5] =
+        [CitationKind::Seed, CitationKind::Commit, CitationKind::Mail, CitationKind::Catalog, CitationKind::Code];
+    pub fn name(self) -> &'static str {
+        match self {
+            CitationKind::Seed => "seed",
+            CitationKind::Commit => "commit",
+            CitationKind::Mail => "mail",
+            CitationKind::Catalog => "catalog",
+            CitationKind::Code => "code",
+        }
+    }
+    pub fn parse(s: &str) -> Option<CitationKind> {
+        Self::ALL.into_iter().find(|k| k.name() == s)
+    }
+}
+
+impl std::fmt::Display for CitationKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.name())
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Citation {
-    /// `seed`, `commit`, `mail`, `catalog`, `code`.
-    pub kind: String,
+    pub kind: CitationKind,
     pub id: String,
     pub text: String,
 }
@@ -21,9 +56,11 @@ pub struct Citation {
 impl Citation {
     /// A link a browser can open, where there is a stable one.
     pub fn url(&self) -> Option<String> {
-        match self.kind.as_str() {
-            "mail" | "seed" if self.id.contains('@') => Some(format!("https://lore.kernel.org/r/{}", self.id)),
-            "commit" => Some(format!("https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/commit/?id={}", self.id)),
+        match self.kind {
+            CitationKind::Mail | CitationKind::Seed if self.id.contains('@') => Some(format!("https://lore.kernel.org/r/{}", self.id)),
+            CitationKind::Commit => {
+                Some(format!("https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/commit/?id={}", self.id))
+            }
             _ => None,
         }
     }
@@ -41,6 +78,12 @@ pub enum Fate {
     Superseded,
     /// Discussed or posted, never merged nor explicitly rejected.
     Proposed,
+}
+
+impl std::fmt::Display for Fate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.name())
+    }
 }
 
 impl Fate {
@@ -272,7 +315,7 @@ fn words(file: &str, line: &AttrLine) -> Result<Vec<Ident>, Diagnostic> {
 fn citation(file: &str, line: &AttrLine) -> Result<Citation, Diagnostic> {
     let mut args = line.args.iter();
     let kind = match args.next() {
-        Some(Arg::Word(w)) if ["seed", "commit", "mail", "catalog", "code"].contains(&w.name.as_str()) => w.name.clone(),
+        Some(Arg::Word(w)) if CitationKind::parse(&w.name).is_some() => CitationKind::parse(&w.name).unwrap(),
         Some(a) => {
             return err(
                 file,

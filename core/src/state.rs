@@ -162,15 +162,38 @@ pub const VMA_FLAGS: &[(&str, u8)] = &[
     ("shared", vma_flags::SHARED),
 ];
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
 #[repr(u8)]
 pub enum LockMode {
     #[default]
+    #[serde(rename = "free")]
     Free = 0,
+    #[serde(rename = "read")]
     Read = 1,
+    #[serde(rename = "write")]
     Write = 2,
+    #[serde(rename = "group 0")]
     Group0 = 3,
+    #[serde(rename = "group 1")]
     Group1 = 4,
+}
+
+impl LockMode {
+    pub fn name(self) -> &'static str {
+        match self {
+            LockMode::Free => "free",
+            LockMode::Read => "read",
+            LockMode::Write => "write",
+            LockMode::Group0 => "group 0",
+            LockMode::Group1 => "group 1",
+        }
+    }
+}
+
+impl std::fmt::Display for LockMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.name())
+    }
 }
 
 /// A lock: an rwsem (mmap_lock), a spinlock (the PT lock) or a two-group semaphore.

@@ -8,10 +8,10 @@ use crate::describe::{self, Change};
 use crate::exec;
 use crate::invariants;
 use crate::ir::{CExpr, Op, Program};
-use crate::layout::{Invariant, LockKind};
+use crate::layout::{Invariant, LockKind, MemoryModel};
 use crate::relaxed::{self, Loc};
 use crate::replay::{self, Run};
-use crate::scenario::{Citation, Scenario};
+use crate::scenario::{Citation, CitationKind, Fate, Scenario};
 use crate::state::*;
 use crate::step::Blocked;
 
@@ -84,10 +84,8 @@ pub struct WaiterView {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LockView {
     pub name: String,
-    /// `rwsem`, `spin` or `group`.
-    pub kind: String,
-    /// `free`, `read`, `write`, `group 0`, `group 1`.
-    pub mode: String,
+    pub kind: LockKind,
+    pub mode: LockMode,
     pub holders: Vec<String>,
     pub waiters: Vec<WaiterView>,
     pub text: String,
@@ -110,8 +108,7 @@ pub struct ThreadView {
     pub name: String,
     pub cpu: String,
     pub pc: u16,
-    /// `runnable`, `blocked`, `sleeping` or `finished`.
-    pub status: String,
+    pub status: ThreadStatus,
     /// Why it cannot run, when it cannot.
     pub reason: Option<String>,
     /// The kernel function and statement it would run next.
@@ -168,7 +165,7 @@ pub struct StepView {
     /// ahead, out of program order (arm64); `pc`, `text` and `source` are that statement's.
     /// `drain`: the oldest store of the CPU's store buffer becomes visible to the other CPUs
     /// (x86-TSO); `pc` is 65535 and `text` names the store.
-    pub choice: String,
+    pub choice: ChoiceKind,
     /// `early`: the statement the thread has reached in program order, which the access
     /// overtakes.
     pub overtakes: Option<String>,
@@ -216,7 +213,7 @@ pub struct ThreadCodeView {
 pub struct PolicyView {
     pub name: String,
     pub title: String,
-    pub fate: String,
+    pub fate: Fate,
     pub why: String,
     pub sources: Vec<CitationView>,
     pub features: Vec<String>,
@@ -225,7 +222,7 @@ pub struct PolicyView {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CitationView {
-    pub kind: String,
+    pub kind: CitationKind,
     pub id: String,
     pub text: String,
     pub url: Option<String>,
@@ -233,7 +230,7 @@ pub struct CitationView {
 
 impl From<&Citation> for CitationView {
     fn from(c: &Citation) -> Self {
-        CitationView { kind: c.kind.clone(), id: c.id.clone(), text: c.text.clone(), url: c.url() }
+        CitationView { kind: c.kind, id: c.id.clone(), text: c.text.clone(), url: c.url() }
     }
 }
 
@@ -249,8 +246,8 @@ pub struct ScenarioView {
     pub notes: Vec<String>,
     pub policies: Vec<PolicyView>,
     pub baseline: String,
-    pub invariants: Vec<String>,
-    pub models: Vec<String>,
+    pub invariants: Vec<Invariant>,
+    pub models: Vec<MemoryModel>,
     pub threads: Vec<String>,
     pub traces: Vec<TraceView>,
     /// The condition on the final state that the `exists` invariant checks (litmus tests).
@@ -262,9 +259,8 @@ pub struct ScenarioView {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct VerdictView {
     pub policy: String,
-    pub model: String,
-    /// `safe`, or the invariant that breaks.
-    pub verdict: String,
+    pub model: MemoryModel,
+    pub verdict: Claim,
     pub comment: String,
 }
 
@@ -293,7 +289,7 @@ pub fn scenario(sc: &Scenario) -> ScenarioView {
             .map(|(i, p)| PolicyView {
                 name: p.name.clone(),
                 title: p.title.clone(),
-                fate: p.fate.name().to_string(),
+                fate: p.fate,
                 why: p.why.clone(),
                 sources: p.sources.iter().map(CitationView::from).collect(),
                 features: p.features.clone(),
@@ -301,8 +297,8 @@ pub fn scenario(sc: &Scenario) -> ScenarioView {
             })
             .collect(),
         baseline: sc.policies[sc.baseline].name.clone(),
-        invariants: sc.checks.iter().map(|i| i.name().to_string()).collect(),
-        models: sc.models.iter().map(|m| m.name().to_string()).collect(),
+        invariants: sc.checks.clone(),
+        models: sc.models.clone(),
         threads: sc.threads.iter().map(|t| t.info.name.clone()).collect(),
         traces: sc
             .traces
@@ -320,8 +316,11 @@ pub fn scenario(sc: &Scenario) -> ScenarioView {
             .iter()
             .map(|v| VerdictView {
                 policy: v.policy.clone(),
-                model: v.model.name().to_string(),
-                verdict: v.violated.map(|i| i.name().to_string()).unwrap_or_else(|| "safe".into()),
+                model: v.model,
+                verdict: match v.violated {
+                    Some(i) => Claim::Breaks(i),
+                    None => Claim::Safe,
+                },
                 comment: v.comment.clone(),
             })
             .collect(),
@@ -499,20 +498,8 @@ pub fn state(prog: &Program, s: &State) -> StateView {
             waiters.extend(mask_names(prog, lk.wait_write).into_iter().map(|t| WaiterView { thread: t, write: true }));
             LockView {
                 name: info.name.clone(),
-                kind: match info.kind {
-                    LockKind::Rwsem => "rwsem",
-                    LockKind::Spin => "spin",
-                    LockKind::Group => "group",
-                }
-                .into(),
-                mode: match lk.mode {
-                    LockMode::Free => "free",
-                    LockMode::Read => "read",
-                    LockMode::Write => "write",
-                    LockMode::Group0 => "group 0",
-                    LockMode::Group1 => "group 1",
-                }
-                .into(),
+                kind: info.kind,
+                mode: lk.mode,
                 holders: mask_names(prog, lk.holders),
                 waiters,
                 text: describe::lock_state_text(prog, s, i),
@@ -530,20 +517,20 @@ pub fn state(prog: &Program, s: &State) -> StateView {
         .map(|t| {
             let th = &s.threads[t];
             let (status, reason) = match exec::can_run(prog, s, t) {
-                Ok(()) => ("runnable", None),
-                Err(Blocked::Finished) => ("finished", None),
-                Err(b @ Blocked::Sleeping(_)) => ("sleeping", Some(describe::blocked_text(prog, s, t, b))),
-                Err(b) => ("blocked", Some(describe::blocked_text(prog, s, t, b))),
+                Ok(()) => (ThreadStatus::Runnable, None),
+                Err(Blocked::Finished) => (ThreadStatus::Finished, None),
+                Err(b @ Blocked::Sleeping(_)) => (ThreadStatus::Sleeping, Some(describe::blocked_text(prog, s, t, b))),
+                Err(b) => (ThreadStatus::Blocked, Some(describe::blocked_text(prog, s, t, b))),
             };
             let instr = prog.instr(t, th.pc);
             ThreadView {
                 name: prog.thread_name(t).to_string(),
                 cpu: l.threads[t].cpu_label(),
                 pc: th.pc,
-                status: status.into(),
+                status,
                 reason,
-                function: if status == "finished" { String::new() } else { prog.func(instr).name.clone() },
-                next: if status == "finished" { String::new() } else { instr.text.clone() },
+                function: if status == ThreadStatus::Finished { String::new() } else { prog.func(instr).name.clone() },
+                next: if status == ThreadStatus::Finished { String::new() } else { instr.text.clone() },
                 registers: prog.threads[t]
                     .regs
                     .iter()
@@ -600,15 +587,15 @@ pub fn step(prog: &Program, run: &Run, step: usize) -> StepView {
                     run.steps[..step - 1].iter().rposition(|s| s.choice == crate::step::Choice::Early(t as u8, rec.exec.pc)).map(|i| i + 1)
                 })
                 .flatten();
-            ("run", None, at, None)
+            (ChoiceKind::Run, None, at, None)
         }
-        crate::step::Choice::Early(..) => ("early", Some(prog.instr(t, before.threads[t].pc).text.clone()), None, None),
+        crate::step::Choice::Early(..) => (ChoiceKind::Early, Some(prog.instr(t, before.threads[t].pc).text.clone()), None, None),
         crate::step::Choice::Drain(_) => {
             let d = match rec.exec.effect {
                 crate::step::Effect::Drained { var, value } => Some(format!("{} = {value}", prog.layout.vars[var as usize].name)),
                 _ => None,
             };
-            ("drain", None, None, d)
+            (ChoiceKind::Drain, None, None, d)
         }
     };
     let invariants = prog
@@ -642,7 +629,7 @@ pub fn step(prog: &Program, run: &Run, step: usize) -> StepView {
     };
     StepView {
         step,
-        choice: choice.to_string(),
+        choice,
         overtakes,
         early_at,
         drained,
@@ -686,8 +673,7 @@ pub struct EarlyView {
     /// The instruction, in its thread's code.
     pub pc: u16,
     pub text: String,
-    /// `load` or `store`.
-    pub kind: String,
+    pub kind: EarlyKind,
     /// What it read (`has_pinned = 0`, …) or stored (`y = 1`).
     pub values: Vec<String>,
 }
@@ -711,9 +697,97 @@ pub fn describe_early(prog: &Program, s: &State, cpu: usize) -> Vec<EarlyView> {
             EarlyView {
                 pc: r.pc,
                 text: instr.map(|i| i.text.clone()).unwrap_or_default(),
-                kind: if r.store { "store" } else { "load" }.into(),
+                kind: if r.store { EarlyKind::Store } else { EarlyKind::Load },
                 values,
             }
         })
         .collect()
+}
+
+/// What a step is: see [`StepView::choice`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChoiceKind {
+    Run,
+    Early,
+    Drain,
+}
+
+/// Where a thread is, at a state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ThreadStatus {
+    #[default]
+    Runnable,
+    Blocked,
+    Sleeping,
+    Finished,
+}
+
+impl ThreadStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            ThreadStatus::Runnable => "runnable",
+            ThreadStatus::Blocked => "blocked",
+            ThreadStatus::Sleeping => "sleeping",
+            ThreadStatus::Finished => "finished",
+        }
+    }
+}
+
+/// An access performed early: a load, or a plain store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EarlyKind {
+    Load,
+    Store,
+}
+
+impl EarlyKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            EarlyKind::Load => "load",
+            EarlyKind::Store => "store",
+        }
+    }
+}
+
+/// What a scenario claims a search of every interleaving finds: `safe`, or the invariant that
+/// breaks (spelled as its name).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub enum Claim {
+    Safe,
+    Breaks(Invariant),
+}
+
+impl Claim {
+    pub fn name(self) -> &'static str {
+        match self {
+            Claim::Safe => "safe",
+            Claim::Breaks(i) => i.name(),
+        }
+    }
+}
+
+impl From<Claim> for String {
+    fn from(c: Claim) -> String {
+        c.name().to_string()
+    }
+}
+
+impl TryFrom<String> for Claim {
+    type Error = String;
+    fn try_from(s: String) -> Result<Claim, String> {
+        match s.as_str() {
+            "safe" => Ok(Claim::Safe),
+            _ => Invariant::parse(&s).map(Claim::Breaks).ok_or_else(|| format!("`{s}` is neither `safe` nor an invariant")),
+        }
+    }
+}
+
+impl std::fmt::Display for Claim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.name())
+    }
 }

@@ -12,6 +12,7 @@ use racelab_core::layout::{Invariant, MemoryModel};
 use racelab_core::scenario::Scenario;
 use racelab_core::state::State;
 use racelab_core::step::{Choice, StepError};
+use racelab_core::view::{ChoiceKind, Claim};
 use racelab_core::{invariants, lab, Catalog, Program};
 
 /// What a search of every interleaving found.
@@ -168,7 +169,7 @@ fn a_thread_reads_its_own_buffered_store_and_the_others_do_not() {
     let run = replay(sc, "po", MemoryModel::X86Tso, "P0 P0.drain").unwrap();
     assert_eq!(run.states.last().unwrap().vars[x], 1);
     let step = racelab_core::view::step(&prog, &run, 2);
-    assert_eq!(step.choice, "drain");
+    assert_eq!(step.choice, ChoiceKind::Drain);
     assert_eq!(step.drained.as_deref(), Some("x = 1"));
     assert!(step.description.contains("visible to the other CPUs"), "{}", step.description);
 }
@@ -180,14 +181,14 @@ fn an_early_access_is_marked_and_its_value_used_later() {
     let prog = program(sc, "po", MemoryModel::Arm64);
     let run = replay(sc, "po", MemoryModel::Arm64, "P1.early1 P0*2 P1*2").unwrap();
     let early = racelab_core::view::step(&prog, &run, 1);
-    assert_eq!(early.choice, "early");
+    assert_eq!(early.choice, ChoiceKind::Early);
     assert_eq!(early.text, "r1 = READ_ONCE(x)");
     assert_eq!(early.overtakes.as_deref(), Some("r0 = READ_ONCE(y)"));
     let cpu = &racelab_core::view::state(&prog, &run.states[1]).cpus[1];
     assert_eq!(cpu.early.len(), 1);
     assert_eq!(cpu.early[0].values, vec!["x = 0".to_string()]);
     let used = racelab_core::view::step(&prog, &run, 5);
-    assert_eq!(used.choice, "run");
+    assert_eq!(used.choice, ChoiceKind::Run);
     assert_eq!(used.early_at, Some(1));
     assert!(used.description.contains("→ 0"), "{}", used.description);
     assert_eq!(run.outcome(&prog), racelab_core::Outcome::Violated { invariant: Invariant::Exists, step: 5 });
@@ -292,10 +293,13 @@ fn the_scenario_view_carries_the_condition_and_the_verdicts() {
     let catalog = Catalog::builtin();
     let v = racelab_core::view::scenario(catalog.scenario("litmus_sb").unwrap());
     assert_eq!(v.exists.as_deref(), Some("P0.r0 == 0 && P1.r1 == 0"));
-    assert_eq!(v.models, vec!["sc", "x86-tso", "arm64"]);
-    let row = v.verdicts.iter().find(|r| r.policy == "po" && r.model == "x86-tso").unwrap();
-    assert_eq!(row.verdict, "exists");
+    assert_eq!(v.models, MemoryModel::ALL);
+    let row = v.verdicts.iter().find(|r| r.policy == "po" && r.model == MemoryModel::X86Tso).unwrap();
+    assert_eq!(row.verdict, Claim::Breaks(Invariant::Exists));
     let v = racelab_core::view::scenario(catalog.scenario("race4b").unwrap());
     assert_eq!(v.exists, None);
-    assert_eq!(v.verdicts.iter().find(|r| r.model == "arm64" && r.policy == "wrprotect_first").unwrap().verdict, "pinned_writable");
+    assert_eq!(
+        v.verdicts.iter().find(|r| r.model == MemoryModel::Arm64 && r.policy == "wrprotect_first").unwrap().verdict,
+        Claim::Breaks(Invariant::PinnedWritable)
+    );
 }

@@ -36,7 +36,7 @@ mod shorten;
 pub mod table;
 
 pub use report::{
-    choices_of, switches, Bound, BugFound, Counterexample, Options, Phase, Progress, Report, Stats, Status, Strategy, Verdict,
+    choices_of, switches, Bound, BugFound, Counterexample, Options, Phase, Progress, Report, Stats, Status, Strategy, Verdict, VerdictKind,
 };
 
 use crate::exec;

@@ -96,10 +96,32 @@ pub enum Verdict {
 
 impl Verdict {
     pub fn name(&self) -> &'static str {
+        self.kind().name()
+    }
+    pub fn kind(&self) -> VerdictKind {
         match self {
-            Verdict::Violated => "violated",
-            Verdict::Safe => "safe",
-            Verdict::Unknown(_) => "unknown",
+            Verdict::Violated => VerdictKind::Violated,
+            Verdict::Safe => VerdictKind::Safe,
+            Verdict::Unknown(_) => VerdictKind::Unknown,
+        }
+    }
+}
+
+/// A [`Verdict`] without its bound, for a front end to match on and show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VerdictKind {
+    Violated,
+    Safe,
+    Unknown,
+}
+
+impl VerdictKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            VerdictKind::Violated => "violated",
+            VerdictKind::Safe => "safe",
+            VerdictKind::Unknown => "unknown",
         }
     }
 }
