@@ -5,7 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ir::{Access, CExpr, Op, PageArg, Program, RegKind};
+use crate::invariants::Violation;
+use crate::ir::{Access, CExpr, FinalCond, Op, PageArg, Program, RegKind};
 use crate::layout::LockKind;
 use crate::relaxed::{self, Loc};
 use crate::state::*;
@@ -655,4 +656,77 @@ pub fn in_flight_changes(prog: &Program, a: &State, b: &State, cpu: usize) -> Ve
         }
     }
     out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Invariants
+
+/// What a [`Violation`] found in `s` means, in words.
+pub fn violation_text(prog: &Program, s: &State, v: &Violation) -> String {
+    let l = &prog.layout;
+    let thread = |t: u8| l.threads.get(t as usize).map(|t| t.name.as_str()).unwrap_or("?");
+    let va = |p: u8| l.ptes[p as usize].name.as_str();
+    match *v {
+        Violation::LostWrite { pte, slot, want, have, writer, page } => format!(
+            "{}[{slot}] should read {want} (stored by {}), but {} maps {} where it reads {have}: the write is lost",
+            va(pte),
+            thread(writer),
+            va(pte),
+            l.page_name(page)
+        ),
+        Violation::PinnedWriteProtected { page, holder, pte } => format!(
+            "{} is pinned for DMA (FOLL_PIN|FOLL_WRITE by {}) but PTE[{}] is write-protected: the next write fault will copy it away from the device",
+            l.page_name(page),
+            l.threads[holder as usize].name,
+            va(pte)
+        ),
+        Violation::PinOutOfSync { holder, pinned, pte, mapped } => format!(
+            "{} holds {} through GUP for {}, but {} now maps {}: the device and the process use different pages",
+            l.threads[holder as usize].name,
+            l.page_name(pinned),
+            va(pte),
+            va(pte),
+            l.page_name(mapped)
+        ),
+        Violation::SoftDirtyLost { pte } => format!(
+            "{} was written after clear_refs returned, but PTE[{}].SD is 0: the write is invisible to soft-dirty tracking",
+            va(pte),
+            va(pte)
+        ),
+        Violation::Exists => {
+            let mut values = Vec::new();
+            if let Some(cond) = &prog.exists {
+                final_values(prog, cond, s, &mut values);
+            }
+            format!("the final state satisfies the `exists` condition: {}", values.join(", "))
+        }
+    }
+}
+
+/// The registers and variables a final condition reads, with their values in `s`: `P1.r0 = 1`.
+pub fn final_values(prog: &Program, cond: &FinalCond, s: &State, out: &mut Vec<String>) {
+    let text = match cond {
+        FinalCond::Const(_) => None,
+        FinalCond::Reg { thread, reg } => Some(format!(
+            "{}.{} = {}",
+            prog.thread_name(*thread as usize),
+            prog.threads[*thread as usize].regs[*reg as usize],
+            s.threads[*thread as usize].regs[*reg as usize]
+        )),
+        FinalCond::Var(v) => Some(format!("{} = {}", prog.layout.vars[*v as usize].name, s.vars[*v as usize])),
+        FinalCond::Not(x) => {
+            final_values(prog, x, s, out);
+            None
+        }
+        FinalCond::Bin(_, l, r) => {
+            final_values(prog, l, s, out);
+            final_values(prog, r, s, out);
+            None
+        }
+    };
+    if let Some(t) = text {
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    }
 }

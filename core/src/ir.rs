@@ -310,34 +310,6 @@ impl FinalCond {
             FinalCond::Bin(op, l, r) => eval_bin(*op, l.eval(s), r.eval(s)),
         }
     }
-
-    /// The registers and variables it reads, with their values in `s`: `P1.r0 = 1`.
-    pub fn values(&self, prog: &Program, s: &State, out: &mut Vec<String>) {
-        let text = match self {
-            FinalCond::Const(_) => None,
-            FinalCond::Reg { thread, reg } => Some(format!(
-                "{}.{} = {}",
-                prog.thread_name(*thread as usize),
-                prog.threads[*thread as usize].regs[*reg as usize],
-                s.threads[*thread as usize].regs[*reg as usize]
-            )),
-            FinalCond::Var(v) => Some(format!("{} = {}", prog.layout.vars[*v as usize].name, s.vars[*v as usize])),
-            FinalCond::Not(x) => {
-                x.values(prog, s, out);
-                None
-            }
-            FinalCond::Bin(_, l, r) => {
-                l.values(prog, s, out);
-                r.values(prog, s, out);
-                None
-            }
-        };
-        if let Some(t) = text {
-            if !out.contains(&t) {
-                out.push(t);
-            }
-        }
-    }
 }
 
 impl Program {

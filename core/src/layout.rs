@@ -25,6 +25,10 @@ pub enum Invariant {
 }
 
 impl Invariant {
+    /// Its place in [`Invariant::ALL`] (and its bit in an [`InvariantSet`]).
+    pub fn index(self) -> usize {
+        self as usize
+    }
     pub const ALL: [Invariant; 5] =
         [Invariant::NoLostWrite, Invariant::PinnedWritable, Invariant::PinInSync, Invariant::SoftDirtyAccurate, Invariant::Exists];
     pub fn name(self) -> &'static str {
@@ -142,6 +146,21 @@ pub struct Layout {
     pub locks: Vec<LockInfo>,
     pub threads: Vec<ThreadInfo>,
     pub data_slots: usize,
+    /// Per mm: the indices of its own locks and counters.
+    pub per_mm: Vec<MmIndices>,
+}
+
+/// Where the locks and counters every mm has live, by index into [`Layout::locks`] and
+/// [`Layout::vars`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MmIndices {
+    pub mmap_lock: usize,
+    /// The page-table lock.
+    pub ptl: usize,
+    pub tlb_flush_pending: usize,
+    pub has_pinned: usize,
+    pub write_protect_seq: usize,
+    pub wrprotect_tlb_flush_pending: usize,
 }
 
 /// Per-mm counters every scenario has (`wrprotect_tlb_flush_pending` is per VMA in the patch
@@ -150,6 +169,10 @@ pub const MM_VARS: &[&str] = &["tlb_flush_pending", "has_pinned", "write_protect
 pub const MM_LOCKS: &[(&str, LockKind)] = &[("mmap_lock", LockKind::Rwsem), ("ptl", LockKind::Spin)];
 
 impl Layout {
+    /// The PT lock that guards PTE slot `pte`.
+    pub fn ptl_of(&self, pte: usize) -> usize {
+        self.per_mm[self.ptes[pte].mm].ptl
+    }
     pub fn var(&self, name: &str) -> Option<usize> {
         self.vars.iter().position(|v| v.name == name)
     }
@@ -204,5 +227,88 @@ impl std::fmt::Display for MemoryModel {
 impl std::fmt::Display for Invariant {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.pad(self.name())
+    }
+}
+
+/// A set of invariants, as a bitmask over [`Invariant::ALL`]; iterates in that order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct InvariantSet(u8);
+
+const _: () = assert!(Invariant::ALL.len() <= 8);
+
+impl InvariantSet {
+    pub const EMPTY: InvariantSet = InvariantSet(0);
+
+    #[inline]
+    pub fn contains(self, inv: Invariant) -> bool {
+        self.0 & (1 << inv.index()) != 0
+    }
+    #[inline]
+    pub fn insert(&mut self, inv: Invariant) {
+        self.0 |= 1 << inv.index();
+    }
+    #[inline]
+    pub fn remove(&mut self, inv: Invariant) {
+        self.0 &= !(1 << inv.index());
+    }
+    #[inline]
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+    pub fn len(self) -> usize {
+        self.0.count_ones() as usize
+    }
+    /// The members, in [`Invariant::ALL`] order.
+    pub fn iter(self) -> impl Iterator<Item = Invariant> {
+        Invariant::ALL.into_iter().filter(move |i| self.contains(*i))
+    }
+    #[inline]
+    pub fn intersect(self, other: InvariantSet) -> InvariantSet {
+        InvariantSet(self.0 & other.0)
+    }
+    #[inline]
+    pub fn union(self, other: InvariantSet) -> InvariantSet {
+        InvariantSet(self.0 | other.0)
+    }
+    #[inline]
+    pub fn minus(self, other: InvariantSet) -> InvariantSet {
+        InvariantSet(self.0 & !other.0)
+    }
+}
+
+impl FromIterator<Invariant> for InvariantSet {
+    fn from_iter<I: IntoIterator<Item = Invariant>>(iter: I) -> InvariantSet {
+        let mut s = InvariantSet::EMPTY;
+        for i in iter {
+            s.insert(i);
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invariant_set_iterates_in_all_order_and_counts() {
+        let mut s: InvariantSet = [Invariant::Exists, Invariant::NoLostWrite].into_iter().collect();
+        assert!(s.contains(Invariant::Exists) && !s.contains(Invariant::PinInSync));
+        assert_eq!(s.iter().collect::<Vec<_>>(), [Invariant::NoLostWrite, Invariant::Exists]);
+        s.insert(Invariant::PinInSync);
+        s.remove(Invariant::NoLostWrite);
+        assert_eq!(s.len(), 2);
+        assert_eq!(s.iter().collect::<Vec<_>>(), [Invariant::PinInSync, Invariant::Exists]);
+        let t: InvariantSet = [Invariant::PinInSync].into_iter().collect();
+        assert_eq!(s.minus(t).iter().collect::<Vec<_>>(), [Invariant::Exists]);
+        assert_eq!(s.intersect(t), t);
+        assert!(InvariantSet::EMPTY.is_empty());
+    }
+
+    #[test]
+    fn invariant_index_is_its_place_in_all() {
+        for (i, inv) in Invariant::ALL.iter().enumerate() {
+            assert_eq!(inv.index(), i);
+        }
     }
 }

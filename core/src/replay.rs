@@ -7,7 +7,7 @@ use crate::describe::{self, blocked_text, diff, step_error_text, Change};
 use crate::exec;
 use crate::invariants;
 use crate::ir::{Op, Program};
-use crate::layout::Invariant;
+use crate::layout::{Invariant, InvariantSet};
 use crate::scenario::Outcome;
 use crate::state::*;
 use crate::step::{Blocked, Choice, Executed, StepError};
@@ -20,7 +20,7 @@ pub struct StepRecord {
     pub exec: Executed,
     pub changes: Vec<Change>,
     /// Invariants broken after this step (bit i = `Invariant::ALL[i]`).
-    pub violated: u8,
+    pub violated: InvariantSet,
 }
 
 /// A step of the requested schedule that the program could not take as asked.
@@ -55,8 +55,7 @@ pub struct Run {
 impl Run {
     /// The first step (1-based) at which `inv` is broken.
     pub fn first_violation(&self, inv: Invariant) -> Option<usize> {
-        let bit = 1 << invariants::index(inv);
-        self.steps.iter().position(|s| s.violated & bit != 0).map(|i| i + 1)
+        self.steps.iter().position(|s| s.violated.contains(inv)).map(|i| i + 1)
     }
 
     /// The earliest broken invariant, or Safe.

@@ -452,7 +452,16 @@ impl Loader<'_> {
             checks: vec![],
             models: vec![MemoryModel::Sc],
             fault_handler: None,
-            layout: Layout { mms: vec![], ptes: vec![], pages: vec![], vars: vec![], locks: vec![], threads: vec![], data_slots: 2 },
+            layout: Layout {
+                mms: vec![],
+                ptes: vec![],
+                pages: vec![],
+                vars: vec![],
+                locks: vec![],
+                threads: vec![],
+                data_slots: 2,
+                per_mm: vec![],
+            },
             init: State::default(),
             threads: vec![],
             procs: self.lib.procs.clone(),
@@ -604,6 +613,17 @@ impl Loader<'_> {
                 let name = if multi_mm { format!("{mm}.{short}") } else { short.to_string() };
                 sc.layout.locks.push(LockInfo { name, kind: *kind, mm: Some(mi), short: short.to_string() });
             }
+            let l = &sc.layout;
+            let (var, lock) = (|s: &str| l.mm_var(mi, s).unwrap(), |s: &str| l.mm_lock(mi, s).unwrap());
+            let ix = MmIndices {
+                mmap_lock: lock("mmap_lock"),
+                ptl: lock("ptl"),
+                tlb_flush_pending: var("tlb_flush_pending"),
+                has_pinned: var("has_pinned"),
+                write_protect_seq: var("write_protect_seq"),
+                wrprotect_tlb_flush_pending: var("wrprotect_tlb_flush_pending"),
+            };
+            sc.layout.per_mm.push(ix);
         }
         for t in &thread_decls {
             let info = self.thread_info(t, &sc.layout)?;

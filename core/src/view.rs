@@ -411,7 +411,7 @@ pub fn state(prog: &Program, s: &State) -> StateView {
         .enumerate()
         .map(|(i, slot)| {
             let p = s.ptes[i];
-            let ptl = l.mm_lock(slot.mm, "ptl").unwrap();
+            let ptl = l.per_mm[slot.mm].ptl;
             PteView {
                 name: slot.name.clone(),
                 present: p.present(),
@@ -602,14 +602,13 @@ pub fn step(prog: &Program, run: &Run, step: usize) -> StepView {
         .checks
         .iter()
         .map(|inv| {
-            let v = invariants::first_violation(prog, after, *inv);
-            let bit = 1 << invariants::index(*inv);
+            let v = invariants::violation(prog, after, *inv);
             InvariantView {
                 name: inv.name().to_string(),
                 description: inv.description().to_string(),
                 ok: v.is_none(),
-                message: v.map(|v| v.text),
-                broken_at: run.steps[..step].iter().position(|s| s.violated & bit != 0).map(|i| i + 1),
+                message: v.map(|v| describe::violation_text(prog, after, &v)),
+                broken_at: run.steps[..step].iter().position(|s| s.violated.contains(*inv)).map(|i| i + 1),
             }
         })
         .collect();
@@ -652,12 +651,12 @@ pub fn initial_invariants(prog: &Program, s: &State) -> Vec<InvariantView> {
     prog.checks
         .iter()
         .map(|inv| {
-            let v = invariants::first_violation(prog, s, *inv);
+            let v = invariants::violation(prog, s, *inv);
             InvariantView {
                 name: inv.name().to_string(),
                 description: inv.description().to_string(),
                 ok: v.is_none(),
-                message: v.map(|v| v.text),
+                message: v.map(|v| describe::violation_text(prog, s, &v)),
                 broken_at: None,
             }
         })

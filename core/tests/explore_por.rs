@@ -41,7 +41,7 @@ fn compare(prog: &Program, what: &str) -> (u64, u64) {
     assert!(reduced.stats.states <= plain.stats.states, "{what}");
     for v in &reduced.violations {
         let run = racelab_core::replay(prog, &v.trace).unwrap();
-        let at_start = invariants::violated(prog, &prog.init) & (1 << invariants::index(v.invariant)) != 0;
+        let at_start = invariants::violated(prog, &prog.init).contains(v.invariant);
         assert!(at_start || run.first_violation(v.invariant).is_some(), "{what}: the reduced search's trace breaks {}", v.invariant.name());
     }
     (plain.stats.states, reduced.stats.states)

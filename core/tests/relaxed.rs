@@ -8,6 +8,7 @@ use std::hash::{Hash, Hasher};
 
 use racelab_core::exec::{self};
 use racelab_core::explore::{self, Options, Verdict};
+use racelab_core::layout::InvariantSet;
 use racelab_core::layout::{Invariant, MemoryModel};
 use racelab_core::scenario::Scenario;
 use racelab_core::state::State;
@@ -19,7 +20,7 @@ use racelab_core::{invariants, lab, Catalog, Program};
 struct Search {
     states: usize,
     /// Bits of `Invariant::ALL` broken in some reachable state.
-    violated: u8,
+    violated: InvariantSet,
     /// The most choices any state offered.
     widest: usize,
     bugs: Vec<String>,
@@ -54,7 +55,7 @@ fn search(prog: &Program, limit: usize) -> Search {
             if seen.insert(fp(&n)) {
                 out.states += 1;
                 assert!(out.states <= limit, "{} under {} on {}: more than {limit} states", prog.scenario, prog.policy, prog.model.name());
-                out.violated |= invariants::violated(prog, &n);
+                out.violated = out.violated.union(invariants::violated(prog, &n));
                 stack.push(n);
             }
         }
@@ -62,8 +63,8 @@ fn search(prog: &Program, limit: usize) -> Search {
     out
 }
 
-fn names(bits: u8) -> Vec<&'static str> {
-    Invariant::ALL.iter().enumerate().filter(|(i, _)| bits & (1 << i) != 0).map(|(_, inv)| inv.name()).collect()
+fn names(set: InvariantSet) -> Vec<&'static str> {
+    set.iter().map(Invariant::name).collect()
 }
 
 fn program(sc: &Scenario, policy: &str, model: MemoryModel) -> Program {

@@ -12,7 +12,7 @@ use crate::describe;
 use crate::exec;
 use crate::invariants;
 use crate::ir::Program;
-use crate::layout::Invariant;
+use crate::layout::{Invariant, InvariantSet};
 use crate::state::MAX_THREADS;
 use crate::step::{Choice, StepError};
 
@@ -107,7 +107,7 @@ pub struct Bfs {
 
 impl Bfs {
     /// A search from `prog`'s initial state, which `w.enc` receives encoded.
-    pub fn new(prog: &Program, codec: &Codec, reduction: bool, checks: u8, w: &mut Work) -> Bfs {
+    pub fn new(prog: &Program, codec: &Codec, reduction: bool, checks: InvariantSet, w: &mut Work) -> Bfs {
         let init = prog.init;
         codec.encode(&init, &mut w.enc);
         let mut seen = if reduction { FpSet::with_values(0) } else { FpSet::with_capacity(0) };
@@ -126,9 +126,9 @@ impl Bfs {
             depth_cut: false,
             terminals: None,
         };
-        let v = invariants::violated(prog, &init) & checks;
+        let v = invariants::violated(prog, &init).intersect(checks);
         for (i, f) in bfs.found.iter_mut().enumerate() {
-            if v & (1 << i) != 0 {
+            if v.contains(Invariant::ALL[i]) {
                 *f = Some((0, 0));
             }
         }
@@ -179,7 +179,7 @@ impl Bfs {
         codec: &Codec,
         por: Option<&Por>,
         opts: &Options,
-        all: u8,
+        all: InvariantSet,
         budget: u64,
         w: &mut Work,
     ) -> (u64, Slice) {
@@ -187,13 +187,14 @@ impl Bfs {
         let b = self;
         let mut done = 0u64;
         let stop_all = opts.stop_when_all_violated;
-        let found_bits = |b: &Bfs| b.found.iter().enumerate().filter(|(_, f)| f.is_some()).fold(0u8, |m, (i, _)| m | (1 << i));
+        let found_bits =
+            |b: &Bfs| b.found.iter().zip(Invariant::ALL).filter(|(f, _)| f.is_some()).map(|(_, inv)| inv).collect::<InvariantSet>();
         let mut finished = false;
         let mut stopped = None;
         let mut s = prog.init;
         let mut fps = [Footprint::default(); MAX_THREADS];
         'outer: while done < budget {
-            if stop_all && all != 0 && found_bits(b) == all {
+            if stop_all && !all.is_empty() && found_bits(b) == all {
                 finished = true;
                 break;
             }
@@ -357,11 +358,11 @@ impl Bfs {
                 b.parents.push(link(id, idx));
                 b.next.states.extend_from_slice(&w.enc);
                 b.stats.states += 1;
-                if all != 0 {
-                    let v = invariants::violated(prog, &n) & all;
-                    if v != 0 {
+                if !all.is_empty() {
+                    let v = invariants::violated(prog, &n).intersect(all);
+                    if !v.is_empty() {
                         for (i, f) in b.found.iter_mut().enumerate() {
-                            if v & (1 << i) != 0 && f.is_none() {
+                            if v.contains(Invariant::ALL[i]) && f.is_none() {
                                 *f = Some((new_id, b.depth + 1));
                             }
                         }

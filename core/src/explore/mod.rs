@@ -42,7 +42,7 @@ pub use report::{
 use crate::exec;
 use crate::invariants;
 use crate::ir::Program;
-use crate::layout::Invariant;
+use crate::layout::{Invariant, InvariantSet};
 use crate::state::State;
 use crate::step::Choice;
 use bfs::{Bfs, Slice};
@@ -57,8 +57,8 @@ pub struct Explorer {
     codec: Codec,
     por: Option<Por>,
     phase: Phase,
-    /// The invariants the program checks (bit i: `Invariant::ALL[i]`).
-    checks: u8,
+    /// The invariants the program checks.
+    checks: InvariantSet,
     bfs: Option<Bfs>,
     sample: Option<sample::Sampler>,
     shorten: Option<Shorten>,
@@ -76,10 +76,7 @@ impl Explorer {
     pub fn new(prog: &Program, opts: Options) -> Explorer {
         let codec = Codec::new(prog);
         let por = (opts.reduction && opts.strategy == Strategy::Exhaustive).then(|| Por::new(prog));
-        let mut checks = 0u8;
-        for inv in &prog.checks {
-            checks |= 1 << invariants::index(*inv);
-        }
+        let checks = invariants::checked(prog);
         let mut work = Work::new(&codec);
         let (phase, bfs, sample) = match opts.strategy {
             Strategy::Exhaustive => (Phase::Search, Some(Bfs::new(prog, &codec, por.is_some(), checks, &mut work)), None),
@@ -284,7 +281,7 @@ impl Explorer {
                 shortest: sh.is_some_and(|s| s.found(*inv)),
             })
             .collect();
-        violations.sort_by_key(|v| (v.trace.len(), v.switches, invariants::index(v.invariant)));
+        violations.sort_by_key(|v| (v.trace.len(), v.switches, v.invariant.index()));
         let verdict = if !violations.is_empty() {
             Verdict::Violated
         } else {

@@ -376,7 +376,7 @@ impl Por {
                 Some((*inv, bits))
             })
             .collect();
-        let ptl: Vec<usize> = l.ptes.iter().map(|p| l.mm_lock(p.mm, "ptl").expect("every mm has a PT lock")).collect();
+        let ptl: Vec<usize> = (0..l.ptes.len()).map(|p| l.ptl_of(p)).collect();
         let mut ptl_guards: Vec<(usize, u8)> = vec![];
         for (i, &lock) in ptl.iter().enumerate() {
             match ptl_guards.iter_mut().find(|(k, _)| *k == lock) {
@@ -984,7 +984,7 @@ impl Por {
         let mut cons = [(0u32, 0u32); Invariant::ALL.len()];
         let mut k = 0;
         for &(inv, bits) in &self.checks {
-            if bad & (1 << invariants::index(inv)) == 0 {
+            if !bad.contains(inv) {
                 cons[k] = (bits, self.up_set(prog, s, inv, st.live));
                 k += 1;
             }

@@ -13,7 +13,7 @@ use super::table::FpSet;
 use crate::exec::{self};
 use crate::invariants;
 use crate::ir::Program;
-use crate::layout::Invariant;
+use crate::layout::{Invariant, InvariantSet};
 use crate::rng::Rng;
 use crate::state::{State, MAX_THREADS};
 use crate::step::{Choice, StepError};
@@ -43,7 +43,7 @@ pub struct Sampler {
     /// Estimate of a run's length, for placing PCT's change points.
     est_len: u32,
     pub found: Vec<(Invariant, Vec<Choice>)>,
-    found_bits: u8,
+    found_set: InvariantSet,
     pub bugs: Vec<BugFound>,
     pub finished: bool,
     pub bound: Option<Bound>,
@@ -65,7 +65,7 @@ impl Sampler {
             change_points: vec![],
             est_len: 64,
             found: vec![],
-            found_bits: 0,
+            found_set: InvariantSet::EMPTY,
             bugs: vec![],
             finished: false,
             bound: None,
@@ -99,7 +99,7 @@ impl Sampler {
         &mut self,
         prog: &Program,
         codec: &Codec,
-        checks: u8,
+        checks: InvariantSet,
         opts: &Options,
         budget: u64,
         enc: &mut [u8],
@@ -164,15 +164,13 @@ impl Sampler {
             if (self.seen.len() as u64) < opts.max_states {
                 self.seen.insert(fingerprint(enc));
             }
-            let v = invariants::violated(prog, &self.state) & checks & !self.found_bits;
-            if v != 0 {
-                for (i, inv) in Invariant::ALL.iter().enumerate() {
-                    if v & (1 << i) != 0 {
-                        self.found.push((*inv, self.steps.clone()));
-                        self.found_bits |= 1 << i;
-                    }
+            let v = invariants::violated(prog, &self.state).intersect(checks).minus(self.found_set);
+            if !v.is_empty() {
+                for inv in v.iter() {
+                    self.found.push((inv, self.steps.clone()));
+                    self.found_set.insert(inv);
                 }
-                if opts.stop_when_all_violated && self.found_bits == checks {
+                if opts.stop_when_all_violated && self.found_set == checks {
                     self.finished = true;
                 }
             }

@@ -12,7 +12,7 @@ use super::table::FpSet;
 use crate::exec;
 use crate::invariants;
 use crate::ir::Program;
-use crate::layout::Invariant;
+use crate::layout::{Invariant, InvariantSet};
 use crate::step::Choice;
 
 const NO_PARENT: u32 = u32::MAX;
@@ -37,8 +37,8 @@ pub struct Shorten {
     next: Level,
     next_index: HashMap<u64, u32>,
     depth: u32,
-    /// Invariants still to find (bits).
-    want: u8,
+    /// Invariants still to find.
+    want: InvariantSet,
     /// Violating nodes of the next level, per invariant.
     hits: [Vec<u32>; N_INV],
     /// The node found for each invariant.
@@ -54,10 +54,7 @@ impl Shorten {
         let key = with_tag(fingerprint(&w.enc), NO_THREAD as u64);
         let mut seen = FpSet::with_capacity(1 << 12);
         seen.insert(key);
-        let mut want = 0u8;
-        for (inv, _) in found {
-            want |= 1 << invariants::index(*inv);
-        }
+        let want: InvariantSet = found.iter().map(|(inv, _)| *inv).collect();
         let mut sh = Shorten {
             seen,
             nodes: vec![(NO_PARENT, 0, NO_THREAD, 0)],
@@ -72,19 +69,16 @@ impl Shorten {
             stats: Stats { states: 1, ..Stats::default() },
         };
         // A violation of the initial state.
-        let v = invariants::violated(prog, &init) & want;
-        for i in 0..N_INV {
-            if v & (1 << i) != 0 {
-                sh.done[i] = Some(0);
-                sh.want &= !(1 << i);
-            }
+        for inv in invariants::violated(prog, &init).intersect(want).iter() {
+            sh.done[inv.index()] = Some(0);
+            sh.want.remove(inv);
         }
         sh
     }
 
     /// True when every invariant asked for is found.
     pub fn complete(&self) -> bool {
-        self.want == 0
+        self.want.is_empty()
     }
 
     pub fn depth(&self) -> u32 {
@@ -98,7 +92,7 @@ impl Shorten {
 
     /// Whether a shortest trace was found for `inv`.
     pub fn found(&self, inv: Invariant) -> bool {
-        self.done[invariants::index(inv)].is_some()
+        self.done[inv.index()].is_some()
     }
 
     /// Expands nodes until about `budget` transitions are done or the search ends; returns the
@@ -114,10 +108,10 @@ impl Shorten {
             if sh.pos >= sh.cur.nodes.len() {
                 // The level is complete: pick the violating nodes with the fewest switches.
                 for i in 0..N_INV {
-                    if sh.want & (1 << i) != 0 && !sh.hits[i].is_empty() {
+                    if sh.want.contains(Invariant::ALL[i]) && !sh.hits[i].is_empty() {
                         let best = *sh.hits[i].iter().min_by_key(|n| sh.nodes[**n as usize].3).unwrap();
                         sh.done[i] = Some(best);
-                        sh.want &= !(1 << i);
+                        sh.want.remove(Invariant::ALL[i]);
                     }
                     sh.hits[i].clear();
                 }
@@ -128,7 +122,7 @@ impl Shorten {
                     + (sh.cur.nodes.capacity() + sh.next.nodes.capacity()) * 4
                     + sh.next_index.capacity() * 16) as u64;
                 sh.stats.peak_bytes = sh.stats.peak_bytes.max(bytes);
-                if sh.want == 0 {
+                if sh.want.is_empty() {
                     complete = Some(true);
                     break;
                 }
@@ -181,13 +175,9 @@ impl Shorten {
                 sh.next.nodes.push(id);
                 sh.next.states.extend_from_slice(&w.enc);
                 sh.stats.states += 1;
-                let v = invariants::violated(prog, &n) & sh.want;
-                if v != 0 {
-                    for i in 0..N_INV {
-                        if v & (1 << i) != 0 {
-                            sh.hits[i].push(id);
-                        }
-                    }
+                let v = invariants::violated(prog, &n).intersect(sh.want);
+                for inv in v.iter() {
+                    sh.hits[inv.index()].push(id);
                 }
                 if sh.stats.states >= limit {
                     complete = Some(false);
@@ -204,7 +194,7 @@ impl Shorten {
     /// Replaces each trace of `found` by the shortest one found for its invariant.
     pub fn shorten(&self, prog: &Program, found: &mut [(Invariant, Vec<Choice>)]) {
         for (inv, trace) in found.iter_mut() {
-            if let Some(node) = self.done[invariants::index(*inv)] {
+            if let Some(node) = self.done[inv.index()] {
                 let mut idx = Vec::new();
                 let mut n = node;
                 while self.nodes[n as usize].0 != NO_PARENT {
