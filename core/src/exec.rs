@@ -276,7 +276,11 @@ fn add_ref(s: &mut State, page: u8, delta: i16) -> Result<(), Bug> {
     Ok(())
 }
 
-/// Every CPU of the mm drops its translations for the PTE slots in `mask`.
+/// Every CPU drops its translations for the PTE slots in `mask`. The kernel flushes only the
+/// CPUs of the mm (`Program::cpumask`), and that is what this does too: a PTE slot belongs to
+/// one mm, and only a CPU of that mm (one that runs a thread of it, or starts with one of its
+/// translations) ever holds an entry for the slot; every other CPU's entry for it is empty
+/// already. Which CPUs must acknowledge the flush is `can_run`'s business (`FlushHeldOff`).
 fn flush(s: &mut State, mask: u8) {
     for cpu in 0..MAX_CPUS {
         for slot in 0..MAX_PTES {
