@@ -1332,3 +1332,78 @@ fn subst(e: &Expr, env: &Env) -> Expr {
         Expr::Int(..) | Expr::Flag(..) => e.clone(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tiny scenario: `a` stores to `x` then reads it back; `b` stores to `y`.
+    const SRC: &str = "racelab 1
+feature extra \"one more store\"
+policy plain {
+  title \"as written\"
+  fate baseline
+}
+policy more {
+  title \"with the extra store\"
+  fate proposed
+  features extra
+}
+scenario t {
+  title \"t\"
+  policies plain more
+  baseline plain
+  models sc x86_tso arm64
+  check no_lost_write
+}
+state {
+  var x=0
+  var y=0
+}
+thread a on CPU0 \"stores x, reads it\" {
+  WRITE_ONCE(x, 1)
+  if feature(extra) {
+    WRITE_ONCE(x, 2)
+  }
+  r0 = READ_ONCE(x)
+}
+thread b on CPU1 \"stores y\" {
+  WRITE_ONCE(y, 1)
+}
+";
+
+    fn program(policy: &str, model: MemoryModel) -> Program {
+        let sc = crate::scenario::load("t.race", &|n| (n == "t.race").then(|| SRC.to_string())).unwrap();
+        Program::compile(&sc, sc.policy(policy).unwrap(), model).unwrap()
+    }
+
+    fn texts(prog: &Program, t: usize) -> Vec<&str> {
+        prog.threads[t].instrs.iter().filter(|i| !i.silent).map(|i| i.text.as_str()).collect()
+    }
+
+    #[test]
+    fn each_statement_is_one_scheduling_point_and_the_end_is_silent() {
+        let prog = program("plain", MemoryModel::Sc);
+        assert_eq!(texts(&prog, 0), ["WRITE_ONCE(x, 1)", "r0 = READ_ONCE(x)"]);
+        assert_eq!(texts(&prog, 1), ["WRITE_ONCE(y, 1)"]);
+        assert!(prog.threads[0].instrs.last().is_some_and(|i| i.silent && matches!(i.op, Op::End)));
+    }
+
+    #[test]
+    fn a_feature_is_folded_away_under_a_policy_without_it() {
+        assert!(!texts(&program("plain", MemoryModel::Sc), 0).contains(&"WRITE_ONCE(x, 2)"));
+        assert!(texts(&program("more", MemoryModel::Sc), 0).contains(&"WRITE_ONCE(x, 2)"));
+    }
+
+    #[test]
+    fn an_unknown_variable_is_an_error_naming_it_and_its_line() {
+        let src = SRC.replace("r0 = READ_ONCE(x)", "r0 = READ_ONCE(nowhere)");
+        let sc = crate::scenario::load("t.race", &|n| (n == "t.race").then(|| src.clone()));
+        let err = match sc {
+            Err(e) => e,
+            Ok(sc) => Program::compile(&sc, 0, MemoryModel::Sc).unwrap_err(),
+        };
+        let text = err.to_string();
+        assert!(text.contains("nowhere") && text.starts_with("t.race:28:"), "{text}");
+    }
+}

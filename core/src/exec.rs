@@ -583,3 +583,86 @@ fn exec_op(prog: &Program, s: &mut State, t: usize, op: &Op, used_early: &mut bo
     next(s, t);
     Ok(effect)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::MemoryModel;
+
+    /// A tiny scenario: `a` stores to `x` then reads it back; `b` stores to `y`.
+    const SRC: &str = "racelab 1
+feature extra \"one more store\"
+policy plain {
+  title \"as written\"
+  fate baseline
+}
+policy more {
+  title \"with the extra store\"
+  fate proposed
+  features extra
+}
+scenario t {
+  title \"t\"
+  policies plain more
+  baseline plain
+  models sc x86_tso arm64
+  check no_lost_write
+}
+state {
+  var x=0
+  var y=0
+}
+thread a on CPU0 \"stores x, reads it\" {
+  WRITE_ONCE(x, 1)
+  if feature(extra) {
+    WRITE_ONCE(x, 2)
+  }
+  r0 = READ_ONCE(x)
+}
+thread b on CPU1 \"stores y\" {
+  WRITE_ONCE(y, 1)
+}
+";
+
+    fn program(policy: &str, model: MemoryModel) -> Program {
+        let sc = crate::scenario::load("t.race", &|n| (n == "t.race").then(|| SRC.to_string())).unwrap();
+        Program::compile(&sc, sc.policy(policy).unwrap(), model).unwrap()
+    }
+
+    #[test]
+    fn a_store_changes_the_variable_and_moves_the_pc_to_the_next_statement() {
+        let prog = program("plain", MemoryModel::Sc);
+        let mut s = prog.init;
+        let x = prog.layout.var("x").unwrap();
+        let before = s.threads[0].pc;
+        apply(&prog, &mut s, Choice::Run(0)).unwrap();
+        assert_eq!(s.vars[x], 1);
+        assert_ne!(s.threads[0].pc, before);
+        assert_eq!(prog.instr(0, s.threads[0].pc).text, "r0 = READ_ONCE(x)");
+    }
+
+    #[test]
+    fn a_finished_thread_cannot_run_and_leaves_the_choices() {
+        let prog = program("plain", MemoryModel::Sc);
+        let mut s = prog.init;
+        let mut c = Vec::new();
+        choices(&prog, &s, &mut c);
+        assert_eq!(c, [Choice::Run(0), Choice::Run(1)]);
+        apply(&prog, &mut s, Choice::Run(1)).unwrap();
+        assert_eq!(can_run(&prog, &s, 1), Err(Blocked::Finished));
+        assert_eq!(apply(&prog, &mut s, Choice::Run(1)), Err(StepError::Blocked(Blocked::Finished)));
+        choices(&prog, &s, &mut c);
+        assert_eq!(c, [Choice::Run(0)]);
+    }
+
+    #[test]
+    fn a_load_reads_the_value_stored_before_it() {
+        let prog = program("more", MemoryModel::Sc);
+        let mut s = prog.init;
+        for _ in 0..3 {
+            apply(&prog, &mut s, Choice::Run(0)).unwrap();
+        }
+        let r0 = prog.threads[0].regs.iter().position(|r| r == "r0").unwrap();
+        assert_eq!(s.threads[0].regs[r0], 2);
+    }
+}

@@ -360,3 +360,90 @@ fn push(run: &mut Run, next: State, rec: StepRecord) {
     run.states.push(next);
     run.steps.push(rec);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::MemoryModel;
+
+    /// A tiny scenario: `a` stores to `x` then reads it back; `b` stores to `y`.
+    const SRC: &str = "racelab 1
+feature extra \"one more store\"
+policy plain {
+  title \"as written\"
+  fate baseline
+}
+policy more {
+  title \"with the extra store\"
+  fate proposed
+  features extra
+}
+scenario t {
+  title \"t\"
+  policies plain more
+  baseline plain
+  models sc x86_tso arm64
+  check no_lost_write
+}
+state {
+  var x=0
+  var y=0
+}
+thread a on CPU0 \"stores x, reads it\" {
+  WRITE_ONCE(x, 1)
+  if feature(extra) {
+    WRITE_ONCE(x, 2)
+  }
+  r0 = READ_ONCE(x)
+}
+thread b on CPU1 \"stores y\" {
+  WRITE_ONCE(y, 1)
+}
+";
+
+    fn program(policy: &str, model: MemoryModel) -> Program {
+        let sc = crate::scenario::load("t.race", &|n| (n == "t.race").then(|| SRC.to_string())).unwrap();
+        Program::compile(&sc, sc.policy(policy).unwrap(), model).unwrap()
+    }
+
+    #[test]
+    fn replay_takes_the_schedule_exactly_and_records_each_step() {
+        let prog = program("plain", MemoryModel::Sc);
+        let run = replay(&prog, &[Choice::Run(1), Choice::Run(0), Choice::Run(0)]).unwrap();
+        assert_eq!(run.states.len(), 4);
+        assert_eq!(run.steps.iter().map(|r| r.thread).collect::<Vec<_>>(), [1, 0, 0]);
+        assert!(run.steps[0].changes.iter().any(|c| c.text.contains("y")), "{:?}", run.steps[0].changes);
+        assert_eq!(run.outcome(&prog), Outcome::Safe);
+    }
+
+    #[test]
+    fn replay_rejects_a_step_of_a_finished_thread_naming_the_step() {
+        let prog = program("plain", MemoryModel::Sc);
+        let e = replay(&prog, &[Choice::Run(1), Choice::Run(1)]).unwrap_err();
+        assert_eq!((e.step, e.thread.as_str()), (2, "b"));
+        assert!(e.message.contains("finished"), "{}", e.message);
+    }
+
+    #[test]
+    fn replay_nearest_goes_on_where_exact_replay_fails_and_finishes_the_threads() {
+        let prog = program("plain", MemoryModel::Sc);
+        let asked = [Choice::Run(1), Choice::Run(1)];
+        assert!(replay(&prog, &asked).is_err());
+        let run = replay_nearest(&prog, &prog, &asked).unwrap();
+        // b has run its one statement; a is run to its end after the schedule.
+        assert_eq!(run.schedule, [Choice::Run(1), Choice::Run(0), Choice::Run(0)]);
+        let appended: Vec<usize> = run.deviations.iter().filter(|d| d.kind == DeviationKind::Appended).map(|d| d.at).collect();
+        assert_eq!(appended, [2, 3]);
+        assert!(run.deviations.iter().all(|d| d.thread == "a"));
+    }
+
+    #[test]
+    fn same_step_maps_a_statement_across_policies() {
+        let (plain, more) = (program("plain", MemoryModel::Sc), program("more", MemoryModel::Sc));
+        let a = replay_nearest(&plain, &plain, &[Choice::Run(0), Choice::Run(0), Choice::Run(1)]).unwrap();
+        let b = replay_nearest(&more, &plain, &a.schedule).unwrap();
+        // Step 2 of the plain run is the read of x; under `more` an extra store comes first.
+        let to = same_step(&plain, &a, 2, &more, &b).unwrap();
+        assert_eq!(more.instr(0, b.states[to - 1].threads[0].pc).text, "r0 = READ_ONCE(x)");
+    }
+}

@@ -8,7 +8,9 @@
 //!
 //! A module's references are read from its source: `use` trees (grouped ones too), `crate::…`,
 //! `super::…` and `self::…` paths, and paths through the child modules it declares. Comments and
-//! string literals are skipped.
+//! string literals are skipped, and so is an inline `mod tests { … }`: a unit test may build its
+//! fixture with the loader and compiler above its module (a scenario from text), which the
+//! library itself never does.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -255,8 +257,8 @@ fn use_tree(toks: &[Tok], i: &mut usize, prefix: &[String], out: &mut Vec<Vec<St
 fn paths(src: &str) -> Vec<(Vec<String>, usize)> {
     let toks = tokens(&strip(src));
     let mut out = Vec::new();
-    // Brace depths at which an inline module's body opened.
-    let mut inline: Vec<usize> = Vec::new();
+    // Brace depths at which an inline module's body opened, and whether it is `mod tests`.
+    let mut inline: Vec<(usize, bool)> = Vec::new();
     let mut depth = 0;
     let mut i = 0;
     while i < toks.len() {
@@ -264,12 +266,12 @@ fn paths(src: &str) -> Vec<(Vec<String>, usize)> {
             Tok::Open => depth += 1,
             Tok::Close => {
                 depth -= 1;
-                if inline.last() == Some(&depth) {
+                if inline.last().map(|(d, _)| *d) == Some(depth) {
                     inline.pop();
                 }
             }
             Tok::Ident(m) if m == "mod" && matches!(toks.get(i + 1), Some(Tok::Ident(_))) && toks.get(i + 2) == Some(&Tok::Open) => {
-                inline.push(depth);
+                inline.push((depth, toks[i + 1] == Tok::Ident("tests".into())));
             }
             _ => {}
         }
@@ -277,7 +279,9 @@ fn paths(src: &str) -> Vec<(Vec<String>, usize)> {
             i += 1;
             let mut found = Vec::new();
             use_tree(&toks, &mut i, &[], &mut found);
-            out.extend(found.into_iter().map(|p| (p, inline.len())));
+            if !in_tests(&inline) {
+                out.extend(found.into_iter().map(|p| (p, inline.len())));
+            }
             continue;
         }
         if let Tok::Ident(first) = &toks[i] {
@@ -291,7 +295,9 @@ fn paths(src: &str) -> Vec<(Vec<String>, usize)> {
                     }
                     j += 2;
                 }
-                out.push((path, inline.len()));
+                if !in_tests(&inline) {
+                    out.push((path, inline.len()));
+                }
                 i = j;
                 continue;
             }
@@ -299,6 +305,10 @@ fn paths(src: &str) -> Vec<(Vec<String>, usize)> {
         i += 1;
     }
     out
+}
+
+fn in_tests(inline: &[(usize, bool)]) -> bool {
+    inline.iter().any(|(_, tests)| *tests)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -674,16 +684,28 @@ fn checker_reports_an_unplaced_module_and_a_root_reexport() {
 }
 
 #[test]
-fn checker_reads_super_in_an_inline_test_module_as_the_file_itself() {
+fn checker_reads_super_in_an_inline_module_as_the_file_itself() {
     let c = synthetic(
         "core",
-        &[
-            ("lib.rs", ""),
-            ("schedule.rs", "fn f() {}\n#[cfg(test)]\nmod tests {\n    use super::*;\n    use crate::lab::x;\n}\n"),
-            ("lab.rs", ""),
-        ],
+        &[("lib.rs", ""), ("schedule.rs", "fn f() {}\nmod inner {\n    use super::*;\n    use crate::lab::x;\n}\n"), ("lab.rs", "")],
     );
     let edges = c.edges();
     assert_eq!(edges.len(), 1, "{edges:?}");
     assert_eq!((edges[0].from.as_str(), edges[0].to.as_str()), ("schedule", "lab"));
+}
+
+#[test]
+fn checker_leaves_out_a_unit_test_module_but_not_the_code_after_it() {
+    let c = synthetic(
+        "core",
+        &[
+            ("lib.rs", ""),
+            ("exec.rs", "#[cfg(test)]\nmod tests {\n    use crate::compile::x;\n    fn f() { crate::scenario::load(); }\n}\nfn g() { crate::lab::y(); }\n"),
+            ("compile.rs", ""),
+            ("scenario.rs", ""),
+            ("lab.rs", ""),
+        ],
+    );
+    let to: Vec<String> = c.edges().into_iter().map(|e| e.to).collect();
+    assert_eq!(to, ["lab"]);
 }
