@@ -1116,17 +1116,13 @@ impl<'a> Compiler<'a> {
             Expr::Flag(_, f) => return self.err(file, f.pos, "a bit change such as -W only goes in ptep_modify_prot(…)"),
             Expr::Load(_, _, pos) => return self.err(file, *pos, "`load` is a step of its own: write `r = load V[0]`"),
             Expr::Call(name, args) => self.call_expr(name, args, file)?,
+            Expr::Field(base, field) => CExpr::Field(Box::new(self.expr(base, file)?), self.pte_field(field, file)?),
         })
     }
 
     fn call_expr(&mut self, name: &Ident, args: &[Expr], file: &str) -> Result<CExpr, Diagnostic> {
         let n = name.name.as_str();
         Ok(match n {
-            "." => {
-                let base = self.expr(&args[0], file)?;
-                let Expr::Path(f) = &args[1] else { unreachable!() };
-                CExpr::Field(Box::new(base), self.pte_field(&f[0], file)?)
-            }
             "feature" => {
                 self.arity(name, args, 1, file)?;
                 match &args[0] {
@@ -1326,6 +1322,7 @@ fn subst(e: &Expr, env: &Env) -> Expr {
             _ => e.clone(),
         },
         Expr::Call(n, args) => Expr::Call(n.clone(), args.iter().map(|a| subst(a, env)).collect()),
+        Expr::Field(base, field) => Expr::Field(Box::new(subst(base, env)), field.clone()),
         Expr::Not(inner, p) => Expr::Not(Box::new(subst(inner, env)), *p),
         Expr::Binary(op, l, r) => Expr::Binary(*op, Box::new(subst(l, env)), Box::new(subst(r, env))),
         Expr::Load(va, slot, p) => Expr::Load(subst_path(va, env), Box::new(subst(slot, env)), *p),

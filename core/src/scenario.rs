@@ -1154,49 +1154,5 @@ fn parse_condition(file: &str, pos: Pos, text: &str) -> Result<syntax::Expr, Dia
     if text.contains('\n') || text.contains('{') || text.contains('}') {
         return Err(Diagnostic::new(file, pos, "the `exists` condition is one expression on one line"));
     }
-    // The string is parsed as the condition of an `if` in a proc; on line 3, after `  if `.
-    let src = format!("racelab 1\nproc exists() {{\n  if {text} {{\n  }}\n}}\n");
-    let at = |p: Pos| if p.line == 3 && p.col > 5 { Pos { line: pos.line, col: pos.col + p.col - 5 } } else { pos };
-    let f = syntax::parse(file, &src).map_err(|d| {
-        // Past the condition, the parser meets the `{` of the `if` it was wrapped in.
-        let past = d.pos.line > 3 || (d.pos.line == 3 && d.pos.col as usize >= 6 + text.chars().count());
-        let message = if past { d.message.replace("found `{`", "found the end of the condition") } else { d.message };
-        Diagnostic::new(file, at(d.pos), format!("in the `exists` condition: {message}"))
-    })?;
-    fn relocate(e: &mut syntax::Expr, at: &dyn Fn(Pos) -> Pos) {
-        use syntax::Expr as E;
-        match e {
-            E::Int(_, p) => *p = at(*p),
-            E::Path(v) => v.iter_mut().for_each(|i| i.pos = at(i.pos)),
-            E::Call(n, args) => {
-                n.pos = at(n.pos);
-                args.iter_mut().for_each(|a| relocate(a, at));
-            }
-            E::Not(x, p) => {
-                *p = at(*p);
-                relocate(x, at);
-            }
-            E::Binary(_, l, r) => {
-                relocate(l, at);
-                relocate(r, at);
-            }
-            E::Flag(_, i) => i.pos = at(i.pos),
-            E::Load(v, x, p) => {
-                *p = at(*p);
-                v.iter_mut().for_each(|i| i.pos = at(i.pos));
-                relocate(x, at);
-            }
-        }
-    }
-    match f.items.as_slice() {
-        [Item::Proc(p)] => match p.body.as_slice() {
-            [Stmt::If { cond, then, els, .. }] if then.is_empty() && els.is_empty() => {
-                let mut cond = cond.clone();
-                relocate(&mut cond, &at);
-                Ok(cond)
-            }
-            _ => Err(Diagnostic::new(file, pos, "the `exists` condition is one expression")),
-        },
-        _ => Err(Diagnostic::new(file, pos, "the `exists` condition is one expression")),
-    }
+    syntax::parse_expr(file, text, pos).map_err(|d| Diagnostic { message: format!("in the `exists` condition: {}", d.message), ..d })
 }

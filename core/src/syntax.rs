@@ -240,6 +240,8 @@ pub enum Expr {
     /// `orig.W`, `parent.has_pinned`, `V`, `tlb_flush_pending`
     Path(Vec<Ident>),
     Call(Ident, Vec<Expr>),
+    /// `pte(V).UW`: a field of a value that is not a name (a call's result).
+    Field(Box<Expr>, Ident),
     Not(Box<Expr>, Pos),
     Binary(BinOp, Box<Expr>, Box<Expr>),
     /// `+W` / `-W` in a bit list such as `ptep_modify_prot(V, -W, +UW)`.
@@ -294,7 +296,7 @@ impl Expr {
         match self {
             Expr::Int(_, p) | Expr::Not(_, p) | Expr::Load(_, _, p) => *p,
             Expr::Path(v) => v[0].pos,
-            Expr::Call(i, _) | Expr::Flag(_, i) => i.pos,
+            Expr::Call(i, _) | Expr::Flag(_, i) | Expr::Field(_, i) => i.pos,
             Expr::Binary(_, l, _) => l.pos(),
         }
     }
@@ -319,6 +321,7 @@ impl fmt::Display for Expr {
                 }
                 write!(f, ")")
             }
+            Expr::Field(base, field) => write!(f, "{base}.{}", field.name),
             Expr::Not(e, _) => match **e {
                 Expr::Binary(..) => write!(f, "!({e})"),
                 _ => write!(f, "!{e}"),
@@ -449,8 +452,26 @@ pub const FORMAT_VERSION: u32 = 1;
 
 pub fn parse(file: &str, src: &str) -> Result<SourceFile, Diagnostic> {
     let toks = lex(file, src)?;
-    let mut p = Parser { file, toks, i: 0, depth: 0 };
+    let mut p = Parser { file, toks, i: 0, depth: 0, end: "end of file" };
     p.source_file()
+}
+
+/// Parses `text`, one line, as one expression (the condition of an `exists` line). Positions
+/// are in `file`: the text's first character is at `origin` plus one column (`origin` is the
+/// opening quote of the string that holds it). The end of the text reads as "the end of the
+/// condition" in messages.
+pub fn parse_expr(file: &str, text: &str, origin: Pos) -> Result<Expr, Diagnostic> {
+    let at = |p: Pos| Pos { line: origin.line + p.line - 1, col: if p.line == 1 { origin.col + p.col } else { p.col } };
+    let mut toks = lex(file, text).map_err(|d| Diagnostic::new(file, at(d.pos), d.message))?;
+    for t in &mut toks {
+        t.pos = at(t.pos);
+    }
+    let mut p = Parser { file, toks, i: 0, depth: 0, end: "the end of the condition" };
+    let e = p.expr()?;
+    match p.peek() {
+        Tok::Eof => Ok(e),
+        _ => p.expected("the end of the condition"),
+    }
 }
 
 struct Parser<'a> {
@@ -459,6 +480,8 @@ struct Parser<'a> {
     i: usize,
     /// Nesting of expressions and blocks, bounded so that no input can exhaust the stack.
     depth: usize,
+    /// What the end of the input is called in messages.
+    end: &'static str,
 }
 
 /// Deeper nesting than this is certainly not a kernel path.
@@ -489,7 +512,11 @@ impl<'a> Parser<'a> {
         Err(Diagnostic::new(self.file, self.pos(), message))
     }
     fn expected<T>(&self, what: &str) -> PResult<T> {
-        self.err(format!("expected {what}, found {}", self.peek().describe()))
+        let found = match self.peek() {
+            Tok::Eof => self.end.to_string(),
+            t => t.describe(),
+        };
+        self.err(format!("expected {what}, found {found}"))
     }
     fn is_punct(&self, p: &str) -> bool {
         matches!(self.peek(), Tok::Punct(q) if *q == p)
@@ -979,7 +1006,7 @@ impl<'a> Parser<'a> {
                     if self.is_punct(".") {
                         self.bump();
                         let field = self.ident("a field name after `.`")?;
-                        return Ok(Expr::Call(Ident { name: ".".into(), pos: field.pos }, vec![call, Expr::Path(vec![field])]));
+                        return Ok(Expr::Field(Box::new(call), field));
                     }
                     return Ok(call);
                 }

@@ -263,7 +263,7 @@ fn exists_and_verdict_lines_say_what_is_wrong() {
     assert_eq!(load_error(&head("  exists \"P0.r9 == 1\"\n")), "t.race:10:14: thread `P0` has no register `r9` (it has: r0)");
     assert_eq!(
         load_error(&head("  exists \"P0.r0 == \"\n")),
-        "t.race:10:21: in the `exists` condition: expected an expression, found the end of the condition"
+        "t.race:10:20: in the `exists` condition: expected an expression, found the end of the condition"
     );
     assert_eq!(
         load_error(&head("  check exists\n")),
