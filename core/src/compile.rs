@@ -9,6 +9,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use crate::ir::*;
 use crate::layout::{LockKind, MemoryModel};
+use crate::primitives::{self, Use};
 use crate::scenario::Scenario;
 use crate::state::*;
 use crate::syntax::{path_text, BinOp, Diagnostic, Expr, Ident, Pos, Stmt};
@@ -624,9 +625,22 @@ impl<'a> Compiler<'a> {
         Ok(self.sc.layout.mm_lock(mm, short).unwrap() as u8)
     }
 
+    /// "unknown operation", with a hint when `name` is a primitive that is not a statement.
+    fn unknown_operation<T>(&self, name: &Ident, file: &str) -> Result<T, Diagnostic> {
+        let n = name.name.as_str();
+        let hint = match primitives::lookup(n) {
+            Some(p) if p.kind != Use::Statement => format!(": `{n}` is a value, use it in a condition or `x = {n}(…)`"),
+            _ => String::new(),
+        };
+        self.err(file, name.pos, format!("unknown operation `{n}` (not a primitive, and no proc has that name){hint}"))
+    }
+
     fn primitive(&mut self, name: &Ident, args: &[Expr], note: Option<String>, env: &Env) -> Result<(), Diagnostic> {
         let file = env.file.clone();
         let file = file.as_str();
+        if primitives::lookup(&name.name).is_none_or(|p| p.kind != Use::Statement) {
+            return self.unknown_operation(name, file);
+        }
         let text = format!("{}({})", name.name, args.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", "));
         let mut silent = false;
         let op = match name.name.as_str() {
@@ -929,14 +943,7 @@ impl<'a> Compiler<'a> {
                     _ => FenceKind::AfterAtomic,
                 })
             }
-            other => {
-                let hint = if EXPR_FUNCS.contains(&other) {
-                    format!(": `{other}` is a value, use it in a condition or `x = {other}(…)`")
-                } else {
-                    String::new()
-                };
-                return self.err(file, name.pos, format!("unknown operation `{other}` (not a primitive, and no proc has that name){hint}"));
-            }
+            _ => return self.unknown_operation(name, file),
         };
         self.emit(op, silent, text, name.pos, note, env);
         Ok(())
@@ -1122,6 +1129,13 @@ impl<'a> Compiler<'a> {
 
     fn call_expr(&mut self, name: &Ident, args: &[Expr], file: &str) -> Result<CExpr, Diagnostic> {
         let n = name.name.as_str();
+        match primitives::lookup(n).map(|p| p.kind) {
+            Some(Use::Value) => {}
+            Some(Use::Assigned) => {
+                return self.err(file, name.pos, format!("`{n}` changes state: use it alone on the right of `=`, as in `ok = {n}(…)`"));
+            }
+            Some(Use::Statement) | None => return self.unknown_function(name, file),
+        }
         Ok(match n {
             "feature" => {
                 self.arity(name, args, 1, file)?;
@@ -1232,45 +1246,18 @@ impl<'a> Compiler<'a> {
                     with_set
                 }
             }
-            "trylock_page" | "page_ref_add_unless" | "try_grab_page" | "alloc_page" | "dma_read" => {
-                return self.err(file, name.pos, format!("`{n}` changes state: use it alone on the right of `=`, as in `ok = {n}(…)`"));
-            }
-            _ => {
-                if self.sc.procs.contains_key(n) {
-                    return self.err(file, name.pos, format!("`{n}` is a proc: call it as a statement, it returns no value"));
-                }
-                return self.err(file, name.pos, format!("unknown function `{n}`"));
-            }
+            _ => return self.unknown_function(name, file),
         })
     }
-}
 
-const EXPR_FUNCS: &[&str] = &[
-    "pte",
-    "pte_same",
-    "page_count",
-    "page_mapcount",
-    "page_maybe_dma_pinned",
-    "PageAnonExclusive",
-    "PageKsm",
-    "PageLocked",
-    "PageAnon",
-    "userfaultfd_wp",
-    "vma_softdirty",
-    "is_cow_mapping",
-    "mm_tlb_flush_pending",
-    "atomic_read",
-    "READ_ONCE",
-    "raw_read_seqcount",
-    "smp_load_acquire",
-    "read_seqcount_retry",
-    "mk_pte",
-    "feature",
-    "trylock_page",
-    "page_ref_add_unless",
-    "alloc_page",
-    "dma_read",
-];
+    fn unknown_function<T>(&self, name: &Ident, file: &str) -> Result<T, Diagnostic> {
+        let n = name.name.as_str();
+        if self.sc.procs.contains_key(n) {
+            return self.err(file, name.pos, format!("`{n}` is a proc: call it as a statement, it returns no value"));
+        }
+        self.err(file, name.pos, format!("unknown function `{n}`"))
+    }
+}
 
 fn silent_successors(op: &Op, pc: usize) -> Vec<usize> {
     match op {
@@ -1376,6 +1363,36 @@ thread b on CPU1 \"stores y\" {
 
     fn texts(prog: &Program, t: usize) -> Vec<&str> {
         prog.threads[t].instrs.iter().filter(|i| !i.silent).map(|i| i.text.as_str()).collect()
+    }
+
+    /// Compiles `line` as the first statement of thread `b` (a device thread, so that DMA
+    /// primitives are allowed), and returns the error, if any.
+    fn compile_line(line: &str) -> Option<String> {
+        let src = SRC.replace("thread b on CPU1 \"stores y\" {\n  WRITE_ONCE(y, 1)", &format!("thread b on DEV \"stores y\" {{\n  {line}"));
+        let sc = crate::scenario::load("t.race", &|n| (n == "t.race").then(|| src.clone())).map_err(|e| e.to_string()).ok()?;
+        Program::compile(&sc, 0, MemoryModel::Sc).err().map(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_compiler_knows_every_primitive_of_the_table_and_in_its_place() {
+        for p in primitives::PRIMITIVES {
+            let (here, elsewhere) = match p.kind {
+                Use::Statement => (format!("{}()", p.name), format!("r1 = {}() + 1", p.name)),
+                Use::Value | Use::Assigned => (format!("r1 = {}()", p.name), format!("{}()", p.name)),
+            };
+            if let Some(e) = compile_line(&here) {
+                assert!(!e.contains("unknown operation") && !e.contains("unknown function"), "{}: {e}", p.name);
+            }
+            let e = compile_line(&elsewhere).unwrap_or_default();
+            let hint = match p.kind {
+                Use::Statement => e.contains(&format!("unknown function `{}`", p.name)),
+                Use::Value => e.contains(&format!("`{}` is a value", p.name)),
+                Use::Assigned => e.contains(&format!("`{}` is a value", p.name)) || e.contains("changes state"),
+            };
+            assert!(hint, "{} out of place: {e}", p.name);
+        }
+        let e = compile_line("frobnicate(x)").unwrap();
+        assert!(e.contains("unknown operation `frobnicate` (not a primitive, and no proc has that name)"), "{e}");
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod lab;
 pub mod layout;
 pub mod limits;
 pub mod permalink;
+pub mod primitives;
 pub mod relaxed;
 pub mod replay;
 pub mod rng;

@@ -24,7 +24,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("syntax", &["syntax"]),
     ("types", &["state", "layout", "step", "schedule", "ir"]),
     ("machine", &["exec", "invariants", "relaxed"]),
-    ("language", &["scenario", "compile"]),
+    ("language", &["scenario", "primitives", "compile"]),
     ("runs", &["describe", "replay"]),
     (
         "explore",
