@@ -1176,10 +1176,10 @@ impl<'a> Compiler<'a> {
                     "page_count" => CExpr::PageCount(p),
                     "page_mapcount" => CExpr::MapCount(p),
                     "page_maybe_dma_pinned" => CExpr::MaybePinned(p),
-                    "PageAnonExclusive" => CExpr::PageFlag(p, page_flags::ANON_EXCLUSIVE),
-                    "PageKsm" => CExpr::PageFlag(p, page_flags::KSM),
-                    "PageLocked" => CExpr::PageFlag(p, page_flags::LOCKED),
-                    _ => CExpr::PageFlag(p, page_flags::ANON),
+                    test => match PAGE_FLAGS.iter().find(|f| f.test == test) {
+                        Some(f) => CExpr::PageFlag(p, f.bit),
+                        None => return self.unknown_function(name, file),
+                    },
                 }
             }
             "userfaultfd_wp" | "vma_softdirty" | "is_cow_mapping" => {

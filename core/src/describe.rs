@@ -250,7 +250,8 @@ pub fn diff(prog: &Program, a: &State, b: &State) -> Vec<Change> {
             };
             add(ChangeKind::Page, name.clone(), text);
         }
-        for (flag, label) in [(page_flags::ANON, "anon"), (page_flags::ANON_EXCLUSIVE, "anon_exclusive"), (page_flags::KSM, "ksm")] {
+        // PG_locked reads as who holds it, above.
+        for (flag, label) in PAGE_FLAGS.iter().filter(|f| f.bit != page_flags::LOCKED).map(|f| (f.bit, f.label)) {
             if x.has(flag) != y.has(flag) {
                 add(ChangeKind::Page, name.clone(), format!("{name}.{label} {}->{}", bits01(x.has(flag)), bits01(y.has(flag))));
             }
@@ -411,10 +412,8 @@ pub fn reads_text(prog: &Program, s: &State, t: usize, e: &CExpr, out: &mut Vec<
                 CExpr::PageCount(_) => "page_count",
                 CExpr::MapCount(_) => "page_mapcount",
                 CExpr::MaybePinned(_) => "page_maybe_dma_pinned",
-                CExpr::PageFlag(_, f) if *f == page_flags::ANON_EXCLUSIVE => "PageAnonExclusive",
-                CExpr::PageFlag(_, f) if *f == page_flags::KSM => "PageKsm",
-                CExpr::PageFlag(_, f) if *f == page_flags::LOCKED => "PageLocked",
-                _ => "PageAnon",
+                CExpr::PageFlag(_, f) => page_flag(*f).map(|f| f.test).unwrap_or("?"),
+                _ => "?",
             };
             push(format!("{f}({name}) = {}", crate::exec::eval(prog, s, t, e).unwrap_or(0)))
         }
@@ -556,16 +555,7 @@ pub fn loc_text(prog: &Program, loc: Loc, v: i16) -> String {
     match loc {
         Loc::Pte(_) => format!("{} = ({})", loc_name(prog, loc), pte_text(prog, Pte(v as u16))),
         Loc::Flags(_) => {
-            let names: Vec<&str> = [
-                (page_flags::LOCKED, "locked"),
-                (page_flags::ANON, "anon"),
-                (page_flags::ANON_EXCLUSIVE, "anon_exclusive"),
-                (page_flags::KSM, "ksm"),
-            ]
-            .iter()
-            .filter(|(f, _)| v as u8 & f != 0)
-            .map(|(_, n)| *n)
-            .collect();
+            let names: Vec<&str> = PAGE_FLAGS.iter().filter(|f| v as u8 & f.bit != 0).map(|f| f.label).collect();
             format!("{} = {{{}}}", loc_name(prog, loc), names.join(", "))
         }
         _ => format!("{} = {v}", loc_name(prog, loc)),

@@ -10,6 +10,10 @@ use crate::layout::*;
 use crate::state::*;
 use crate::syntax::{self, Arg, AttrLine, Diagnostic, Ident, Item, Pos, ProcDecl, SourceFile, Stmt};
 
+/// The words a `page` line takes, as the error for an unknown one lists them (checked against
+/// `PAGE_FLAGS` by a test).
+const PAGE_FLAG_WORDS: &str = "free, anon, ksm, exclusive or locked";
+
 /// What a citation points at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -783,13 +787,10 @@ impl Loader<'_> {
                 match a {
                     Arg::Word(w) => match w.name.as_str() {
                         "free" => page.flags = page_flags::POOL,
-                        "anon" => page.set(page_flags::ANON, true),
-                        "ksm" => page.set(page_flags::KSM, true),
-                        "exclusive" => page.set(page_flags::ANON_EXCLUSIVE, true),
-                        "locked" => page.set(page_flags::LOCKED, true),
-                        other => {
-                            return self.err(w.pos, format!("unknown page flag `{other}`: expected free, anon, ksm, exclusive or locked"))
-                        }
+                        word => match PAGE_FLAGS.iter().find(|f| f.word == word) {
+                            Some(f) => page.set(f.bit, true),
+                            None => return self.err(w.pos, format!("unknown page flag `{word}`: expected {PAGE_FLAG_WORDS}")),
+                        },
                     },
                     Arg::Kv(k, v) => match (k.name.as_str(), v.as_ref()) {
                         ("refcount", Arg::Int(n, p)) => {
@@ -1155,4 +1156,18 @@ fn parse_condition(file: &str, pos: Pos, text: &str) -> Result<syntax::Expr, Dia
         return Err(Diagnostic::new(file, pos, "the `exists` condition is one expression on one line"));
     }
     syntax::parse_expr(file, text, pos).map_err(|d| Diagnostic { message: format!("in the `exists` condition: {}", d.message), ..d })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_flag_words_are_free_and_those_of_the_table() {
+        let mut listed: Vec<&str> = PAGE_FLAG_WORDS.split([',', ' ']).filter(|w| !w.is_empty() && *w != "or").collect();
+        listed.sort_unstable();
+        let mut want: Vec<&str> = PAGE_FLAGS.iter().map(|f| f.word).chain(["free"]).collect();
+        want.sort_unstable();
+        assert_eq!(listed, want);
+    }
 }

@@ -118,6 +118,32 @@ pub mod page_flags {
     pub const POOL: u8 = 1 << 5;
 }
 
+/// A page flag a scenario or a kernel path names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageFlag {
+    /// The bit in [`Page::flags`].
+    pub bit: u8,
+    /// The word in a `page` line of a `state` block: `page P anon exclusive`.
+    pub word: &'static str,
+    /// The name in what a step changed and in an in-flight value: `P.anon_exclusive 1->0`.
+    pub label: &'static str,
+    /// The kernel's test, a value in conditions: `PageAnonExclusive(p)`.
+    pub test: &'static str,
+}
+
+/// Every page flag with a name, in the order the words list them.
+pub const PAGE_FLAGS: &[PageFlag] = &[
+    PageFlag { bit: page_flags::LOCKED, word: "locked", label: "locked", test: "PageLocked" },
+    PageFlag { bit: page_flags::ANON, word: "anon", label: "anon", test: "PageAnon" },
+    PageFlag { bit: page_flags::ANON_EXCLUSIVE, word: "exclusive", label: "anon_exclusive", test: "PageAnonExclusive" },
+    PageFlag { bit: page_flags::KSM, word: "ksm", label: "ksm", test: "PageKsm" },
+];
+
+/// The named flag with this bit.
+pub fn page_flag(bit: u8) -> Option<&'static PageFlag> {
+    PAGE_FLAGS.iter().find(|f| f.bit == bit)
+}
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Page {
     /// `_refcount`: mappings, `get_page` references and `GUP_PIN_COUNTING_BIAS` per pin.
