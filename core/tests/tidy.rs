@@ -23,7 +23,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("base", &["limits", "rng"]),
     ("syntax", &["syntax"]),
     ("types", &["state", "layout", "step", "schedule", "ir"]),
-    ("machine", &["exec", "invariants", "relaxed"]),
+    ("machine", &["exec", "invariants", "relaxed", "relaxed::entries", "relaxed::tso", "relaxed::arm64"]),
     ("language", &["scenario", "primitives", "compile"]),
     ("runs", &["describe", "replay"]),
     (

@@ -1,390 +1,19 @@
-//! Shared-memory accesses and barriers, where the memory model decides what a step does.
-//!
-//! * **sc**: every access is performed at once and in program order.
-//! * **x86-tso**: a store to a shared variable waits in its CPU's FIFO store buffer, where the
-//!   CPU's own loads find it (forwarding); a [`Choice::Drain`](crate::step::Choice) makes the
-//!   oldest one visible to every other CPU at once. Everything else is performed in program
-//!   order. A LOCK-prefixed instruction (every RMW), `mfence` (`smp_mb`), a lock operation or a
-//!   TLB flush drains the buffer first; so does any other write to memory (a PTE, a `struct
-//!   page`, page data), which keeps those writes in order with the buffered ones (a subset of
-//!   what TSO allows: only `var` stores are ever buffered).
-//! * **arm64**: memory is flat (one copy of each location, so a store is visible to all other
-//!   CPUs at once: other-multi-copy-atomic), but a CPU may perform a *later* access of its
-//!   thread early, out of program order, with [`Choice::Early`](crate::step::Choice): a load
-//!   (`READ_ONCE`, `atomic_read`, a condition that reads shared state, the read of a copy) or a
-//!   plain store to a shared variable (`WRITE_ONCE`, `atomic_set`). Nothing overtakes a full
-//!   barrier (`smp_mb`, `smp_mb__before/after_atomic`, a fully ordered RMW, a TLB flush), an
-//!   acquire (a lock, `smp_load_acquire`), an access to the same location, or a user access
-//!   through the TLB; `smp_rmb` stops everything while a load before it is still to be
-//!   performed, `smp_wmb` stores while a store before it is; a store never overtakes a branch
-//!   that is not decided yet (a control dependency), nor an access whose address is not known
-//!   yet, nor uses a register that a pending load will write (a data dependency), and neither
-//!   does a load for its own address. A load may run ahead past an undecided branch
-//!   (speculation): it is kept only if the thread then reaches it with nothing on the way that
-//!   orders it, and is discarded otherwise. At most [`MAX_EARLY`] accesses of a thread are in
-//!   flight at once, found at most `WINDOW` steps ahead.
-//!
-//! Both kinds of in-flight operations live in [`State::sb`], as [`SbEntry`]s of the CPU: a
-//! buffered store (x86-TSO), or an access performed early (arm64, a header entry followed by
-//! the locations it read). Keeping them there keeps the state fixed-size and `Copy`.
+//! arm64: a CPU performs a later access of its thread early, out of program order, unless
+//! something orders it.
 
+use super::entries::*;
 use crate::ir::{CExpr, FenceKind, Op, PageArg, Program, PteField};
 use crate::layout::MemoryModel;
 use crate::state::*;
-use crate::step::{Blocked, Bug, Effect};
-
-// ---------------------------------------------------------------------------------------------
-// Locations
-
-/// A shared memory location, as far as the memory models are concerned.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Loc {
-    Var(u8),
-    Pte(u8),
-    Ref(u8),
-    Map(u8),
-    /// A page's flag word (PG_locked, PG_anon_exclusive, …).
-    Flags(u8),
-    Data(u8, u8),
-    Vma(u8),
-}
-
-const PTE_BIT0: u32 = MAX_VARS as u32;
-const REF_BIT0: u32 = PTE_BIT0 + MAX_PTES as u32;
-const MAP_BIT0: u32 = REF_BIT0 + MAX_PAGES as u32;
-const FLAGS_BIT0: u32 = MAP_BIT0 + MAX_PAGES as u32;
-const DATA_BIT0: u32 = FLAGS_BIT0 + MAX_PAGES as u32;
-const VMA_BIT0: u32 = DATA_BIT0 + (MAX_PAGES * MAX_DATA) as u32;
-const _: () = assert!(VMA_BIT0 + (MAX_PTES as u32) <= 128);
-/// Every location of every page (an access through a page register whose value is unknown).
-const ALL_PAGE_BITS: u128 = ((1u128 << (VMA_BIT0 - REF_BIT0)) - 1) << REF_BIT0;
-
-impl Loc {
-    /// The code stored in [`SbEntry::loc`] (never 0).
-    pub fn code(self) -> u16 {
-        match self {
-            Loc::Var(v) => 0x1000 | v as u16,
-            Loc::Pte(p) => 0x2000 | p as u16,
-            Loc::Ref(p) => 0x3000 | p as u16,
-            Loc::Map(p) => 0x4000 | p as u16,
-            Loc::Flags(p) => 0x5000 | p as u16,
-            Loc::Data(p, d) => 0x6000 | (p as u16) << 4 | d as u16,
-            Loc::Vma(p) => 0x7000 | p as u16,
-        }
-    }
-
-    pub fn from_code(c: u16) -> Option<Loc> {
-        let low = (c & 0xff) as u8;
-        Some(match c >> 12 {
-            1 => Loc::Var(low),
-            2 => Loc::Pte(low),
-            3 => Loc::Ref(low),
-            4 => Loc::Map(low),
-            5 => Loc::Flags(low),
-            6 => Loc::Data(low >> 4, low & 15),
-            7 => Loc::Vma(low),
-            _ => return None,
-        })
-    }
-
-    fn bit(self) -> u128 {
-        1u128
-            << match self {
-                Loc::Var(v) => v as u32,
-                Loc::Pte(p) => PTE_BIT0 + p as u32,
-                Loc::Ref(p) => REF_BIT0 + p as u32,
-                Loc::Map(p) => MAP_BIT0 + p as u32,
-                Loc::Flags(p) => FLAGS_BIT0 + p as u32,
-                Loc::Data(p, d) => DATA_BIT0 + (p as usize * MAX_DATA + d as usize) as u32,
-                Loc::Vma(p) => VMA_BIT0 + p as u32,
-            }
-    }
-
-    /// The value in memory (never in a store buffer).
-    pub fn read(self, s: &State) -> i16 {
-        match self {
-            Loc::Var(v) => s.vars[v as usize],
-            Loc::Pte(p) => s.ptes[p as usize].0 as i16,
-            Loc::Ref(p) => s.pages[p as usize].refcount,
-            Loc::Map(p) => s.pages[p as usize].mapcount as i16,
-            Loc::Flags(p) => s.pages[p as usize].flags as i16,
-            Loc::Data(p, d) => s.pages[p as usize].data[d as usize] as i16,
-            Loc::Vma(p) => s.vma[p as usize] as i16,
-        }
-    }
-
-    fn write(self, s: &mut State, v: i16) {
-        match self {
-            Loc::Var(x) => s.vars[x as usize] = v,
-            Loc::Pte(p) => s.ptes[p as usize] = Pte(v as u16),
-            Loc::Ref(p) => s.pages[p as usize].refcount = v,
-            Loc::Map(p) => s.pages[p as usize].mapcount = v as i8,
-            Loc::Flags(p) => s.pages[p as usize].flags = v as u8,
-            Loc::Data(p, d) => s.pages[p as usize].data[d as usize] = v as u8,
-            Loc::Vma(p) => s.vma[p as usize] = v as u8,
-        }
-    }
-}
-
-/// The store-buffer location code of a shared variable.
-#[inline]
-pub fn var_loc(v: u8) -> u16 {
-    Loc::Var(v).code()
-}
-
-// ---------------------------------------------------------------------------------------------
-// In-flight entries
-
-/// What an [`SbEntry`] holds, in its `flags`.
-pub mod kind {
-    /// x86-TSO: a store not yet visible to the other CPUs (`loc` is its location).
-    pub const STORE: u8 = 1;
-    /// arm64: a load performed early; `loc` is the pc of its instruction, `value` the mask of
-    /// the registers written since by anything that depends on memory (they may not feed its
-    /// address; see `LOADED` for the top bit), and READ entries follow.
-    pub const EARLY_LOAD: u8 = 2;
-    /// arm64: a store performed early (already in memory); `loc` is the pc of its
-    /// instruction, `value` the value stored.
-    pub const EARLY_STORE: u8 = 3;
-    /// arm64: one location an EARLY_LOAD read, and the value it read.
-    pub const READ: u8 = 4;
-}
-
-/// In an EARLY_LOAD's value: the thread has run a load since (an `smp_rmb` after it orders
-/// the early load after that one, so it may not stay early).
-const LOADED: u16 = 1 << 15;
-
-/// At most this many accesses of one thread are in flight out of program order at once.
-pub const MAX_EARLY: usize = 2;
-/// How far ahead a thread looks for an access to perform early: scheduling points, and
-/// instructions along one path (silent ones included).
-const WINDOW: u8 = 10;
-const MAX_PATH: u8 = 64;
-/// Reads of one access performed early.
-const MAX_READS: usize = 2;
-/// Bound on the look-ahead search (paths branch at undecided conditions).
-const MAX_NODES: usize = 256;
-
-#[inline]
-pub fn cpu_of(prog: &Program, t: usize) -> Option<usize> {
-    prog.layout.threads.get(t).and_then(|i| i.cpu).map(|c| c as usize)
-}
-
-#[inline]
-fn used(sb: &[SbEntry; MAX_SB]) -> usize {
-    sb.iter().take_while(|e| e.flags != 0).count()
-}
-
-fn push(sb: &mut [SbEntry; MAX_SB], e: SbEntry) -> bool {
-    let n = used(sb);
-    if n == MAX_SB {
-        return false;
-    }
-    sb[n] = e;
-    true
-}
-
-/// An access performed early, as read back from the entries.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Record {
-    pub pc: u16,
-    pub store: bool,
-    /// EARLY_LOAD: tainted registers; EARLY_STORE: the value stored.
-    pub value: i16,
-    pub reads: [(Loc, i16); MAX_READS],
-    pub nreads: usize,
-}
-
-impl Record {
-    fn bits(&self) -> u128 {
-        self.reads[..self.nreads].iter().fold(0, |m, (l, _)| m | l.bit())
-    }
-    fn entries(&self) -> usize {
-        1 + self.nreads
-    }
-}
-
-/// The accesses `cpu` performed early (arm64), oldest first.
-pub fn records(s: &State, cpu: usize) -> ([Option<Record>; MAX_EARLY], usize) {
-    let sb = &s.sb[cpu];
-    let mut out = [None; MAX_EARLY];
-    let mut n = 0;
-    let mut i = 0;
-    while i < MAX_SB && sb[i].flags != 0 {
-        let e = sb[i];
-        match e.flags {
-            kind::EARLY_LOAD | kind::EARLY_STORE => {
-                let mut r = Record {
-                    pc: e.loc,
-                    store: e.flags == kind::EARLY_STORE,
-                    value: e.value,
-                    reads: [(Loc::Var(0), 0); MAX_READS],
-                    nreads: 0,
-                };
-                i += 1;
-                while i < MAX_SB && sb[i].flags == kind::READ && r.nreads < MAX_READS {
-                    r.reads[r.nreads] = (Loc::from_code(sb[i].loc).unwrap_or(Loc::Var(0)), sb[i].value);
-                    r.nreads += 1;
-                    i += 1;
-                }
-                if n < MAX_EARLY {
-                    out[n] = Some(r);
-                    n += 1;
-                }
-            }
-            _ => i += 1,
-        }
-    }
-    (out, n)
-}
-
-fn write_records(s: &mut State, cpu: usize, recs: &[Record]) {
-    let sb = &mut s.sb[cpu];
-    *sb = [SbEntry::default(); MAX_SB];
-    let mut i = 0;
-    for r in recs {
-        sb[i] = SbEntry { loc: r.pc, value: r.value, flags: if r.store { kind::EARLY_STORE } else { kind::EARLY_LOAD } };
-        i += 1;
-        for (l, v) in &r.reads[..r.nreads] {
-            sb[i] = SbEntry { loc: l.code(), value: *v, flags: kind::READ };
-            i += 1;
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// x86-TSO: the store buffer
-
-/// The newest buffered store of the thread's CPU to variable `v` (store-buffer forwarding).
-#[inline]
-pub fn forward(prog: &Program, s: &State, t: usize, v: u8) -> Option<i16> {
-    if prog.model != MemoryModel::X86Tso {
-        return None;
-    }
-    let cpu = cpu_of(prog, t)?;
-    let loc = var_loc(v);
-    s.sb[cpu].iter().rev().find(|e| e.flags == kind::STORE && e.loc == loc).map(|e| e.value)
-}
-
-/// Makes the oldest buffered store of `cpu` visible; the variable and value, if there was one.
-fn drain_one(s: &mut State, cpu: usize) -> Option<(u8, i16)> {
-    let sb = &mut s.sb[cpu];
-    if sb[0].flags != kind::STORE {
-        return None;
-    }
-    let e = sb[0];
-    sb.copy_within(1.., 0);
-    sb[MAX_SB - 1] = SbEntry::default();
-    let Some(Loc::Var(v)) = Loc::from_code(e.loc) else { return None };
-    s.vars[v as usize] = e.value;
-    Some((v, e.value))
-}
-
-fn drain_all(s: &mut State, cpu: usize) {
-    while drain_one(s, cpu).is_some() {}
-}
-
-pub fn store(prog: &Program, s: &mut State, t: usize, var: u8, value: i16, _release: bool) -> Result<(), Bug> {
-    if prog.model == MemoryModel::X86Tso {
-        if let Some(cpu) = cpu_of(prog, t) {
-            // A full buffer makes room by draining its oldest store (any moment is a moment
-            // a TSO buffer may drain).
-            if used(&s.sb[cpu]) == MAX_SB {
-                drain_one(s, cpu);
-            }
-            let e = SbEntry { loc: var_loc(var), value, flags: kind::STORE };
-            if !push(&mut s.sb[cpu], e) {
-                return Err(Bug::StoreBufferFull);
-            }
-            return Ok(());
-        }
-    }
-    s.vars[var as usize] = value;
-    Ok(())
-}
-
-/// An atomic RMW on a variable: on memory (under x86-TSO the step drained the buffer first).
-pub fn rmw(_prog: &Program, s: &mut State, _t: usize, var: u8, delta: i16) -> Result<(), Bug> {
-    s.vars[var as usize] = s.vars[var as usize].wrapping_add(delta);
-    Ok(())
-}
-
-pub fn fence_ready(_prog: &Program, _s: &State, _t: usize, _k: FenceKind) -> Result<(), Blocked> {
-    Ok(())
-}
-
-/// Whether the CPU of thread `t` has a buffered store that may become visible now.
-pub fn can_drain(prog: &Program, s: &State, t: usize) -> Result<(), Blocked> {
-    if prog.model != MemoryModel::X86Tso {
-        return Err(Blocked::NothingToDrain);
-    }
-    match cpu_of(prog, t) {
-        Some(cpu) if s.sb[cpu][0].flags == kind::STORE => Ok(()),
-        _ => Err(Blocked::NothingToDrain),
-    }
-}
-
-pub fn drain(prog: &Program, s: &mut State, t: usize) -> Result<Effect, Bug> {
-    let Some(cpu) = cpu_of(prog, t) else { return Ok(Effect::None) };
-    Ok(match drain_one(s, cpu) {
-        Some((var, value)) => Effect::Drained { var, value },
-        None => Effect::None,
-    })
-}
-
-/// Whether an instruction drains its CPU's store buffer before it runs under x86-TSO: every
-/// RMW (LOCK-prefixed), `smp_mb` (mfence), lock operations, TLB flushes (the IPIs and their
-/// acknowledgements), and every write to memory that is not a buffered `var` store.
-pub fn tso_drains(op: &Op) -> bool {
-    !matches!(
-        op,
-        Op::Jump(_)
-            | Op::Branch { .. }
-            | Op::Assign { .. }
-            | Op::VarSet { .. }
-            | Op::Fence(FenceKind::Read | FenceKind::Write | FenceKind::BeforeAtomic | FenceKind::AfterAtomic)
-            | Op::Irq(_)
-            | Op::TlbEvict { .. }
-            | Op::GupReturn { .. }
-            | Op::TrackSoftDirty { .. }
-            | Op::Sleep(_)
-            | Op::End
-            | Op::WaitVar { .. }
-            | Op::Await { .. }
-            | Op::User { access: crate::ir::Access::Load, .. }
-    )
-}
-
-/// x86-TSO, before thread `t` runs `op`: drains what it must. A TLB flush also drains the
-/// buffers of the CPUs it interrupts (an interrupt is serializing).
-pub fn tso_before(prog: &Program, s: &mut State, t: usize, op: &Op) {
-    if !tso_drains(op) {
-        return;
-    }
-    if let Some(cpu) = cpu_of(prog, t) {
-        drain_all(s, cpu);
-    }
-    let mm = match op {
-        Op::Flush { mm, .. } => Some(*mm as usize),
-        Op::PteClear { pte, flush: true } => Some(prog.layout.ptes[*pte as usize].mm),
-        _ => None,
-    };
-    if let Some(mm) = mm {
-        for cpu in 0..MAX_CPUS {
-            if prog.cpumask[mm] & (1 << cpu) != 0 {
-                drain_all(s, cpu);
-            }
-        }
-    }
-}
+use crate::step::{Blocked, Effect};
 
 // ---------------------------------------------------------------------------------------------
 // arm64: what an instruction orders, reads and writes
 
-const ALL_KNOWN: u16 = u16::MAX;
+pub(super) const ALL_KNOWN: u16 = u16::MAX;
 
 #[inline]
-fn page_arg(p: PageArg, regs: &[i16; MAX_REGS], known: u16) -> Option<u8> {
+pub(super) fn page_arg(p: PageArg, regs: &[i16; MAX_REGS], known: u16) -> Option<u8> {
     match p {
         PageArg::Const(c) => Some(c),
         PageArg::Reg(r) => {
@@ -395,7 +24,7 @@ fn page_arg(p: PageArg, regs: &[i16; MAX_REGS], known: u16) -> Option<u8> {
 }
 
 /// The value of an expression that reads no shared state, if every register it uses is known.
-fn local_eval(e: &CExpr, regs: &[i16; MAX_REGS], known: u16) -> Option<i32> {
+pub(super) fn local_eval(e: &CExpr, regs: &[i16; MAX_REGS], known: u16) -> Option<i32> {
     Some(match e {
         CExpr::Const(c) => *c,
         CExpr::Reg(r) => {
@@ -428,7 +57,7 @@ fn local_eval(e: &CExpr, regs: &[i16; MAX_REGS], known: u16) -> Option<i32> {
 }
 
 /// Registers an expression uses.
-fn regs_of(e: &CExpr) -> u16 {
+pub(super) fn regs_of(e: &CExpr) -> u16 {
     match e {
         CExpr::Reg(r) | CExpr::PteSame(r, _) => 1 << r,
         CExpr::Field(x, _) | CExpr::Not(x) => regs_of(x),
@@ -442,7 +71,7 @@ fn regs_of(e: &CExpr) -> u16 {
 }
 
 /// Registers an expression uses to find what it reads (page registers).
-fn addr_regs_of(e: &CExpr) -> u16 {
+pub(super) fn addr_regs_of(e: &CExpr) -> u16 {
     match e {
         CExpr::Field(x, _) | CExpr::Not(x) => addr_regs_of(x),
         CExpr::Bin(_, l, r) => addr_regs_of(l) | addr_regs_of(r),
@@ -456,7 +85,7 @@ fn addr_regs_of(e: &CExpr) -> u16 {
 
 /// The locations an expression reads (both sides of `&&` and `||`).
 #[derive(Clone, Copy, Debug, Default)]
-struct Reads {
+pub(super) struct Reads {
     locs: [Option<Loc>; 4],
     n: usize,
     /// More than fit, or a page whose register is not known.
@@ -489,7 +118,7 @@ impl Reads {
     }
 }
 
-fn expr_reads(e: &CExpr, regs: &[i16; MAX_REGS], known: u16, out: &mut Reads) {
+pub(super) fn expr_reads(e: &CExpr, regs: &[i16; MAX_REGS], known: u16, out: &mut Reads) {
     let page = |p: &PageArg, f: fn(u8) -> Loc, out: &mut Reads| match page_arg(*p, regs, known) {
         Some(pg) => out.add(f(pg)),
         None => out.unknown_page = true,
@@ -517,7 +146,7 @@ fn expr_reads(e: &CExpr, regs: &[i16; MAX_REGS], known: u16, out: &mut Reads) {
 
 /// What running an instruction means for the accesses after it.
 #[derive(Clone, Copy, Debug, Default)]
-struct Order {
+pub(super) struct Order {
     /// Later loads may not be performed before it.
     stop_loads: bool,
     /// Later stores may not be performed before it.
@@ -541,7 +170,7 @@ struct Order {
     unknown_addr: bool,
 }
 
-fn pool_bits(prog: &Program) -> u128 {
+pub(super) fn pool_bits(prog: &Program) -> u128 {
     let mut m = 0;
     for (p, pg) in prog.init.pages.iter().enumerate().take(prog.layout.pages.len()) {
         if pg.has(page_flags::POOL) {
@@ -555,7 +184,7 @@ fn pool_bits(prog: &Program) -> u128 {
     m
 }
 
-fn order_of(prog: &Program, op: &Op, regs: &[i16; MAX_REGS], known: u16) -> Order {
+pub(super) fn order_of(prog: &Program, op: &Op, regs: &[i16; MAX_REGS], known: u16) -> Order {
     let mut o = Order::default();
     let stop = |o: &mut Order| {
         o.stop_loads = true;
@@ -695,13 +324,13 @@ fn order_of(prog: &Program, op: &Op, regs: &[i16; MAX_REGS], known: u16) -> Orde
 
 /// What an instruction further ahead would do if performed early.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Cand {
+pub(super) enum Cand {
     Load { reads: [Loc; MAX_READS], n: usize },
     Store { var: u8, value: i16 },
 }
 
 /// The registers an access performed early depends on for its address.
-fn addr_regs(op: &Op) -> u16 {
+pub(super) fn addr_regs(op: &Op) -> u16 {
     match op {
         Op::Branch { cond: e, .. } | Op::Assign { value: e, .. } => addr_regs_of(e),
         Op::CopyChunk { src: PageArg::Reg(r), .. } => 1 << r,
@@ -711,7 +340,7 @@ fn addr_regs(op: &Op) -> u16 {
 
 /// The locations an instruction that may run early reads, with these registers; None when
 /// it may not run early.
-fn load_reads(op: &Op, regs: &[i16; MAX_REGS], known: u16) -> Option<([Loc; MAX_READS], usize)> {
+pub(super) fn load_reads(op: &Op, regs: &[i16; MAX_REGS], known: u16) -> Option<([Loc; MAX_READS], usize)> {
     let mut out = [Loc::Var(0); MAX_READS];
     match op {
         Op::Branch { cond: e, .. } | Op::Assign { value: e, .. } if !e.is_local() => {
@@ -733,7 +362,7 @@ fn load_reads(op: &Op, regs: &[i16; MAX_REGS], known: u16) -> Option<([Loc; MAX_
     }
 }
 
-fn candidate(op: &Op, w: &Walk) -> Option<Cand> {
+pub(super) fn candidate(op: &Op, w: &Walk) -> Option<Cand> {
     match op {
         Op::VarSet { var, value, release: false } if w.stores => {
             if w.touched & Loc::Var(*var).bit() != 0 {
@@ -755,7 +384,7 @@ fn candidate(op: &Op, w: &Walk) -> Option<Cand> {
 
 /// One path of the look-ahead.
 #[derive(Clone, Copy, Debug)]
-struct Walk {
+pub(super) struct Walk {
     pc: u16,
     regs: [i16; MAX_REGS],
     /// Registers whose value is known on this path (not waiting for a load).
@@ -772,7 +401,7 @@ struct Walk {
 
 /// Every instruction thread `t` may perform early now, with what it would do, in a fixed
 /// order (by pc). At most one entry per pc: the first path found to it.
-fn candidates(prog: &Program, s: &State, t: usize, out: &mut Vec<(u16, Cand)>) {
+pub(super) fn candidates(prog: &Program, s: &State, t: usize, out: &mut Vec<(u16, Cand)>) {
     out.clear();
     if prog.model != MemoryModel::Arm64 {
         return;
@@ -904,7 +533,7 @@ pub fn early_pcs(prog: &Program, s: &State, t: usize, out: &mut Vec<u16>) {
     out.extend(c.iter().map(|(pc, _)| *pc));
 }
 
-fn find(prog: &Program, s: &State, t: usize, pc: u16) -> Option<Cand> {
+pub(super) fn find(prog: &Program, s: &State, t: usize, pc: u16) -> Option<Cand> {
     let mut c = Vec::new();
     candidates(prog, s, t, &mut c);
     c.into_iter().find(|(p, _)| *p == pc).map(|(_, c)| c)
@@ -1011,111 +640,4 @@ pub fn with_reads(s: &State, reads: &[(Loc, i16)]) -> State {
         l.write(&mut x, *v);
     }
     x
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::exec::apply;
-    use crate::step::{Choice, StepError};
-
-    /// A tiny scenario: `a` stores to `x` then reads it back; `b` stores to `y`.
-    const SRC: &str = "racelab 1
-feature extra \"one more store\"
-policy plain {
-  title \"as written\"
-  fate baseline
-}
-policy more {
-  title \"with the extra store\"
-  fate proposed
-  features extra
-}
-scenario t {
-  title \"t\"
-  policies plain more
-  baseline plain
-  models sc x86_tso arm64
-  check no_lost_write
-}
-state {
-  var x=0
-  var y=0
-}
-thread a on CPU0 \"stores x, reads it\" {
-  WRITE_ONCE(x, 1)
-  if feature(extra) {
-    WRITE_ONCE(x, 2)
-  }
-  r0 = READ_ONCE(x)
-}
-thread b on CPU1 \"stores y\" {
-  WRITE_ONCE(y, 1)
-}
-";
-
-    fn program(policy: &str, model: MemoryModel) -> Program {
-        let sc = crate::scenario::load("t.race", &|n| (n == "t.race").then(|| SRC.to_string())).unwrap();
-        Program::compile(&sc, sc.policy(policy).unwrap(), model).unwrap()
-    }
-
-    #[test]
-    fn under_tso_a_store_waits_in_the_buffer_until_a_drain() {
-        let prog = program("plain", MemoryModel::X86Tso);
-        let x = prog.layout.var("x").unwrap();
-        let mut s = prog.init;
-        apply(&prog, &mut s, Choice::Run(0)).unwrap();
-        assert_eq!(s.vars[x], 0, "not visible to the other CPUs yet");
-        assert_eq!(forward(&prog, &s, 0, x as u8), Some(1), "but its own CPU reads it");
-        assert_eq!(forward(&prog, &s, 1, x as u8), None);
-        assert!(can_drain(&prog, &s, 0).is_ok());
-        apply(&prog, &mut s, Choice::Drain(0)).unwrap();
-        assert_eq!(s.vars[x], 1);
-        assert_eq!(can_drain(&prog, &s, 0), Err(Blocked::NothingToDrain));
-    }
-
-    #[test]
-    fn under_sc_nothing_is_buffered_and_nothing_drains() {
-        let prog = program("plain", MemoryModel::Sc);
-        let mut s = prog.init;
-        apply(&prog, &mut s, Choice::Run(0)).unwrap();
-        assert_eq!(s.vars[prog.layout.var("x").unwrap()], 1);
-        assert_eq!(apply(&prog, &mut s, Choice::Drain(0)), Err(StepError::Blocked(Blocked::NothingToDrain)));
-    }
-
-    #[test]
-    fn under_arm64_a_load_of_the_location_just_stored_is_not_performed_early() {
-        // Thread a's load of x follows its own store to x, so it may not go first; b has one
-        // statement, which is never ahead of itself.
-        let prog = program("plain", MemoryModel::Arm64);
-        let mut pcs = Vec::new();
-        early_pcs(&prog, &prog.init, 0, &mut pcs);
-        assert!(pcs.is_empty(), "{pcs:?}");
-        early_pcs(&prog, &prog.init, 1, &mut pcs);
-        assert!(pcs.is_empty(), "{pcs:?}");
-        let load = prog.threads[0].instrs.iter().position(|i| i.text == "r0 = READ_ONCE(x)").unwrap() as u16;
-        assert_eq!(can_early(&prog, &prog.init, 0, load), Err(Blocked::CannotReorder { pc: load }));
-    }
-
-    #[test]
-    fn under_arm64_a_load_after_a_store_elsewhere_may_be_performed_early() {
-        let prog = {
-            let src = SRC.replace("r0 = READ_ONCE(x)", "r0 = READ_ONCE(y)");
-            let sc = crate::scenario::load("t.race", &|n| (n == "t.race").then(|| src.clone())).unwrap();
-            Program::compile(&sc, 0, MemoryModel::Arm64).unwrap()
-        };
-        let load = prog.threads[0].instrs.iter().position(|i| i.text == "r0 = READ_ONCE(y)").unwrap() as u16;
-        let mut pcs = Vec::new();
-        early_pcs(&prog, &prog.init, 0, &mut pcs);
-        assert_eq!(pcs, [load]);
-        let mut s = prog.init;
-        apply(&prog, &mut s, Choice::Early(0, load)).unwrap();
-        let y = prog.layout.var("y").unwrap() as u8;
-        // b stores y = 1 now; a's load was performed before, and keeps the 0 it read.
-        apply(&prog, &mut s, Choice::Run(1)).unwrap();
-        apply(&prog, &mut s, Choice::Run(0)).unwrap();
-        apply(&prog, &mut s, Choice::Run(0)).unwrap();
-        let r0 = prog.threads[0].regs.iter().position(|r| r == "r0").unwrap();
-        assert_eq!((s.vars[y as usize], s.threads[0].regs[r0]), (1, 0));
-    }
 }
