@@ -424,6 +424,19 @@ pub fn reads_text(prog: &Program, s: &State, t: usize, e: &CExpr, out: &mut Vec<
     }
 }
 
+/// What a choice other than running a statement does, for a scheduler's button: `CPU1 drains
+/// its store buffer: …`, `performs \`r1 = READ_ONCE(x)\` early, …`; None for `Choice::Run`.
+pub fn choice_text(prog: &Program, c: Choice) -> Option<String> {
+    let t = c.thread();
+    match c {
+        Choice::Run(_) => None,
+        Choice::Drain(_) => {
+            Some(format!("{} drains its store buffer: its oldest store becomes visible", prog.layout.threads[t].cpu_label()))
+        }
+        Choice::Early(_, pc) => Some(format!("performs `{}` early, out of program order", prog.instr(t, pc).text)),
+    }
+}
+
 /// One sentence for any step: a thread's statement (see [`executed`]), a store-buffer drain,
 /// or an access performed early. `before` and `after` are the states around the step, `exec`
 /// what it did; `early_at` is the 1-based step at which its access was performed early, if one

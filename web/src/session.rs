@@ -197,13 +197,7 @@ impl Session {
         let prog = &self.opened.program;
         let layout = &prog.layout;
         let t = c.thread();
-        let what = match c {
-            Choice::Run(_) => None,
-            Choice::Drain(_) => {
-                Some(format!("{} drains its store buffer: its oldest store becomes visible", layout.threads[t].cpu_label()))
-            }
-            Choice::Early(_, pc) => Some(format!("performs `{}` early, out of program order", prog.instr(t, pc).text)),
-        };
+        let what = describe::choice_text(prog, c);
         ChoiceView {
             what,
             choice: c,
