@@ -16,7 +16,7 @@ pub const MAX_LOCKS: usize = 8;
 pub const MAX_REGS: usize = 10;
 pub const MAX_PINS: usize = 4;
 /// In-flight entries per CPU under the relaxed memory models (buffered stores under x86-TSO,
-/// accesses performed early under arm64: see `relaxed.rs`).
+/// accesses performed early under arm64: see `relaxed/`).
 pub const MAX_SB: usize = 6;
 
 /// `GUP_PIN_COUNTING_BIAS` (include/linux/mm.h): a FOLL_PIN adds this to `_refcount`.

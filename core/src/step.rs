@@ -12,7 +12,7 @@ pub enum Choice {
     /// CPUs (x86-TSO only).
     Drain(u8),
     /// The CPU of thread `t` performs the access of the instruction at `pc`, further ahead in
-    /// the thread's code, early: out of program order (arm64 only; see `relaxed.rs`).
+    /// the thread's code, early: out of program order (arm64 only; see `relaxed/arm64.rs`).
     Early(u8, u16),
 }
 

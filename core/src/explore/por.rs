@@ -50,7 +50,7 @@
 //!
 //! Anything this module does not understand is dependent on everything: a choice other than
 //! `Run` (a store-buffer drain), and every step under a relaxed memory model, where
-//! `relaxed.rs` decides what a shared access does. There the search expands fully.
+//! `relaxed/` decides what a shared access does. There the search expands fully.
 
 use crate::exec::{self};
 use crate::invariants;
