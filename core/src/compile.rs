@@ -1194,7 +1194,7 @@ impl<'a> Compiler<'a> {
             }
             "mm_tlb_flush_pending" => {
                 let mm = self.opt_mm(name, args, file)?;
-                CExpr::Var(self.sc.layout.mm_var(mm, "tlb_flush_pending").unwrap() as u8, LoadOrder::Relaxed)
+                CExpr::Var(self.sc.layout.per_mm[mm].tlb_flush_pending as u8, LoadOrder::Relaxed)
             }
             "atomic_read" | "READ_ONCE" | "raw_read_seqcount" | "smp_load_acquire" => {
                 self.arity(name, args, 1, file)?;
