@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use racelab_core::lab::{MemoryModel, Progress, VerdictKind};
 
-use super::Ctx;
+use super::ctx::Ctx;
 use crate::chart;
 use crate::explorer::{self, Curve, Handle, Summary};
 

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use racelab_core::lab::MemoryModel;
 use wasm_bindgen::JsCast;
 
-use super::{Ctx, SPEEDS};
+use super::ctx::{Ctx, SPEEDS};
 
 #[component]
 pub fn PlaybackControls() -> impl IntoView {

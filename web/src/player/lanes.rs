@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use racelab_core::lab::view::{CodeLine, ThreadCodeView, ThreadStatus};
 use wasm_bindgen::JsCast;
 
-use super::Ctx;
+use super::ctx::Ctx;
 
 #[component]
 pub fn ThreadLanes() -> impl IntoView {

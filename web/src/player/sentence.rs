@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use racelab_core::lab::view::ChoiceKind;
 
-use super::Ctx;
+use super::ctx::Ctx;
 
 #[component]
 pub fn StepSentence() -> impl IntoView {
