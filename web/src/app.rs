@@ -2,9 +2,9 @@
 
 use leptos::prelude::*;
 
-use crate::error::ErrorView;
-use crate::gallery::{Gallery, Verdicts};
-use crate::player::{PlayerRoute, RaceRoute};
+use crate::pages::error::ErrorView;
+use crate::pages::gallery::{Gallery, Verdicts};
+use crate::pages::player::{PlayerRoute, RaceRoute};
 use crate::route::{self, Route};
 
 /// A signal that follows `location.hash`, updated on `hashchange` and `popstate` (the back

@@ -1,7 +1,7 @@
 //! The player: one scenario, policy, memory model and schedule, shown step by step.
 //!
 //! The state of the screen is a [`Session`] (the run) and a step number; everything shown is
-//! the [`Frame`](crate::session::Frame) of that step, computed by the core's views. The URL always holds the
+//! the [`Frame`](crate::state::session::Frame) of that step, computed by the core's views. The URL always holds the
 //! permalink of exactly this view.
 
 mod check;
@@ -17,9 +17,9 @@ use leptos::prelude::*;
 use racelab_core::lab;
 
 use crate::catalog::mark;
-use crate::error::ErrorView;
+use crate::pages::error::ErrorView;
 use crate::route;
-use crate::session::{Origin, Session};
+use crate::state::session::{Origin, Session};
 
 use check::ExplorerPanel;
 use controls::{CopyLinkButton, KeyHelp, ModelSwitch, PlaybackControls, PolicySwitch, SchedulerControls};
@@ -123,7 +123,7 @@ pub fn Player(session: Session, step: usize) -> impl IntoView {
                         </a>
                     </p>
                     <h2 id="player-heading">
-                        <span class="race-tag">{move || crate::gallery::race_tag(&info().1)}</span>
+                        <span class="race-tag">{move || crate::pages::gallery::race_tag(&info().1)}</span>
                         " "
                         {move || info().0}
                     </h2>

@@ -6,8 +6,8 @@ use leptos::prelude::*;
 use racelab_core::lab::{MemoryModel, Progress, VerdictKind};
 
 use super::ctx::Ctx;
-use crate::chart;
-use crate::explorer::{self, Curve, Handle, Summary};
+use crate::state::explorer::{self, Curve, Handle, Summary};
+use crate::ui::chart;
 
 #[derive(Clone, Debug, PartialEq)]
 enum CheckState {

@@ -9,7 +9,7 @@ use racelab_core::lab::view::{self, CitationView, PolicyView, ScenarioView};
 use racelab_core::lab::{self, CitationKind, LinkSchedule, MemoryModel, Outcome, Permalink, Scenario, TraceOutcome, VerdictKind};
 
 use crate::catalog::{catalog, href};
-use crate::explorer::{self, Summary};
+use crate::state::explorer::{self, Summary};
 
 /// (scenario, policy, memory model)
 type Key = (String, String, String);

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use racelab_core::lab::{Choice, LabError, MemoryModel};
 
-use crate::session::{Frame, Session};
+use crate::state::session::{Frame, Session};
 
 /// Speeds of play, in milliseconds per step.
 pub const SPEEDS: [(u32, &str); 4] = [(1600, "slow"), (900, "normal"), (400, "fast"), (120, "very fast")];

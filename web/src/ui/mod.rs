@@ -1,0 +1,3 @@
+//! Pieces the pages share: nothing here knows which page it is on.
+
+pub mod chart;
