@@ -5,7 +5,7 @@
 
 use racelab_core::lab::view::{self, InvariantView, ScenarioView, StateView, StepView, ThreadCodeView};
 use racelab_core::lab::{
-    self, describe, exec, replay, schedule, Choice, DeviationKind, LabError, MemoryModel, Opened, Outcome, Request, ScheduleSpec,
+    self, describe, exec, replay, schedule, Choice, DeviationKind, LabError, MemoryModel, Opened, Outcome, Permalink, Request, ScheduleSpec,
 };
 
 use crate::catalog::catalog;
@@ -86,6 +86,12 @@ impl Session {
     pub fn from_link(fragment: &str) -> Result<(Session, usize), LabError> {
         let (opened, step) = lab::open_link(catalog(), fragment)?;
         Ok((Session::new(opened, Origin::Link), step))
+    }
+
+    /// The scenario a permalink names, if the link names one and it exists: a link broken in
+    /// another part may still lead to the scenario's canonical trace.
+    pub fn scenario_of_link(fragment: &str) -> Option<String> {
+        Permalink::parse(fragment).ok().map(|l| l.scenario).filter(|id| catalog().scenario(id).is_some())
     }
 
     /// The first canonical trace of a scenario under its baseline (`#/race/<id>`).

@@ -10,6 +10,7 @@ use racelab_core::lab::{self, CitationKind, LinkSchedule, MemoryModel, Outcome, 
 
 use crate::catalog::{catalog, href};
 use crate::state::explorer::{self, Summary};
+use crate::ui::labels::race_tag;
 
 /// (scenario, policy, memory model)
 type Key = (String, String, String);
@@ -213,15 +214,6 @@ fn ScenarioCard(sc: &'static Scenario) -> impl IntoView {
                 <tbody>{rows}</tbody>
             </table>
         </li>
-    }
-}
-
-/// `race 1A`, or `litmus` for the litmus suite.
-pub fn race_tag(race: &str) -> String {
-    if race == "litmus" {
-        race.to_string()
-    } else {
-        format!("race {race}")
     }
 }
 

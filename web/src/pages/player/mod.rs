@@ -17,9 +17,9 @@ use leptos::prelude::*;
 use racelab_core::lab;
 
 use crate::catalog::mark;
-use crate::pages::error::ErrorView;
 use crate::route;
 use crate::state::session::{Origin, Session};
+use crate::ui::labels::race_tag;
 
 use check::ExplorerPanel;
 use controls::{CopyLinkButton, KeyHelp, ModelSwitch, PlaybackControls, PolicySwitch, SchedulerControls};
@@ -27,29 +27,6 @@ use ctx::Ctx;
 use lanes::ThreadLanes;
 use panels::{CounterPanel, ExpectedPanel, LockPanel, PagePanel, PageTablePanel, PinPanel, TlbPanel};
 use sentence::{ChangeList, InvariantBadges, StepSentence};
-
-/// The player for a permalink, or the error view if the link cannot be opened.
-#[component]
-pub fn PlayerRoute(fragment: String) -> impl IntoView {
-    match Session::from_link(&fragment) {
-        Ok((session, step)) => view! { <Player session step/> }.into_any(),
-        Err(e) => {
-            // The scenario may exist when the rest of the link is broken.
-            let scenario =
-                lab::Permalink::parse(&fragment).ok().map(|l| l.scenario).filter(|id| crate::catalog::catalog().scenario(id).is_some());
-            view! { <ErrorView error=e.to_string() link=fragment scenario/> }.into_any()
-        }
-    }
-}
-
-/// `#/race/<id>`: the scenario's first canonical trace under its baseline.
-#[component]
-pub fn RaceRoute(id: String) -> impl IntoView {
-    match Session::from_scenario(&id) {
-        Ok(session) => view! { <Player session step=0/> }.into_any(),
-        Err(e) => view! { <ErrorView error=e.to_string() link=format!("/race/{id}") scenario=None/> }.into_any(),
-    }
-}
 
 #[component]
 pub fn Player(session: Session, step: usize) -> impl IntoView {
@@ -123,7 +100,7 @@ pub fn Player(session: Session, step: usize) -> impl IntoView {
                         </a>
                     </p>
                     <h2 id="player-heading">
-                        <span class="race-tag">{move || crate::pages::gallery::race_tag(&info().1)}</span>
+                        <span class="race-tag">{move || race_tag(&info().1)}</span>
                         " "
                         {move || info().0}
                     </h2>
