@@ -4,10 +4,11 @@
 use leptos::prelude::*;
 
 use crate::pages::error::ErrorView;
-use crate::pages::gallery::{Gallery, Verdicts};
+use crate::pages::gallery::Gallery;
 use crate::pages::player::Player;
 use crate::route::{self, Route};
 use crate::state::session::Session;
+use crate::state::verdicts::Verdicts;
 
 /// A signal that follows `location.hash`, updated on `hashchange` and `popstate` (the back
 /// button; a navigation may fire both), but not for the view the app already shows (the URLs

@@ -2,102 +2,21 @@
 //! and commits it cites), its policies with their fate, what the canonical traces do under each,
 //! and the explorer's verdict over every interleaving, computed here in slices.
 
-use std::collections::{BTreeMap, VecDeque};
-
 use leptos::prelude::*;
 use racelab_core::lab::view::{self, CitationView, PolicyView, ScenarioView};
 use racelab_core::lab::{self, CitationKind, LinkSchedule, MemoryModel, Outcome, Permalink, Scenario, TraceOutcome, VerdictKind};
 
 use crate::catalog::{catalog, href};
-use crate::state::explorer::{self, Summary};
+use crate::state::verdicts::{VerdictCell, VerdictKey, Verdicts};
 use crate::ui::labels::race_tag;
-
-/// (scenario, policy, memory model)
-type Key = (String, String, String);
-
-/// The explorer's verdicts, shared by every visit of the gallery (computed once per page).
-#[derive(Clone, Copy)]
-pub struct Verdicts {
-    pub cells: RwSignal<BTreeMap<Key, Cell>>,
-    started: StoredValue<bool>,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum Cell {
-    Checking,
-    Done { summary: Summary, link: Option<String> },
-    Error(String),
-}
-
-impl Verdicts {
-    pub fn new() -> Verdicts {
-        Verdicts { cells: RwSignal::new(BTreeMap::new()), started: StoredValue::new(false) }
-    }
-
-    /// Starts checking every scenario, policy and model of the catalog, one after another.
-    pub fn start(self) {
-        if self.started.get_value() {
-            return;
-        }
-        self.started.set_value(true);
-        let mut queue = VecDeque::new();
-        for sc in &catalog().scenarios {
-            for p in &sc.policies {
-                for m in &sc.models {
-                    queue.push_back((sc.id.clone(), p.name.clone(), *m));
-                }
-            }
-        }
-        self.next(queue);
-    }
-
-    fn next(self, mut queue: VecDeque<(String, String, MemoryModel)>) {
-        let Some((scenario, policy, model)) = queue.pop_front() else {
-            return;
-        };
-        let key = (scenario.clone(), policy.clone(), model.name().to_string());
-        let program = lab::scenario(catalog(), &scenario).and_then(|sc| lab::compile(sc, Some(&policy), model));
-        match program {
-            Err(e) => {
-                self.cells.update(|c| {
-                    c.insert(key, Cell::Error(e.to_string()));
-                });
-                self.next(queue);
-            }
-            Ok(program) => {
-                let prog = program.clone();
-                explorer::start(
-                    &program,
-                    explorer::COARSE,
-                    |_, _| {},
-                    move |summary, _| {
-                        let link = summary
-                            .trace
-                            .as_ref()
-                            .and_then(|trace| lab::counterexample_link(&scenario, &prog, trace))
-                            .map(|l| l.to_fragment());
-                        self.cells.update(|c| {
-                            c.insert(key, Cell::Done { summary, link });
-                        });
-                        self.next(queue);
-                    },
-                );
-            }
-        }
-    }
-
-    fn get(self, key: &Key) -> Cell {
-        self.cells.with(|c| c.get(key).cloned()).unwrap_or(Cell::Checking)
-    }
-}
 
 #[component]
 pub fn Gallery() -> impl IntoView {
     let verdicts = expect_context::<Verdicts>();
     verdicts.start();
     let cat = catalog();
-    let total = cat.scenarios.iter().map(|s| s.policies.len() * s.models.len()).sum::<usize>();
-    let checked = move || verdicts.cells.with(|c| c.values().filter(|v| !matches!(v, Cell::Checking)).count());
+    let total = verdicts.total();
+    let checked = move || verdicts.checked();
     // The kernel races first, in the order of their names; the litmus tests after them.
     let mut races: Vec<&'static Scenario> = cat.scenarios.iter().filter(|s| s.race != "litmus").collect();
     races.sort_by_key(|s| (!s.race.starts_with(|c: char| c.is_ascii_digit() && c != '0'), s.race.to_ascii_lowercase(), s.id.clone()));
@@ -354,7 +273,7 @@ fn PolicyRow(
     let verdict_cells = models
         .iter()
         .map(|m| {
-            let key = (sc.id.clone(), p.name.clone(), m.name().to_string());
+            let key = VerdictKey { scenario: sc.id.clone(), policy: p.name.clone(), model: *m };
             let model = several.then_some(*m);
             view! { <VerdictChip cell=Signal::derive(move || verdicts.get(&key)) model/> }
         })
@@ -379,19 +298,15 @@ fn PolicyRow(
 }
 
 #[component]
-fn VerdictChip(cell: Signal<Cell>, model: Option<MemoryModel>) -> impl IntoView {
+fn VerdictChip(cell: Signal<VerdictCell>, model: Option<MemoryModel>) -> impl IntoView {
     let label = move || model.map(|m| view! { <span class="chip-model">{model_label(m)}</span> });
-    let state = move || match cell.get() {
-        Cell::Checking => "checking".to_string(),
-        Cell::Done { summary, .. } => summary.verdict.name().to_string(),
-        Cell::Error(_) => "error".to_string(),
-    };
+    let state = move || cell.with(|c| c.state());
     view! {
         <span class="verdict" data-testid="verdict" data-model=model.map(|m| m.name()) data-verdict=state>
             {move || match cell.get() {
-                Cell::Checking => view! { <span class="chip chip-pending">{label} "checking…"</span> }.into_any(),
-                Cell::Error(e) => view! { <span class="chip" title=e>{label} "error"</span> }.into_any(),
-                Cell::Done { summary, link } => {
+                VerdictCell::Checking => view! { <span class="chip chip-pending">{label} "checking…"</span> }.into_any(),
+                VerdictCell::Error(e) => view! { <span class="chip" title=e>{label} "error"</span> }.into_any(),
+                VerdictCell::Done { summary, link } => {
                     let title = format!("{} states, {} transitions, {:.0} ms", summary.states, summary.transitions, summary.ms);
                     match (summary.verdict, link) {
                         (VerdictKind::Violated, Some(l)) => view! {
