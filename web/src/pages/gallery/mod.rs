@@ -1,14 +1,19 @@
 //! The landing page: one card per scenario of the catalog, with where it comes from (the mails
 //! and commits it cites), its policies with their fate, what the canonical traces do under each,
-//! and the explorer's verdict over every interleaving, computed here in slices.
+//! and the explorer's verdict over every interleaving, computed in the background
+//! (`state::verdicts`).
+
+mod card;
+mod chips;
+mod citations;
+mod policy_row;
 
 use leptos::prelude::*;
-use racelab_core::lab::view::{self, CitationView, PolicyView, ScenarioView};
-use racelab_core::lab::{self, CitationKind, LinkSchedule, MemoryModel, Outcome, Permalink, Scenario, TraceOutcome, VerdictKind};
 
-use crate::catalog::{catalog, href};
-use crate::state::verdicts::{VerdictCell, VerdictKey, Verdicts};
-use crate::ui::labels::race_tag;
+use crate::catalog::catalog;
+use crate::state::listing::gallery_order;
+use crate::state::verdicts::Verdicts;
+use card::ScenarioCard;
 
 #[component]
 pub fn Gallery() -> impl IntoView {
@@ -17,10 +22,7 @@ pub fn Gallery() -> impl IntoView {
     let cat = catalog();
     let total = verdicts.total();
     let checked = move || verdicts.checked();
-    // The kernel races first, in the order of their names; the litmus tests after them.
-    let mut races: Vec<&'static Scenario> = cat.scenarios.iter().filter(|s| s.race != "litmus").collect();
-    races.sort_by_key(|s| (!s.race.starts_with(|c: char| c.is_ascii_digit() && c != '0'), s.race.to_ascii_lowercase(), s.id.clone()));
-    let litmus: Vec<&'static Scenario> = cat.scenarios.iter().filter(|s| s.race == "litmus").collect();
+    let (races, litmus) = gallery_order(cat);
     let litmus = (!litmus.is_empty()).then(|| {
         view! {
             <h2 class="group-heading" id="litmus-heading">"The litmus suite"</h2>
@@ -69,264 +71,5 @@ pub fn Gallery() -> impl IntoView {
             </ul>
             {litmus}
         </section>
-    }
-}
-
-fn link(scenario: &str, policy: &str, model: MemoryModel, trace: Option<&str>, step: usize) -> String {
-    let schedule = match trace {
-        Some(t) => LinkSchedule::Trace(t.to_string()),
-        None => LinkSchedule::Steps(String::new()),
-    };
-    href(&Permalink { scenario: scenario.to_string(), policy: Some(policy.to_string()), model, schedule, step }.to_fragment())
-}
-
-#[component]
-fn ScenarioCard(sc: &'static Scenario) -> impl IntoView {
-    let info: ScenarioView = view::scenario(sc);
-    let first_trace = info.traces.first().map(|t| t.name.clone());
-    let models: Vec<MemoryModel> = sc.models.clone();
-    let open = link(&info.id, &info.baseline, default_model(sc), first_trace.as_deref(), 0);
-    let outcomes = lab::trace_outcomes(sc);
-    let traces = info.traces.clone();
-    let rows = info
-        .policies
-        .iter()
-        .map(|p| {
-            let outcomes: Vec<TraceOutcome> = outcomes.iter().filter(|o| o.policy == p.name).cloned().collect();
-            view! { <PolicyRow sc p=p.clone() traces=traces.iter().map(|t| t.name.clone()).collect() models=models.clone() outcomes/> }
-        })
-        .collect_view();
-    view! {
-        <li class="card" data-testid="scenario-card" data-scenario=info.id.clone()>
-            <div class="card-head">
-                <span class="race-tag" data-testid="race">{race_tag(&info.race)}</span>
-                <span class="section">{info.section.clone()}</span>
-            </div>
-            <h3 class="card-title">
-                <a href=open data-testid="card-open">
-                    {info.title.clone()}
-                </a>
-            </h3>
-            <p class="summary" data-testid="summary">
-                {info.summary.clone()}
-            </p>
-            <CitationList citations=info.citations.clone()/>
-            <table class="policies" data-testid="policies">
-                <thead>
-                    <tr>
-                        <th scope="col">"policy"</th>
-                        <th scope="col">"fate"</th>
-                        {info
-                            .traces
-                            .iter()
-                            .map(|t| {
-                                view! {
-                                    <th scope="col" title=t.description.clone()>
-                                        "trace " <code>{t.name.clone()}</code>
-                                    </th>
-                                }
-                            })
-                            .collect_view()}
-                        <th scope="col">"every interleaving"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </li>
-    }
-}
-
-/// Seeds are cited by file; their text begins with the mail's Message-ID.
-fn citation_url(c: &CitationView) -> Option<String> {
-    c.url.clone().or_else(|| {
-        let (id, _) = c.text.split_once(": ")?;
-        (c.kind == CitationKind::Seed && id.contains('@') && !id.contains(char::is_whitespace))
-            .then(|| format!("https://lore.kernel.org/r/{id}"))
-    })
-}
-
-fn short_id(c: &CitationView) -> String {
-    match c.kind {
-        CitationKind::Commit => c.id.chars().take(12).collect(),
-        CitationKind::Seed => c.text.split_once(": ").map(|(id, _)| id.to_string()).unwrap_or_else(|| c.id.clone()),
-        _ => c.id.clone(),
-    }
-}
-
-#[component]
-pub fn CitationList(citations: Vec<CitationView>) -> impl IntoView {
-    let items = citations
-        .into_iter()
-        .map(|c| {
-            let url = citation_url(&c);
-            let id = short_id(&c);
-            // A seed's text begins with the Message-ID shown as its link.
-            let text = c.text.strip_prefix(&format!("{id}: ")).unwrap_or(&c.text).to_string();
-            let label = match url {
-                Some(u) => view! { <a href=u target="_blank" rel="noopener" class="cite-id"><code>{id}</code></a> }.into_any(),
-                None => view! { <code class="cite-id">{id}</code> }.into_any(),
-            };
-            view! {
-                <li data-testid="citation" data-kind=c.kind.name()>
-                    <span class="cite-kind">{c.kind.name()}</span>
-                    " "
-                    {label}
-                    <span class="cite-text">{text}</span>
-                </li>
-            }
-        })
-        .collect_view();
-    view! { <ul class="citations">{items}</ul> }
-}
-
-/// The model a scenario is first shown under: the first one its canonical traces expect
-/// something of other than sequential consistency, if any (a litmus test is about arm64).
-fn default_model(sc: &Scenario) -> MemoryModel {
-    sc.traces
-        .iter()
-        .flat_map(|t| t.expect.iter())
-        .map(|e| e.model)
-        .find(|m| *m != MemoryModel::Sc && sc.models.contains(m))
-        .unwrap_or_else(|| sc.models.first().copied().unwrap_or_default())
-}
-
-fn model_label(m: MemoryModel) -> &'static str {
-    match m {
-        MemoryModel::X86Tso => "x86-TSO",
-        MemoryModel::Arm64 => "arm64",
-        _ => "SC",
-    }
-}
-
-#[component]
-fn PolicyRow(
-    sc: &'static Scenario,
-    p: PolicyView,
-    traces: Vec<String>,
-    models: Vec<MemoryModel>,
-    outcomes: Vec<TraceOutcome>,
-) -> impl IntoView {
-    let verdicts = expect_context::<Verdicts>();
-    let first = traces.first().cloned();
-    let open = link(&sc.id, &p.name, default_model(sc), first.as_deref(), 0);
-    let several = models.len() > 1;
-    let trace_cells = traces
-        .iter()
-        .map(|t| {
-            let chips = models
-                .iter()
-                .map(|&m| {
-                    let label = several.then(|| view! { <span class="chip-model">{model_label(m)}</span> });
-                    let result = outcomes
-                        .iter()
-                        .find(|o| o.trace == *t && o.model == m)
-                        .map(|o| o.result.clone())
-                        .unwrap_or_else(|| Err("not replayed".to_string()));
-                    match result {
-                        Ok((outcome, steps)) => match outcome {
-                            Outcome::Violated { invariant, step } => view! {
-                                <a
-                                    href=link(&sc.id, &p.name, m, Some(t), step)
-                                    class="chip chip-bad"
-                                    data-testid="trace-outcome"
-                                    data-trace=t.clone()
-                                    data-model=m.name()
-                                    data-outcome="violated"
-                                    data-step=step
-                                    title=format!("{} breaks at step {step}", invariant.name())
-                                >
-                                    {label}
-                                    "breaks at "
-                                    {step}
-                                </a>
-                            }
-                            .into_any(),
-                            _ => view! {
-                                <a
-                                    href=link(&sc.id, &p.name, m, Some(t), 0)
-                                    class="chip chip-ok"
-                                    data-testid="trace-outcome"
-                                    data-trace=t.clone()
-                                    data-model=m.name()
-                                    data-outcome="safe"
-                                    title=format!("{steps} steps, every invariant holds")
-                                >
-                                    {label}
-                                    "holds"
-                                </a>
-                            }
-                            .into_any(),
-                        },
-                        Err(e) => view! {
-                            <span class="chip" data-testid="trace-outcome" data-trace=t.clone() data-model=m.name() data-outcome="error" title=e>
-                                {label}
-                                "error"
-                            </span>
-                        }
-                        .into_any(),
-                    }
-                })
-                .collect_view();
-            view! { <td class="outcomes">{chips}</td> }
-        })
-        .collect_view();
-    let verdict_cells = models
-        .iter()
-        .map(|m| {
-            let key = VerdictKey { scenario: sc.id.clone(), policy: p.name.clone(), model: *m };
-            let model = several.then_some(*m);
-            view! { <VerdictChip cell=Signal::derive(move || verdicts.get(&key)) model/> }
-        })
-        .collect_view();
-    view! {
-        <tr data-testid="policy-row" data-policy=p.name.clone() data-fate=p.fate.name() data-baseline=p.baseline.to_string()>
-            <th scope="row" class="policy-name">
-                <a href=open data-testid="policy-link">
-                    <code>{p.name.clone()}</code>
-                </a>
-                <span class="policy-title">{p.title.clone()}</span>
-            </th>
-            <td>
-                <span class=format!("fate fate-{}", p.fate) title=p.why.clone()>
-                    {p.fate.name()}
-                </span>
-            </td>
-            {trace_cells}
-            <td class="outcomes verdicts">{verdict_cells}</td>
-        </tr>
-    }
-}
-
-#[component]
-fn VerdictChip(cell: Signal<VerdictCell>, model: Option<MemoryModel>) -> impl IntoView {
-    let label = move || model.map(|m| view! { <span class="chip-model">{model_label(m)}</span> });
-    let state = move || cell.with(|c| c.state());
-    view! {
-        <span class="verdict" data-testid="verdict" data-model=model.map(|m| m.name()) data-verdict=state>
-            {move || match cell.get() {
-                VerdictCell::Checking => view! { <span class="chip chip-pending">{label} "checking…"</span> }.into_any(),
-                VerdictCell::Error(e) => view! { <span class="chip" title=e>{label} "error"</span> }.into_any(),
-                VerdictCell::Done { summary, link } => {
-                    let title = format!("{} states, {} transitions, {:.0} ms", summary.states, summary.transitions, summary.ms);
-                    match (summary.verdict, link) {
-                        (VerdictKind::Violated, Some(l)) => view! {
-                            <a
-                                class="chip chip-bad"
-                                href=href(&l)
-                                title=format!("{title}; opens the shortest trace that breaks {}", summary.invariant.clone().unwrap_or_default())
-                            >
-                                {label}
-                                "violated · "
-                                {summary.trace.as_ref().map(|t| t.len()).unwrap_or(0)}
-                                " steps"
-                            </a>
-                        }
-                        .into_any(),
-                        (VerdictKind::Safe, _) => view! { <span class="chip chip-ok" title=title>{label} "safe · " {summary.states} " states"</span> }.into_any(),
-                        (v, _) => view! { <span class="chip" title=summary.bound.clone().unwrap_or(title)>{label} {v.name()}</span> }.into_any(),
-                    }
-                }
-            }}
-        </span>
     }
 }
