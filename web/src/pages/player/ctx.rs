@@ -1,11 +1,15 @@
 //! What every part of the player reads and does: the run, the step, the frame the core's views
-//! give for it, and the actions on them (step, play, switch, fork, show a new run).
+//! give for it, the actions on them (step, play, switch, fork, show a new run), and the two
+//! effects that follow them (the URL, the play timer).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use leptos::prelude::*;
 use racelab_core::lab::{Choice, LabError, MemoryModel};
 
+use crate::catalog::mark;
+use crate::route;
 use crate::state::session::{Frame, Session};
 
 /// Speeds of play, in milliseconds per step.
@@ -48,11 +52,54 @@ impl Ctx {
         }
     }
 
-    /// Whether the next URL update adds a history entry (a new run was shown); reading it resets it.
-    pub fn take_push(self) -> bool {
-        let push = self.push.get_value();
-        self.push.set_value(false);
-        push
+    /// Keeps the URL on exactly this view: a step replaces the history entry, a new run adds
+    /// one. The first write marks `racelab:first-trace` for the load-time benchmark.
+    pub fn keep_url_in_sync(self) {
+        let Ctx { session, step, push, .. } = self;
+        Effect::new(move |first: Option<()>| {
+            let fragment = session.with(|s| s.fragment(step.get()));
+            route::write(&fragment, push.get_value());
+            push.set_value(false);
+            if first.is_none() {
+                mark("racelab:first-trace");
+            }
+        });
+    }
+
+    /// While playing, one step per tick of the chosen speed, until the end of the run.
+    pub fn play_while_playing(self) {
+        let ctx = self;
+        let timer: StoredValue<Option<IntervalHandle>> = StoredValue::new(None);
+        Effect::new(move |_| {
+            let playing = ctx.playing.get();
+            let ms = ctx.speed.get();
+            if let Some(h) = timer.get_value() {
+                h.clear();
+            }
+            timer.set_value(None);
+            if playing {
+                let h = set_interval_with_handle(
+                    move || {
+                        let (Some(i), Some(n)) = (ctx.step.try_get_untracked(), ctx.session.try_with_untracked(|s| s.steps())) else {
+                            return;
+                        };
+                        if i >= n {
+                            ctx.playing.set(false);
+                        } else {
+                            ctx.go(i + 1);
+                        }
+                    },
+                    Duration::from_millis(ms as u64),
+                )
+                .ok();
+                timer.set_value(h);
+            }
+        });
+        on_cleanup(move || {
+            if let Some(h) = timer.try_get_value().flatten() {
+                h.clear();
+            }
+        });
     }
 
     /// False once the player is gone (a callback of the browser may still arrive).

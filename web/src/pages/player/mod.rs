@@ -1,32 +1,40 @@
 //! The player: one scenario, policy, memory model and schedule, shown step by step.
 //!
-//! The state of the screen is a [`Session`] (the run) and a step number; everything shown is
-//! the [`Frame`](crate::state::session::Frame) of that step, computed by the core's views. The URL always holds the
-//! permalink of exactly this view.
+//! The state of the screen is a [`Session`] (the run) and a step number, held with what the
+//! parts share in [`ctx::Ctx`]; everything shown is the [`Frame`](crate::state::session::Frame)
+//! of that step, computed by the core's views. The URL always holds the permalink of exactly
+//! this view. This file only assembles the parts, each named by what it shows.
 
 mod check;
-mod controls;
+mod copy_link;
 mod ctx;
+mod invariants;
+mod keys;
 mod lanes;
+mod origin;
 mod panels;
+mod playback;
+mod scheduler;
 mod sentence;
-
-use std::time::Duration;
+mod switches;
 
 use leptos::prelude::*;
-use racelab_core::lab;
 
-use crate::catalog::mark;
-use crate::route;
-use crate::state::session::{Origin, Session};
+use crate::state::session::Session;
 use crate::ui::labels::race_tag;
 
 use check::ExplorerPanel;
-use controls::{CopyLinkButton, KeyHelp, ModelSwitch, PlaybackControls, PolicySwitch, SchedulerControls};
+use copy_link::CopyLinkButton;
 use ctx::Ctx;
+use invariants::InvariantBadges;
+use keys::KeyHelp;
 use lanes::ThreadLanes;
+use origin::{Deviations, RunOrigin};
 use panels::{CounterPanel, ExpectedPanel, LockPanel, PagePanel, PageTablePanel, PinPanel, TlbPanel};
-use sentence::{ChangeList, InvariantBadges, StepSentence};
+use playback::PlaybackControls;
+use scheduler::SchedulerControls;
+use sentence::{ChangeList, StepSentence};
+use switches::{ModelSwitch, PolicySwitch};
 
 #[component]
 pub fn Player(session: Session, step: usize) -> impl IntoView {
@@ -34,50 +42,10 @@ pub fn Player(session: Session, step: usize) -> impl IntoView {
     let Ctx { session, step, frame, .. } = ctx;
     provide_context(ctx);
 
-    // The URL holds exactly this view.
-    Effect::new(move |first: Option<()>| {
-        let fragment = session.with(|s| s.fragment(step.get()));
-        route::write(&fragment, ctx.take_push());
-        if first.is_none() {
-            mark("racelab:first-trace");
-        }
-    });
-
-    // Play: one step per tick until the end.
-    let timer: StoredValue<Option<IntervalHandle>> = StoredValue::new(None);
-    Effect::new(move |_| {
-        let playing = ctx.playing.get();
-        let ms = ctx.speed.get();
-        if let Some(h) = timer.get_value() {
-            h.clear();
-        }
-        timer.set_value(None);
-        if playing {
-            let h = set_interval_with_handle(
-                move || {
-                    let (Some(i), Some(n)) = (ctx.step.try_get_untracked(), ctx.session.try_with_untracked(|s| s.steps())) else {
-                        return;
-                    };
-                    if i >= n {
-                        ctx.playing.set(false);
-                    } else {
-                        ctx.go(i + 1);
-                    }
-                },
-                Duration::from_millis(ms as u64),
-            )
-            .ok();
-            timer.set_value(h);
-        }
-    });
-    on_cleanup(move || {
-        if let Some(h) = timer.try_get_value().flatten() {
-            h.clear();
-        }
-    });
-
-    let keys = window_event_listener(leptos::ev::keydown, move |ev| controls::on_key(ctx, &ev));
-    on_cleanup(move || keys.remove());
+    ctx.keep_url_in_sync();
+    ctx.play_while_playing();
+    let key_listener = window_event_listener(leptos::ev::keydown, move |ev| keys::on_key(ctx, &ev));
+    on_cleanup(move || key_listener.remove());
 
     let info = move || session.with(|s| (s.info.title.clone(), s.info.race.clone(), s.info.summary.clone(), s.info.id.clone()));
     view! {
@@ -151,79 +119,5 @@ pub fn Player(session: Session, step: usize) -> impl IntoView {
             <ExplorerPanel/>
             <KeyHelp/>
         </section>
-    }
-}
-
-/// Where this run comes from: a canonical trace, a switch, a fork, a counterexample.
-#[component]
-fn RunOrigin() -> impl IntoView {
-    let ctx = expect_context::<Ctx>();
-    move || {
-        ctx.session.with(|s| {
-            let schedule = lab::schedule::format_names(&s.opened.run.schedule, &s.opened.program.layout);
-            let what = match (&s.origin, &s.trace) {
-                (Origin::Switched { from }, Some(t)) => format!("trace {t}, carried over from {from}"),
-                (_, Some(t)) => format!("trace {t}"),
-                (Origin::Link, None) => "a schedule from a link".to_string(),
-                (Origin::Switched { from }, None) => format!("the same interleaving as under {from}"),
-                (Origin::Forked { at, choice }, None) => format!("your schedule: {choice} runs at step {at}"),
-                (Origin::Counterexample { invariant }, None) => {
-                    format!("the explorer's shortest trace that breaks {invariant}")
-                }
-            };
-            view! {
-                <p class="origin" data-testid="origin">
-                    <span class="origin-what">{what}</span>
-                    " · "
-                    <code class="schedule" title="the schedule: which thread runs at each step">
-                        {schedule}
-                    </code>
-                </p>
-            }
-        })
-    }
-}
-
-/// The steps a switched schedule could not take as written: why a fix works, or does not.
-#[component]
-fn Deviations() -> impl IntoView {
-    let ctx = expect_context::<Ctx>();
-    move || {
-        ctx.session.with(|s| {
-            let (skipped, appended) = s.deviations();
-            if skipped.is_empty() && !matches!(s.origin, Origin::Switched { .. }) {
-                return None;
-            }
-            let from = match (&s.origin, &s.trace) {
-                (Origin::Switched { from }, _) => from.clone(),
-                // A canonical trace is written for the baseline and carried over to the others.
-                (_, Some(_)) => s.info.baseline.clone(),
-                _ => "the schedule as written".to_string(),
-            };
-            let items = skipped
-                .iter()
-                .map(|d| {
-                    view! {
-                        <li data-testid="deviation">
-                            <span class="dev-at">"at step " {d.at} " of " {from.clone()}</span>
-                            " "
-                            <strong>{d.thread.clone()}</strong>
-                            " was held back: "
-                            {d.reason.clone()}
-                        </li>
-                    }
-                })
-                .collect_view();
-            let none = skipped.is_empty().then(|| view! { <li>"Every step ran as it did under " {from.clone()} "."</li> });
-            let tail = (appended > 0).then(|| {
-                view! { <li class="dev-tail">"Then " {appended} " steps ran the threads to their end (lowest thread first)."</li> }
-            });
-            Some(view! {
-                <section class="panel deviations" data-testid="deviations">
-                    <h3>"The same interleaving, carried over from " <code>{from.clone()}</code></h3>
-                    <ul>{items} {none} {tail}</ul>
-                </section>
-            })
-        })
     }
 }

@@ -1,4 +1,4 @@
-//! What the current step did, in the core's words, why it matters, and the invariants.
+//! What the current step did, in the core's words, why it matters, and what it changed.
 
 use leptos::prelude::*;
 
@@ -75,62 +75,6 @@ pub fn StepSentence() -> impl IntoView {
                     </div>
                 }
                 .into_any()
-            }
-        })
-    }
-}
-
-/// One badge per checked invariant: holds, or red from the step that broke it on (sticky).
-#[component]
-pub fn InvariantBadges() -> impl IntoView {
-    let ctx = expect_context::<Ctx>();
-    move || {
-        ctx.frame.with(|f| {
-            let badges = f
-                .invariants
-                .iter()
-                .map(|inv| {
-                    let broken = !inv.ok || inv.broken_at.is_some();
-                    let state = if !inv.ok {
-                        "broken"
-                    } else if inv.broken_at.is_some() {
-                        "was-broken"
-                    } else {
-                        "ok"
-                    };
-                    let just_now = inv.broken_at == Some(f.step) && f.step > 0;
-                    let headline = match (inv.ok, inv.broken_at) {
-                        (true, None) => "holds".to_string(),
-                        (false, Some(n)) => format!("broken at step {n}"),
-                        (false, None) => "broken".to_string(),
-                        (true, Some(n)) => format!("was broken at step {n}"),
-                    };
-                    view! {
-                        <div
-                            class=format!("invariant {}{}", if broken { "bad" } else { "good" }, if just_now { " changed" } else { "" })
-                            data-testid="invariant"
-                            data-invariant=inv.name.clone()
-                            data-state=state
-                            data-broken-at=inv.broken_at
-                            role="status"
-                        >
-                            <div class="inv-head">
-                                <span class="inv-icon" aria-hidden="true">
-                                    {if broken { "✗" } else { "✓" }}
-                                </span>
-                                <code class="inv-name">{inv.name.clone()}</code>
-                                <span class="inv-state">{headline}</span>
-                            </div>
-                            <p class="inv-desc">{inv.description.clone()}</p>
-                            {inv.message.clone().map(|m| view! { <p class="inv-msg" data-testid="invariant-message">{m}</p> })}
-                        </div>
-                    }
-                })
-                .collect_view();
-            view! {
-                <div class="invariants" data-testid="invariants">
-                    {badges}
-                </div>
             }
         })
     }
