@@ -1,8 +1,22 @@
 //! Embeds every `.race` file under `traces/` into the library, so the CLI and the web app carry
-//! the catalog without reading files at run time. A new race is a new file: no Rust changes.
+//! the catalog without reading files at run time, and writes one test per `expect` line (for
+//! `tests/canonical.rs`) and per `verdict` line (for `tests/verdicts.rs`): see
+//! `build/generate.rs`. A new race is a new file: no Rust changes.
+//!
+//! The files are read with the crate's own parser: `syntax` uses nothing of the crate but
+//! `limits` (the layers of ARCHITECTURE.md), so both compile here as they are.
 
 use std::path::{Path, PathBuf};
 use std::{env, fs};
+
+#[path = "build/generate.rs"]
+mod generate;
+#[allow(dead_code)]
+#[path = "src/limits.rs"]
+mod limits;
+#[allow(dead_code, unused_imports)]
+#[path = "src/syntax/mod.rs"]
+mod syntax;
 
 fn collect(dir: &Path, root: &Path, out: &mut Vec<(String, PathBuf)>) {
     let Ok(entries) = fs::read_dir(dir) else { return };
@@ -31,36 +45,13 @@ fn main() {
     code.push_str("];\n");
     let out = PathBuf::from(env::var("OUT_DIR").unwrap());
     fs::write(out.join("catalog_files.rs"), code).unwrap();
-    fs::write(out.join("canonical_tests.rs"), canonical_tests(&files)).unwrap();
-}
 
-/// One `#[test]` per canonical trace and policy (`tests/canonical.rs` includes them), so that
-/// `cargo test` names each case. A plain scan of the lines `scenario`, `trace` and `expect`:
-/// the real parsing, and every check, happen in the test.
-fn canonical_tests(files: &[(String, PathBuf)]) -> String {
-    let mut code = String::new();
-    for (_, path) in files {
-        let text = fs::read_to_string(path).unwrap();
-        let (mut scenario, mut trace) = (None::<String>, None::<String>);
-        for line in text.lines() {
-            let words: Vec<&str> = line.split_whitespace().collect();
-            match words.as_slice() {
-                ["scenario", id, ..] => scenario = Some(id.to_string()),
-                ["trace", name, ..] => trace = Some(name.to_string()),
-                ["expect", policy, rest @ ..] => {
-                    let (Some(sc), Some(tr)) = (&scenario, &trace) else { continue };
-                    let model = match rest {
-                        ["on", m, ..] => m.replace('-', "_"),
-                        _ => "sc".to_string(),
-                    };
-                    let suffix = if model == "sc" { String::new() } else { format!("_on_{model}") };
-                    code.push_str(&format!(
-                        "#[test]\nfn {sc}_{tr}_under_{policy}{suffix}() {{\n    check({sc:?}, {tr:?}, {policy:?}, {model:?});\n}}\n\n"
-                    ));
-                }
-                _ => {}
-            }
-        }
+    let texts: Vec<(String, String)> = files.iter().map(|(rel, path)| (rel.clone(), fs::read_to_string(path).unwrap())).collect();
+    let tests = generate::generate(&texts);
+    // A file that does not parse has no tests; the catalog's own test fails with this message.
+    for e in &tests.errors {
+        println!("cargo:warning={e}");
     }
-    code
+    fs::write(out.join("canonical_tests.rs"), &tests.canonical).unwrap();
+    fs::write(out.join("verdict_tests.rs"), &tests.verdicts).unwrap();
 }

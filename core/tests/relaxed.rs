@@ -1,13 +1,13 @@
 //! The memory models, checked exhaustively: every `verdict` line of every scenario (the litmus
 //! suite of `traces/litmus/` and the ordering races) against a search of every interleaving,
-//! done here with `exec::choices` and `exec::apply` alone, and again with the explorer.
+//! done here with `exec::choices` and `exec::apply` alone. The explorer is checked against the
+//! same lines, one test per line, in `tests/verdicts.rs`.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 
 use racelab_core::exec::{self};
-use racelab_core::explore::{self, Options, Verdict};
 use racelab_core::layout::InvariantSet;
 use racelab_core::layout::{Invariant, MemoryModel};
 use racelab_core::scenario::Scenario;
@@ -92,15 +92,6 @@ fn check_verdicts(pick: impl Fn(&Scenario) -> bool) -> usize {
                     names(r.violated),
                     r.states
                 ),
-            }
-            // The explorer agrees, with its reduction on (where it applies) and off.
-            for reduction in [true, false] {
-                let report = explore::explore(&prog, Options { reduction, ..Options::default() }, &mut || 0.0);
-                let want = if v.violated.is_some() { Verdict::Violated } else { Verdict::Safe };
-                assert_eq!(report.verdict, want, "{what}: the explorer (reduction {reduction})");
-                if let Some(inv) = v.violated {
-                    assert!(report.violations.iter().any(|c| c.invariant == inv), "{what}: the explorer finds {}", inv.name());
-                }
             }
             checked += 1;
         }
