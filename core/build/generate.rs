@@ -100,14 +100,14 @@ fn claim(outcome: &str, suffix: Option<String>) -> String {
     }
 }
 
-/// `verdict POLICY on MODEL safe|INVARIANT …`: the policy, the model and the claim.
+/// `verdict POLICY on MODEL safe|INVARIANT [in STEPS] …`: the policy, the model and the claim.
 fn verdict_line(line: &AttrLine) -> Option<(&str, &str, String)> {
     let a = &line.args;
     let (policy, on, model, outcome) = (word(a.first())?, word(a.get(1))?, word(a.get(2))?, word(a.get(3))?);
     if on != "on" {
         return None;
     }
-    Some((policy, model, claim(outcome, None)))
+    Some((policy, model, claim(outcome, number_after("in", &a[4..]))))
 }
 
 /// `expect POLICY [on MODEL] safe | INVARIANT at STEP …`: the policy, the model if written, and

@@ -54,7 +54,7 @@ fn every_expect_and_verdict_line_of_the_catalog_has_one_test() {
 #[test]
 fn names_are_identifiers_for_any_name_the_language_allows() {
     // Keywords, capitals, a lone underscore: all words of the language.
-    let src = "racelab 1\nscenario fn {\n  policies Self _\n  verdict Self on sc safe\n  verdict _ on arm64 exists\n}\n\
+    let src = "racelab 1\nscenario fn {\n  policies Self _\n  verdict Self on sc safe\n  verdict _ on arm64 exists in 4\n}\n\
                trace self {\n  schedule a\n  expect _ on x86_tso exists at 3\n  expect Self safe\n}\n";
     let g = generate::generate(&[("t.race".into(), src.into())]);
     assert!(g.errors.is_empty(), "{:?}", g.errors);
@@ -63,7 +63,7 @@ fn names_are_identifiers_for_any_name_the_language_allows() {
         all,
         [
             "fn_under_Self_on_sc_is_safe",
-            "fn_under___on_arm64_breaks_exists",
+            "fn_under___on_arm64_breaks_exists_in_4",
             "fn_self_under___on_x86_tso_breaks_exists_at_3",
             "fn_self_under_Self_is_safe"
         ]

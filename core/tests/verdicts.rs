@@ -7,7 +7,8 @@ use racelab_core::layout::MemoryModel;
 use racelab_core::{lab, replay, Catalog};
 
 /// Explores `scenario` under `policy` and `model` and asserts the verdict its `verdict` line
-/// claims: safe, or the invariant the shortest counterexample breaks.
+/// claims: safe, or the invariant the shortest counterexample breaks (and its length, with
+/// `in STEPS`).
 fn check(scenario: &str, policy: &str, model: &str) {
     let catalog = Catalog::builtin();
     let model = MemoryModel::parse(model).unwrap_or_else(|| panic!("{scenario}: no memory model `{model}`"));
@@ -27,6 +28,9 @@ fn check(scenario: &str, policy: &str, model: &str) {
         let first = r.first().unwrap();
         assert_eq!(first.invariant, inv, "{what}: the shortest counterexample breaks another invariant: {found:?}");
         assert!(first.shortest, "{what}: the trace is proven shortest");
+        if let Some(steps) = claim.shortest {
+            assert_eq!(first.trace.len(), steps, "{what}: the shortest trace that breaks {}", inv.name());
+        }
         // The trace replays, and breaks the invariant at its last step and not before.
         let run = replay::replay(&prog, &first.trace).unwrap_or_else(|e| panic!("{what}: {e}"));
         assert_eq!(run.first_violation(inv), Some(first.trace.len()), "{what}");
