@@ -234,8 +234,11 @@ fn schedules_with_early_choices_round_trip_through_links() {
 
 #[test]
 fn every_race_verdict_holds_in_every_interleaving() {
-    // race 3, race 4b, 088b8aa537c2: every policy under every model.
-    assert!(check_verdicts(|sc| sc.race != "litmus" && !sc.verdicts.is_empty()) >= 24);
+    // The races modelled under a relaxed memory model (race 3, race 4b, 088b8aa537c2): every
+    // policy under every model. The races modelled under sc alone have their verdicts checked
+    // by the explorer only (tests/verdicts.rs), where a state offers a choice per thread.
+    let relaxed = |sc: &Scenario| sc.models.iter().any(|&m| m != MemoryModel::Sc);
+    assert!(check_verdicts(|sc| sc.race != "litmus" && relaxed(sc)) >= 24);
 }
 
 #[test]
