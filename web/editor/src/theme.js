@@ -71,6 +71,8 @@ export const racelabTheme = EditorView.theme({
     backgroundColor: v('surface', '#ffffff'),
     color: v('text', '#14161a'),
   },
+  // The wavy underline is a 6×3 px image: size it in em, so it grows with the text.
+  '.cm-lintRange': { backgroundSize: '0.36em 0.18em', paddingBottom: '0.08em' },
   '.cm-diagnostic': { padding: '0.3em 0.6em', whiteSpace: 'pre-wrap' },
   '.cm-diagnostic-error': { borderLeft: `0.3em solid ${v('bad', '#b42318')}` },
   '.cm-diagnostic-warning': { borderLeft: `0.3em solid ${v('stale', '#8a4b00')}` },
