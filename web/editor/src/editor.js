@@ -25,7 +25,8 @@ import {
 import { bracketMatching, indentOnInput, indentUnit, syntaxHighlighting } from '@codemirror/language';
 import { lintGutter, lintKeymap, setDiagnostics } from '@codemirror/lint';
 import { search, searchKeymap, highlightSelectionMatches } from '@codemirror/search';
-import { racelabLanguage, racelabHighlighter } from './language.js';
+import { racelabLanguage, racelabHighlighter, wordKinds } from './language.js';
+import { racelabCompletion } from './complete.js';
 import { offsetOf, positionOf, tokenEnd } from './positions.js';
 import { racelabTheme, HOST_CSS } from './theme.js';
 
@@ -89,6 +90,7 @@ export function createEditor(parent, options = {}) {
     }
   });
 
+  const kinds = wordKinds(options.language ?? {});
   const extensions = [
     lineNumbers(),
     highlightActiveLineGutter(),
@@ -99,12 +101,13 @@ export function createEditor(parent, options = {}) {
     indentUnit.of('  '),
     EditorState.tabSize.of(8),
     indentOnInput(),
-    racelabLanguage(options.language ?? {}),
+    racelabLanguage(kinds),
     syntaxHighlighting(racelabHighlighter),
     bracketMatching(),
     highlightActiveLine(),
     highlightSelectionMatches(),
     search({ top: true }),
+    racelabCompletion(kinds),
     keymap.of([...defaultKeymap, ...historyKeymap, ...searchKeymap, ...lintKeymap, indentWithTab]),
     EditorState.readOnly.of(readOnly),
     EditorView.contentAttributes.of({

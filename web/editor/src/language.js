@@ -67,11 +67,12 @@ function wordList(value, what) {
 }
 
 /**
- * The scenario language, with the words the core knows: `language.keywords` (more keywords, for
- * example attribute words such as `expect`), `language.primitives` (the built-in operations such
- * as `ptl_lock`) and `language.values` (the value functions such as `page_count`).
+ * What each known word is: the grammar's keywords and PTE bits, and the words the core passes,
+ * `language.keywords` (more keywords, for example attribute words such as `expect`),
+ * `language.primitives` (the built-in operations such as `ptl_lock`) and `language.values` (the
+ * value functions such as `page_count`).
  */
-export function racelabLanguage(language = {}) {
+export function wordKinds(language = {}) {
   const kinds = new Map();
   // Later entries win: a primitive the core lists is a primitive even if it looks like a bit.
   for (const w of PTE_BITS) kinds.set(w, 'bit');
@@ -80,7 +81,11 @@ export function racelabLanguage(language = {}) {
   for (const w of wordList(language.keywords, 'keywords')) kinds.set(w, 'keyword');
   for (const w of STATEMENT_KEYWORDS) kinds.set(w, 'statement');
   for (const w of DECLARATION_KEYWORDS) kinds.set(w, 'declaration');
+  return kinds;
+}
 
+/** The scenario language, highlighting the words of `kinds` (from `wordKinds`). */
+export function racelabLanguage(kinds) {
   return StreamLanguage.define({
     name: 'racelab',
     startState: () => ({ depth: 0 }),
