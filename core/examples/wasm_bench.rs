@@ -9,7 +9,7 @@
 use std::cell::RefCell;
 
 use racelab_core::explore::{self, Explorer, Options, Status};
-use racelab_core::scenario::MemoryModel;
+use racelab_core::layout::MemoryModel;
 use racelab_core::{Catalog, Program};
 
 struct Bench {

@@ -4,132 +4,10 @@
 //! then every silent instruction after it. Nothing here allocates: the explorer calls these
 //! functions millions of times a second.
 
-use crate::program::*;
-use crate::scenario::LockKind;
+use crate::ir::*;
+use crate::layout::LockKind;
 use crate::state::*;
-
-/// One scheduling decision: what happens next.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
-pub enum Choice {
-    /// Thread `t` executes its next instruction (and the silent ones after it).
-    Run(u8),
-    /// The CPU of thread `t` makes the oldest store in its store buffer visible to the other
-    /// CPUs (x86-TSO only).
-    Drain(u8),
-    /// The CPU of thread `t` performs the access of the instruction at `pc`, further ahead in
-    /// the thread's code, early: out of program order (arm64 only; see `relaxed.rs`).
-    Early(u8, u16),
-}
-
-impl Choice {
-    pub fn thread(self) -> usize {
-        match self {
-            Choice::Run(t) | Choice::Drain(t) | Choice::Early(t, _) => t as usize,
-        }
-    }
-}
-
-/// `Executed::pc` of a step that runs no instruction (a store-buffer drain).
-pub const NO_PC: u16 = u16::MAX;
-
-/// Why a thread cannot take a step now.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Blocked {
-    Finished,
-    /// A dead end (`handle_userfault`), with the index of its reason.
-    Sleeping(u8),
-    /// Queued on an rwsem, which is still unavailable.
-    WaitingLock {
-        lock: u8,
-        write: bool,
-    },
-    /// Spinning on a spinlock or a two-group semaphore held in the other group.
-    Spinning {
-        lock: u8,
-    },
-    /// `lock_page` on a page someone else has locked.
-    PageLocked {
-        page: u8,
-    },
-    /// A flush waits for a CPU that has IRQs disabled to acknowledge the IPI.
-    FlushHeldOff {
-        cpu: u8,
-    },
-    /// A device waits for the GUP reference its DMA goes through.
-    NoPin {
-        holder: u8,
-    },
-    /// `wait_event(x)` while x is 0.
-    WaitEvent {
-        var: u8,
-    },
-    /// `await(COND)` while COND is false.
-    Awaiting,
-    /// A drain was asked of a CPU whose store buffer has nothing that may drain now.
-    NothingToDrain,
-    /// The instruction at `pc` may not be performed early now (it is not ahead of the thread,
-    /// or something before it orders it, or it is not a load or a plain store).
-    CannotReorder {
-        pc: u16,
-    },
-}
-
-/// A thing that cannot happen in a kernel that works: the scenario is wrong.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Bug {
-    NoFreePage,
-    RefcountUnderflow { page: u8 },
-    MapcountUnderflow { page: u8 },
-    UseOfFreePage { page: u8 },
-    NotAPage { value: i16 },
-    UnlockNotHeld { lock: u8 },
-    UnlockPageNotHeld { page: u8 },
-    TooManyPins,
-    NoPinToRelease,
-    PteNotPresent { pte: u8 },
-    StoreBufferFull,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StepError {
-    Blocked(Blocked),
-    Bug(Bug),
-}
-
-/// What the executed instruction did, beyond its state changes, for the step's description.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Effect {
-    None,
-    Branch(bool),
-    /// Went to sleep on an rwsem (queued as a waiter).
-    Enqueued,
-    /// The user access hit a TLB entry.
-    TlbHit {
-        page: u8,
-    },
-    /// The user access missed (or needed D set) and walked the page table.
-    Walked {
-        page: u8,
-    },
-    /// The user access faulted: the PTE does not allow it.
-    Fault,
-    Value(i32),
-    /// A buffered store became visible.
-    Drained {
-        var: u8,
-        value: i16,
-    },
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Executed {
-    /// The instruction that ran (the scheduling point).
-    pub pc: u16,
-    pub effect: Effect,
-    /// The instruction's access had been performed early (arm64): it used the values read
-    /// then, or its store was already done.
-    pub early: bool,
-}
+use crate::step::*;
 
 #[inline]
 fn bit(t: usize) -> u8 {
@@ -248,7 +126,7 @@ pub fn can_run(prog: &Program, s: &State, t: usize) -> Result<(), Blocked> {
             let held_off = prog.cpumask[mm] & s.irq_off & !me;
             // An IPI waits for IRQs to come back on; arm64 broadcasts TLBI instead, which
             // IRQs off do not hold back (RCU GUP-fast, 088b8aa537c2).
-            if held_off != 0 && prog.model != crate::scenario::MemoryModel::Arm64 {
+            if held_off != 0 && prog.model != crate::layout::MemoryModel::Arm64 {
                 Err(Blocked::FlushHeldOff { cpu: held_off.trailing_zeros() as u8 })
             } else {
                 Ok(())
@@ -311,14 +189,14 @@ pub fn choices(prog: &Program, s: &State, out: &mut Vec<Choice>) {
             out.push(Choice::Run(t as u8));
         }
     }
-    if prog.model != crate::scenario::MemoryModel::Sc {
+    if prog.model != crate::layout::MemoryModel::Sc {
         for t in 0..prog.threads.len() {
             if crate::relaxed::can_drain(prog, s, t).is_ok() {
                 out.push(Choice::Drain(t as u8));
             }
         }
     }
-    if prog.model == crate::scenario::MemoryModel::Arm64 {
+    if prog.model == crate::layout::MemoryModel::Arm64 {
         let mut pcs = Vec::new();
         for t in 0..prog.threads.len() {
             crate::relaxed::early_pcs(prog, s, t, &mut pcs);
@@ -353,7 +231,7 @@ pub fn step(prog: &Program, s: &mut State, t: usize) -> Result<Executed, StepErr
     can_run(prog, s, t).map_err(StepError::Blocked)?;
     let pc = s.threads[t].pc;
     let op = &prog.threads[t].instrs[pc as usize].op;
-    if prog.model == crate::scenario::MemoryModel::X86Tso {
+    if prog.model == crate::layout::MemoryModel::X86Tso {
         crate::relaxed::tso_before(prog, s, t, op);
     }
     let mut early = false;
@@ -398,7 +276,11 @@ fn add_ref(s: &mut State, page: u8, delta: i16) -> Result<(), Bug> {
     Ok(())
 }
 
-/// Every CPU of the mm drops its translations for the PTE slots in `mask`.
+/// Every CPU drops its translations for the PTE slots in `mask`. The kernel flushes only the
+/// CPUs of the mm (`Program::cpumask`), and that is what this does too: a PTE slot belongs to
+/// one mm, and only a CPU of that mm (one that runs a thread of it, or starts with one of its
+/// translations) ever holds an entry for the slot; every other CPU's entry for it is empty
+/// already. Which CPUs must acknowledge the flush is `can_run`'s business (`FlushHeldOff`).
 fn flush(s: &mut State, mask: u8) {
     for cpu in 0..MAX_CPUS {
         for slot in 0..MAX_PTES {
@@ -413,7 +295,7 @@ fn flush(s: &mut State, mask: u8) {
 /// performed early (arm64).
 fn exec_op(prog: &Program, s: &mut State, t: usize, op: &Op, used_early: &mut bool) -> Result<Effect, Bug> {
     let mut effect = Effect::None;
-    let early = if prog.model == crate::scenario::MemoryModel::Arm64 { crate::relaxed::on_exec(prog, s, t, op) } else { None };
+    let early = if prog.model == crate::layout::MemoryModel::Arm64 { crate::relaxed::on_exec(prog, s, t, op) } else { None };
     *used_early = early.is_some();
     // A condition or value whose reads were performed early is evaluated on what they read.
     let eval_now = |s: &State, e: &CExpr| -> Result<i32, Bug> {
@@ -700,4 +582,87 @@ fn exec_op(prog: &Program, s: &mut State, t: usize, op: &Op, used_early: &mut bo
     }
     next(s, t);
     Ok(effect)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::MemoryModel;
+
+    /// A tiny scenario: `a` stores to `x` then reads it back; `b` stores to `y`.
+    const SRC: &str = "racelab 1
+feature extra \"one more store\"
+policy plain {
+  title \"as written\"
+  fate baseline
+}
+policy more {
+  title \"with the extra store\"
+  fate proposed
+  features extra
+}
+scenario t {
+  title \"t\"
+  policies plain more
+  baseline plain
+  models sc x86_tso arm64
+  check no_lost_write
+}
+state {
+  var x=0
+  var y=0
+}
+thread a on CPU0 \"stores x, reads it\" {
+  WRITE_ONCE(x, 1)
+  if feature(extra) {
+    WRITE_ONCE(x, 2)
+  }
+  r0 = READ_ONCE(x)
+}
+thread b on CPU1 \"stores y\" {
+  WRITE_ONCE(y, 1)
+}
+";
+
+    fn program(policy: &str, model: MemoryModel) -> Program {
+        let sc = crate::scenario::load("t.race", &|n| (n == "t.race").then(|| SRC.to_string())).unwrap();
+        Program::compile(&sc, sc.policy(policy).unwrap(), model).unwrap()
+    }
+
+    #[test]
+    fn a_store_changes_the_variable_and_moves_the_pc_to_the_next_statement() {
+        let prog = program("plain", MemoryModel::Sc);
+        let mut s = prog.init;
+        let x = prog.layout.var("x").unwrap();
+        let before = s.threads[0].pc;
+        apply(&prog, &mut s, Choice::Run(0)).unwrap();
+        assert_eq!(s.vars[x], 1);
+        assert_ne!(s.threads[0].pc, before);
+        assert_eq!(prog.instr(0, s.threads[0].pc).text, "r0 = READ_ONCE(x)");
+    }
+
+    #[test]
+    fn a_finished_thread_cannot_run_and_leaves_the_choices() {
+        let prog = program("plain", MemoryModel::Sc);
+        let mut s = prog.init;
+        let mut c = Vec::new();
+        choices(&prog, &s, &mut c);
+        assert_eq!(c, [Choice::Run(0), Choice::Run(1)]);
+        apply(&prog, &mut s, Choice::Run(1)).unwrap();
+        assert_eq!(can_run(&prog, &s, 1), Err(Blocked::Finished));
+        assert_eq!(apply(&prog, &mut s, Choice::Run(1)), Err(StepError::Blocked(Blocked::Finished)));
+        choices(&prog, &s, &mut c);
+        assert_eq!(c, [Choice::Run(0)]);
+    }
+
+    #[test]
+    fn a_load_reads_the_value_stored_before_it() {
+        let prog = program("more", MemoryModel::Sc);
+        let mut s = prog.init;
+        for _ in 0..3 {
+            apply(&prog, &mut s, Choice::Run(0)).unwrap();
+        }
+        let r0 = prog.threads[0].regs.iter().position(|r| r == "r0").unwrap();
+        assert_eq!(s.threads[0].regs[r0], 2);
+    }
 }

@@ -4,33 +4,50 @@
 //! is allowed intermediate states (fork write-protects a PTE and may restore it; a COW clears
 //! the PTE before it installs the new page), and nobody else can act on them.
 
-use crate::program::Program;
-use crate::scenario::Invariant;
+use crate::ir::Program;
+use crate::layout::{Invariant, InvariantSet};
 use crate::state::*;
 
+#[inline]
 fn ptl_free(prog: &Program, s: &State, pte: usize) -> bool {
-    let mm = prog.layout.ptes[pte].mm;
-    let lock = prog.layout.mm_lock(mm, "ptl").expect("every mm has a PT lock");
-    s.locks[lock].holders == 0
+    s.locks[prog.layout.ptl_of(pte)].holders == 0
 }
 
-/// Bit `i` set when `Invariant::ALL[i]` is checked by the program and broken in `s`.
-pub fn violated(prog: &Program, s: &State) -> u8 {
-    let mut out = 0;
-    for (i, inv) in Invariant::ALL.iter().enumerate() {
-        if prog.checks.contains(inv) && first_violation(prog, s, *inv).is_some() {
-            out |= 1 << i;
+/// The invariants the program checks that `s` breaks.
+pub fn violated(prog: &Program, s: &State) -> InvariantSet {
+    let mut out = InvariantSet::EMPTY;
+    for inv in Invariant::ALL {
+        if prog.checks.contains(&inv) && violation(prog, s, inv).is_some() {
+            out.insert(inv);
         }
     }
     out
 }
 
-pub fn index(inv: Invariant) -> usize {
-    Invariant::ALL.iter().position(|i| *i == inv).unwrap()
+/// The invariants a program checks, as a set.
+pub fn checked(prog: &Program) -> InvariantSet {
+    prog.checks.iter().copied().collect()
 }
 
-/// The first way `inv` is broken in `s`, in words, or None when it holds.
-pub fn first_violation(prog: &Program, s: &State, inv: Invariant) -> Option<Violation> {
+/// How an invariant is broken in a state, by index; `describe::violation_text` words it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Violation {
+    /// Slot `slot` of PTE `pte` should read `want` (stored by thread `writer`), but the PTE
+    /// maps `page`, where it reads `have`.
+    LostWrite { pte: u8, slot: u8, want: u8, have: u8, writer: u8, page: u8 },
+    /// `page` is pinned for DMA with FOLL_WRITE by thread `holder`, and PTE `pte` is
+    /// write-protected.
+    PinnedWriteProtected { page: u8, holder: u8, pte: u8 },
+    /// Thread `holder` holds `pinned` through GUP for PTE `pte`, which now maps `mapped`.
+    PinOutOfSync { holder: u8, pinned: u8, pte: u8, mapped: u8 },
+    /// PTE `pte` was written after clear_refs returned and its SD bit is clear.
+    SoftDirtyLost { pte: u8 },
+    /// The final state satisfies the scenario's `exists` condition.
+    Exists,
+}
+
+/// The first way `inv` is broken in `s`, or None when it holds.
+pub fn violation(prog: &Program, s: &State, inv: Invariant) -> Option<Violation> {
     let l = &prog.layout;
     match inv {
         Invariant::NoLostWrite => {
@@ -46,15 +63,8 @@ pub fn first_violation(prog: &Program, s: &State, inv: Invariant) -> Option<Viol
                     let want = s.ghost.expected[p][d];
                     let have = s.pages[pte.page() as usize].data[d];
                     if want != have {
-                        let writer = l.threads.get(s.ghost.writer[p][d] as usize).map(|t| t.name.as_str()).unwrap_or("?");
-                        return Some(Violation {
-                            text: format!(
-                                "{}[{d}] should read {want} (stored by {writer}), but {} maps {} where it reads {have}: the write is lost",
-                                l.ptes[p].name,
-                                l.ptes[p].name,
-                                l.page_name(pte.page())
-                            ),
-                        });
+                        let writer = s.ghost.writer[p][d];
+                        return Some(Violation::LostWrite { pte: p as u8, slot: d as u8, want, have, writer, page: pte.page() });
                     }
                 }
             }
@@ -65,14 +75,7 @@ pub fn first_violation(prog: &Program, s: &State, inv: Invariant) -> Option<Viol
                 let p = pin.pte as usize;
                 let pte = s.ptes[p];
                 if pte.present() && pte.page() == pin.page && !pte.has(Pte::W) && ptl_free(prog, s, p) {
-                    return Some(Violation {
-                        text: format!(
-                            "{} is pinned for DMA (FOLL_PIN|FOLL_WRITE by {}) but PTE[{}] is write-protected: the next write fault will copy it away from the device",
-                            l.page_name(pin.page),
-                            l.threads[pin.holder as usize].name,
-                            l.ptes[p].name
-                        ),
-                    });
+                    return Some(Violation::PinnedWriteProtected { page: pin.page, holder: pin.holder, pte: pin.pte });
                 }
             }
             None
@@ -82,16 +85,7 @@ pub fn first_violation(prog: &Program, s: &State, inv: Invariant) -> Option<Viol
                 let p = pin.pte as usize;
                 let pte = s.ptes[p];
                 if pte.present() && pte.page() != pin.page && ptl_free(prog, s, p) {
-                    return Some(Violation {
-                        text: format!(
-                            "{} holds {} through GUP for {}, but {} now maps {}: the device and the process use different pages",
-                            l.threads[pin.holder as usize].name,
-                            l.page_name(pin.page),
-                            l.ptes[p].name,
-                            l.ptes[p].name,
-                            l.page_name(pte.page())
-                        ),
-                    });
+                    return Some(Violation::PinOutOfSync { holder: pin.holder, pinned: pin.page, pte: pin.pte, mapped: pte.page() });
                 }
             }
             None
@@ -100,24 +94,14 @@ pub fn first_violation(prog: &Program, s: &State, inv: Invariant) -> Option<Viol
             for p in 0..l.ptes.len() {
                 let pte = s.ptes[p];
                 if s.ghost.sd_written & (1 << p) != 0 && pte.present() && !pte.has(Pte::SD) && ptl_free(prog, s, p) {
-                    return Some(Violation {
-                        text: format!(
-                            "{} was written after clear_refs returned, but PTE[{}].SD is 0: the write is invisible to soft-dirty tracking",
-                            l.ptes[p].name, l.ptes[p].name
-                        ),
-                    });
+                    return Some(Violation::SoftDirtyLost { pte: p as u8 });
                 }
             }
             None
         }
         Invariant::Exists => {
             let cond = prog.exists.as_ref()?;
-            if !is_final(prog, s) || cond.eval(s) == 0 {
-                return None;
-            }
-            let mut values = Vec::new();
-            cond.values(prog, s, &mut values);
-            Some(Violation { text: format!("the final state satisfies the `exists` condition: {}", values.join(", ")) })
+            (is_final(prog, s) && cond.eval(s) != 0).then_some(Violation::Exists)
         }
     }
 }
@@ -126,9 +110,4 @@ pub fn first_violation(prog: &Program, s: &State, inv: Invariant) -> Option<Viol
 /// store in flight (buffered, or performed early).
 pub fn is_final(prog: &Program, s: &State) -> bool {
     (0..prog.threads.len()).all(|t| s.threads[t].status != Status::Running) && s.sb.iter().flatten().all(|e| *e == SbEntry::default())
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Violation {
-    pub text: String,
 }

@@ -1,15 +1,26 @@
-//! Opening one exact view: scenario, policy, memory model, schedule and step. The CLI and the
-//! web app both come through here, so a broken request reads the same in both.
+//! The front ends' door: opening one exact view (scenario, policy, memory model, schedule and
+//! step), the session operations the player offers (switch policy or model, fork, open a
+//! counterexample), and re-exports of everything a front end renders. The CLI and the web app
+//! import `racelab_core::lab` and nothing else of the core (checked by `core/tests/tidy.rs`), so
+//! a broken request reads the same in both.
 
 use std::fmt;
 
-use crate::catalog::Catalog;
-use crate::permalink::{LinkSchedule, Permalink, PermalinkError};
-use crate::program::Program;
-use crate::replay::{self, ReplayError, Run};
-use crate::scenario::{MemoryModel, Scenario, TraceDef};
-use crate::schedule::{self, ScheduleError};
-use crate::syntax::Diagnostic;
+pub use crate::catalog::{builtin_files, Catalog};
+pub use crate::describe::{self, Change, ChangeKind};
+pub use crate::exec;
+pub use crate::explore::{
+    self, graph, Bound, Counterexample, Explorer, Options, Phase, Progress, Report, Status, Strategy, Verdict, VerdictKind,
+};
+pub use crate::ir::Program;
+pub use crate::layout::{Invariant, Layout, MemoryModel};
+pub use crate::permalink::{LinkSchedule, Permalink, PermalinkError, PERMALINK_VERSION};
+pub use crate::replay::{self, Deviation, DeviationKind, ReplayError, Run};
+pub use crate::scenario::{self, is_scenario_source, Citation, CitationKind, Fate, Outcome, Policy, Scenario, TraceDef};
+pub use crate::schedule::{self, ScheduleError};
+pub use crate::step::Choice;
+pub use crate::syntax::Diagnostic;
+pub use crate::view;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ScheduleSpec {
@@ -19,7 +30,7 @@ pub enum ScheduleSpec {
     Names(String),
     /// A canonical trace of the scenario.
     Trace(String),
-    Choices(Vec<crate::exec::Choice>),
+    Choices(Vec<Choice>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -155,4 +166,95 @@ pub fn permalink(opened: &Opened, step: usize) -> Permalink {
         schedule: LinkSchedule::Steps(schedule::encode(&opened.run.schedule)),
         step,
     }
+}
+
+/// The run of `from`'s schedule under another policy or memory model, as the same
+/// interleaving: each run of one thread ends after the same statement; steps a fix holds back
+/// are skipped and listed as deviations.
+pub fn switch<'c>(from: &Opened<'c>, policy: &str, model: MemoryModel) -> Result<Opened<'c>, LabError> {
+    let program = compile(from.scenario, Some(policy), model)?;
+    let run = replay::replay_nearest(&program, &from.program, &from.run.schedule).map_err(LabError::Replay)?;
+    Ok(Opened { scenario: from.scenario, program, run, trace: None })
+}
+
+/// `from`'s schedule up to `step`, then `choice`, then every thread to its end.
+pub fn fork<'c>(from: &Opened<'c>, step: usize, choice: Choice) -> Result<Opened<'c>, LabError> {
+    let mut schedule: Vec<Choice> = from.run.schedule[..step.min(from.run.steps.len())].to_vec();
+    schedule.push(choice);
+    run_to_end(from, &schedule)
+}
+
+/// A counterexample of the explorer on `from`'s program, run to completion after its last step.
+pub fn counterexample<'c>(from: &Opened<'c>, trace: &[Choice]) -> Result<Opened<'c>, LabError> {
+    run_to_end(from, trace)
+}
+
+fn run_to_end<'c>(from: &Opened<'c>, schedule: &[Choice]) -> Result<Opened<'c>, LabError> {
+    let program = from.program.clone();
+    let run = replay::replay_nearest(&program, &program, schedule).map_err(LabError::Replay)?;
+    Ok(Opened { scenario: from.scenario, program, run, trace: None })
+}
+
+/// The canonical trace a run is, if it is one: opened as it was, or a trace of its scenario
+/// that, carried over to its policy and model, takes the same steps.
+pub fn canonical_trace(catalog: &Catalog, opened: &Opened) -> Option<String> {
+    if let Some(t) = opened.trace {
+        return Some(t.name.clone());
+    }
+    let sc = opened.scenario;
+    sc.traces.iter().map(|t| t.name.clone()).find(|name| {
+        let req = Request {
+            scenario: sc.id.clone(),
+            policy: Some(opened.program.policy.clone()),
+            model: opened.program.model,
+            schedule: ScheduleSpec::Trace(name.clone()),
+            nearest: true,
+        };
+        open(catalog, &req).is_ok_and(|o| o.run.schedule == opened.run.schedule)
+    })
+}
+
+/// What a canonical trace does under one policy and memory model.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraceOutcome {
+    pub policy: String,
+    pub trace: String,
+    pub model: MemoryModel,
+    /// The run's outcome and length, or why it could not be replayed.
+    pub result: Result<(Outcome, usize), String>,
+}
+
+/// Every canonical trace of a scenario under every policy and model, carried over from the
+/// baseline as the same interleaving (as a `tr=` link opens it). Each program is compiled once.
+pub fn trace_outcomes(sc: &Scenario) -> Vec<TraceOutcome> {
+    let mut out = Vec::new();
+    for &m in &sc.models {
+        let base = compile(sc, None, m);
+        for p in &sc.policies {
+            let prog = compile(sc, Some(&p.name), m);
+            for t in &sc.traces {
+                let result = match (&prog, &base) {
+                    (Ok(prog), Ok(base)) => replay::replay_nearest(prog, base, &t.schedule)
+                        .map(|run| (run.outcome(prog), run.steps.len()))
+                        .map_err(|e| LabError::Replay(e).to_string()),
+                    (Err(e), _) | (_, Err(e)) => Err(e.to_string()),
+                };
+                out.push(TraceOutcome { policy: p.name.clone(), trace: t.name.clone(), model: m, result });
+            }
+        }
+    }
+    out
+}
+
+/// The permalink of a counterexample of `prog` (of scenario `scenario`), run to completion,
+/// at its last step; None if it does not replay.
+pub fn counterexample_link(scenario: &str, prog: &Program, trace: &[Choice]) -> Option<Permalink> {
+    let run = replay::replay_nearest(prog, prog, trace).ok()?;
+    Some(Permalink {
+        scenario: scenario.to_string(),
+        policy: Some(prog.policy.clone()),
+        model: prog.model,
+        schedule: LinkSchedule::Steps(schedule::encode(&run.schedule)),
+        step: trace.len(),
+    })
 }

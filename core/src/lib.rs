@@ -3,21 +3,29 @@
 //! nothing of browsers or terminals.
 
 pub mod catalog;
+pub mod compile;
+pub mod describe;
 pub mod exec;
 pub mod explore;
 pub mod invariants;
+pub mod ir;
 pub mod lab;
+pub mod layout;
+pub mod limits;
 pub mod permalink;
-pub mod program;
+pub mod primitives;
 pub mod relaxed;
 pub mod replay;
+pub mod rng;
 pub mod scenario;
 pub mod schedule;
 pub mod state;
+pub mod step;
 pub mod syntax;
 pub mod view;
 
 pub use catalog::Catalog;
-pub use program::Program;
+pub use ir::Program;
+pub use layout::{Invariant, MemoryModel};
 pub use replay::{replay, replay_nearest, Run};
-pub use scenario::{Invariant, MemoryModel, Outcome, Scenario};
+pub use scenario::{Outcome, Scenario};

@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use crate::scenario::MemoryModel;
+use crate::layout::MemoryModel;
 
 pub const PERMALINK_VERSION: u32 = 1;
 

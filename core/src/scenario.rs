@@ -6,13 +6,53 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::layout::*;
 use crate::state::*;
 use crate::syntax::{self, Arg, AttrLine, Diagnostic, Ident, Item, Pos, ProcDecl, SourceFile, Stmt};
 
+/// The words a `page` line takes, as the error for an unknown one lists them (checked against
+/// `PAGE_FLAGS` by a test).
+const PAGE_FLAG_WORDS: &str = "free, anon, ksm, exclusive or locked";
+
+/// What a citation points at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CitationKind {
+    /// One of the LKML mails the catalog starts from.
+    Seed,
+    Commit,
+    Mail,
+    /// A section of the catalog of races.
+    Catalog,
+    Code,
+}
+
+impl CitationKind {
+    pub const ALL: [CitationKind; 5] =
+        [CitationKind::Seed, CitationKind::Commit, CitationKind::Mail, CitationKind::Catalog, CitationKind::Code];
+    pub fn name(self) -> &'static str {
+        match self {
+            CitationKind::Seed => "seed",
+            CitationKind::Commit => "commit",
+            CitationKind::Mail => "mail",
+            CitationKind::Catalog => "catalog",
+            CitationKind::Code => "code",
+        }
+    }
+    pub fn parse(s: &str) -> Option<CitationKind> {
+        Self::ALL.into_iter().find(|k| k.name() == s)
+    }
+}
+
+impl std::fmt::Display for CitationKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.name())
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Citation {
-    /// `seed`, `commit`, `mail`, `catalog`, `code`.
-    pub kind: String,
+    pub kind: CitationKind,
     pub id: String,
     pub text: String,
 }
@@ -20,9 +60,11 @@ pub struct Citation {
 impl Citation {
     /// A link a browser can open, where there is a stable one.
     pub fn url(&self) -> Option<String> {
-        match self.kind.as_str() {
-            "mail" | "seed" if self.id.contains('@') => Some(format!("https://lore.kernel.org/r/{}", self.id)),
-            "commit" => Some(format!("https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/commit/?id={}", self.id)),
+        match self.kind {
+            CitationKind::Mail | CitationKind::Seed if self.id.contains('@') => Some(format!("https://lore.kernel.org/r/{}", self.id)),
+            CitationKind::Commit => {
+                Some(format!("https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/commit/?id={}", self.id))
+            }
             _ => None,
         }
     }
@@ -40,6 +82,12 @@ pub enum Fate {
     Superseded,
     /// Discussed or posted, never merged nor explicitly rejected.
     Proposed,
+}
+
+impl std::fmt::Display for Fate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.name())
+    }
 }
 
 impl Fate {
@@ -75,180 +123,6 @@ pub struct Policy {
     pub why: String,
     pub sources: Vec<Citation>,
     pub features: Vec<String>,
-}
-
-/// The invariants a scenario can ask for (`races.md` §3–§7).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Invariant {
-    /// A store retired to V (by a CPU, or by DMA through a GUP reference for V) is in the page
-    /// V maps.
-    NoLostWrite,
-    /// A page returned by `pin_user_pages*(FOLL_WRITE)` stays writable in the pinning mm while
-    /// pinned (57efa1fe5957).
-    PinnedWritable,
-    /// A GUP holder and the page table agree on the page (the device and the process see the
-    /// same memory).
-    PinInSync,
-    /// A page written after clear_refs returned is soft-dirty.
-    SoftDirtyAccurate,
-    /// The final state (every thread done, nothing left in flight) does not satisfy the
-    /// scenario's `exists` condition: the outcome a litmus test asks about never happens.
-    Exists,
-}
-
-impl Invariant {
-    pub const ALL: [Invariant; 5] =
-        [Invariant::NoLostWrite, Invariant::PinnedWritable, Invariant::PinInSync, Invariant::SoftDirtyAccurate, Invariant::Exists];
-    pub fn name(self) -> &'static str {
-        match self {
-            Invariant::NoLostWrite => "no_lost_write",
-            Invariant::PinnedWritable => "pinned_writable",
-            Invariant::PinInSync => "pin_in_sync",
-            Invariant::SoftDirtyAccurate => "soft_dirty_accurate",
-            Invariant::Exists => "exists",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Invariant> {
-        Self::ALL.into_iter().find(|i| i.name() == s)
-    }
-    pub fn description(self) -> &'static str {
-        match self {
-            Invariant::NoLostWrite => "every store that retired to V is in the page V maps",
-            Invariant::PinnedWritable => "a page pinned with FOLL_WRITE stays writable in the pinning mm",
-            Invariant::PinInSync => "a GUP holder and the page table agree on the page",
-            Invariant::SoftDirtyAccurate => "a page written after clear_refs returned is soft-dirty",
-            Invariant::Exists => "the final state never satisfies the scenario's `exists` condition",
-        }
-    }
-}
-
-/// The memory model a program runs under (`races.md` §10).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum MemoryModel {
-    #[default]
-    #[serde(rename = "sc")]
-    Sc,
-    #[serde(rename = "x86-tso")]
-    X86Tso,
-    #[serde(rename = "arm64")]
-    Arm64,
-}
-
-impl MemoryModel {
-    pub const ALL: [MemoryModel; 3] = [MemoryModel::Sc, MemoryModel::X86Tso, MemoryModel::Arm64];
-    pub fn name(self) -> &'static str {
-        match self {
-            MemoryModel::Sc => "sc",
-            MemoryModel::X86Tso => "x86-tso",
-            MemoryModel::Arm64 => "arm64",
-        }
-    }
-    pub fn parse(s: &str) -> Option<MemoryModel> {
-        match s {
-            "sc" => Some(MemoryModel::Sc),
-            "x86-tso" | "x86_tso" | "tso" => Some(MemoryModel::X86Tso),
-            "arm64" => Some(MemoryModel::Arm64),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum LockKind {
-    Rwsem,
-    Spin,
-    Group,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PteSlot {
-    pub mm: usize,
-    pub va: String,
-    /// `V`, or `child.V` when the scenario has several mms.
-    pub name: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct VarInfo {
-    pub name: String,
-    /// Set for the per-mm counters (`tlb_flush_pending`, `has_pinned`, `write_protect_seq`).
-    pub mm: Option<usize>,
-    /// The short name used in code (`tlb_flush_pending`).
-    pub short: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LockInfo {
-    pub name: String,
-    pub kind: LockKind,
-    pub mm: Option<usize>,
-    pub short: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ThreadInfo {
-    pub name: String,
-    /// None for a device (DMA engine), which has no TLB and no IRQs.
-    pub cpu: Option<u8>,
-    pub mm: usize,
-    pub description: String,
-}
-
-impl ThreadInfo {
-    pub fn cpu_label(&self) -> String {
-        match self.cpu {
-            Some(c) => format!("CPU{c}"),
-            None => "DEV".to_string(),
-        }
-    }
-}
-
-/// Names for every index in a [`State`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Layout {
-    pub mms: Vec<String>,
-    pub ptes: Vec<PteSlot>,
-    pub pages: Vec<String>,
-    pub vars: Vec<VarInfo>,
-    pub locks: Vec<LockInfo>,
-    pub threads: Vec<ThreadInfo>,
-    pub data_slots: usize,
-}
-
-/// Per-mm counters every scenario has (`wrprotect_tlb_flush_pending` is per VMA in the patch
-/// that adds it; a scenario here has one VMA per mm).
-pub const MM_VARS: &[&str] = &["tlb_flush_pending", "has_pinned", "write_protect_seq", "wrprotect_tlb_flush_pending"];
-pub const MM_LOCKS: &[(&str, LockKind)] = &[("mmap_lock", LockKind::Rwsem), ("ptl", LockKind::Spin)];
-
-impl Layout {
-    pub fn var(&self, name: &str) -> Option<usize> {
-        self.vars.iter().position(|v| v.name == name)
-    }
-    pub fn mm_var(&self, mm: usize, short: &str) -> Option<usize> {
-        self.vars.iter().position(|v| v.mm == Some(mm) && v.short == short)
-    }
-    pub fn lock(&self, name: &str) -> Option<usize> {
-        self.locks.iter().position(|l| l.name == name)
-    }
-    pub fn mm_lock(&self, mm: usize, short: &str) -> Option<usize> {
-        self.locks.iter().position(|l| l.mm == Some(mm) && l.short == short)
-    }
-    pub fn page(&self, name: &str) -> Option<usize> {
-        self.pages.iter().position(|p| p == name)
-    }
-    pub fn pte(&self, mm: usize, va: &str) -> Option<usize> {
-        self.ptes.iter().position(|p| p.mm == mm && p.va == va)
-    }
-    pub fn thread(&self, name: &str) -> Option<usize> {
-        self.threads.iter().position(|t| t.name == name)
-    }
-    pub fn mm(&self, name: &str) -> Option<usize> {
-        self.mms.iter().position(|m| m == name)
-    }
-    pub fn page_name(&self, page: u8) -> &str {
-        self.pages.get(page as usize).map(String::as_str).unwrap_or("?")
-    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -288,7 +162,7 @@ pub struct ExistsDef {
 pub struct TraceDef {
     pub name: String,
     pub description: String,
-    pub schedule: Vec<crate::exec::Choice>,
+    pub schedule: Vec<crate::step::Choice>,
     pub expect: Vec<Expectation>,
     #[serde(skip)]
     pub pos: Pos,
@@ -445,7 +319,7 @@ fn words(file: &str, line: &AttrLine) -> Result<Vec<Ident>, Diagnostic> {
 fn citation(file: &str, line: &AttrLine) -> Result<Citation, Diagnostic> {
     let mut args = line.args.iter();
     let kind = match args.next() {
-        Some(Arg::Word(w)) if ["seed", "commit", "mail", "catalog", "code"].contains(&w.name.as_str()) => w.name.clone(),
+        Some(Arg::Word(w)) if CitationKind::parse(&w.name).is_some() => CitationKind::parse(&w.name).unwrap(),
         Some(a) => {
             return err(
                 file,
@@ -582,7 +456,16 @@ impl Loader<'_> {
             checks: vec![],
             models: vec![MemoryModel::Sc],
             fault_handler: None,
-            layout: Layout { mms: vec![], ptes: vec![], pages: vec![], vars: vec![], locks: vec![], threads: vec![], data_slots: 2 },
+            layout: Layout {
+                mms: vec![],
+                ptes: vec![],
+                pages: vec![],
+                vars: vec![],
+                locks: vec![],
+                threads: vec![],
+                data_slots: 2,
+                per_mm: vec![],
+            },
             init: State::default(),
             threads: vec![],
             procs: self.lib.procs.clone(),
@@ -734,6 +617,17 @@ impl Loader<'_> {
                 let name = if multi_mm { format!("{mm}.{short}") } else { short.to_string() };
                 sc.layout.locks.push(LockInfo { name, kind: *kind, mm: Some(mi), short: short.to_string() });
             }
+            let l = &sc.layout;
+            let (var, lock) = (|s: &str| l.mm_var(mi, s).unwrap(), |s: &str| l.mm_lock(mi, s).unwrap());
+            let ix = MmIndices {
+                mmap_lock: lock("mmap_lock"),
+                ptl: lock("ptl"),
+                tlb_flush_pending: var("tlb_flush_pending"),
+                has_pinned: var("has_pinned"),
+                write_protect_seq: var("write_protect_seq"),
+                wrprotect_tlb_flush_pending: var("wrprotect_tlb_flush_pending"),
+            };
+            sc.layout.per_mm.push(ix);
         }
         for t in &thread_decls {
             let info = self.thread_info(t, &sc.layout)?;
@@ -893,13 +787,10 @@ impl Loader<'_> {
                 match a {
                     Arg::Word(w) => match w.name.as_str() {
                         "free" => page.flags = page_flags::POOL,
-                        "anon" => page.set(page_flags::ANON, true),
-                        "ksm" => page.set(page_flags::KSM, true),
-                        "exclusive" => page.set(page_flags::ANON_EXCLUSIVE, true),
-                        "locked" => page.set(page_flags::LOCKED, true),
-                        other => {
-                            return self.err(w.pos, format!("unknown page flag `{other}`: expected free, anon, ksm, exclusive or locked"))
-                        }
+                        word => match PAGE_FLAGS.iter().find(|f| f.word == word) {
+                            Some(f) => page.set(f.bit, true),
+                            None => return self.err(w.pos, format!("unknown page flag `{word}`: expected {PAGE_FLAG_WORDS}")),
+                        },
                     },
                     Arg::Kv(k, v) => match (k.name.as_str(), v.as_ref()) {
                         ("refcount", Arg::Int(n, p)) => {
@@ -1264,49 +1155,19 @@ fn parse_condition(file: &str, pos: Pos, text: &str) -> Result<syntax::Expr, Dia
     if text.contains('\n') || text.contains('{') || text.contains('}') {
         return Err(Diagnostic::new(file, pos, "the `exists` condition is one expression on one line"));
     }
-    // The string is parsed as the condition of an `if` in a proc; on line 3, after `  if `.
-    let src = format!("racelab 1\nproc exists() {{\n  if {text} {{\n  }}\n}}\n");
-    let at = |p: Pos| if p.line == 3 && p.col > 5 { Pos { line: pos.line, col: pos.col + p.col - 5 } } else { pos };
-    let f = syntax::parse(file, &src).map_err(|d| {
-        // Past the condition, the parser meets the `{` of the `if` it was wrapped in.
-        let past = d.pos.line > 3 || (d.pos.line == 3 && d.pos.col as usize >= 6 + text.chars().count());
-        let message = if past { d.message.replace("found `{`", "found the end of the condition") } else { d.message };
-        Diagnostic::new(file, at(d.pos), format!("in the `exists` condition: {message}"))
-    })?;
-    fn relocate(e: &mut syntax::Expr, at: &dyn Fn(Pos) -> Pos) {
-        use syntax::Expr as E;
-        match e {
-            E::Int(_, p) => *p = at(*p),
-            E::Path(v) => v.iter_mut().for_each(|i| i.pos = at(i.pos)),
-            E::Call(n, args) => {
-                n.pos = at(n.pos);
-                args.iter_mut().for_each(|a| relocate(a, at));
-            }
-            E::Not(x, p) => {
-                *p = at(*p);
-                relocate(x, at);
-            }
-            E::Binary(_, l, r) => {
-                relocate(l, at);
-                relocate(r, at);
-            }
-            E::Flag(_, i) => i.pos = at(i.pos),
-            E::Load(v, x, p) => {
-                *p = at(*p);
-                v.iter_mut().for_each(|i| i.pos = at(i.pos));
-                relocate(x, at);
-            }
-        }
-    }
-    match f.items.as_slice() {
-        [Item::Proc(p)] => match p.body.as_slice() {
-            [Stmt::If { cond, then, els, .. }] if then.is_empty() && els.is_empty() => {
-                let mut cond = cond.clone();
-                relocate(&mut cond, &at);
-                Ok(cond)
-            }
-            _ => Err(Diagnostic::new(file, pos, "the `exists` condition is one expression")),
-        },
-        _ => Err(Diagnostic::new(file, pos, "the `exists` condition is one expression")),
+    syntax::parse_expr(file, text, pos).map_err(|d| Diagnostic { message: format!("in the `exists` condition: {}", d.message), ..d })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_flag_words_are_free_and_those_of_the_table() {
+        let mut listed: Vec<&str> = PAGE_FLAG_WORDS.split([',', ' ']).filter(|w| !w.is_empty() && *w != "or").collect();
+        listed.sort_unstable();
+        let mut want: Vec<&str> = PAGE_FLAGS.iter().map(|f| f.word).chain(["free"]).collect();
+        want.sort_unstable();
+        assert_eq!(listed, want);
     }
 }

@@ -10,8 +10,9 @@
 
 use std::fmt;
 
-use crate::exec::Choice;
-use crate::scenario::Layout;
+use crate::layout::Layout;
+use crate::limits::MAX_STEPS;
+use crate::step::Choice;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScheduleError {
@@ -27,9 +28,6 @@ impl fmt::Display for ScheduleError {
 }
 
 impl std::error::Error for ScheduleError {}
-
-/// Longer schedules are certainly a mistake (or an attack on the page).
-pub const MAX_STEPS: usize = 100_000;
 
 fn err<T>(at: usize, message: impl Into<String>) -> Result<T, ScheduleError> {
     Err(ScheduleError { at, message: message.into() })

@@ -2,7 +2,7 @@
 //!
 //! Everything the explorer hashes lives here and nowhere else: a state is plain data of a few
 //! hundred bytes, with no heap, so that cloning and fingerprinting it is cheap. Names (which
-//! index is page `P`, which PTE slot is `child.V`) live in [`crate::program::Layout`].
+//! index is page `P`, which PTE slot is `child.V`) live in [`crate::layout::Layout`], one layer up.
 
 pub const MAX_THREADS: usize = 6;
 pub const MAX_CPUS: usize = 6;
@@ -16,7 +16,7 @@ pub const MAX_LOCKS: usize = 8;
 pub const MAX_REGS: usize = 10;
 pub const MAX_PINS: usize = 4;
 /// In-flight entries per CPU under the relaxed memory models (buffered stores under x86-TSO,
-/// accesses performed early under arm64: see `relaxed.rs`).
+/// accesses performed early under arm64: see `relaxed/`).
 pub const MAX_SB: usize = 6;
 
 /// `GUP_PIN_COUNTING_BIAS` (include/linux/mm.h): a FOLL_PIN adds this to `_refcount`.
@@ -118,6 +118,32 @@ pub mod page_flags {
     pub const POOL: u8 = 1 << 5;
 }
 
+/// A page flag a scenario or a kernel path names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageFlag {
+    /// The bit in [`Page::flags`].
+    pub bit: u8,
+    /// The word in a `page` line of a `state` block: `page P anon exclusive`.
+    pub word: &'static str,
+    /// The name in what a step changed and in an in-flight value: `P.anon_exclusive 1->0`.
+    pub label: &'static str,
+    /// The kernel's test, a value in conditions: `PageAnonExclusive(p)`.
+    pub test: &'static str,
+}
+
+/// Every page flag with a name, in the order the words list them.
+pub const PAGE_FLAGS: &[PageFlag] = &[
+    PageFlag { bit: page_flags::LOCKED, word: "locked", label: "locked", test: "PageLocked" },
+    PageFlag { bit: page_flags::ANON, word: "anon", label: "anon", test: "PageAnon" },
+    PageFlag { bit: page_flags::ANON_EXCLUSIVE, word: "exclusive", label: "anon_exclusive", test: "PageAnonExclusive" },
+    PageFlag { bit: page_flags::KSM, word: "ksm", label: "ksm", test: "PageKsm" },
+];
+
+/// The named flag with this bit.
+pub fn page_flag(bit: u8) -> Option<&'static PageFlag> {
+    PAGE_FLAGS.iter().find(|f| f.bit == bit)
+}
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Page {
     /// `_refcount`: mappings, `get_page` references and `GUP_PIN_COUNTING_BIAS` per pin.
@@ -162,15 +188,38 @@ pub const VMA_FLAGS: &[(&str, u8)] = &[
     ("shared", vma_flags::SHARED),
 ];
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
 #[repr(u8)]
 pub enum LockMode {
     #[default]
+    #[serde(rename = "free")]
     Free = 0,
+    #[serde(rename = "read")]
     Read = 1,
+    #[serde(rename = "write")]
     Write = 2,
+    #[serde(rename = "group 0")]
     Group0 = 3,
+    #[serde(rename = "group 1")]
     Group1 = 4,
+}
+
+impl LockMode {
+    pub fn name(self) -> &'static str {
+        match self {
+            LockMode::Free => "free",
+            LockMode::Read => "read",
+            LockMode::Write => "write",
+            LockMode::Group0 => "group 0",
+            LockMode::Group1 => "group 1",
+        }
+    }
+}
+
+impl std::fmt::Display for LockMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.name())
+    }
 }
 
 /// A lock: an rwsem (mmap_lock), a spinlock (the PT lock) or a two-group semaphore.

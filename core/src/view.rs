@@ -4,12 +4,16 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::exec::{self, Blocked};
+use crate::describe::{self, Change};
+use crate::exec;
 use crate::invariants;
-use crate::program::{CExpr, Op, Program};
-use crate::replay::{self, Change, Run};
-use crate::scenario::{Citation, Invariant, LockKind, Scenario};
+use crate::ir::{CExpr, Op, Program};
+use crate::layout::{Invariant, LockKind, MemoryModel};
+use crate::relaxed::{self, Loc};
+use crate::replay::{self, Run};
+use crate::scenario::{Citation, CitationKind, Fate, Scenario};
 use crate::state::*;
+use crate::step::Blocked;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PteView {
@@ -47,7 +51,7 @@ pub struct CpuView {
     pub store_buffer: Vec<String>,
     /// Accesses the CPU performed early, out of program order, which its thread has not
     /// reached yet (arm64), oldest first.
-    pub early: Vec<crate::relaxed::EarlyView>,
+    pub early: Vec<EarlyView>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -80,10 +84,8 @@ pub struct WaiterView {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LockView {
     pub name: String,
-    /// `rwsem`, `spin` or `group`.
-    pub kind: String,
-    /// `free`, `read`, `write`, `group 0`, `group 1`.
-    pub mode: String,
+    pub kind: LockKind,
+    pub mode: LockMode,
     pub holders: Vec<String>,
     pub waiters: Vec<WaiterView>,
     pub text: String,
@@ -106,8 +108,7 @@ pub struct ThreadView {
     pub name: String,
     pub cpu: String,
     pub pc: u16,
-    /// `runnable`, `blocked`, `sleeping` or `finished`.
-    pub status: String,
+    pub status: ThreadStatus,
     /// Why it cannot run, when it cannot.
     pub reason: Option<String>,
     /// The kernel function and statement it would run next.
@@ -159,12 +160,12 @@ pub struct InvariantView {
 pub struct StepView {
     /// 1-based.
     pub step: usize,
-    /// What the step is (the kind of `exec::Choice`). `run`: the thread runs its next
+    /// What the step is (the kind of `crate::step::Choice`). `run`: the thread runs its next
     /// statement, in program order. `early`: the CPU performs the access of a statement further
     /// ahead, out of program order (arm64); `pc`, `text` and `source` are that statement's.
     /// `drain`: the oldest store of the CPU's store buffer becomes visible to the other CPUs
     /// (x86-TSO); `pc` is 65535 and `text` names the store.
-    pub choice: String,
+    pub choice: ChoiceKind,
     /// `early`: the statement the thread has reached in program order, which the access
     /// overtakes.
     pub overtakes: Option<String>,
@@ -212,7 +213,7 @@ pub struct ThreadCodeView {
 pub struct PolicyView {
     pub name: String,
     pub title: String,
-    pub fate: String,
+    pub fate: Fate,
     pub why: String,
     pub sources: Vec<CitationView>,
     pub features: Vec<String>,
@@ -221,7 +222,7 @@ pub struct PolicyView {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CitationView {
-    pub kind: String,
+    pub kind: CitationKind,
     pub id: String,
     pub text: String,
     pub url: Option<String>,
@@ -229,7 +230,7 @@ pub struct CitationView {
 
 impl From<&Citation> for CitationView {
     fn from(c: &Citation) -> Self {
-        CitationView { kind: c.kind.clone(), id: c.id.clone(), text: c.text.clone(), url: c.url() }
+        CitationView { kind: c.kind, id: c.id.clone(), text: c.text.clone(), url: c.url() }
     }
 }
 
@@ -245,8 +246,8 @@ pub struct ScenarioView {
     pub notes: Vec<String>,
     pub policies: Vec<PolicyView>,
     pub baseline: String,
-    pub invariants: Vec<String>,
-    pub models: Vec<String>,
+    pub invariants: Vec<Invariant>,
+    pub models: Vec<MemoryModel>,
     pub threads: Vec<String>,
     pub traces: Vec<TraceView>,
     /// The condition on the final state that the `exists` invariant checks (litmus tests).
@@ -258,9 +259,8 @@ pub struct ScenarioView {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct VerdictView {
     pub policy: String,
-    pub model: String,
-    /// `safe`, or the invariant that breaks.
-    pub verdict: String,
+    pub model: MemoryModel,
+    pub verdict: Claim,
     pub comment: String,
 }
 
@@ -289,7 +289,7 @@ pub fn scenario(sc: &Scenario) -> ScenarioView {
             .map(|(i, p)| PolicyView {
                 name: p.name.clone(),
                 title: p.title.clone(),
-                fate: p.fate.name().to_string(),
+                fate: p.fate,
                 why: p.why.clone(),
                 sources: p.sources.iter().map(CitationView::from).collect(),
                 features: p.features.clone(),
@@ -297,8 +297,8 @@ pub fn scenario(sc: &Scenario) -> ScenarioView {
             })
             .collect(),
         baseline: sc.policies[sc.baseline].name.clone(),
-        invariants: sc.checks.iter().map(|i| i.name().to_string()).collect(),
-        models: sc.models.iter().map(|m| m.name().to_string()).collect(),
+        invariants: sc.checks.clone(),
+        models: sc.models.clone(),
         threads: sc.threads.iter().map(|t| t.info.name.clone()).collect(),
         traces: sc
             .traces
@@ -316,8 +316,11 @@ pub fn scenario(sc: &Scenario) -> ScenarioView {
             .iter()
             .map(|v| VerdictView {
                 policy: v.policy.clone(),
-                model: v.model.name().to_string(),
-                verdict: v.violated.map(|i| i.name().to_string()).unwrap_or_else(|| "safe".into()),
+                model: v.model,
+                verdict: match v.violated {
+                    Some(i) => Claim::Breaks(i),
+                    None => Claim::Safe,
+                },
                 comment: v.comment.clone(),
             })
             .collect(),
@@ -408,7 +411,7 @@ pub fn state(prog: &Program, s: &State) -> StateView {
         .enumerate()
         .map(|(i, slot)| {
             let p = s.ptes[i];
-            let ptl = l.mm_lock(slot.mm, "ptl").unwrap();
+            let ptl = l.per_mm[slot.mm].ptl;
             PteView {
                 name: slot.name.clone(),
                 present: p.present(),
@@ -436,8 +439,8 @@ pub fn state(prog: &Program, s: &State) -> StateView {
                 TlbView { va: slot.name.clone(), page: l.page_name(e.page()).to_string(), w: e.w(), d: e.d(), stale: e.is_stale(s.ptes[i]) }
             })
             .collect();
-        let store_buffer = crate::relaxed::describe_buffer(prog, s, cpu);
-        let early = crate::relaxed::describe_early(prog, s, cpu);
+        let store_buffer = describe::store_buffer(prog, s, cpu);
+        let early = describe_early(prog, s, cpu);
         if thread.is_some() || !tlb.is_empty() {
             cpus.push(CpuView { label: format!("CPU{cpu}"), thread, irq_off: s.irq_off & (1 << cpu) != 0, tlb, store_buffer, early });
         }
@@ -495,23 +498,11 @@ pub fn state(prog: &Program, s: &State) -> StateView {
             waiters.extend(mask_names(prog, lk.wait_write).into_iter().map(|t| WaiterView { thread: t, write: true }));
             LockView {
                 name: info.name.clone(),
-                kind: match info.kind {
-                    LockKind::Rwsem => "rwsem",
-                    LockKind::Spin => "spin",
-                    LockKind::Group => "group",
-                }
-                .into(),
-                mode: match lk.mode {
-                    LockMode::Free => "free",
-                    LockMode::Read => "read",
-                    LockMode::Write => "write",
-                    LockMode::Group0 => "group 0",
-                    LockMode::Group1 => "group 1",
-                }
-                .into(),
+                kind: info.kind,
+                mode: lk.mode,
                 holders: mask_names(prog, lk.holders),
                 waiters,
-                text: replay::lock_state_text(prog, s, i),
+                text: describe::lock_state_text(prog, s, i),
             }
         })
         .collect();
@@ -526,25 +517,25 @@ pub fn state(prog: &Program, s: &State) -> StateView {
         .map(|t| {
             let th = &s.threads[t];
             let (status, reason) = match exec::can_run(prog, s, t) {
-                Ok(()) => ("runnable", None),
-                Err(Blocked::Finished) => ("finished", None),
-                Err(b @ Blocked::Sleeping(_)) => ("sleeping", Some(replay::blocked_text(prog, s, t, b))),
-                Err(b) => ("blocked", Some(replay::blocked_text(prog, s, t, b))),
+                Ok(()) => (ThreadStatus::Runnable, None),
+                Err(Blocked::Finished) => (ThreadStatus::Finished, None),
+                Err(b @ Blocked::Sleeping(_)) => (ThreadStatus::Sleeping, Some(describe::blocked_text(prog, s, t, b))),
+                Err(b) => (ThreadStatus::Blocked, Some(describe::blocked_text(prog, s, t, b))),
             };
             let instr = prog.instr(t, th.pc);
             ThreadView {
                 name: prog.thread_name(t).to_string(),
                 cpu: l.threads[t].cpu_label(),
                 pc: th.pc,
-                status: status.into(),
+                status,
                 reason,
-                function: if status == "finished" { String::new() } else { prog.func(instr).name.clone() },
-                next: if status == "finished" { String::new() } else { instr.text.clone() },
+                function: if status == ThreadStatus::Finished { String::new() } else { prog.func(instr).name.clone() },
+                next: if status == ThreadStatus::Finished { String::new() } else { instr.text.clone() },
                 registers: prog.threads[t]
                     .regs
                     .iter()
                     .enumerate()
-                    .map(|(r, name)| RegView { name: name.clone(), value: replay::reg_text(prog, t, r, th.regs[r]) })
+                    .map(|(r, name)| RegView { name: name.clone(), value: describe::reg_text(prog, t, r, th.regs[r]) })
                     .collect(),
             }
         })
@@ -557,7 +548,7 @@ pub fn state(prog: &Program, s: &State) -> StateView {
             holder: thread_name(prog, p.holder),
             page: l.page_name(p.page).to_string(),
             va: l.ptes[p.pte as usize].name.clone(),
-            kind: replay::pin_kind_text(p.flags),
+            kind: describe::pin_kind_text(p.flags),
         })
         .collect();
     let mut expected = Vec::new();
@@ -588,40 +579,41 @@ pub fn step(prog: &Program, run: &Run, step: usize) -> StepView {
     let after = &run.states[step];
     let description = replay::describe_step(prog, run, step);
     let (choice, overtakes, early_at, drained) = match rec.choice {
-        exec::Choice::Run(_) => {
+        crate::step::Choice::Run(_) => {
             let at = rec
                 .exec
                 .early
-                .then(|| run.steps[..step - 1].iter().rposition(|s| s.choice == exec::Choice::Early(t as u8, rec.exec.pc)).map(|i| i + 1))
+                .then(|| {
+                    run.steps[..step - 1].iter().rposition(|s| s.choice == crate::step::Choice::Early(t as u8, rec.exec.pc)).map(|i| i + 1)
+                })
                 .flatten();
-            ("run", None, at, None)
+            (ChoiceKind::Run, None, at, None)
         }
-        exec::Choice::Early(..) => ("early", Some(prog.instr(t, before.threads[t].pc).text.clone()), None, None),
-        exec::Choice::Drain(_) => {
+        crate::step::Choice::Early(..) => (ChoiceKind::Early, Some(prog.instr(t, before.threads[t].pc).text.clone()), None, None),
+        crate::step::Choice::Drain(_) => {
             let d = match rec.exec.effect {
-                exec::Effect::Drained { var, value } => Some(format!("{} = {value}", prog.layout.vars[var as usize].name)),
+                crate::step::Effect::Drained { var, value } => Some(format!("{} = {value}", prog.layout.vars[var as usize].name)),
                 _ => None,
             };
-            ("drain", None, None, d)
+            (ChoiceKind::Drain, None, None, d)
         }
     };
     let invariants = prog
         .checks
         .iter()
         .map(|inv| {
-            let v = invariants::first_violation(prog, after, *inv);
-            let bit = 1 << invariants::index(*inv);
+            let v = invariants::violation(prog, after, *inv);
             InvariantView {
                 name: inv.name().to_string(),
                 description: inv.description().to_string(),
                 ok: v.is_none(),
-                message: v.map(|v| v.text),
-                broken_at: run.steps[..step].iter().position(|s| s.violated & bit != 0).map(|i| i + 1),
+                message: v.map(|v| describe::violation_text(prog, after, &v)),
+                broken_at: run.steps[..step].iter().position(|s| s.violated.contains(*inv)).map(|i| i + 1),
             }
         })
         .collect();
     let cpu = prog.layout.threads[t].cpu_label();
-    let (function, file, source, text, note) = if rec.exec.pc == exec::NO_PC {
+    let (function, file, source, text, note) = if rec.exec.pc == crate::step::NO_PC {
         ("store buffer".to_string(), String::new(), String::new(), format!("drain {}", drained.clone().unwrap_or_default()), None)
     } else {
         let instr = prog.instr(t, rec.exec.pc);
@@ -636,7 +628,7 @@ pub fn step(prog: &Program, run: &Run, step: usize) -> StepView {
     };
     StepView {
         step,
-        choice: choice.to_string(),
+        choice,
         overtakes,
         early_at,
         drained,
@@ -659,12 +651,12 @@ pub fn initial_invariants(prog: &Program, s: &State) -> Vec<InvariantView> {
     prog.checks
         .iter()
         .map(|inv| {
-            let v = invariants::first_violation(prog, s, *inv);
+            let v = invariants::violation(prog, s, *inv);
             InvariantView {
                 name: inv.name().to_string(),
                 description: inv.description().to_string(),
                 ok: v.is_none(),
-                message: v.map(|v| v.text),
+                message: v.map(|v| describe::violation_text(prog, s, &v)),
                 broken_at: None,
             }
         })
@@ -673,4 +665,128 @@ pub fn initial_invariants(prog: &Program, s: &State) -> Vec<InvariantView> {
 
 pub fn invariant_names(list: &[Invariant]) -> Vec<String> {
     list.iter().map(|i| i.name().to_string()).collect()
+}
+/// An access of a CPU performed early and not yet reached in program order (arm64).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EarlyView {
+    /// The instruction, in its thread's code.
+    pub pc: u16,
+    pub text: String,
+    pub kind: EarlyKind,
+    /// What it read (`has_pinned = 0`, …) or stored (`y = 1`).
+    pub values: Vec<String>,
+}
+
+pub fn describe_early(prog: &Program, s: &State, cpu: usize) -> Vec<EarlyView> {
+    let Some(t) = prog.layout.threads.iter().position(|i| i.cpu == Some(cpu as u8)) else { return vec![] };
+    let (recs, n) = relaxed::records(s, cpu);
+    recs[..n]
+        .iter()
+        .flatten()
+        .map(|r| {
+            let instr = prog.threads[t].instrs.get(r.pc as usize);
+            let values = if r.store {
+                match instr.map(|i| &i.op) {
+                    Some(Op::VarSet { var, .. }) => vec![describe::loc_text(prog, Loc::Var(*var), r.value)],
+                    _ => vec![],
+                }
+            } else {
+                r.reads[..r.nreads].iter().map(|(l, v)| describe::loc_text(prog, *l, *v)).collect()
+            };
+            EarlyView {
+                pc: r.pc,
+                text: instr.map(|i| i.text.clone()).unwrap_or_default(),
+                kind: if r.store { EarlyKind::Store } else { EarlyKind::Load },
+                values,
+            }
+        })
+        .collect()
+}
+
+/// What a step is: see [`StepView::choice`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChoiceKind {
+    Run,
+    Early,
+    Drain,
+}
+
+/// Where a thread is, at a state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ThreadStatus {
+    #[default]
+    Runnable,
+    Blocked,
+    Sleeping,
+    Finished,
+}
+
+impl ThreadStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            ThreadStatus::Runnable => "runnable",
+            ThreadStatus::Blocked => "blocked",
+            ThreadStatus::Sleeping => "sleeping",
+            ThreadStatus::Finished => "finished",
+        }
+    }
+}
+
+/// An access performed early: a load, or a plain store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EarlyKind {
+    Load,
+    Store,
+}
+
+impl EarlyKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            EarlyKind::Load => "load",
+            EarlyKind::Store => "store",
+        }
+    }
+}
+
+/// What a scenario claims a search of every interleaving finds: `safe`, or the invariant that
+/// breaks (spelled as its name).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub enum Claim {
+    Safe,
+    Breaks(Invariant),
+}
+
+impl Claim {
+    pub fn name(self) -> &'static str {
+        match self {
+            Claim::Safe => "safe",
+            Claim::Breaks(i) => i.name(),
+        }
+    }
+}
+
+impl From<Claim> for String {
+    fn from(c: Claim) -> String {
+        c.name().to_string()
+    }
+}
+
+impl TryFrom<String> for Claim {
+    type Error = String;
+    fn try_from(s: String) -> Result<Claim, String> {
+        match s.as_str() {
+            "safe" => Ok(Claim::Safe),
+            _ => Invariant::parse(&s).map(Claim::Breaks).ok_or_else(|| format!("`{s}` is neither `safe` nor an invariant")),
+        }
+    }
+}
+
+impl std::fmt::Display for Claim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.name())
+    }
 }

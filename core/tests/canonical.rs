@@ -2,7 +2,8 @@
 //! by the build script, one per trace and policy), and the data itself is checked for gaps.
 
 use racelab_core::lab::{self, Request, ScheduleSpec};
-use racelab_core::scenario::{MemoryModel, Scenario, TraceDef};
+use racelab_core::layout::MemoryModel;
+use racelab_core::scenario::{Scenario, TraceDef};
 use racelab_core::{replay, Catalog, Outcome};
 
 /// The memory model a trace is written for: the model under which it shows the race under the

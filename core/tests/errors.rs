@@ -2,7 +2,8 @@
 //! Each case is one source and the exact message; `check` does the rest.
 
 use racelab_core::lab::{self, Request, ScheduleSpec};
-use racelab_core::scenario::{self, MemoryModel};
+use racelab_core::layout::MemoryModel;
+use racelab_core::scenario::{self};
 use racelab_core::{catalog, Catalog, Program};
 
 const HEADER: &str = "racelab 1\nuse \"kernel/memory.race\"\n";

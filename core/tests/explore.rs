@@ -5,10 +5,11 @@ mod common;
 
 use std::collections::HashSet;
 
-use racelab_core::exec::Choice;
 use racelab_core::explore::encode::fingerprint;
 use racelab_core::explore::{self, graph, Bound, Explorer, Options, Report, Status, Strategy, Verdict};
-use racelab_core::scenario::{MemoryModel, Scenario};
+use racelab_core::layout::MemoryModel;
+use racelab_core::scenario::Scenario;
+use racelab_core::step::Choice;
 use racelab_core::{Catalog, Program};
 
 /// One row of the verdict table: scenario, policy, expected verdict, and for a violation the
@@ -357,7 +358,7 @@ fn the_state_graph_marks_violating_states() {
     assert!(dot.contains("label = \"reader1\""), "{dot}");
     let prog = program(&Catalog::builtin(), "race1a", "v5_10");
     let g = graph::state_graph(&prog, 100_000);
-    assert!(g.graph.node_weights().any(|n| n.violated != 0));
+    assert!(g.graph.node_weights().any(|n| !n.violated.is_empty()));
     assert!(graph::state_graph_dot(&prog, &g).contains("no_lost_write"));
 }
 

@@ -8,7 +8,8 @@ mod common;
 use std::collections::{HashSet, VecDeque};
 
 use racelab_core::explore::{self, Options, Report};
-use racelab_core::scenario::MemoryModel;
+use racelab_core::layout::MemoryModel;
+use racelab_core::rng::Rng;
 use racelab_core::state::{State, Status, TlbEntry};
 use racelab_core::{exec, invariants};
 use racelab_core::{Catalog, Program};
@@ -41,7 +42,7 @@ fn compare(prog: &Program, what: &str) -> (u64, u64) {
     assert!(reduced.stats.states <= plain.stats.states, "{what}");
     for v in &reduced.violations {
         let run = racelab_core::replay(prog, &v.trace).unwrap();
-        let at_start = invariants::violated(prog, &prog.init) & (1 << invariants::index(v.invariant)) != 0;
+        let at_start = invariants::violated(prog, &prog.init).contains(v.invariant);
         assert!(at_start || run.first_violation(v.invariant).is_some(), "{what}: the reduced search's trace breaks {}", v.invariant.name());
     }
     (plain.stats.states, reduced.stats.states)
@@ -177,22 +178,6 @@ fn lock_orders_that_decide_the_outcome_are_all_explored() {
     assert_eq!((reduced.verdict.name(), terminals.len()), ("safe", 4));
 }
 
-/// SplitMix64, for generating programs.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
 /// A random program of 2 to 4 threads over three variables, a spinlock, an rwsem, a PTE that
 /// maps P (N and M are other pages), and stale TLB entries: each thread runs a few random
 /// statements, some inside critical sections or behind a condition.
@@ -204,37 +189,37 @@ fn random_program(rng: &mut Rng) -> String {
          \x20 page P anon refcount=1 mapcount=1 data=[1]\n  page N anon refcount=1 mapcount=0 data=[1]\n\
          \x20 page M anon refcount=1 mapcount=0 data=[2]\n  pte V -> P W D A\n",
     );
-    let threads = 2 + rng.below(3);
+    let threads = 2 + rng.index(3);
     for cpu in 0..threads {
-        if rng.below(2) == 0 {
-            text.push_str(&format!("  tlb CPU{cpu} V -> {} W D\n", ["P", "N", "M"][rng.below(3)]));
+        if rng.index(2) == 0 {
+            text.push_str(&format!("  tlb CPU{cpu} V -> {} W D\n", ["P", "N", "M"][rng.index(3)]));
         }
     }
     text.push_str("}\n");
     let vars = ["x", "y", "z"];
     for t in 0..threads {
         text.push_str(&format!("\nthread t{t} on CPU{t} \"random\" {{\n"));
-        let stmts = 1 + rng.below(5);
+        let stmts = 1 + rng.index(5);
         for _ in 0..stmts {
-            let v = vars[rng.below(3)];
-            let w = vars[rng.below(3)];
-            let c = 1 + rng.below(2);
+            let v = vars[rng.index(3)];
+            let w = vars[rng.index(3)];
+            let c = 1 + rng.index(2);
             let simple = |rng: &mut Rng| -> String {
-                match rng.below(9) {
-                    0 | 1 => format!("WRITE_ONCE({}, {})", vars[rng.below(3)], 1 + rng.below(2)),
-                    2 => format!("r{} = READ_ONCE({})", rng.below(2), vars[rng.below(3)]),
-                    3 => format!("atomic_inc({})", vars[rng.below(3)]),
-                    4 => format!("store V[0] = {}", 3 + rng.below(2)),
-                    5 => format!("r{} = load V[0]", rng.below(2)),
-                    6 => format!("set_pte_at(V, mk_pte({}, W, D))", ["P", "N", "M"][rng.below(3)]),
+                match rng.index(9) {
+                    0 | 1 => format!("WRITE_ONCE({}, {})", vars[rng.index(3)], 1 + rng.index(2)),
+                    2 => format!("r{} = READ_ONCE({})", rng.index(2), vars[rng.index(3)]),
+                    3 => format!("atomic_inc({})", vars[rng.index(3)]),
+                    4 => format!("store V[0] = {}", 3 + rng.index(2)),
+                    5 => format!("r{} = load V[0]", rng.index(2)),
+                    6 => format!("set_pte_at(V, mk_pte({}, W, D))", ["P", "N", "M"][rng.index(3)]),
                     7 => "flush_tlb_page(V)".to_string(),
-                    _ => format!("cow_user_page({}, {})", ["N", "M"][rng.below(2)], ["P", "M"][rng.below(2)]),
+                    _ => format!("cow_user_page({}, {})", ["N", "M"][rng.index(2)], ["P", "M"][rng.index(2)]),
                 }
             };
-            let s = match rng.below(8) {
+            let s = match rng.index(8) {
                 0 => format!("  spin_lock(L)\n  {}\n  spin_unlock(L)\n", simple(rng)),
                 1 => format!("  ptl_lock(V)\n  {}\n  ptl_unlock(V)\n", simple(rng)),
-                2 => format!("  {}(S)\n  {}\n  {}(S)\n", ["down_read", "down_write"][rng.below(2)], simple(rng), "UNLOCK"),
+                2 => format!("  {}(S)\n  {}\n  {}(S)\n", ["down_read", "down_write"][rng.index(2)], simple(rng), "UNLOCK"),
                 3 => format!("  if READ_ONCE({v}) == {c} {{\n    WRITE_ONCE({w}, {c})\n  }}\n"),
                 4 => format!("  wait_event({v})\n"),
                 _ => format!("  {}\n", simple(rng)),
@@ -259,7 +244,7 @@ fn random_programs_reach_the_same_terminal_states_and_violations() {
         .filter(|(_, t)| !racelab_core::scenario::is_scenario_source(t))
         .map(|(n, t)| (n.to_string(), t.to_string()))
         .collect();
-    let mut rng = Rng(7);
+    let mut rng = Rng::new(7);
     let mut violated = 0;
     for i in 0..300 {
         let text = random_program(&mut rng);

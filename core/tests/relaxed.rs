@@ -6,17 +6,21 @@ use std::collections::hash_map::DefaultHasher;
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 
-use racelab_core::exec::{self, Choice, StepError};
+use racelab_core::exec::{self};
 use racelab_core::explore::{self, Options, Verdict};
-use racelab_core::scenario::{Invariant, MemoryModel, Scenario};
+use racelab_core::layout::InvariantSet;
+use racelab_core::layout::{Invariant, MemoryModel};
+use racelab_core::scenario::Scenario;
 use racelab_core::state::State;
+use racelab_core::step::{Choice, StepError};
+use racelab_core::view::{ChoiceKind, Claim};
 use racelab_core::{invariants, lab, Catalog, Program};
 
 /// What a search of every interleaving found.
 struct Search {
     states: usize,
     /// Bits of `Invariant::ALL` broken in some reachable state.
-    violated: u8,
+    violated: InvariantSet,
     /// The most choices any state offered.
     widest: usize,
     bugs: Vec<String>,
@@ -43,7 +47,7 @@ fn search(prog: &Program, limit: usize) -> Search {
             match exec::apply(prog, &mut n, c) {
                 Ok(_) => {}
                 Err(StepError::Bug(b)) => {
-                    out.bugs.push(format!("{c:?}: {}", racelab_core::replay::bug_text(prog, b)));
+                    out.bugs.push(format!("{c:?}: {}", racelab_core::describe::bug_text(prog, b)));
                     continue;
                 }
                 Err(StepError::Blocked(b)) => panic!("{}: choices() offered {c:?}, which is blocked: {b:?}", prog.scenario),
@@ -51,7 +55,7 @@ fn search(prog: &Program, limit: usize) -> Search {
             if seen.insert(fp(&n)) {
                 out.states += 1;
                 assert!(out.states <= limit, "{} under {} on {}: more than {limit} states", prog.scenario, prog.policy, prog.model.name());
-                out.violated |= invariants::violated(prog, &n);
+                out.violated = out.violated.union(invariants::violated(prog, &n));
                 stack.push(n);
             }
         }
@@ -59,8 +63,8 @@ fn search(prog: &Program, limit: usize) -> Search {
     out
 }
 
-fn names(bits: u8) -> Vec<&'static str> {
-    Invariant::ALL.iter().enumerate().filter(|(i, _)| bits & (1 << i) != 0).map(|(_, inv)| inv.name()).collect()
+fn names(set: InvariantSet) -> Vec<&'static str> {
+    set.iter().map(Invariant::name).collect()
 }
 
 fn program(sc: &Scenario, policy: &str, model: MemoryModel) -> Program {
@@ -166,7 +170,7 @@ fn a_thread_reads_its_own_buffered_store_and_the_others_do_not() {
     let run = replay(sc, "po", MemoryModel::X86Tso, "P0 P0.drain").unwrap();
     assert_eq!(run.states.last().unwrap().vars[x], 1);
     let step = racelab_core::view::step(&prog, &run, 2);
-    assert_eq!(step.choice, "drain");
+    assert_eq!(step.choice, ChoiceKind::Drain);
     assert_eq!(step.drained.as_deref(), Some("x = 1"));
     assert!(step.description.contains("visible to the other CPUs"), "{}", step.description);
 }
@@ -178,14 +182,14 @@ fn an_early_access_is_marked_and_its_value_used_later() {
     let prog = program(sc, "po", MemoryModel::Arm64);
     let run = replay(sc, "po", MemoryModel::Arm64, "P1.early1 P0*2 P1*2").unwrap();
     let early = racelab_core::view::step(&prog, &run, 1);
-    assert_eq!(early.choice, "early");
+    assert_eq!(early.choice, ChoiceKind::Early);
     assert_eq!(early.text, "r1 = READ_ONCE(x)");
     assert_eq!(early.overtakes.as_deref(), Some("r0 = READ_ONCE(y)"));
     let cpu = &racelab_core::view::state(&prog, &run.states[1]).cpus[1];
     assert_eq!(cpu.early.len(), 1);
     assert_eq!(cpu.early[0].values, vec!["x = 0".to_string()]);
     let used = racelab_core::view::step(&prog, &run, 5);
-    assert_eq!(used.choice, "run");
+    assert_eq!(used.choice, ChoiceKind::Run);
     assert_eq!(used.early_at, Some(1));
     assert!(used.description.contains("→ 0"), "{}", used.description);
     assert_eq!(run.outcome(&prog), racelab_core::Outcome::Violated { invariant: Invariant::Exists, step: 5 });
@@ -259,7 +263,7 @@ fn exists_and_verdict_lines_say_what_is_wrong() {
     assert_eq!(load_error(&head("  exists \"P0.r9 == 1\"\n")), "t.race:10:14: thread `P0` has no register `r9` (it has: r0)");
     assert_eq!(
         load_error(&head("  exists \"P0.r0 == \"\n")),
-        "t.race:10:21: in the `exists` condition: expected an expression, found the end of the condition"
+        "t.race:10:20: in the `exists` condition: expected an expression, found the end of the condition"
     );
     assert_eq!(
         load_error(&head("  check exists\n")),
@@ -290,10 +294,13 @@ fn the_scenario_view_carries_the_condition_and_the_verdicts() {
     let catalog = Catalog::builtin();
     let v = racelab_core::view::scenario(catalog.scenario("litmus_sb").unwrap());
     assert_eq!(v.exists.as_deref(), Some("P0.r0 == 0 && P1.r1 == 0"));
-    assert_eq!(v.models, vec!["sc", "x86-tso", "arm64"]);
-    let row = v.verdicts.iter().find(|r| r.policy == "po" && r.model == "x86-tso").unwrap();
-    assert_eq!(row.verdict, "exists");
+    assert_eq!(v.models, MemoryModel::ALL);
+    let row = v.verdicts.iter().find(|r| r.policy == "po" && r.model == MemoryModel::X86Tso).unwrap();
+    assert_eq!(row.verdict, Claim::Breaks(Invariant::Exists));
     let v = racelab_core::view::scenario(catalog.scenario("race4b").unwrap());
     assert_eq!(v.exists, None);
-    assert_eq!(v.verdicts.iter().find(|r| r.model == "arm64" && r.policy == "wrprotect_first").unwrap().verdict, "pinned_writable");
+    assert_eq!(
+        v.verdicts.iter().find(|r| r.model == MemoryModel::Arm64 && r.policy == "wrprotect_first").unwrap().verdict,
+        Claim::Breaks(Invariant::PinnedWritable)
+    );
 }

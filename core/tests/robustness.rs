@@ -1,44 +1,32 @@
 //! Bad input never panics: mutated scenario files, random links and schedules either work or
-//! come back as an error. Deterministic (a fixed-seed xorshift), so a failure reproduces.
+//! come back as an error. Deterministic (the crate's seeded generator), so a failure reproduces.
 
 use racelab_core::lab::{self, Request, ScheduleSpec};
-use racelab_core::scenario::{self, MemoryModel};
+use racelab_core::layout::MemoryModel;
+use racelab_core::rng::Rng;
+use racelab_core::scenario::{self};
 use racelab_core::{catalog, Catalog, Program};
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 const ALPHABET: &[u8] = b" \n{}()[],=-+*!&|<>:.;\"#0123456789abcxyzVPNW_";
 
 fn mutate(rng: &mut Rng, text: &str) -> String {
     let mut b: Vec<u8> = text.as_bytes().to_vec();
-    for _ in 0..1 + rng.below(4) {
-        let at = rng.below(b.len());
-        match rng.below(5) {
+    for _ in 0..1 + rng.index(4) {
+        let at = rng.index(b.len());
+        match rng.index(5) {
             0 if !b.is_empty() => {
                 b.remove(at);
             }
-            1 => b.insert(at, ALPHABET[rng.below(ALPHABET.len())]),
+            1 => b.insert(at, ALPHABET[rng.index(ALPHABET.len())]),
             2 => {
-                let n = rng.below(40).min(b.len() - at);
+                let n = rng.index(40).min(b.len() - at);
                 let chunk: Vec<u8> = b[at..at + n].to_vec();
-                let to = rng.below(b.len());
+                let to = rng.index(b.len());
                 b.splice(to..to, chunk);
             }
             3 => {
                 // A number in a random place, sometimes huge.
-                let n = ["0", "7", "255", "256", "99999", "4294967297", "-1"][rng.below(7)];
+                let n = ["0", "7", "255", "256", "99999", "4294967297", "-1"][rng.index(7)];
                 b.splice(at..at, n.bytes());
             }
             _ => {
@@ -54,7 +42,7 @@ fn mutate(rng: &mut Rng, text: &str) -> String {
 #[test]
 fn mutated_scenarios_load_or_fail_with_a_message() {
     let files = catalog::builtin_files();
-    let mut rng = Rng(0x9e3779b97f4a7c15);
+    let mut rng = Rng::new(0x9e3779b97f4a7c15);
     for round in 0..3000 {
         let (name, text) = files[round % files.len()];
         let bad = mutate(&mut rng, text);
@@ -82,7 +70,7 @@ fn mutated_scenarios_load_or_fail_with_a_message() {
 #[test]
 fn random_links_and_schedules_fail_with_a_message() {
     let catalog = Catalog::builtin();
-    let mut rng = Rng(0x2545f4914f6cdd1d);
+    let mut rng = Rng::new(0x2545f4914f6cdd1d);
     let fields = [
         "v=1",
         "v=2",
@@ -108,19 +96,19 @@ fn random_links_and_schedules_fail_with_a_message() {
         "%zz",
     ];
     for _ in 0..5000 {
-        let n = 1 + rng.below(7);
-        let link: Vec<&str> = (0..n).map(|_| fields[rng.below(fields.len())]).collect();
+        let n = 1 + rng.index(7);
+        let link: Vec<&str> = (0..n).map(|_| fields[rng.index(fields.len())]).collect();
         let link = link.join("&");
         if let Ok((opened, step)) = lab::open_link(&catalog, &link) {
             assert!(step <= opened.run.steps.len());
         }
     }
     for _ in 0..2000 {
-        let len = rng.below(30);
-        let text: String = (0..len).map(|_| b"abcdABCD0123456789_ *x"[rng.below(22)] as char).collect();
+        let len = rng.index(30);
+        let text: String = (0..len).map(|_| b"abcdABCD0123456789_ *x"[rng.index(22)] as char).collect();
         for spec in [ScheduleSpec::Compact(text.clone()), ScheduleSpec::Names(text.clone())] {
             let req =
-                Request { scenario: "race1b".into(), policy: None, model: MemoryModel::Sc, schedule: spec, nearest: rng.below(2) == 0 };
+                Request { scenario: "race1b".into(), policy: None, model: MemoryModel::Sc, schedule: spec, nearest: rng.index(2) == 0 };
             let _ = lab::open(&catalog, &req);
         }
     }

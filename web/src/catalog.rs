@@ -2,7 +2,7 @@
 
 use std::sync::OnceLock;
 
-use racelab_core::Catalog;
+use racelab_core::lab::Catalog;
 
 static CATALOG: OnceLock<Catalog> = OnceLock::new();
 

@@ -6,9 +6,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
-use racelab_core::exec::Choice;
-use racelab_core::explore::{Explorer, Options, Phase, Progress, Report, Status, Verdict};
-use racelab_core::Program;
+use racelab_core::lab::{Choice, Explorer, Options, Phase, Program, Progress, Report, Status, Verdict, VerdictKind};
 
 use crate::catalog::now_ms;
 
@@ -28,8 +26,7 @@ pub type Curve = Vec<(u32, u64)>;
 /// What the UI keeps of a finished search.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Summary {
-    /// `violated`, `safe` or `unknown`.
-    pub verdict: String,
+    pub verdict: VerdictKind,
     /// Why the search stopped early, when `unknown`.
     pub bound: Option<String>,
     /// The invariant the shortest counterexample breaks, and that trace.
@@ -45,7 +42,7 @@ impl Summary {
     pub fn from_report(r: &Report) -> Summary {
         let first = r.first();
         Summary {
-            verdict: r.verdict.name().to_string(),
+            verdict: r.verdict.kind(),
             bound: match &r.verdict {
                 Verdict::Unknown(b) => Some(b.describe()),
                 _ => None,

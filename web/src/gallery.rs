@@ -5,11 +5,8 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use leptos::prelude::*;
-use racelab_core::lab;
-use racelab_core::permalink::{LinkSchedule, Permalink};
-use racelab_core::scenario::Scenario;
-use racelab_core::view::{self, CitationView, PolicyView, ScenarioView};
-use racelab_core::{replay, schedule, MemoryModel, Outcome};
+use racelab_core::lab::view::{self, CitationView, PolicyView, ScenarioView};
+use racelab_core::lab::{self, CitationKind, LinkSchedule, MemoryModel, Outcome, Permalink, Scenario, TraceOutcome, VerdictKind};
 
 use crate::catalog::{catalog, href};
 use crate::explorer::{self, Summary};
@@ -73,19 +70,11 @@ impl Verdicts {
                     explorer::COARSE,
                     |_, _| {},
                     move |summary, _| {
-                        let link = summary.trace.as_ref().and_then(|trace| {
-                            let run = replay::replay_nearest(&prog, &prog, trace).ok()?;
-                            Some(
-                                Permalink {
-                                    scenario: scenario.clone(),
-                                    policy: Some(policy.clone()),
-                                    model,
-                                    schedule: LinkSchedule::Steps(schedule::encode(&run.schedule)),
-                                    step: trace.len(),
-                                }
-                                .to_fragment(),
-                            )
-                        });
+                        let link = summary
+                            .trace
+                            .as_ref()
+                            .and_then(|trace| lab::counterexample_link(&scenario, &prog, trace))
+                            .map(|l| l.to_fragment());
                         self.cells.update(|c| {
                             c.insert(key, Cell::Done { summary, link });
                         });
@@ -177,7 +166,7 @@ fn ScenarioCard(sc: &'static Scenario) -> impl IntoView {
     let first_trace = info.traces.first().map(|t| t.name.clone());
     let models: Vec<MemoryModel> = sc.models.clone();
     let open = link(&info.id, &info.baseline, default_model(sc), first_trace.as_deref(), 0);
-    let outcomes = trace_outcomes(sc);
+    let outcomes = lab::trace_outcomes(sc);
     let traces = info.traces.clone();
     let rows = info
         .policies
@@ -240,14 +229,15 @@ pub fn race_tag(race: &str) -> String {
 fn citation_url(c: &CitationView) -> Option<String> {
     c.url.clone().or_else(|| {
         let (id, _) = c.text.split_once(": ")?;
-        (c.kind == "seed" && id.contains('@') && !id.contains(char::is_whitespace)).then(|| format!("https://lore.kernel.org/r/{id}"))
+        (c.kind == CitationKind::Seed && id.contains('@') && !id.contains(char::is_whitespace))
+            .then(|| format!("https://lore.kernel.org/r/{id}"))
     })
 }
 
 fn short_id(c: &CitationView) -> String {
-    match c.kind.as_str() {
-        "commit" => c.id.chars().take(12).collect(),
-        "seed" => c.text.split_once(": ").map(|(id, _)| id.to_string()).unwrap_or_else(|| c.id.clone()),
+    match c.kind {
+        CitationKind::Commit => c.id.chars().take(12).collect(),
+        CitationKind::Seed => c.text.split_once(": ").map(|(id, _)| id.to_string()).unwrap_or_else(|| c.id.clone()),
         _ => c.id.clone(),
     }
 }
@@ -266,8 +256,8 @@ pub fn CitationList(citations: Vec<CitationView>) -> impl IntoView {
                 None => view! { <code class="cite-id">{id}</code> }.into_any(),
             };
             view! {
-                <li data-testid="citation" data-kind=c.kind.clone()>
-                    <span class="cite-kind">{c.kind.clone()}</span>
+                <li data-testid="citation" data-kind=c.kind.name()>
+                    <span class="cite-kind">{c.kind.name()}</span>
                     " "
                     {label}
                     <span class="cite-text">{text}</span>
@@ -276,38 +266,6 @@ pub fn CitationList(citations: Vec<CitationView>) -> impl IntoView {
         })
         .collect_view();
     view! { <ul class="citations">{items}</ul> }
-}
-
-/// What a canonical trace does under one policy and memory model.
-#[derive(Clone, Debug)]
-struct TraceOutcome {
-    policy: String,
-    trace: String,
-    model: MemoryModel,
-    /// The run's outcome and length, or why it could not be replayed.
-    result: Result<(Outcome, usize), String>,
-}
-
-/// Every canonical trace of a scenario under every policy and model, carried over from the
-/// baseline as the same interleaving (as a `tr=` link opens it). Each program is compiled once.
-fn trace_outcomes(sc: &Scenario) -> Vec<TraceOutcome> {
-    let mut out = Vec::new();
-    for &m in &sc.models {
-        let base = lab::compile(sc, None, m);
-        for p in &sc.policies {
-            let prog = lab::compile(sc, Some(&p.name), m);
-            for t in &sc.traces {
-                let result = match (&prog, &base) {
-                    (Ok(prog), Ok(base)) => replay::replay_nearest(prog, base, &t.schedule)
-                        .map(|run| (run.outcome(prog), run.steps.len()))
-                        .map_err(|e| lab::LabError::Replay(e).to_string()),
-                    (Err(e), _) | (_, Err(e)) => Err(e.to_string()),
-                };
-                out.push(TraceOutcome { policy: p.name.clone(), trace: t.name.clone(), model: m, result });
-            }
-        }
-    }
-    out
 }
 
 /// The model a scenario is first shown under: the first one its canonical traces expect
@@ -410,7 +368,7 @@ fn PolicyRow(
         })
         .collect_view();
     view! {
-        <tr data-testid="policy-row" data-policy=p.name.clone() data-fate=p.fate.clone() data-baseline=p.baseline.to_string()>
+        <tr data-testid="policy-row" data-policy=p.name.clone() data-fate=p.fate.name() data-baseline=p.baseline.to_string()>
             <th scope="row" class="policy-name">
                 <a href=open data-testid="policy-link">
                     <code>{p.name.clone()}</code>
@@ -419,7 +377,7 @@ fn PolicyRow(
             </th>
             <td>
                 <span class=format!("fate fate-{}", p.fate) title=p.why.clone()>
-                    {p.fate.clone()}
+                    {p.fate.name()}
                 </span>
             </td>
             {trace_cells}
@@ -433,7 +391,7 @@ fn VerdictChip(cell: Signal<Cell>, model: Option<MemoryModel>) -> impl IntoView 
     let label = move || model.map(|m| view! { <span class="chip-model">{model_label(m)}</span> });
     let state = move || match cell.get() {
         Cell::Checking => "checking".to_string(),
-        Cell::Done { summary, .. } => summary.verdict,
+        Cell::Done { summary, .. } => summary.verdict.name().to_string(),
         Cell::Error(_) => "error".to_string(),
     };
     view! {
@@ -443,8 +401,8 @@ fn VerdictChip(cell: Signal<Cell>, model: Option<MemoryModel>) -> impl IntoView 
                 Cell::Error(e) => view! { <span class="chip" title=e>{label} "error"</span> }.into_any(),
                 Cell::Done { summary, link } => {
                     let title = format!("{} states, {} transitions, {:.0} ms", summary.states, summary.transitions, summary.ms);
-                    match (summary.verdict.as_str(), link) {
-                        ("violated", Some(l)) => view! {
+                    match (summary.verdict, link) {
+                        (VerdictKind::Violated, Some(l)) => view! {
                             <a
                                 class="chip chip-bad"
                                 href=href(&l)
@@ -457,8 +415,8 @@ fn VerdictChip(cell: Signal<Cell>, model: Option<MemoryModel>) -> impl IntoView 
                             </a>
                         }
                         .into_any(),
-                        ("safe", _) => view! { <span class="chip chip-ok" title=title>{label} "safe · " {summary.states} " states"</span> }.into_any(),
-                        (v, _) => view! { <span class="chip" title=summary.bound.clone().unwrap_or(title)>{label} {v.to_string()}</span> }.into_any(),
+                        (VerdictKind::Safe, _) => view! { <span class="chip chip-ok" title=title>{label} "safe · " {summary.states} " states"</span> }.into_any(),
+                        (v, _) => view! { <span class="chip" title=summary.bound.clone().unwrap_or(title)>{label} {v.name()}</span> }.into_any(),
                     }
                 }
             }}

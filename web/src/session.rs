@@ -3,10 +3,10 @@
 //! policy or model switch, a schedule forked by the user, a counterexample) goes through the
 //! core and returns its `LabError`; nothing here computes a kernel fact.
 
-use racelab_core::exec::{self, Choice};
-use racelab_core::lab::{self, LabError, Opened, Request, ScheduleSpec};
-use racelab_core::view::{self, InvariantView, ScenarioView, StateView, StepView, ThreadCodeView};
-use racelab_core::{replay, schedule, MemoryModel, Outcome};
+use racelab_core::lab::view::{self, InvariantView, ScenarioView, StateView, StepView, ThreadCodeView};
+use racelab_core::lab::{
+    self, describe, exec, replay, schedule, Choice, DeviationKind, LabError, MemoryModel, Opened, Outcome, Request, ScheduleSpec,
+};
 
 use crate::catalog::catalog;
 
@@ -77,19 +77,8 @@ impl Session {
             Outcome::Violated { invariant, step } => Some((step, invariant.name().to_string())),
             _ => None,
         };
-        let trace = opened.trace.map(|t| t.name.clone()).or_else(|| {
-            // A run opened from its steps may still be a canonical trace.
-            sc.traces.iter().map(|t| t.name.clone()).find(|name| {
-                let req = Request {
-                    scenario: sc.id.clone(),
-                    policy: Some(opened.program.policy.clone()),
-                    model: opened.program.model,
-                    schedule: ScheduleSpec::Trace(name.clone()),
-                    nearest: true,
-                };
-                lab::open(catalog(), &req).is_ok_and(|o| o.run.schedule == opened.run.schedule)
-            })
-        });
+        // A run opened from its steps may still be a canonical trace.
+        let trace = lab::canonical_trace(catalog(), &opened);
         Session { opened, info, code, trace, violation, origin }
     }
 
@@ -142,41 +131,29 @@ impl Session {
     /// The same interleaving under another policy or memory model: each run of one thread ends
     /// after the same statement; steps a fix holds back are skipped and listed as deviations.
     pub fn switch(&self, policy: &str, model: MemoryModel) -> Result<Session, LabError> {
-        let sc = self.opened.scenario;
-        let program = lab::compile(sc, Some(policy), model)?;
-        let run = replay::replay_nearest(&program, &self.opened.program, &self.opened.run.schedule).map_err(LabError::Replay)?;
+        let opened = lab::switch(&self.opened, policy, model)?;
         let from = if model == self.model() { self.policy().to_string() } else { format!("{} ({})", self.policy(), self.model().name()) };
-        Ok(Session::new(Opened { scenario: sc, program, run, trace: None }, Origin::Switched { from }))
+        Ok(Session::new(opened, Origin::Switched { from }))
     }
 
     /// The run's schedule up to `step`, then `choice`, then every thread to its end.
     pub fn fork(&self, step: usize, choice: Choice) -> Result<Session, LabError> {
-        let mut schedule: Vec<Choice> = self.opened.run.schedule[..step.min(self.steps())].to_vec();
-        schedule.push(choice);
-        let program = self.opened.program.clone();
-        let run = replay::replay_nearest(&program, &program, &schedule).map_err(LabError::Replay)?;
-        let label = schedule::choice_name(choice, &program.layout);
-        Ok(Session::new(
-            Opened { scenario: self.opened.scenario, program, run, trace: None },
-            Origin::Forked { at: step + 1, choice: label },
-        ))
+        let opened = lab::fork(&self.opened, step, choice)?;
+        let label = schedule::choice_name(choice, &opened.program.layout);
+        Ok(Session::new(opened, Origin::Forked { at: step + 1, choice: label }))
     }
 
     /// A counterexample of the explorer, run to completion after its last step.
     pub fn counterexample(&self, trace: &[Choice], invariant: &str) -> Result<Session, LabError> {
-        let program = self.opened.program.clone();
-        let run = replay::replay_nearest(&program, &program, trace).map_err(LabError::Replay)?;
-        Ok(Session::new(
-            Opened { scenario: self.opened.scenario, program, run, trace: None },
-            Origin::Counterexample { invariant: invariant.to_string() },
-        ))
+        let opened = lab::counterexample(&self.opened, trace)?;
+        Ok(Session::new(opened, Origin::Counterexample { invariant: invariant.to_string() }))
     }
 
     /// Steps of the requested schedule that the program could not take (a fix held the thread
     /// back), and how many steps were added at the end to finish the threads.
     pub fn deviations(&self) -> (Vec<&replay::Deviation>, usize) {
         let d = &self.opened.run.deviations;
-        (d.iter().filter(|d| d.kind != "appended").collect(), d.iter().filter(|d| d.kind == "appended").count())
+        (d.iter().filter(|d| d.kind != DeviationKind::Appended).collect(), d.iter().filter(|d| d.kind == DeviationKind::Appended).count())
     }
 
     pub fn frame(&self, step: usize) -> Frame {
@@ -205,7 +182,7 @@ impl Session {
                 let c = Choice::Run(t as u8);
                 let blocked = match exec::can_apply(prog, s, c) {
                     Ok(()) => None,
-                    Err(b) => Some(replay::blocked_text(prog, s, t, b)),
+                    Err(b) => Some(describe::blocked_text(prog, s, t, b)),
                 };
                 self.choice_view(c, blocked, next == Some(c))
             })
@@ -220,13 +197,7 @@ impl Session {
         let prog = &self.opened.program;
         let layout = &prog.layout;
         let t = c.thread();
-        let what = match c {
-            Choice::Run(_) => None,
-            Choice::Drain(_) => {
-                Some(format!("{} drains its store buffer: its oldest store becomes visible", layout.threads[t].cpu_label()))
-            }
-            Choice::Early(_, pc) => Some(format!("performs `{}` early, out of program order", prog.instr(t, pc).text)),
-        };
+        let what = describe::choice_text(prog, c);
         ChoiceView {
             what,
             choice: c,

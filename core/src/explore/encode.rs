@@ -10,9 +10,10 @@
 //! number on x86_64 and wasm32: a hash built on `usize` (FxHash) keeps 32 bits on wasm32 and
 //! merges distinct states there.
 
-use crate::program::{Op, Program};
-use crate::scenario::MemoryModel;
+use crate::ir::{Op, Program};
+use crate::layout::MemoryModel;
 use crate::state::*;
+use crate::step::Choice;
 
 /// Which parts of the state a program can change, and where each goes in the encoding.
 #[derive(Clone, Debug)]
@@ -351,5 +352,19 @@ pub fn with_tag(fp: u64, tag: u64) -> u64 {
         1
     } else {
         f
+    }
+}
+
+/// Scratch buffers a search reuses at every state: an encoding, the choices of a state, and
+/// the indices of the choices to explore.
+pub struct Work {
+    pub enc: Vec<u8>,
+    pub buf: Vec<Choice>,
+    pub ample: Vec<u8>,
+}
+
+impl Work {
+    pub fn new(codec: &Codec) -> Work {
+        Work { enc: vec![0; codec.size()], buf: Vec::with_capacity(16), ample: Vec::with_capacity(16) }
     }
 }

@@ -8,11 +8,12 @@ use petgraph::visit::EdgeRef;
 
 use super::encode::{fingerprint, Codec};
 use super::por::Por;
-use crate::exec::{self, Choice};
+use crate::exec::{self};
 use crate::invariants;
-use crate::program::Program;
-use crate::scenario::Invariant;
+use crate::ir::Program;
+use crate::layout::{Invariant, InvariantSet};
 use crate::schedule;
+use crate::step::Choice;
 
 /// A state of the state graph.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,7 +22,7 @@ pub struct StateNode {
     pub id: u32,
     pub depth: u32,
     /// Broken invariants (bit i = `Invariant::ALL[i]`).
-    pub violated: u8,
+    pub violated: InvariantSet,
     pub terminal: bool,
 }
 
@@ -82,8 +83,8 @@ fn quote(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
-fn broken_names(bits: u8) -> Vec<&'static str> {
-    Invariant::ALL.iter().enumerate().filter(|(i, _)| bits & (1 << i) != 0).map(|(_, inv)| inv.name()).collect()
+fn broken_names(set: InvariantSet) -> Vec<&'static str> {
+    set.iter().map(Invariant::name).collect()
 }
 
 /// DOT text of a state graph: edges named by the thread that steps, states that break an
@@ -95,7 +96,7 @@ pub fn state_graph_dot(prog: &Program, g: &StateGraph) -> String {
     let node = |_, (_, n): (NodeIndex, &StateNode)| {
         let mut attrs = vec![];
         let mut label = format!("{}", n.id);
-        if n.violated != 0 {
+        if !n.violated.is_empty() {
             label = format!("{}\\n{}", n.id, broken_names(n.violated).join(", "));
             attrs.push("style = filled, fillcolor = \"#f4a6a6\", color = \"#b00000\"".to_string());
         }
@@ -134,7 +135,7 @@ pub struct HbNode {
     pub step: usize,
     pub thread: String,
     pub text: String,
-    pub violated: u8,
+    pub violated: InvariantSet,
 }
 
 /// The happens-before graph of a trace: step i before step j when they are steps of one
@@ -155,7 +156,7 @@ pub fn happens_before(prog: &Program, trace: &[Choice]) -> Result<DiGraph<HbNode
             other => schedule::choice_name(other, &prog.layout),
         };
         fps.push(por.choice_footprint(prog, &s, c));
-        exec::apply(prog, &mut s, c).map_err(|e| format!("step {}: {}", i + 1, crate::replay::step_error_text(prog, &s, c, e)))?;
+        exec::apply(prog, &mut s, c).map_err(|e| format!("step {}: {}", i + 1, crate::describe::step_error_text(prog, &s, c, e)))?;
         g.add_node(HbNode { step: i + 1, thread: schedule::choice_name(c, &prog.layout), text, violated: invariants::violated(prog, &s) });
     }
     let mut full = DiGraph::<(), &'static str>::new();
@@ -201,7 +202,7 @@ pub fn happens_before_dot(prog: &Program, g: &DiGraph<HbNode, &'static str>, tit
             let n = &g[i];
             if n.thread == *t {
                 let mut attrs = format!("label = \"{}: {}\"", n.step, quote(&n.text));
-                if n.violated != 0 {
+                if !n.violated.is_empty() {
                     attrs.push_str(&format!(
                         ", style = filled, fillcolor = \"#f4a6a6\", tooltip = \"{}\"",
                         quote(&broken_names(n.violated).join(", "))

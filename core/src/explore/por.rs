@@ -50,21 +50,23 @@
 //!
 //! Anything this module does not understand is dependent on everything: a choice other than
 //! `Run` (a store-buffer drain), and every step under a relaxed memory model, where
-//! `relaxed.rs` decides what a shared access does. There the search expands fully.
+//! `relaxed/` decides what a shared access does. There the search expands fully.
 
-use crate::exec::{self, Blocked, Choice};
+use crate::exec::{self};
 use crate::invariants;
-use crate::program::{Access, CExpr, Op, PageArg, Program, PteField};
-use crate::scenario::{Invariant, LockKind, MemoryModel};
+use crate::ir::{Access, CExpr, Op, PageArg, Program, PteField};
+use crate::layout::{Invariant, LockKind, MemoryModel};
 use crate::state::*;
+use crate::step::{Blocked, Choice};
 
 pub type Bits = u128;
 
 /// Stands for everything: a step with this bit conflicts with every step.
 const ANY: u32 = 127;
 
+/// The bit of resource `i`.
 #[inline]
-fn b(i: u32) -> Bits {
+fn bit(i: u32) -> Bits {
     1 << i
 }
 
@@ -88,7 +90,7 @@ impl Footprint {
     /// True when the two may not commute.
     #[inline]
     pub fn conflicts(self, o: Footprint) -> bool {
-        let any = b(ANY);
+        let any = bit(ANY);
         ((self.reads | self.writes) & any != 0)
             || ((o.reads | o.writes) & any != 0)
             || (self.writes & (o.reads | o.writes | o.adds)) != 0
@@ -101,7 +103,7 @@ impl Footprint {
     /// outcome, or whether it can run).
     #[inline]
     fn affects(self, o: Footprint) -> bool {
-        let any = b(ANY);
+        let any = bit(ANY);
         ((self.reads | self.writes) & any != 0)
             || ((o.reads | o.writes) & any != 0)
             || (self.writes & (o.reads | o.adds)) != 0
@@ -111,21 +113,22 @@ impl Footprint {
     /// True when steps within `self` may touch anything a step of footprint `o` touches.
     #[inline]
     fn touches(self, o: Footprint) -> bool {
-        let any = b(ANY);
+        let any = bit(ANY);
         let mine = self.writes | self.adds;
         ((self.reads | self.writes) & any != 0) || ((o.reads | o.writes) & any != 0) || mine & (o.reads | o.writes | o.adds) != 0
     }
 
-    fn a(&mut self, bits: Bits) {
+    /// The step updates `bits` commutatively (an atomic addition, a read-side lock).
+    fn add(&mut self, bits: Bits) {
         self.adds |= bits;
     }
-    fn r(&mut self, bits: Bits) {
+    fn read(&mut self, bits: Bits) {
         self.reads |= bits;
     }
-    fn w(&mut self, bits: Bits) {
+    fn write(&mut self, bits: Bits) {
         self.writes |= bits;
     }
-    fn rw(&mut self, bits: Bits) {
+    fn read_write(&mut self, bits: Bits) {
         self.reads |= bits;
         self.writes |= bits;
     }
@@ -178,7 +181,7 @@ impl Res {
         let mut bit = || {
             let i = next.min(ANY - 1);
             next += 1;
-            b(i)
+            bit(i)
         };
         let slots = l.data_slots.clamp(1, MAX_DATA);
         let mut r = Res::default();
@@ -375,7 +378,7 @@ impl Por {
                 Some((*inv, bits))
             })
             .collect();
-        let ptl: Vec<usize> = l.ptes.iter().map(|p| l.mm_lock(p.mm, "ptl").expect("every mm has a PT lock")).collect();
+        let ptl: Vec<usize> = (0..l.ptes.len()).map(|p| l.ptl_of(p)).collect();
         let mut ptl_guards: Vec<(usize, u8)> = vec![];
         for (i, &lock) in ptl.iter().enumerate() {
             match ptl_guards.iter_mut().find(|(k, _)| *k == lock) {
@@ -470,25 +473,25 @@ impl Por {
         let r = &self.res;
         match e {
             CExpr::Const(_) | CExpr::Reg(_) | CExpr::MkPte(..) => {}
-            CExpr::Var(v, _) => fp.r(r.var[*v as usize]),
-            CExpr::Pte(p) | CExpr::PteSame(_, p) => fp.r(r.pte_all(*p as usize)),
-            CExpr::VmaFlag(p, _) => fp.r(r.vma[*p as usize]),
-            CExpr::PageCount(p) | CExpr::MapCount(p) | CExpr::MaybePinned(p) => fp.r(r.page(page_at(s, t, *p)).0),
+            CExpr::Var(v, _) => fp.read(r.var[*v as usize]),
+            CExpr::Pte(p) | CExpr::PteSame(_, p) => fp.read(r.pte_all(*p as usize)),
+            CExpr::VmaFlag(p, _) => fp.read(r.vma[*p as usize]),
+            CExpr::PageCount(p) | CExpr::MapCount(p) | CExpr::MaybePinned(p) => fp.read(r.page(page_at(s, t, *p)).0),
             CExpr::PageFlag(p, f) => {
                 let (refs, life, lock, _) = r.page(page_at(s, t, *p));
                 if f & page_flags::LOCKED != 0 {
-                    fp.r(lock);
+                    fp.read(lock);
                 }
                 if f & (page_flags::ALLOCATED | page_flags::POOL) != 0 {
-                    fp.r(life);
+                    fp.read(life);
                 }
                 if f & !(page_flags::LOCKED | page_flags::ALLOCATED | page_flags::POOL) != 0 {
-                    fp.r(refs);
+                    fp.read(refs);
                 }
             }
             CExpr::Field(inner, field) => match (&**inner, field) {
-                (CExpr::Pte(p), PteField::Present | PteField::Page) => fp.r(r.pte[*p as usize][MAP]),
-                (CExpr::Pte(p), PteField::Bit(bits)) => fp.r(r.pte_bits(*p as usize, *bits)),
+                (CExpr::Pte(p), PteField::Present | PteField::Page) => fp.read(r.pte[*p as usize][MAP]),
+                (CExpr::Pte(p), PteField::Bit(bits)) => fp.read(r.pte_bits(*p as usize, *bits)),
                 _ => self.expr(fp, s, t, inner),
             },
             CExpr::Not(e) => self.expr(fp, s, t, e),
@@ -504,7 +507,7 @@ impl Por {
         for cpu in 0..MAX_CPUS {
             for p in 0..self.res.pte.len() {
                 if ptes & (1 << p) != 0 {
-                    fp.a(self.res.tlb[cpu][p]);
+                    fp.add(self.res.tlb[cpu][p]);
                 }
             }
         }
@@ -512,7 +515,7 @@ impl Por {
         let mask = prog.cpumask[mm] & !me;
         for cpu in 0..MAX_CPUS {
             if mask & (1 << cpu) != 0 {
-                fp.r(self.res.irq[cpu]);
+                fp.read(self.res.irq[cpu]);
             }
         }
         fp
@@ -540,39 +543,39 @@ impl Por {
                 let bit = r.lock[*lock as usize];
                 if *mode == LockMode::Read && prog.layout.locks[*lock as usize].kind == LockKind::Rwsem {
                     // Read acquisitions and releases commute with each other.
-                    fp.a(bit)
+                    fp.add(bit)
                 } else {
-                    fp.rw(bit)
+                    fp.read_write(bit)
                 }
             }
-            Op::LockDowngrade { lock } => fp.rw(r.lock[*lock as usize]),
-            Op::PageLock(p) | Op::PageUnlock(p) | Op::PageTrylock { page: p, .. } => fp.rw(r.page(page_at(s, t, *p)).2),
+            Op::LockDowngrade { lock } => fp.read_write(r.lock[*lock as usize]),
+            Op::PageLock(p) | Op::PageUnlock(p) | Op::PageTrylock { page: p, .. } => fp.read_write(r.page(page_at(s, t, *p)).2),
             Op::PteModify { pte, set, clear } => {
                 // A blind update of some bits; it checks that the PTE is present.
                 let p = *pte as usize;
-                fp.r(r.pte[p][MAP]);
-                fp.w(r.pte_bits(p, set | clear));
+                fp.read(r.pte[p][MAP]);
+                fp.write(r.pte_bits(p, set | clear));
             }
             Op::PteSetWrprotect { pte } => {
-                fp.r(r.pte[*pte as usize][MAP]);
-                fp.w(r.pte[*pte as usize][F_W]);
+                fp.read(r.pte[*pte as usize][MAP]);
+                fp.write(r.pte[*pte as usize][F_W]);
             }
-            Op::VmaFlag { pte, .. } => fp.rw(r.vma[*pte as usize]),
+            Op::VmaFlag { pte, .. } => fp.read_write(r.vma[*pte as usize]),
             Op::SetPte { pte, value } => {
-                fp.w(r.pte_all(*pte as usize));
+                fp.write(r.pte_all(*pte as usize));
                 self.expr(&mut fp, s, t, value);
                 // It may map a page: the invariants then read that page's data.
                 let page = s.and_then(|s| crate::exec::eval(prog, s, t, value).ok()).map(|v| Pte::from_value(v).page() as usize);
-                fp.r(r.page(page).3);
+                fp.read(r.page(page).3);
             }
             Op::PteClear { pte, flush } => {
-                fp.w(r.pte_all(*pte as usize));
+                fp.write(r.pte_all(*pte as usize));
                 if *flush {
                     fp = fp.union(self.flush_bits(prog, t, prog.layout.ptes[*pte as usize].mm, 1 << pte));
                 }
             }
             Op::Flush { mm, ptes } => fp = self.flush_bits(prog, t, *mm as usize, *ptes),
-            Op::TlbEvict { pte } => fp.a(r.tlb[cpu][*pte as usize]),
+            Op::TlbEvict { pte } => fp.add(r.tlb[cpu][*pte as usize]),
             Op::User { access, pte, slot, value, .. } => {
                 let p = *pte as usize;
                 let d = *slot as usize;
@@ -584,16 +587,16 @@ impl Por {
                 // and sets A (and D for a write).
                 // A walk fills the TLB entry; a fault only drops it.
                 let walk = |fp: &mut Footprint, fault: bool| {
-                    fp.r(f[MAP] | f[F_W]);
+                    fp.read(f[MAP] | f[F_W]);
                     if fault {
-                        fp.a(tlb);
+                        fp.add(tlb);
                     } else if write {
-                        fp.rw(tlb);
-                        fp.w(f[F_A] | f[F_D]);
+                        fp.read_write(tlb);
+                        fp.write(f[F_A] | f[F_D]);
                     } else {
-                        fp.rw(tlb);
-                        fp.r(f[F_D]);
-                        fp.w(f[F_A]);
+                        fp.read_write(tlb);
+                        fp.read(f[F_D]);
+                        fp.write(f[F_A]);
                     }
                 };
                 let page = match s {
@@ -601,7 +604,7 @@ impl Por {
                         let e = s.tlb[cpu][p];
                         let cur = s.ptes[p];
                         if e.valid() && (!write || (e.w() && e.d())) {
-                            fp.r(tlb);
+                            fp.read(tlb);
                             Some(Some(e.page() as usize))
                         } else if cur.present() && (!write || cur.has(Pte::W)) {
                             walk(&mut fp, false);
@@ -617,77 +620,77 @@ impl Por {
                     }
                 };
                 if let Some(page) = page {
-                    fp.r(r.page(page).1);
+                    fp.read(r.page(page).1);
                     let data = r.data(page, d);
                     match access {
-                        Access::Load => fp.r(data),
+                        Access::Load => fp.read(data),
                         Access::Store | Access::Add => {
                             if *access == Access::Add {
-                                fp.r(data);
+                                fp.read(data);
                             }
-                            fp.w(data);
+                            fp.write(data);
                             // The expected value, and the soft-dirty mark if tracked.
-                            fp.w(r.ghost(Some(p), d));
-                            fp.a(r.sdg(Some(p)));
+                            fp.write(r.ghost(Some(p), d));
+                            fp.add(r.sdg(Some(p)));
                         }
                     }
                 }
             }
             Op::VarAdd { var, .. } => {
                 if prog.model == MemoryModel::Sc {
-                    fp.a(r.var[*var as usize])
+                    fp.add(r.var[*var as usize])
                 } else {
-                    fp.rw(r.var[*var as usize])
+                    fp.read_write(r.var[*var as usize])
                 }
             }
             Op::VarSet { var, value, .. } => {
-                fp.w(r.var[*var as usize]);
+                fp.write(r.var[*var as usize]);
                 self.expr(&mut fp, s, t, value);
             }
             Op::RefAdd { page, delta } | Op::RefAddUnless { page, delta, .. } => {
                 let (refs, life, lock, _) = r.page(page_at(s, t, *page));
-                fp.rw(refs);
-                fp.r(life);
+                fp.read_write(refs);
+                fp.read(life);
                 if *delta < 0 {
                     // The last reference frees the page.
-                    fp.w(life | lock);
+                    fp.write(life | lock);
                 }
             }
-            Op::MapAdd { page, .. } | Op::NewAnonRmap(page) => fp.rw(r.page(page_at(s, t, *page)).0),
+            Op::MapAdd { page, .. } | Op::NewAnonRmap(page) => fp.read_write(r.page(page_at(s, t, *page)).0),
             Op::SetPageFlag { page, flag, .. } => {
                 let (refs, life, lock, _) = r.page(page_at(s, t, *page));
-                fp.r(life);
+                fp.read(life);
                 if flag & page_flags::LOCKED != 0 {
-                    fp.w(lock);
+                    fp.write(lock);
                 }
                 if flag & (page_flags::ALLOCATED | page_flags::POOL) != 0 {
-                    fp.w(life);
+                    fp.write(life);
                 }
                 if flag & !(page_flags::LOCKED | page_flags::ALLOCATED | page_flags::POOL) != 0 {
-                    fp.w(refs);
+                    fp.write(refs);
                 }
             }
             Op::Alloc { .. } => {
                 // Reads which pool pages are free; takes the first one.
-                fp.r(r.all_life);
+                fp.read(r.all_life);
                 let (refs, life, lock, data) = r.page(s.and_then(alloc_choice));
-                fp.w(refs | life | lock | data);
+                fp.write(refs | life | lock | data);
             }
             Op::CopyChunk { src, dst, slot } => {
-                fp.r(r.data(page_at(s, t, *src), *slot as usize));
-                fp.w(r.data(page_at(s, t, *dst), *slot as usize));
+                fp.read(r.data(page_at(s, t, *src), *slot as usize));
+                fp.write(r.data(page_at(s, t, *dst), *slot as usize));
             }
-            Op::Irq(_) => fp.w(r.irq[cpu]),
-            Op::GupReturn { .. } => fp.rw(r.pins),
+            Op::Irq(_) => fp.write(r.irq[cpu]),
+            Op::GupReturn { .. } => fp.read_write(r.pins),
             Op::GupRelease => {
-                fp.rw(r.pins);
+                fp.read_write(r.pins);
                 let page = s.and_then(|s| s.pins.iter().find(|p| p.active() && p.holder == t as u8).map(|p| p.page as usize));
                 let (refs, life, lock, _) = r.page(page);
-                fp.rw(refs | life);
-                fp.w(lock);
+                fp.read_write(refs | life);
+                fp.write(lock);
             }
             Op::Dma { write, holder, slot, value, .. } => {
-                fp.r(r.pins);
+                fp.read(r.pins);
                 self.expr(&mut fp, s, t, value);
                 let pin = s.and_then(|s| s.pins.iter().find(|p| p.active() && p.holder == *holder).copied());
                 let d = *slot as usize;
@@ -696,19 +699,19 @@ impl Por {
                     None => (r.data(None, d), r.ghost(None, d), r.sdg(None)),
                 };
                 if *write {
-                    fp.w(data | ghost);
-                    fp.a(sdg);
+                    fp.write(data | ghost);
+                    fp.add(sdg);
                 } else {
-                    fp.r(data);
+                    fp.read(data);
                 }
             }
-            Op::TrackSoftDirty { pte } => fp.w(r.sdg(Some(*pte as usize))),
+            Op::TrackSoftDirty { pte } => fp.write(r.sdg(Some(*pte as usize))),
             Op::Fence(_) => {
                 if prog.model != MemoryModel::Sc {
                     fp = Footprint::EVERYTHING;
                 }
             }
-            Op::WaitVar { var } => fp.r(r.var[*var as usize]),
+            Op::WaitVar { var } => fp.read(r.var[*var as usize]),
             Op::Await { cond } => self.expr(&mut fp, s, t, cond),
         }
         fp
@@ -983,7 +986,7 @@ impl Por {
         let mut cons = [(0u32, 0u32); Invariant::ALL.len()];
         let mut k = 0;
         for &(inv, bits) in &self.checks {
-            if bad & (1 << invariants::index(inv)) == 0 {
+            if !bad.contains(inv) {
                 cons[k] = (bits, self.up_set(prog, s, inv, st.live));
                 k += 1;
             }

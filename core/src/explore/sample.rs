@@ -8,34 +8,15 @@
 //! threads and k steps. Both strategies are deterministic for a given seed.
 
 use super::encode::{fingerprint, Codec};
+use super::report::{Bound, BugFound, Options, Strategy};
 use super::table::FpSet;
-use super::{BugFound, Options, Strategy};
-use crate::exec::{self, Choice, StepError};
+use crate::exec::{self};
 use crate::invariants;
-use crate::program::Program;
-use crate::scenario::Invariant;
+use crate::ir::Program;
+use crate::layout::{Invariant, InvariantSet};
+use crate::rng::Rng;
 use crate::state::{State, MAX_THREADS};
-
-/// SplitMix64: small, fast, and the same sequence on every target.
-#[derive(Clone, Debug)]
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    /// Uniform in 0..n (n > 0).
-    pub fn below(&mut self, n: u64) -> u64 {
-        ((self.next_u64() as u128 * n as u128) >> 64) as u64
-    }
-}
+use crate::step::{Choice, StepError};
 
 /// A choice's slot in the priority table: threads, then their other choices (drains).
 #[allow(unreachable_patterns)]
@@ -62,10 +43,10 @@ pub struct Sampler {
     /// Estimate of a run's length, for placing PCT's change points.
     est_len: u32,
     pub found: Vec<(Invariant, Vec<Choice>)>,
-    found_bits: u8,
+    found_set: InvariantSet,
     pub bugs: Vec<BugFound>,
     pub finished: bool,
-    pub bound: Option<super::Bound>,
+    pub bound: Option<Bound>,
 }
 
 impl Sampler {
@@ -84,7 +65,7 @@ impl Sampler {
             change_points: vec![],
             est_len: 64,
             found: vec![],
-            found_bits: 0,
+            found_set: InvariantSet::EMPTY,
             bugs: vec![],
             finished: false,
             bound: None,
@@ -118,7 +99,7 @@ impl Sampler {
         &mut self,
         prog: &Program,
         codec: &Codec,
-        checks: u8,
+        checks: InvariantSet,
         opts: &Options,
         budget: u64,
         enc: &mut [u8],
@@ -169,7 +150,7 @@ impl Sampler {
                 Ok(_) => {}
                 Err(StepError::Bug(b)) => {
                     if self.bugs.len() < 8 {
-                        self.bugs.push(BugFound { message: crate::replay::bug_text(prog, b), trace: self.steps.clone() });
+                        self.bugs.push(BugFound { message: crate::describe::bug_text(prog, b), trace: self.steps.clone() });
                     }
                     self.end_run();
                     continue;
@@ -183,15 +164,13 @@ impl Sampler {
             if (self.seen.len() as u64) < opts.max_states {
                 self.seen.insert(fingerprint(enc));
             }
-            let v = invariants::violated(prog, &self.state) & checks & !self.found_bits;
-            if v != 0 {
-                for (i, inv) in Invariant::ALL.iter().enumerate() {
-                    if v & (1 << i) != 0 {
-                        self.found.push((*inv, self.steps.clone()));
-                        self.found_bits |= 1 << i;
-                    }
+            let v = invariants::violated(prog, &self.state).intersect(checks).minus(self.found_set);
+            if !v.is_empty() {
+                for inv in v.iter() {
+                    self.found.push((inv, self.steps.clone()));
+                    self.found_set.insert(inv);
                 }
-                if opts.stop_when_all_violated && self.found_bits == checks {
+                if opts.stop_when_all_violated && self.found_set == checks {
                     self.finished = true;
                 }
             }

@@ -3,7 +3,7 @@
 //! the shortest trace breaking an invariant.
 
 use leptos::prelude::*;
-use racelab_core::explore::Progress;
+use racelab_core::lab::{MemoryModel, Progress, VerdictKind};
 
 use super::Ctx;
 use crate::chart;
@@ -38,7 +38,7 @@ pub fn ExplorerPanel() -> impl IntoView {
     let key = Memo::new(move |_| ctx.session.with(|s| (s.policy().to_string(), s.model())));
 
     // A new policy or model: what was checked no longer applies.
-    Effect::new(move |prev: Option<(String, racelab_core::MemoryModel)>| {
+    Effect::new(move |prev: Option<(String, MemoryModel)>| {
         let k = key.get();
         if prev.as_ref().is_some_and(|p| *p != k) {
             if let Some(h) = handle.get_value() {
@@ -144,14 +144,14 @@ pub fn ExplorerPanel() -> impl IntoView {
                 .into_any(),
                 CheckState::Done { summary, svg } => {
                     let steps = summary.trace.as_ref().map(|t| t.len()).unwrap_or(0);
-                    let text = match summary.verdict.as_str() {
-                        "violated" => format!(
+                    let text = match summary.verdict {
+                        VerdictKind::Violated => format!(
                             "Violated: {} breaks in {} steps at the fewest.",
                             summary.invariant.clone().unwrap_or_default(),
                             steps,
                         ),
-                        "safe" => "Safe: every reachable state was explored, and every invariant holds in each.".to_string(),
-                        _ => format!("Unknown: {}.", summary.bound.clone().unwrap_or_default()),
+                        VerdictKind::Safe => "Safe: every reachable state was explored, and every invariant holds in each.".to_string(),
+                        VerdictKind::Unknown => format!("Unknown: {}.", summary.bound.clone().unwrap_or_default()),
                     };
                     let stats = format!(
                         "{} states · {} transitions · depth {} · {:.0} ms",
@@ -163,16 +163,16 @@ pub fn ExplorerPanel() -> impl IntoView {
                     view! {
                         <div class="explorer-done" data-testid="explorer-status" data-state="done">
                             <p
-                                class=format!("verdict-line verdict-{}", summary.verdict)
+                                class=format!("verdict-line verdict-{}", summary.verdict.name())
                                 data-testid="explorer-verdict"
-                                data-verdict=summary.verdict.clone()
+                                data-verdict=summary.verdict.name()
                                 data-steps=steps
                             >
                                 {text}
                             </p>
                             <p class="muted" data-testid="explorer-stats">{stats}</p>
                             <div class="buttons">
-                                {(summary.verdict == "violated")
+                                {(summary.verdict == VerdictKind::Violated)
                                     .then(|| {
                                         view! {
                                             <button data-testid="explorer-open" class="primary" on:click=open_counterexample>

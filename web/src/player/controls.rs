@@ -2,7 +2,7 @@
 //! model switches, the copy-link button and the keyboard.
 
 use leptos::prelude::*;
-use racelab_core::MemoryModel;
+use racelab_core::lab::MemoryModel;
 use wasm_bindgen::JsCast;
 
 use super::{Ctx, SPEEDS};
@@ -222,7 +222,7 @@ pub fn PolicySwitch() -> impl IntoView {
                     .map(|p| {
                         view! {
                             <p class="policy-about" data-testid="policy-about">
-                                <span class=format!("fate fate-{}", p.fate)>{p.fate.clone()}</span>
+                                <span class=format!("fate fate-{}", p.fate)>{p.fate.name()}</span>
                                 " "
                                 {p.title.clone()}
                                 <span class="why" title=p.why.clone()>{p.why.clone()}</span>

@@ -4,7 +4,7 @@
 
 use leptos::html;
 use leptos::prelude::*;
-use racelab_core::view::{CodeLine, ThreadCodeView};
+use racelab_core::lab::view::{CodeLine, ThreadCodeView, ThreadStatus};
 use wasm_bindgen::JsCast;
 
 use super::Ctx;
@@ -45,7 +45,7 @@ fn ThreadLane(t: usize, code: ThreadCodeView) -> impl IntoView {
     let frame = ctx.frame;
     let body: NodeRef<html::Div> = NodeRef::new();
     let name = code.name.clone();
-    let status = move || frame.with(|f| f.state.threads.get(t).map(|th| th.status.clone()).unwrap_or_default());
+    let status = move || frame.with(|f| f.state.threads.get(t).map(|th| th.status).unwrap_or_default());
     let reason = move || frame.with(|f| f.state.threads.get(t).and_then(|th| th.reason.clone()));
     let is_actor = {
         let name = name.clone();
@@ -99,16 +99,16 @@ fn ThreadLane(t: usize, code: ThreadCodeView) -> impl IntoView {
             class:actor=is_actor
             data-testid="lane"
             data-thread=code.name.clone()
-            data-status=status
+            data-status=move || status().name()
         >
             <header class="lane-head">
                 <div class="lane-who">
                     <span class="cpu">{code.cpu.clone()}</span>
                     <span class="thread-name">{code.name.clone()}</span>
-                    <span class=move || format!("status status-{}", status()) data-testid="lane-status">
-                        {move || match status().as_str() {
-                            "blocked" => "waiting".to_string(),
-                            s => s.to_string(),
+                    <span class=move || format!("status status-{}", status().name()) data-testid="lane-status">
+                        {move || match status() {
+                            ThreadStatus::Blocked => "waiting",
+                            s => s.name(),
                         }}
                     </span>
                 </div>
@@ -144,8 +144,8 @@ fn Line(t: usize, line: CodeLine, thread: String) -> impl IntoView {
         move || frame.with(|f| f.step_view.as_ref().is_some_and(|s| s.thread == thread && s.pc == pc))
     };
     let done = move || frame.with(|f| f.done.get(t).is_some_and(|d| d.contains(&pc)));
-    let next = move || frame.with(|f| f.state.threads.get(t).is_some_and(|th| th.status != "finished" && th.pc == pc));
-    let waiting = move || frame.with(|f| f.state.threads.get(t).is_some_and(|th| th.status == "blocked" && th.pc == pc));
+    let next = move || frame.with(|f| f.state.threads.get(t).is_some_and(|th| th.status != ThreadStatus::Finished && th.pc == pc));
+    let waiting = move || frame.with(|f| f.state.threads.get(t).is_some_and(|th| th.status == ThreadStatus::Blocked && th.pc == pc));
     // Its access was performed early by the CPU (arm64); the thread has not reached it yet.
     let early = {
         let thread = thread.clone();

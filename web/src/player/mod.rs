@@ -14,9 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use leptos::prelude::*;
-use racelab_core::exec::Choice;
-use racelab_core::lab::LabError;
-use racelab_core::MemoryModel;
+use racelab_core::lab::{self, Choice, LabError, MemoryModel};
 
 use crate::catalog::mark;
 use crate::error::ErrorView;
@@ -161,10 +159,8 @@ pub fn PlayerRoute(fragment: String) -> impl IntoView {
         Ok((session, step)) => view! { <Player session step/> }.into_any(),
         Err(e) => {
             // The scenario may exist when the rest of the link is broken.
-            let scenario = racelab_core::permalink::Permalink::parse(&fragment)
-                .ok()
-                .map(|l| l.scenario)
-                .filter(|id| crate::catalog::catalog().scenario(id).is_some());
+            let scenario =
+                lab::Permalink::parse(&fragment).ok().map(|l| l.scenario).filter(|id| crate::catalog::catalog().scenario(id).is_some());
             view! { <ErrorView error=e.to_string() link=fragment scenario/> }.into_any()
         }
     }
@@ -327,7 +323,7 @@ fn RunOrigin() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     move || {
         ctx.session.with(|s| {
-            let schedule = racelab_core::schedule::format_names(&s.opened.run.schedule, &s.opened.program.layout);
+            let schedule = lab::schedule::format_names(&s.opened.run.schedule, &s.opened.program.layout);
             let what = match (&s.origin, &s.trace) {
                 (Origin::Switched { from }, Some(t)) => format!("trace {t}, carried over from {from}"),
                 (_, Some(t)) => format!("trace {t}"),

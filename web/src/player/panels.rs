@@ -3,7 +3,7 @@
 //! step changed carries the class `changed`, which flashes it.
 
 use leptos::prelude::*;
-use racelab_core::view::{CpuView, PageView, PteView, StateView};
+use racelab_core::lab::view::{CpuView, PageView, PteView, StateView};
 
 use super::Ctx;
 
@@ -192,7 +192,7 @@ fn cpu_card(c: &CpuView, old: Option<&CpuView>) -> impl IntoView {
                 view! {
                     <li data-testid="early-access" data-pc=e.pc>
                         <code>{e.text.clone()}</code>
-                        <span class="muted">" " {e.kind.clone()} ": " {e.values.join(", ")}</span>
+                        <span class="muted">" " {e.kind.name()} ": " {e.values.join(", ")}</span>
                     </li>
                 }
             })
@@ -366,9 +366,9 @@ pub fn LockPanel() -> impl IntoView {
                     view! { <span class="waiters">" · waiting: " {w.join(", ")}</span> }
                 });
                 view! {
-                    <li class=cls(&format!("lock lock-{}", l.mode.replace(' ', "-")), changed) data-testid="lock" data-lock=l.name.clone() data-mode=l.mode.clone()>
+                    <li class=cls(&format!("lock lock-{}", l.mode.name().replace(' ', "-")), changed) data-testid="lock" data-lock=l.name.clone() data-mode=l.mode.name()>
                         <code class="lock-name">{l.name.clone()}</code>
-                        <span class="lock-kind">{l.kind.clone()}</span>
+                        <span class="lock-kind">{l.kind.name()}</span>
                         <span class="lock-text">{l.text.clone()}</span>
                         {waiters}
                     </li>

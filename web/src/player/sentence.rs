@@ -2,6 +2,8 @@
 
 use leptos::prelude::*;
 
+use racelab_core::lab::view::ChoiceKind;
+
 use super::Ctx;
 
 #[component]
@@ -18,10 +20,10 @@ pub fn StepSentence() -> impl IntoView {
             .into_any(),
             Some(s) => {
                 let file = (!s.file.is_empty()).then(|| view! { <span class="file">" (" {s.file.clone()} ")"</span> });
-                let kind = match s.choice.as_str() {
-                    "early" => Some(("early", "performed early, out of program order".to_string())),
-                    "drain" => Some(("drain", "store buffer drains".to_string())),
-                    _ => s.early_at.map(|at| ("early-done", format!("its access was performed early, at step {at}"))),
+                let kind = match s.choice {
+                    ChoiceKind::Early => Some(("early", "performed early, out of program order".to_string())),
+                    ChoiceKind::Drain => Some(("drain", "store buffer drains".to_string())),
+                    ChoiceKind::Run => s.early_at.map(|at| ("early-done", format!("its access was performed early, at step {at}"))),
                 };
                 let kind = kind.map(|(k, text)| {
                     view! {

@@ -7,9 +7,7 @@
 
 use std::time::Instant;
 
-use racelab_core::explore::{self, Options, Report};
-use racelab_core::scenario::MemoryModel;
-use racelab_core::{Catalog, Program};
+use racelab_core::lab::{explore, Catalog, MemoryModel, Options, Program, Report};
 use serde_json::json;
 
 use crate::args::CliError;

@@ -2,11 +2,10 @@
 
 use std::time::Instant;
 
-use racelab_core::explore::{self, graph, Options, Report, Strategy, Verdict};
-use racelab_core::lab::{self, Request, ScheduleSpec};
-use racelab_core::program::Program;
-use racelab_core::scenario::{Invariant, MemoryModel, Scenario};
-use racelab_core::{schedule, Catalog};
+use racelab_core::lab::{
+    self, explore, graph, schedule, Catalog, Invariant, MemoryModel, Options, Program, Report, Request, Scenario, ScheduleSpec, Strategy,
+    Verdict,
+};
 use serde_json::json;
 
 use crate::args::{Args, CliError};

@@ -9,9 +9,7 @@ mod output;
 
 use std::process::ExitCode;
 
-use racelab_core::lab::{self, Request, ScheduleSpec};
-use racelab_core::scenario::MemoryModel;
-use racelab_core::Catalog;
+use racelab_core::lab::{self, Catalog, MemoryModel, Outcome, Request, ScheduleSpec};
 
 use args::{Args, CliError};
 
@@ -93,8 +91,7 @@ fn run(argv: &[String]) -> Result<(), CliError> {
                 (Some(s), None) => {
                     // Thread names where they parse as such (`P0 P1.early5`), else the compact
                     // letters of a permalink (`a5c9d`, `a_b17B`).
-                    let names_parse =
-                        lab::scenario(&catalog, &id).is_ok_and(|sc| racelab_core::schedule::parse_names(s, &sc.layout).is_ok());
+                    let names_parse = lab::scenario(&catalog, &id).is_ok_and(|sc| lab::schedule::parse_names(s, &sc.layout).is_ok());
                     if !names_parse
                         && !s.is_empty()
                         && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
@@ -123,8 +120,8 @@ fn run(argv: &[String]) -> Result<(), CliError> {
                         n
                     }
                     None => match opened.run.outcome(&opened.program) {
-                        racelab_core::Outcome::Violated { step, .. } => step,
-                        racelab_core::Outcome::Safe => steps,
+                        Outcome::Violated { step, .. } => step,
+                        Outcome::Safe => steps,
                     },
                 };
                 say!("{}", lab::permalink(&opened, step).to_fragment());
@@ -213,10 +210,10 @@ fn load_for(a: &Args, arg: &str) -> Result<(Catalog, String), CliError> {
     }
     let text = std::fs::read_to_string(arg).map_err(|e| CliError::Input(format!("{arg}: {e}")))?;
     let mut files: Vec<(String, String)> = match a.value("traces") {
-        None => racelab_core::catalog::builtin_files().iter().map(|(n, t)| (n.to_string(), t.to_string())).collect(),
+        None => lab::builtin_files().iter().map(|(n, t)| (n.to_string(), t.to_string())).collect(),
         Some(dir) => read_dir(std::path::Path::new(dir))?,
     };
-    files.retain(|(_, t)| !racelab_core::scenario::is_scenario_source(t));
+    files.retain(|(_, t)| !lab::is_scenario_source(t));
     files.push((arg.to_string(), text));
     let catalog = Catalog::from_sources(files);
     if let Some(e) = catalog.errors.first() {

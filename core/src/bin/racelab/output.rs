@@ -17,10 +17,8 @@ pub fn line(args: std::fmt::Arguments) {
     }
 }
 
-use racelab_core::lab::{self, Opened};
-use racelab_core::program::Program;
-use racelab_core::scenario::Scenario;
-use racelab_core::{schedule, view, Catalog, Outcome};
+use racelab_core::lab::view::ChoiceKind;
+use racelab_core::lab::{self, schedule, view, Catalog, Choice, DeviationKind, Opened, Outcome, Program, Scenario};
 use serde_json::{json, Value};
 
 pub fn list(catalog: &Catalog, as_json: bool) {
@@ -55,7 +53,7 @@ pub fn list(catalog: &Catalog, as_json: bool) {
                 "{:<12} traces: {}; checks: {}",
                 "",
                 v.traces.iter().map(|t| t.name.clone()).collect::<Vec<_>>().join(", "),
-                v.invariants.join(", ")
+                v.invariants.iter().map(|i| i.name()).collect::<Vec<_>>().join(", ")
             );
         }
     }
@@ -89,7 +87,7 @@ pub fn show(sc: &Scenario, prog: &Program, as_json: bool) {
         let mark = if p.name == prog.policy { "*" } else { " " };
         say!(" {mark} {:<34} {:<10} {}", p.name, p.fate, p.title);
     }
-    say!("checks: {}", v.invariants.join(", "));
+    say!("checks: {}", v.invariants.iter().map(|i| i.name()).collect::<Vec<_>>().join(", "));
     for t in &v.traces {
         say!("trace {} ({} steps): {}", t.name, t.steps, t.schedule);
     }
@@ -155,15 +153,15 @@ pub fn replay(opened: &Opened, as_json: bool) {
         schedule::format_names(&run.schedule, &prog.layout)
     );
     for d in &run.deviations {
-        if d.kind == "skipped" {
+        if d.kind == DeviationKind::Skipped {
             say!("  (schedule step {} skipped: {} cannot run: {})", d.at, d.thread, d.reason);
         }
     }
-    let appended = run.deviations.iter().filter(|d| d.kind == "appended").count();
+    let appended = run.deviations.iter().filter(|d| d.kind == DeviationKind::Appended).count();
     if appended > 0 {
         say!("  ({appended} steps appended after the schedule to run the threads to completion)");
     }
-    if run.steps.iter().any(|r| !matches!(r.choice, racelab_core::exec::Choice::Run(_))) {
+    if run.steps.iter().any(|r| !matches!(r.choice, Choice::Run(_))) {
         say!("  (↑ marks an access performed early, out of program order; ↓ a buffered store becoming visible)");
     }
     say!();
@@ -185,10 +183,10 @@ pub fn replay(opened: &Opened, as_json: bool) {
         if !head.is_empty() {
             say!("      {head}");
         }
-        let mark = match s.choice.as_str() {
-            "early" => "↑",
-            "drain" => "↓",
-            _ => " ",
+        let mark = match s.choice {
+            ChoiceKind::Early => "↑",
+            ChoiceKind::Drain => "↓",
+            ChoiceKind::Run => " ",
         };
         say!("{i:>4} {mark}  {}", s.description);
         for c in &s.changes {

@@ -7,326 +7,12 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use crate::scenario::{Invariant, Layout, LockKind, MemoryModel, Scenario};
+use crate::ir::*;
+use crate::layout::{LockKind, MemoryModel};
+use crate::primitives::{self, Use};
+use crate::scenario::Scenario;
 use crate::state::*;
 use crate::syntax::{path_text, BinOp, Diagnostic, Expr, Ident, Pos, Stmt};
-
-/// A page operand: a page named in the scenario, or a register holding one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum PageArg {
-    Const(u8),
-    Reg(u8),
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum PteField {
-    Present,
-    Page,
-    Bit(u16),
-}
-
-/// How a shared variable is read (the relaxed models distinguish them).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum LoadOrder {
-    Relaxed,
-    Acquire,
-}
-
-/// A compiled expression. Reads of shared state make the instruction that evaluates it a
-/// scheduling point; reads of registers and constants do not.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum CExpr {
-    Const(i32),
-    Reg(u8),
-    Var(u8, LoadOrder),
-    Pte(u8),
-    PteSame(u8, u8),
-    Field(Box<CExpr>, PteField),
-    PageCount(PageArg),
-    MapCount(PageArg),
-    PageFlag(PageArg, u8),
-    MaybePinned(PageArg),
-    VmaFlag(u8, u8),
-    MkPte(PageArg, u16),
-    Not(Box<CExpr>),
-    Bin(BinOp, Box<CExpr>, Box<CExpr>),
-}
-
-impl CExpr {
-    /// True when evaluating it touches nothing but registers and constants.
-    pub fn is_local(&self) -> bool {
-        match self {
-            CExpr::Const(_) | CExpr::Reg(_) => true,
-            CExpr::MkPte(p, _) => matches!(p, PageArg::Const(_) | PageArg::Reg(_)),
-            CExpr::Field(e, _) | CExpr::Not(e) => e.is_local(),
-            CExpr::Bin(_, l, r) => l.is_local() && r.is_local(),
-            _ => false,
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Access {
-    Store,
-    Add,
-    Load,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum FenceKind {
-    /// `smp_mb()`
-    Full,
-    /// `smp_rmb()`
-    Read,
-    /// `smp_wmb()`
-    Write,
-    /// `smp_mb__before_atomic()`
-    BeforeAtomic,
-    /// `smp_mb__after_atomic()`
-    AfterAtomic,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Op {
-    Jump(u16),
-    Branch {
-        cond: CExpr,
-        if_false: u16,
-    },
-    Assign {
-        dst: u8,
-        value: CExpr,
-    },
-    Sleep(u8),
-    LockAcquire {
-        lock: u8,
-        mode: LockMode,
-    },
-    LockRelease {
-        lock: u8,
-        mode: LockMode,
-    },
-    LockDowngrade {
-        lock: u8,
-    },
-    PageLock(PageArg),
-    PageUnlock(PageArg),
-    PageTrylock {
-        dst: u8,
-        page: PageArg,
-    },
-    PteModify {
-        pte: u8,
-        set: u16,
-        clear: u16,
-    },
-    PteSetWrprotect {
-        pte: u8,
-    },
-    SetPte {
-        pte: u8,
-        value: CExpr,
-    },
-    /// `pte_clear`, or `ptep_clear_flush` with `flush`.
-    PteClear {
-        pte: u8,
-        flush: bool,
-    },
-    /// `flush_tlb_page/range/mm`: every CPU of the mm drops its entries for these PTE slots.
-    Flush {
-        mm: u8,
-        ptes: u8,
-    },
-    TlbEvict {
-        pte: u8,
-    },
-    User {
-        access: Access,
-        pte: u8,
-        slot: u8,
-        value: CExpr,
-        dst: u8,
-        fault: u16,
-    },
-    VarAdd {
-        var: u8,
-        delta: i16,
-    },
-    VarSet {
-        var: u8,
-        value: CExpr,
-        release: bool,
-    },
-    RefAdd {
-        page: PageArg,
-        delta: i16,
-    },
-    RefAddUnless {
-        dst: u8,
-        page: PageArg,
-        delta: i16,
-    },
-    MapAdd {
-        page: PageArg,
-        delta: i8,
-    },
-    NewAnonRmap(PageArg),
-    SetPageFlag {
-        page: PageArg,
-        flag: u8,
-        on: bool,
-    },
-    Alloc {
-        dst: u8,
-    },
-    CopyChunk {
-        src: PageArg,
-        dst: PageArg,
-        slot: u8,
-    },
-    /// `local_irq_disable` (true) / `local_irq_enable` (false).
-    Irq(bool),
-    GupReturn {
-        page: PageArg,
-        pte: u8,
-        flags: u8,
-    },
-    GupRelease,
-    Dma {
-        write: bool,
-        holder: u8,
-        slot: u8,
-        value: CExpr,
-        dst: u8,
-    },
-    VmaFlag {
-        pte: u8,
-        flag: u8,
-        on: bool,
-    },
-    TrackSoftDirty {
-        pte: u8,
-    },
-    Fence(FenceKind),
-    /// `wait_event(x)`: sleeps until the shared variable is nonzero.
-    WaitVar {
-        var: u8,
-    },
-    /// `await(COND)`: the thread cannot run until the condition holds. Scenarios use it for
-    /// what user space orders by itself (a monitor un-protects a range it saw write-protected).
-    Await {
-        cond: CExpr,
-    },
-    End,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct Instr {
-    pub op: Op,
-    /// Silent instructions (jumps, register moves, ghost bookkeeping) run together with the
-    /// step before them: they are not scheduling points.
-    pub silent: bool,
-    /// Index into [`Program::funcs`]: the kernel function this step stands for.
-    pub func: u16,
-    /// The statement as written, with proc parameters substituted (`ptep_set_wrprotect(V)`).
-    pub text: String,
-    /// Index into [`Program::files`] and line of the statement in that source.
-    pub file: u16,
-    pub line: u32,
-    pub note: Option<String>,
-}
-
-/// What a register holds, so a value can be shown as a kernel developer would read it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum RegKind {
-    Int,
-    Page,
-    Pte,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct ThreadCode {
-    pub instrs: Vec<Instr>,
-    pub regs: Vec<String>,
-    pub reg_kinds: Vec<RegKind>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub struct Func {
-    pub name: String,
-    pub file: String,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct Program {
-    pub scenario: String,
-    pub policy: String,
-    pub model: MemoryModel,
-    pub features: BTreeSet<String>,
-    pub layout: Layout,
-    pub checks: Vec<Invariant>,
-    pub threads: Vec<ThreadCode>,
-    pub funcs: Vec<Func>,
-    pub files: Vec<String>,
-    pub sleep_reasons: Vec<String>,
-    /// Per mm: the CPUs a flush must reach (those that run a thread of the mm or cache one of
-    /// its translations).
-    pub cpumask: Vec<u8>,
-    pub init: State,
-    /// The scenario's `exists` condition on the final state, compiled.
-    pub exists: Option<FinalCond>,
-}
-
-/// A condition on the final state: registers of threads (`P1.r0`), shared variables,
-/// constants, and operators.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum FinalCond {
-    Const(i32),
-    Reg { thread: u8, reg: u8 },
-    Var(u8),
-    Not(Box<FinalCond>),
-    Bin(BinOp, Box<FinalCond>, Box<FinalCond>),
-}
-
-impl FinalCond {
-    pub fn eval(&self, s: &State) -> i32 {
-        match self {
-            FinalCond::Const(c) => *c,
-            FinalCond::Reg { thread, reg } => s.threads[*thread as usize].regs[*reg as usize] as i32,
-            FinalCond::Var(v) => s.vars[*v as usize] as i32,
-            FinalCond::Not(x) => (x.eval(s) == 0) as i32,
-            FinalCond::Bin(op, l, r) => eval_bin(*op, l.eval(s), r.eval(s)),
-        }
-    }
-
-    /// The registers and variables it reads, with their values in `s`: `P1.r0 = 1`.
-    pub fn values(&self, prog: &Program, s: &State, out: &mut Vec<String>) {
-        let text = match self {
-            FinalCond::Const(_) => None,
-            FinalCond::Reg { thread, reg } => Some(format!(
-                "{}.{} = {}",
-                prog.thread_name(*thread as usize),
-                prog.threads[*thread as usize].regs[*reg as usize],
-                s.threads[*thread as usize].regs[*reg as usize]
-            )),
-            FinalCond::Var(v) => Some(format!("{} = {}", prog.layout.vars[*v as usize].name, s.vars[*v as usize])),
-            FinalCond::Not(x) => {
-                x.values(prog, s, out);
-                None
-            }
-            FinalCond::Bin(_, l, r) => {
-                l.values(prog, s, out);
-                r.values(prog, s, out);
-                None
-            }
-        };
-        if let Some(t) = text {
-            if !out.contains(&t) {
-                out.push(t);
-            }
-        }
-    }
-}
 
 /// Compiles an `exists` condition once the threads' registers are known.
 fn final_cond(sc: &Scenario, prog: &Program, e: &Expr) -> Result<FinalCond, Diagnostic> {
@@ -432,18 +118,6 @@ impl Program {
         }
         prog.init = init;
         Ok(prog)
-    }
-
-    pub fn thread_name(&self, t: usize) -> &str {
-        &self.layout.threads[t].name
-    }
-
-    pub fn instr(&self, t: usize, pc: u16) -> &Instr {
-        &self.threads[t].instrs[pc as usize]
-    }
-
-    pub fn func(&self, i: &Instr) -> &Func {
-        &self.funcs[i.func as usize]
     }
 }
 
@@ -951,9 +625,22 @@ impl<'a> Compiler<'a> {
         Ok(self.sc.layout.mm_lock(mm, short).unwrap() as u8)
     }
 
+    /// "unknown operation", with a hint when `name` is a primitive that is not a statement.
+    fn unknown_operation<T>(&self, name: &Ident, file: &str) -> Result<T, Diagnostic> {
+        let n = name.name.as_str();
+        let hint = match primitives::lookup(n) {
+            Some(p) if p.kind != Use::Statement => format!(": `{n}` is a value, use it in a condition or `x = {n}(…)`"),
+            _ => String::new(),
+        };
+        self.err(file, name.pos, format!("unknown operation `{n}` (not a primitive, and no proc has that name){hint}"))
+    }
+
     fn primitive(&mut self, name: &Ident, args: &[Expr], note: Option<String>, env: &Env) -> Result<(), Diagnostic> {
         let file = env.file.clone();
         let file = file.as_str();
+        if primitives::lookup(&name.name).is_none_or(|p| p.kind != Use::Statement) {
+            return self.unknown_operation(name, file);
+        }
         let text = format!("{}({})", name.name, args.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", "));
         let mut silent = false;
         let op = match name.name.as_str() {
@@ -1256,14 +943,7 @@ impl<'a> Compiler<'a> {
                     _ => FenceKind::AfterAtomic,
                 })
             }
-            other => {
-                let hint = if EXPR_FUNCS.contains(&other) {
-                    format!(": `{other}` is a value, use it in a condition or `x = {other}(…)`")
-                } else {
-                    String::new()
-                };
-                return self.err(file, name.pos, format!("unknown operation `{other}` (not a primitive, and no proc has that name){hint}"));
-            }
+            _ => return self.unknown_operation(name, file),
         };
         self.emit(op, silent, text, name.pos, note, env);
         Ok(())
@@ -1443,17 +1123,20 @@ impl<'a> Compiler<'a> {
             Expr::Flag(_, f) => return self.err(file, f.pos, "a bit change such as -W only goes in ptep_modify_prot(…)"),
             Expr::Load(_, _, pos) => return self.err(file, *pos, "`load` is a step of its own: write `r = load V[0]`"),
             Expr::Call(name, args) => self.call_expr(name, args, file)?,
+            Expr::Field(base, field) => CExpr::Field(Box::new(self.expr(base, file)?), self.pte_field(field, file)?),
         })
     }
 
     fn call_expr(&mut self, name: &Ident, args: &[Expr], file: &str) -> Result<CExpr, Diagnostic> {
         let n = name.name.as_str();
-        Ok(match n {
-            "." => {
-                let base = self.expr(&args[0], file)?;
-                let Expr::Path(f) = &args[1] else { unreachable!() };
-                CExpr::Field(Box::new(base), self.pte_field(&f[0], file)?)
+        match primitives::lookup(n).map(|p| p.kind) {
+            Some(Use::Value) => {}
+            Some(Use::Assigned) => {
+                return self.err(file, name.pos, format!("`{n}` changes state: use it alone on the right of `=`, as in `ok = {n}(…)`"));
             }
+            Some(Use::Statement) | None => return self.unknown_function(name, file),
+        }
+        Ok(match n {
             "feature" => {
                 self.arity(name, args, 1, file)?;
                 match &args[0] {
@@ -1493,10 +1176,10 @@ impl<'a> Compiler<'a> {
                     "page_count" => CExpr::PageCount(p),
                     "page_mapcount" => CExpr::MapCount(p),
                     "page_maybe_dma_pinned" => CExpr::MaybePinned(p),
-                    "PageAnonExclusive" => CExpr::PageFlag(p, page_flags::ANON_EXCLUSIVE),
-                    "PageKsm" => CExpr::PageFlag(p, page_flags::KSM),
-                    "PageLocked" => CExpr::PageFlag(p, page_flags::LOCKED),
-                    _ => CExpr::PageFlag(p, page_flags::ANON),
+                    test => match PAGE_FLAGS.iter().find(|f| f.test == test) {
+                        Some(f) => CExpr::PageFlag(p, f.bit),
+                        None => return self.unknown_function(name, file),
+                    },
                 }
             }
             "userfaultfd_wp" | "vma_softdirty" | "is_cow_mapping" => {
@@ -1511,7 +1194,7 @@ impl<'a> Compiler<'a> {
             }
             "mm_tlb_flush_pending" => {
                 let mm = self.opt_mm(name, args, file)?;
-                CExpr::Var(self.sc.layout.mm_var(mm, "tlb_flush_pending").unwrap() as u8, LoadOrder::Relaxed)
+                CExpr::Var(self.sc.layout.per_mm[mm].tlb_flush_pending as u8, LoadOrder::Relaxed)
             }
             "atomic_read" | "READ_ONCE" | "raw_read_seqcount" | "smp_load_acquire" => {
                 self.arity(name, args, 1, file)?;
@@ -1563,45 +1246,18 @@ impl<'a> Compiler<'a> {
                     with_set
                 }
             }
-            "trylock_page" | "page_ref_add_unless" | "try_grab_page" | "alloc_page" | "dma_read" => {
-                return self.err(file, name.pos, format!("`{n}` changes state: use it alone on the right of `=`, as in `ok = {n}(…)`"));
-            }
-            _ => {
-                if self.sc.procs.contains_key(n) {
-                    return self.err(file, name.pos, format!("`{n}` is a proc: call it as a statement, it returns no value"));
-                }
-                return self.err(file, name.pos, format!("unknown function `{n}`"));
-            }
+            _ => return self.unknown_function(name, file),
         })
     }
-}
 
-const EXPR_FUNCS: &[&str] = &[
-    "pte",
-    "pte_same",
-    "page_count",
-    "page_mapcount",
-    "page_maybe_dma_pinned",
-    "PageAnonExclusive",
-    "PageKsm",
-    "PageLocked",
-    "PageAnon",
-    "userfaultfd_wp",
-    "vma_softdirty",
-    "is_cow_mapping",
-    "mm_tlb_flush_pending",
-    "atomic_read",
-    "READ_ONCE",
-    "raw_read_seqcount",
-    "smp_load_acquire",
-    "read_seqcount_retry",
-    "mk_pte",
-    "feature",
-    "trylock_page",
-    "page_ref_add_unless",
-    "alloc_page",
-    "dma_read",
-];
+    fn unknown_function<T>(&self, name: &Ident, file: &str) -> Result<T, Diagnostic> {
+        let n = name.name.as_str();
+        if self.sc.procs.contains_key(n) {
+            return self.err(file, name.pos, format!("`{n}` is a proc: call it as a statement, it returns no value"));
+        }
+        self.err(file, name.pos, format!("unknown function `{n}`"))
+    }
+}
 
 fn silent_successors(op: &Op, pc: usize) -> Vec<usize> {
     match op {
@@ -1609,22 +1265,6 @@ fn silent_successors(op: &Op, pc: usize) -> Vec<usize> {
         Op::Branch { if_false, .. } => vec![pc + 1, *if_false as usize],
         Op::End | Op::Sleep(_) => vec![],
         _ => vec![pc + 1],
-    }
-}
-
-pub fn eval_bin(op: BinOp, l: i32, r: i32) -> i32 {
-    match op {
-        BinOp::Or => (l != 0 || r != 0) as i32,
-        BinOp::And => (l != 0 && r != 0) as i32,
-        BinOp::Eq => (l == r) as i32,
-        BinOp::Ne => (l != r) as i32,
-        BinOp::Lt => (l < r) as i32,
-        BinOp::Le => (l <= r) as i32,
-        BinOp::Gt => (l > r) as i32,
-        BinOp::Ge => (l >= r) as i32,
-        BinOp::Add => l.wrapping_add(r),
-        BinOp::Sub => l.wrapping_sub(r),
-        BinOp::BitAnd => l & r,
     }
 }
 
@@ -1669,9 +1309,115 @@ fn subst(e: &Expr, env: &Env) -> Expr {
             _ => e.clone(),
         },
         Expr::Call(n, args) => Expr::Call(n.clone(), args.iter().map(|a| subst(a, env)).collect()),
+        Expr::Field(base, field) => Expr::Field(Box::new(subst(base, env)), field.clone()),
         Expr::Not(inner, p) => Expr::Not(Box::new(subst(inner, env)), *p),
         Expr::Binary(op, l, r) => Expr::Binary(*op, Box::new(subst(l, env)), Box::new(subst(r, env))),
         Expr::Load(va, slot, p) => Expr::Load(subst_path(va, env), Box::new(subst(slot, env)), *p),
         Expr::Int(..) | Expr::Flag(..) => e.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tiny scenario: `a` stores to `x` then reads it back; `b` stores to `y`.
+    const SRC: &str = "racelab 1
+feature extra \"one more store\"
+policy plain {
+  title \"as written\"
+  fate baseline
+}
+policy more {
+  title \"with the extra store\"
+  fate proposed
+  features extra
+}
+scenario t {
+  title \"t\"
+  policies plain more
+  baseline plain
+  models sc x86_tso arm64
+  check no_lost_write
+}
+state {
+  var x=0
+  var y=0
+}
+thread a on CPU0 \"stores x, reads it\" {
+  WRITE_ONCE(x, 1)
+  if feature(extra) {
+    WRITE_ONCE(x, 2)
+  }
+  r0 = READ_ONCE(x)
+}
+thread b on CPU1 \"stores y\" {
+  WRITE_ONCE(y, 1)
+}
+";
+
+    fn program(policy: &str, model: MemoryModel) -> Program {
+        let sc = crate::scenario::load("t.race", &|n| (n == "t.race").then(|| SRC.to_string())).unwrap();
+        Program::compile(&sc, sc.policy(policy).unwrap(), model).unwrap()
+    }
+
+    fn texts(prog: &Program, t: usize) -> Vec<&str> {
+        prog.threads[t].instrs.iter().filter(|i| !i.silent).map(|i| i.text.as_str()).collect()
+    }
+
+    /// Compiles `line` as the first statement of thread `b` (a device thread, so that DMA
+    /// primitives are allowed), and returns the error, if any.
+    fn compile_line(line: &str) -> Option<String> {
+        let src = SRC.replace("thread b on CPU1 \"stores y\" {\n  WRITE_ONCE(y, 1)", &format!("thread b on DEV \"stores y\" {{\n  {line}"));
+        let sc = crate::scenario::load("t.race", &|n| (n == "t.race").then(|| src.clone())).map_err(|e| e.to_string()).ok()?;
+        Program::compile(&sc, 0, MemoryModel::Sc).err().map(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_compiler_knows_every_primitive_of_the_table_and_in_its_place() {
+        for p in primitives::PRIMITIVES {
+            let (here, elsewhere) = match p.kind {
+                Use::Statement => (format!("{}()", p.name), format!("r1 = {}() + 1", p.name)),
+                Use::Value | Use::Assigned => (format!("r1 = {}()", p.name), format!("{}()", p.name)),
+            };
+            if let Some(e) = compile_line(&here) {
+                assert!(!e.contains("unknown operation") && !e.contains("unknown function"), "{}: {e}", p.name);
+            }
+            let e = compile_line(&elsewhere).unwrap_or_default();
+            let hint = match p.kind {
+                Use::Statement => e.contains(&format!("unknown function `{}`", p.name)),
+                Use::Value => e.contains(&format!("`{}` is a value", p.name)),
+                Use::Assigned => e.contains(&format!("`{}` is a value", p.name)) || e.contains("changes state"),
+            };
+            assert!(hint, "{} out of place: {e}", p.name);
+        }
+        let e = compile_line("frobnicate(x)").unwrap();
+        assert!(e.contains("unknown operation `frobnicate` (not a primitive, and no proc has that name)"), "{e}");
+    }
+
+    #[test]
+    fn each_statement_is_one_scheduling_point_and_the_end_is_silent() {
+        let prog = program("plain", MemoryModel::Sc);
+        assert_eq!(texts(&prog, 0), ["WRITE_ONCE(x, 1)", "r0 = READ_ONCE(x)"]);
+        assert_eq!(texts(&prog, 1), ["WRITE_ONCE(y, 1)"]);
+        assert!(prog.threads[0].instrs.last().is_some_and(|i| i.silent && matches!(i.op, Op::End)));
+    }
+
+    #[test]
+    fn a_feature_is_folded_away_under_a_policy_without_it() {
+        assert!(!texts(&program("plain", MemoryModel::Sc), 0).contains(&"WRITE_ONCE(x, 2)"));
+        assert!(texts(&program("more", MemoryModel::Sc), 0).contains(&"WRITE_ONCE(x, 2)"));
+    }
+
+    #[test]
+    fn an_unknown_variable_is_an_error_naming_it_and_its_line() {
+        let src = SRC.replace("r0 = READ_ONCE(x)", "r0 = READ_ONCE(nowhere)");
+        let sc = crate::scenario::load("t.race", &|n| (n == "t.race").then(|| src.clone()));
+        let err = match sc {
+            Err(e) => e,
+            Ok(sc) => Program::compile(&sc, 0, MemoryModel::Sc).unwrap_err(),
+        };
+        let text = err.to_string();
+        assert!(text.contains("nowhere") && text.starts_with("t.race:28:"), "{text}");
     }
 }
