@@ -17,7 +17,7 @@ clock by default, user + system CPU time with --clock cpu; memory is the process
 set. A row whose first run takes less than --repeat-below seconds is run --runs times and its
 best time kept.
 
-Usage: run.py [--racelab PATH] [--quick | --full | --rows FAMILY:N:K,...] [--runs 3]
+Usage: run.py [--racelab PATH] [--quick | --full | --huge | --rows FAMILY:N:K,...] [--runs 3]
               [--no-stateright] [--json FILE] [--markdown FILE] [--clock wall|cpu] [--work DIR]
        run.py --report FILE.json [--clock wall|cpu]
 """
@@ -38,7 +38,7 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 import gen  # noqa: E402
 
-# (family, N, K). Quick: 10^4 to 10^5 states, a minute or two in all. Full: 10^5 to 10^7.
+# (family, N, K). Quick: 10^4 to 10^5 states, a minute or two in all. Full: 10^5 to 2 x 10^7.
 QUICK = [
     ("unlocked", 3, 4),
     ("unlocked", 3, 5),
@@ -51,16 +51,22 @@ FULL = [
     ("unlocked", 3, 5),
     ("unlocked", 4, 3),
     ("unlocked", 3, 8),
-    ("unlocked", 4, 4),
     ("unlocked", 6, 2),
+    ("unlocked", 3, 10),
     ("locked", 4, 10),
     ("locked", 6, 5),
-    ("locked", 6, 6),
     ("locked", 6, 8),
+    ("locked", 5, 16),
     ("private", 4, 4),
     ("private", 5, 3),
-    ("private", 5, 4),
-    ("private", 6, 3),
+    ("private", 5, 5),
+    ("private", 5, 6),
+]
+# 2.6 x 10^7 to 8.5 x 10^7 states: several GB per tool (Stateright's BFS about 120 bytes a state).
+HUGE = [
+    ("unlocked", 4, 5),
+    ("locked", 6, 12),
+    ("private", 6, 4),
 ]
 
 # racelab's explorer numbers states in 27 bits (4-byte parent links): it stops there.
@@ -319,9 +325,10 @@ def run_row(family, n, k, a, tools):
     rep = (a.runs, a.repeat_below)
     row["racelab"] = best_of(lambda: run_racelab(tools["racelab"], race_file, False, a.timeout), *rep)
     row["racelab_por"] = best_of(lambda: run_racelab(tools["racelab"], race_file, True, a.timeout), *rep)
-    expected = row["racelab"].get("states") or 1 << 20
     log(f"{name}: SPIN ...")
     for key, reduction in (("spin", False), ("spin_por", True)):
+        # SPIN's hash table is sized from racelab's count (with reduction, racelab's reduced count).
+        expected = row["racelab_por" if reduction else "racelab"].get("states") or 1 << 20
         pan, flags, gcc_s = compile_pan(pml, reduction, a.mem_mb)
         row[key] = best_of(lambda: run_pan(pan, expected, depth, a.timeout), *rep)
         row[key]["gcc_flags"] = flags
@@ -375,10 +382,11 @@ def secs(r, clock):
     return s
 
 
-def ratio(a, b, clock):
-    if not ok(a) or not ok(b) or b[clock] <= 0:
+def ratio(a, b, clock, clock_b=None):
+    clock_b = clock_b or clock
+    if not ok(a) or not ok(b) or b[clock_b] <= 0:
         return "–"
-    return f"{a[clock] / b[clock]:.2f}"
+    return f"{a[clock] / b[clock_b]:.2f}"
 
 
 def bps(r):
@@ -395,9 +403,14 @@ def tables(rows, clock):
     with_sr = any("sr_bfs1" in r for r in rows)
     unit = "s" if clock == "wall" else "CPU s"
     out = []
-    h = ["model", "states", "transitions", f"racelab {unit}", f"SPIN {unit}", "racelab / SPIN"]
+    # With two threads, CPU time adds up both: the two-thread Stateright columns are always wall.
+    par = "" if clock == "wall" else " (wall)"
+    h = ["model", "states", "transitions", f"racelab {unit}", f"SPIN {unit}"]
     if with_sr:
-        h += [f"SR BFS {unit}", "SR DFS", "SR BFS ×2", "SR DFS ×2", "racelab / SR BFS", "racelab / SR DFS ×2"]
+        h += [f"SR BFS {unit}", "SR DFS", f"SR BFS ×2{par}", f"SR DFS ×2{par}"]
+    h.append("racelab / SPIN")
+    if with_sr:
+        h += ["racelab / SR BFS", "/ SR DFS", f"/ SR DFS ×2{par}"]
     out.append("| " + " | ".join(h) + " |")
     out.append("|" + "---|" * len(h))
     for row in rows:
@@ -408,11 +421,12 @@ def tables(rows, clock):
             thousands(rl.get("transitions")),
             secs(rl, clock),
             secs(row["spin"], clock),
-            ratio(rl, row["spin"], clock),
         ]
         if with_sr:
-            cells += [secs(row.get(f"sr_{c}{t}"), clock) for c, t in STATERIGHT_RUNS]
-            cells += [ratio(rl, row.get("sr_bfs1"), clock), ratio(rl, row.get("sr_dfs2"), clock)]
+            cells += [secs(row.get(f"sr_{c}{t}"), clock if t == 1 else "wall") for c, t in STATERIGHT_RUNS]
+        cells.append(ratio(rl, row["spin"], clock))
+        if with_sr:
+            cells += [ratio(rl, row.get("sr_bfs1"), clock), ratio(rl, row.get("sr_dfs1"), clock), ratio(rl, row.get("sr_dfs2"), clock, "wall")]
         out.append("| " + " | ".join(cells) + " |")
     out.append("")
     h = ["model", "racelab reduced: states", unit, "÷ plain", "SPIN POR: states", unit, "÷ plain", "bytes/state: racelab", "SPIN"]
@@ -480,7 +494,8 @@ def main(argv):
     ap.add_argument("--racelab", help="the racelab binary (default: $RACELAB, then $CARGO_TARGET_DIR or target/, release/racelab)")
     g = ap.add_mutually_exclusive_group()
     g.add_argument("--quick", action="store_true", help="small rows (10^4 to 10^5 states)")
-    g.add_argument("--full", action="store_true", help="10^5 to 10^7 states (the default)")
+    g.add_argument("--full", action="store_true", help="10^5 to 2 x 10^7 states (the default)")
+    g.add_argument("--huge", action="store_true", help="2.6 x 10^7 to 8.5 x 10^7 states (needs several GB)")
     g.add_argument("--rows", help="FAMILY:N:K,... instead of a preset")
     ap.add_argument("--runs", type=int, default=3, help="runs of a small row, the best kept (default 3)")
     ap.add_argument("--repeat-below", type=float, default=30.0, help="a row is small when its first run takes less (seconds; default 30)")
@@ -505,7 +520,7 @@ def main(argv):
     if a.runs < 1:
         ap.error("--runs must be at least 1")
     try:
-        rows = parse_rows(a.rows) if a.rows else QUICK if a.quick else FULL
+        rows = parse_rows(a.rows) if a.rows else QUICK if a.quick else HUGE if a.huge else FULL
         tools = {"racelab": find_racelab(a.racelab)}
         spin_v, gcc_v = ensure_spin()
         if not a.no_stateright:
