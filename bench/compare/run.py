@@ -19,7 +19,7 @@ best time kept.
 
 Usage: run.py [--racelab PATH] [--quick | --full | --huge | --rows FAMILY:N:K,...] [--runs 3]
               [--no-stateright] [--json FILE] [--markdown FILE] [--clock wall|cpu] [--work DIR]
-       run.py --report FILE.json [--clock wall|cpu]
+       run.py --report FILE.json... [--clock wall|cpu]
 """
 
 import argparse
@@ -157,6 +157,8 @@ def find_racelab(path):
     candidates += [os.path.join(target, "release", "racelab"), os.path.join(target, "bench", "racelab")]
     for c in candidates:
         if os.path.isfile(c):
+            if c.endswith(os.path.join("release", "racelab")):
+                log(f"note: {c} is whichever of `--release` (size-tuned) and `--profile bench` was built last")
             return os.path.abspath(c)
     raise BenchError(
         "no racelab binary: build it with `cargo build --profile bench -p racelab-core --bin racelab` "
@@ -507,14 +509,21 @@ def main(argv):
     ap.add_argument("--json", help="write every measurement to this file")
     ap.add_argument("--markdown", help="write the tables to this file")
     ap.add_argument("--clock", choices=("wall", "cpu"), default="wall", help="times in the table: wall clock (default) or user + system CPU time")
-    ap.add_argument("--report", metavar="JSON", help="print the tables of a --json file again (with --clock), without running anything")
+    ap.add_argument("--report", metavar="JSON", nargs="+", help="print the tables of --json files again (their rows in order, with --clock), running nothing")
     a = ap.parse_args(argv)
     if a.report:
+        rows = []
+        for path in a.report:
+            try:
+                with open(path) as f:
+                    rows += json.load(f)["rows"]
+            except (OSError, ValueError, KeyError, TypeError) as e:
+                print(f"run.py: --report {path}: {e}", file=sys.stderr)
+                return 2
         try:
-            with open(a.report) as f:
-                print(report(json.load(f), a.clock), end="")
-        except (OSError, ValueError, KeyError) as e:
-            print(f"run.py: --report {a.report}: {e}", file=sys.stderr)
+            print(report({"rows": rows}, a.clock), end="")
+        except (KeyError, TypeError) as e:
+            print(f"run.py: --report: a row lacks {e}", file=sys.stderr)
             return 2
         return 0
     if a.runs < 1:
