@@ -101,6 +101,29 @@ class Shape(unittest.TestCase):
                 run.parse_rows(bad)
 
 
+class PanOutput(unittest.TestCase):
+    # The lines of a pan run that the runner reads, as SPIN 6.5.2 prints them.
+    SMALL = "State-vector 20 byte, depth reached 8, errors: 0\n       57 states, stored\n       26 states, matched\n       83 transitions (= stored+matched)\n        0 atomic steps\n"
+    LARGE = " 31559905 states, stored\n1.0416197e+08 states, matched\n1.3572187e+08 transitions (= stored+matched)\n        0 atomic steps\n"
+
+    def test_counts_are_read_and_the_initial_state_is_not_a_transition(self):
+        got = run.parse_pan(0, "errors: 0\n" + self.SMALL)
+        self.assertEqual((got["states"], got["transitions"]), (57, 82))
+        self.assertTrue(run.same_counts(got, {"states": 57, "transitions": 82}))
+        self.assertFalse(run.same_counts(got, {"states": 57, "transitions": 83}))
+
+    def test_counts_in_eight_digits_are_compared_at_that_precision(self):
+        got = run.parse_pan(0, "errors: 0\n" + self.LARGE)
+        self.assertEqual(got["states"], 31559905)
+        self.assertTrue(run.same_counts(got, {"states": 31559905, "transitions": 135721872}))
+        self.assertFalse(run.same_counts(got, {"states": 31559905, "transitions": 135722872}))
+        self.assertFalse(run.same_counts(got, {"states": 31559904, "transitions": 135721872}))
+
+    def test_output_without_statistics_is_an_error(self):
+        self.assertIn("without statistics", run.parse_pan(1, "pan: out of memory\n")["error"])
+        self.assertIn("errors on a model", run.parse_pan(0, "errors: 1\n" + self.SMALL)["error"])
+
+
 def racelab_binary():
     try:
         return run.find_racelab(None)
