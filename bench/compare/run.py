@@ -496,7 +496,9 @@ def notes(rows):
 
 
 def report(results, clock):
-    return tables(results["rows"], clock) + "\n\n" + notes(results["rows"]) + "\n"
+    # By family, then by size: rows from several runs (--report a.json b.json) read as one table.
+    rows = sorted(results["rows"], key=lambda r: (gen.FAMILIES.index(r["family"]), r["racelab"].get("states") or 0))
+    return tables(rows, clock) + "\n\n" + notes(rows) + "\n"
 
 
 def parse_rows(spec):
