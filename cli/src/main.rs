@@ -1,5 +1,5 @@
-//! `racelab`: the simulator from a terminal. The only place of the core package that reads
-//! files or prints; everything it shows comes from the library's views.
+//! `racelab`: the simulator from a terminal. It reads the files and prints; everything it shows
+//! comes from the core's views, through `racelab_core::lab`.
 
 mod args;
 mod bench;

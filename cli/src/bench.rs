@@ -3,7 +3,7 @@
 //! The numbers belong here, never in a timed test. Build it with the `bench` profile (speed;
 //! `release` is tuned for the size of the wasm bundle):
 //!
-//!     cargo run --profile bench -p racelab-core --bin racelab -- bench [--quick]
+//!     cargo run --profile bench -p racelab-cli -- bench [--quick]
 
 use std::time::Instant;
 
