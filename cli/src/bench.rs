@@ -10,7 +10,7 @@ use std::time::Instant;
 use racelab_core::lab::{explore, Catalog, MemoryModel, Options, Program, Report};
 use serde_json::json;
 
-use crate::args::CliError;
+use crate::CliError;
 
 fn timed(prog: &Program, opts: &Options, repeat: usize) -> Report {
     let mut best: Option<Report> = None;

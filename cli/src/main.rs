@@ -1,198 +1,179 @@
 //! `racelab`: the simulator from a terminal. It reads the files and prints; everything it shows
 //! comes from the core's views, through `racelab_core::lab`.
 
-mod args;
 mod bench;
+mod cli;
 mod explore_cmd;
 #[macro_use]
 mod output;
 
+use std::fmt;
 use std::process::ExitCode;
 
-use racelab_core::lab::{self, Catalog, MemoryModel, Outcome, Request, ScheduleSpec};
+use racelab_core::lab::{self, Catalog, Outcome, Request, ScheduleSpec};
 
-use args::{Args, CliError};
+use cli::{CatalogArgs, Cli, Command, ScheduleArgs, Target};
 
-const USAGE: &str = "\
-racelab: Linux mm races of 2020-21, replayed step by step
+#[derive(Debug)]
+pub enum CliError {
+    /// The command line is wrong (beyond what clap checks): print the command's usage too.
+    Usage(String),
+    /// An input (a scenario, a schedule, a file) is wrong.
+    Input(String),
+}
 
-usage:
-  racelab list [--json]
-  racelab show SCENARIO [--policy P] [--model M] [--json]
-  racelab replay SCENARIO [--policy P] [--model M] (--trace NAME | --schedule S) [--nearest] [--json]
-  racelab permalink SCENARIO [--policy P] [--model M] (--trace NAME | --schedule S) [--step N]
-  racelab check [SCENARIO] [--policy P] [--model M] [--all] [--json] [SEARCH...]
-  racelab explain SCENARIO [--policy P] [--model M] [--invariant I] [--json] [SEARCH...]
-  racelab graph SCENARIO [--policy P] [--model M] [--kind states|hb] [--trace NAME | --schedule S] [-o FILE]
-  racelab bench [--quick] [--json]
-
-SCENARIO is a scenario id of the catalog (see `racelab list`) or the path of a .race file.
-A schedule names the thread of each step: `monitor*5 writer*9 stale` (or the compact letters
-of a permalink, `a5c9d`). Every command takes --traces DIR to read the catalog from a directory
-instead of the one built in. Bad arguments or files exit with status 2.
-
-`check` explores every interleaving and prints a verdict per scenario, policy and memory model
-(without SCENARIO, or with --all, the whole table); `explain` prints the shortest trace that
-breaks an invariant as the step table of `replay`; `graph` writes Graphviz DOT: the reachable
-state graph (--kind states) or the happens-before graph of a trace (--kind hb; by default the
-shortest violating one). SEARCH options: --no-reduction, --max-states N, --max-depth N,
---time-limit MS, --strategy exhaustive|random|pct, --runs N, --seed S, --pct-depth D,
---max-steps N.";
-
-fn main() -> ExitCode {
-    let argv: Vec<String> = std::env::args().skip(1).collect();
-    match run(&argv) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("racelab: {e}");
-            if matches!(e, CliError::Usage(_)) {
-                eprintln!("\n{USAGE}");
-            }
-            ExitCode::from(2)
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CliError::Usage(m) | CliError::Input(m) => write!(f, "{m}"),
         }
     }
 }
 
-fn run(argv: &[String]) -> Result<(), CliError> {
-    let Some(cmd) = argv.first() else {
-        return Err(CliError::Usage("no command given".into()));
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse_args() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
     };
-    let rest = &argv[1..];
-    match cmd.as_str() {
-        "list" => {
-            let a = Args::parse(rest, &["traces"], &["json"])?;
-            a.positionals(0)?;
-            let catalog = load_catalog(&a)?;
-            output::list(&catalog, a.flag("json"));
+    let name = command_name(&cli.command);
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(CliError::Input(m)) => {
+            eprintln!("racelab: {m}");
+            ExitCode::from(2)
+        }
+        Err(CliError::Usage(m)) => {
+            // The command's own usage line under the message, as clap prints its errors.
+            let mut cmd = cli::command();
+            let sub = cmd.find_subcommand_mut(name).expect("a known command");
+            usage_error(sub.error(clap::error::ErrorKind::ArgumentConflict, m))
+        }
+    }
+}
+
+/// Prints a usage error as `racelab: MESSAGE` followed by clap's usage and hint (help and
+/// `--version` are printed by clap as they are), and gives its exit status (2 for errors).
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand) {
+        e.exit();
+    }
+    let text = e.render().to_string();
+    eprintln!("racelab: {}", text.strip_prefix("error: ").unwrap_or(&text).trim_end());
+    ExitCode::from(2)
+}
+
+fn command_name(c: &Command) -> &'static str {
+    match c {
+        Command::List(_) => "list",
+        Command::Show(_) => "show",
+        Command::Replay(_) => "replay",
+        Command::Permalink(_) => "permalink",
+        Command::Check(_) => "check",
+        Command::Explain(_) => "explain",
+        Command::Graph(_) => "graph",
+        Command::Bench(_) => "bench",
+        Command::Completions(_) => "completions",
+    }
+}
+
+fn run(command: Command) -> Result<(), CliError> {
+    match command {
+        Command::List(a) => {
+            let catalog = load_catalog(&a.catalog)?;
+            output::list(&catalog, a.json);
             Ok(())
         }
-        "show" => {
-            let a = Args::parse(rest, &["traces", "policy", "model"], &["json"])?;
-            let [id] = a.positionals(1)?.try_into().unwrap();
-            let (catalog, id) = load_for(&a, &id)?;
+        Command::Show(a) => {
+            let (catalog, id) = load_for(&a.target.catalog, &a.target.scenario)?;
             let sc = lab::scenario(&catalog, &id).map_err(|e| CliError::Input(e.to_string()))?;
-            let prog = lab::compile(sc, a.value("policy"), model(&a)?).map_err(|e| CliError::Input(e.to_string()))?;
-            output::show(sc, &prog, a.flag("json"));
+            let prog = lab::compile(sc, a.target.policy.as_deref(), a.target.model()).map_err(|e| CliError::Input(e.to_string()))?;
+            output::show(sc, &prog, a.json);
             Ok(())
         }
-        "replay" | "permalink" => {
-            let permalink = cmd == "permalink";
-            let values: &[&str] = if permalink {
-                &["traces", "policy", "model", "schedule", "trace", "step"]
-            } else {
-                &["traces", "policy", "model", "schedule", "trace"]
-            };
-            let bools: &[&str] = if permalink { &[] } else { &["json", "nearest"] };
-            let a = Args::parse(rest, values, bools)?;
-            let [id] = a.positionals(1)?.try_into().unwrap();
-            let (catalog, id) = load_for(&a, &id)?;
-            let schedule = match (a.value("schedule"), a.value("trace")) {
-                (Some(_), Some(_)) => return Err(CliError::Usage("give --schedule or --trace, not both".into())),
-                (Some(s), None) => {
-                    // Thread names where they parse as such (`P0 P1.early5`), else the compact
-                    // letters of a permalink (`a5c9d`, `a_b17B`).
-                    let names_parse = lab::scenario(&catalog, &id).is_ok_and(|sc| lab::schedule::parse_names(s, &sc.layout).is_ok());
-                    if !names_parse
-                        && !s.is_empty()
-                        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-                        && s.chars().any(|c| c.is_ascii_digit() || c.is_ascii_uppercase() || c == '_')
-                    {
-                        ScheduleSpec::Compact(s.to_string())
-                    } else {
-                        ScheduleSpec::Names(s.to_string())
-                    }
-                }
-                (None, Some(t)) => ScheduleSpec::Trace(t.to_string()),
-                (None, None) => return Err(CliError::Usage("give a schedule: --trace NAME or --schedule S".into())),
-            };
-            // A canonical trace is carried over to other policies as closely as they allow.
-            let nearest = a.flag("nearest") || matches!(schedule, ScheduleSpec::Trace(_));
-            let req = Request { scenario: id, policy: a.value("policy").map(str::to_string), model: model(&a)?, schedule, nearest };
+        Command::Replay(a) => {
+            let (catalog, req) = request(&a.target, &a.schedule, a.nearest)?;
             let opened = lab::open(&catalog, &req).map_err(|e| CliError::Input(e.to_string()))?;
-            if permalink {
-                let steps = opened.run.steps.len();
-                let step = match a.value("step") {
-                    Some(s) => {
-                        let n: usize = s.parse().map_err(|_| CliError::Usage(format!("--step: `{s}` is not a step number")))?;
-                        if n > steps {
-                            return Err(CliError::Input(format!("--step {n} is past the end of the trace ({steps} steps)")));
-                        }
-                        n
-                    }
-                    None => match opened.run.outcome(&opened.program) {
-                        Outcome::Violated { step, .. } => step,
-                        Outcome::Safe => steps,
-                    },
-                };
-                say!("{}", lab::permalink(&opened, step).to_fragment());
-            } else {
-                output::replay(&opened, a.flag("json"));
-            }
+            output::replay(&opened, a.json);
             Ok(())
         }
-        "check" => {
-            let values = [&["traces", "policy", "model"], explore_cmd::SEARCH_VALUES].concat();
-            let flags = [&["json", "all"], explore_cmd::SEARCH_FLAGS].concat();
-            let a = Args::parse(rest, &values, &flags)?;
-            let id = match a.positionals(0) {
-                Ok(_) => None,
-                Err(_) => Some(a.positionals(1)?.remove(0)),
+        Command::Permalink(a) => {
+            let (catalog, req) = request(&a.target, &a.schedule, false)?;
+            let opened = lab::open(&catalog, &req).map_err(|e| CliError::Input(e.to_string()))?;
+            let steps = opened.run.steps.len();
+            let step = match a.step {
+                Some(n) if n > steps => {
+                    return Err(CliError::Input(format!("--step {n} is past the end of the trace ({steps} steps)")));
+                }
+                Some(n) => n,
+                None => match opened.run.outcome(&opened.program) {
+                    Outcome::Violated { step, .. } => step,
+                    Outcome::Safe => steps,
+                },
             };
-            let (catalog, id) = match id {
+            say!("{}", lab::permalink(&opened, step).to_fragment());
+            Ok(())
+        }
+        Command::Check(a) => {
+            let (catalog, id) = match &a.scenario {
                 Some(id) => {
-                    let (c, id) = load_for(&a, &id)?;
+                    let (c, id) = load_for(&a.catalog, id)?;
                     (c, Some(id))
                 }
-                None => (load_catalog(&a)?, None),
+                None => (load_catalog(&a.catalog)?, None),
             };
             explore_cmd::check(&a, &catalog, id.as_deref())
         }
-        "explain" => {
-            let values = [&["traces", "policy", "model", "invariant"], explore_cmd::SEARCH_VALUES].concat();
-            let flags = [&["json"], explore_cmd::SEARCH_FLAGS].concat();
-            let a = Args::parse(rest, &values, &flags)?;
-            let [id] = a.positionals(1)?.try_into().unwrap();
-            let (catalog, id) = load_for(&a, &id)?;
+        Command::Explain(a) => {
+            let (catalog, id) = load_for(&a.target.catalog, &a.target.scenario)?;
             explore_cmd::explain(&a, &catalog, &id)
         }
-        "graph" => {
-            // `-o FILE` is `--output FILE`.
-            let rest: Vec<String> = rest.iter().map(|s| if s == "-o" { "--output".to_string() } else { s.clone() }).collect();
-            let values = [&["traces", "policy", "model", "kind", "output", "trace", "schedule"], explore_cmd::SEARCH_VALUES].concat();
-            let a = Args::parse(&rest, &values, explore_cmd::SEARCH_FLAGS)?;
-            let [id] = a.positionals(1)?.try_into().unwrap();
-            let (catalog, id) = load_for(&a, &id)?;
+        Command::Graph(a) => {
+            let (catalog, id) = load_for(&a.target.catalog, &a.target.scenario)?;
             explore_cmd::graph(&a, &catalog, &id)
         }
-        "bench" => {
-            let a = Args::parse(rest, &["traces"], &["quick", "json"])?;
-            a.positionals(0)?;
-            let catalog = load_catalog(&a)?;
-            bench::run(&catalog, a.flag("quick"), a.flag("json"))
+        Command::Bench(a) => {
+            let catalog = load_catalog(&a.catalog)?;
+            bench::run(&catalog, a.quick, a.json)
         }
-        "help" | "--help" | "-h" => {
-            say!("{USAGE}");
+        Command::Completions(a) => {
+            let mut script = Vec::new();
+            clap_complete::generate(a.shell, &mut cli::command(), "racelab", &mut script);
+            output::raw(&String::from_utf8_lossy(&script));
             Ok(())
         }
-        other => Err(CliError::Usage(format!("unknown command `{other}`"))),
     }
 }
 
-fn model(a: &Args) -> Result<MemoryModel, CliError> {
-    Ok(model_opt(a)?.unwrap_or(MemoryModel::Sc))
+/// The catalog, and the request of `replay` and `permalink` to open in it.
+fn request(t: &Target, s: &ScheduleArgs, nearest: bool) -> Result<(Catalog, Request), CliError> {
+    let (catalog, id) = load_for(&t.catalog, &t.scenario)?;
+    let schedule = match (&s.schedule, &s.trace) {
+        (Some(s), _) => {
+            // Thread names where they parse as such (`P0 P1.early5`), else the compact
+            // letters of a permalink (`a5c9d`, `a_b17B`).
+            let names_parse = lab::scenario(&catalog, &id).is_ok_and(|sc| lab::schedule::parse_names(s, &sc.layout).is_ok());
+            if !names_parse
+                && !s.is_empty()
+                && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && s.chars().any(|c| c.is_ascii_digit() || c.is_ascii_uppercase() || c == '_')
+            {
+                ScheduleSpec::Compact(s.to_string())
+            } else {
+                ScheduleSpec::Names(s.to_string())
+            }
+        }
+        (None, Some(t)) => ScheduleSpec::Trace(t.to_string()),
+        (None, None) => return Err(CliError::Usage("give a schedule: --trace NAME or --schedule S".into())),
+    };
+    // A canonical trace is carried over to other policies as closely as they allow.
+    let nearest = nearest || matches!(schedule, ScheduleSpec::Trace(_));
+    let req = Request { scenario: id, policy: t.policy.clone(), model: t.model(), schedule, nearest };
+    Ok((catalog, req))
 }
 
-fn model_opt(a: &Args) -> Result<Option<MemoryModel>, CliError> {
-    match a.value("model") {
-        None => Ok(None),
-        Some(m) => MemoryModel::parse(m)
-            .map(Some)
-            .ok_or_else(|| CliError::Usage(format!("--model: unknown memory model `{m}` (sc, x86-tso, arm64)"))),
-    }
-}
-
-fn load_catalog(a: &Args) -> Result<Catalog, CliError> {
-    let catalog = match a.value("traces") {
+fn load_catalog(a: &CatalogArgs) -> Result<Catalog, CliError> {
+    let catalog = match &a.traces {
         None => Catalog::builtin(),
         Some(dir) => Catalog::from_sources(read_dir(std::path::Path::new(dir))?),
     };
@@ -204,12 +185,12 @@ fn load_catalog(a: &Args) -> Result<Catalog, CliError> {
 
 /// The catalog, and the id of the scenario named by `arg`, which may be the path of a file:
 /// then the catalog is that file and the libraries it may `use`.
-fn load_for(a: &Args, arg: &str) -> Result<(Catalog, String), CliError> {
+fn load_for(a: &CatalogArgs, arg: &str) -> Result<(Catalog, String), CliError> {
     if !arg.ends_with(".race") {
         return Ok((load_catalog(a)?, arg.to_string()));
     }
     let text = std::fs::read_to_string(arg).map_err(|e| CliError::Input(format!("{arg}: {e}")))?;
-    let mut files: Vec<(String, String)> = match a.value("traces") {
+    let mut files: Vec<(String, String)> = match &a.traces {
         None => lab::builtin_files().iter().map(|(n, t)| (n.to_string(), t.to_string())).collect(),
         Some(dir) => read_dir(std::path::Path::new(dir))?,
     };

@@ -17,6 +17,15 @@ pub fn line(args: std::fmt::Arguments) {
     }
 }
 
+/// Text as it is, without a newline added.
+pub fn raw(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if out.write_all(text.as_bytes()).and_then(|_| out.flush()).is_err() {
+        std::process::exit(0);
+    }
+}
+
 use racelab_core::lab::view::ChoiceKind;
 use racelab_core::lab::{self, schedule, view, Catalog, Choice, DeviationKind, Opened, Outcome, Program, Scenario};
 use serde_json::{json, Value};

@@ -32,3 +32,68 @@ fn check_json_prints_one_verdict_per_line_and_bad_arguments_exit_2() {
         assert!(String::from_utf8_lossy(&out.stderr).starts_with("racelab: "), "{bad:?}");
     }
 }
+
+#[test]
+fn every_command_has_its_own_help() {
+    for cmd in ["list", "show", "replay", "permalink", "check", "explain", "graph", "bench", "completions"] {
+        let out = racelab(&[cmd, "--help"]);
+        assert_eq!(out.status.code(), Some(0), "{cmd} --help: {}", String::from_utf8_lossy(&out.stderr));
+        let help = String::from_utf8(out.stdout).unwrap();
+        assert!(help.contains(&format!("Usage: racelab {cmd}")), "{cmd}: {help}");
+        assert!(help.contains("Exit status: 0"), "{cmd}: {help}");
+    }
+    let help = String::from_utf8(racelab(&["check", "--help"]).stdout).unwrap();
+    for option in ["--max-states", "--strategy", "--pct-depth", "--json", "--traces", "--all"] {
+        assert!(help.contains(option), "check --help lacks {option}");
+    }
+    let help = String::from_utf8(racelab(&["help", "graph"]).stdout).unwrap();
+    assert!(help.contains("-o, --output <FILE>"), "{help}");
+}
+
+#[test]
+fn version_names_the_package_and_the_link_format() {
+    let out = racelab(&["--version"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with(&format!("racelab {}", env!("CARGO_PKG_VERSION"))), "{text}");
+    assert!(text.contains("permalinks: v="), "{text}");
+}
+
+#[test]
+fn completions_cover_every_command_in_each_shell() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = racelab(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let script = String::from_utf8(out.stdout).unwrap();
+        for word in ["replay", "permalink", "pct-depth", "traces"] {
+            assert!(script.contains(word), "{shell} completions lack {word}");
+        }
+    }
+    let out = racelab(&["completions", "tcsh"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn usage_errors_start_with_the_tool_name_and_exit_2() {
+    for (args, says) in [
+        (&["check", "race1a", "--frobnicate"][..], "unexpected argument '--frobnicate'"),
+        (&["check", "race1a", "--max-states", "0"], "--max-states <N>': must be at least 1"),
+        (&["check", "race1a", "--runs", "5"], "--runs and --pct-depth go with --strategy random or pct"),
+        (&["check", "race1a", "--all"], "cannot be used with"),
+        (&["replay", "race1a"], "required arguments were not provided"),
+        (&["replay", "race1a", "--trace", "lost_write", "--schedule", "a"], "cannot be used with"),
+        (&["show", "race1a", "--model", "power"], "unknown memory model `power` (sc, x86-tso, arm64)"),
+        (&["explain", "race1a", "--invariant", "nope"], "unknown invariant `nope`"),
+        (&["graph", "race1a", "--kind", "x"], "invalid value 'x' for '--kind <KIND>'"),
+        (&["nosuch"], "unrecognized subcommand 'nosuch'"),
+        (&[], "Usage: racelab <COMMAND>"),
+    ] {
+        let out = racelab(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+        if !args.is_empty() {
+            assert!(err.starts_with("racelab: "), "{args:?}: {err}");
+        }
+    }
+}
