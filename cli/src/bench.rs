@@ -8,8 +8,8 @@
 use std::time::Instant;
 
 use racelab_core::lab::{explore, Catalog, MemoryModel, Options, Program, Report};
-use serde_json::json;
 
+use crate::json;
 use crate::CliError;
 
 fn timed(prog: &Program, opts: &Options, repeat: usize) -> Report {
@@ -112,29 +112,42 @@ pub fn run(catalog: &Catalog, quick: bool, as_json: bool) -> Result<(), CliError
     let rss = peak_rss();
 
     if as_json {
+        let one = |x: &Report| json::BenchRun {
+            bytes_per_state: bytes_per_state(x),
+            ms: x.ms,
+            peak_bytes: x.stats.peak_bytes,
+            states: x.stats.states,
+            states_per_s: (x.stats.states as f64 / x.ms.max(1e-9) * 1000.0).round(),
+            transitions: x.stats.transitions,
+            transitions_per_s: rate(x).round(),
+        };
         for r in &rows {
-            let one = |x: &Report| {
-                json!({
-                    "states": x.stats.states, "transitions": x.stats.transitions, "ms": x.ms,
-                    "transitions_per_s": rate(x).round(), "states_per_s": (x.stats.states as f64 / x.ms.max(1e-9) * 1000.0).round(),
-                    "peak_bytes": x.stats.peak_bytes, "bytes_per_state": bytes_per_state(x),
-                })
+            let row = json::BenchRow {
+                plain: one(&r.plain),
+                policy: &r.policy,
+                reduced: one(&r.reduced),
+                reduction: factor(r),
+                scenario: &r.scenario,
+                threads: r.threads,
             };
-            println!(
-                "{}",
-                json!({"scenario": r.scenario, "policy": r.policy, "threads": r.threads, "plain": one(&r.plain), "reduced": one(&r.reduced), "reduction": factor(r)})
-            );
+            println!("{}", json::to_line(&row));
         }
-        println!(
-            "{}",
-            json!({
-                "summary": true, "quick": quick, "table_ms": table_ms, "table_rows": table_rows,
-                "transitions_per_s": (total_tr as f64 / total_ms.max(1e-9) * 1000.0).round(),
-                "transitions_per_s_big": big_rate.round(), "transitions_per_s_best": best_rate.round(),
-                "max_bytes_per_state": bps, "most_threads": most_id, "threads": most_threads,
-                "reduction_min": most_min, "reduction_max": most_max, "peak_rss": rss,
-            })
-        );
+        let summary = json::BenchSummary {
+            max_bytes_per_state: bps,
+            most_threads: &most_id,
+            peak_rss: rss,
+            quick,
+            reduction_max: most_max,
+            reduction_min: most_min,
+            summary: true,
+            table_ms,
+            table_rows,
+            threads: most_threads,
+            transitions_per_s: (total_tr as f64 / total_ms.max(1e-9) * 1000.0).round(),
+            transitions_per_s_best: best_rate.round(),
+            transitions_per_s_big: big_rate.round(),
+        };
+        println!("{}", json::to_line(&summary));
         return Ok(());
     }
     println!(

@@ -5,9 +5,9 @@ use std::time::Instant;
 use racelab_core::lab::{
     self, explore, graph, schedule, Catalog, MemoryModel, Options, Program, Report, Request, Scenario, ScheduleSpec, Strategy, Verdict,
 };
-use serde_json::json;
 
 use crate::cli::{CheckArgs, ExplainArgs, GraphArgs, GraphKind, SearchArgs, StrategyArg};
+use crate::json;
 use crate::CliError;
 
 pub fn options(a: &SearchArgs) -> Result<Options, CliError> {
@@ -93,39 +93,32 @@ fn rows<'c>(catalog: &'c Catalog, a: &CheckArgs, id: Option<&str>) -> Result<Vec
     Ok(out)
 }
 
-pub fn json_line(prog: &Program, r: &Report) -> serde_json::Value {
+pub fn json_line(prog: &Program, r: &Report) -> String {
     let cx = r.first();
-    let mut v = json!({
-        "scenario": r.scenario,
-        "policy": r.policy,
-        "memory_model": r.model.name(),
-        "verdict": r.verdict.name(),
-        "invariant": cx.map(|c| c.invariant.name()),
-        "trace": cx.map(|c| c.trace.iter().map(|ch| schedule::choice_name(*ch, &prog.layout)).collect::<Vec<_>>()).unwrap_or_default(),
-        "trace_len": cx.map(|c| c.trace.len()),
-        "switches": cx.map(|c| c.switches),
-        "states": r.stats.states,
-        "transitions": r.stats.transitions,
-        "ms": (r.ms * 1000.0).round() / 1000.0,
-    });
-    let obj = v.as_object_mut().unwrap();
-    if let Verdict::Unknown(b) = r.verdict {
-        obj.insert("bound".into(), json!(b.name()));
-    }
-    if r.violations.len() > 1 {
-        obj.insert(
-            "violations".into(),
-            json!(r
-                .violations
+    json::to_line(&json::Check {
+        bound: match r.verdict {
+            Verdict::Unknown(b) => Some(b.name()),
+            _ => None,
+        },
+        bugs: (!r.bugs.is_empty()).then(|| r.bugs.iter().map(|b| b.message.as_str()).collect()),
+        invariant: cx.map(|c| c.invariant.name()),
+        memory_model: r.model.name(),
+        ms: (r.ms * 1000.0).round() / 1000.0,
+        policy: &r.policy,
+        scenario: &r.scenario,
+        states: r.stats.states,
+        switches: cx.map(|c| c.switches),
+        trace: cx.map(|c| c.trace.iter().map(|ch| schedule::choice_name(*ch, &prog.layout)).collect()).unwrap_or_default(),
+        trace_len: cx.map(|c| c.trace.len()),
+        transitions: r.stats.transitions,
+        verdict: r.verdict.name(),
+        violations: (r.violations.len() > 1).then(|| {
+            r.violations
                 .iter()
-                .map(|c| json!({"invariant": c.invariant.name(), "trace_len": c.trace.len(), "switches": c.switches}))
-                .collect::<Vec<_>>()),
-        );
-    }
-    if !r.bugs.is_empty() {
-        obj.insert("bugs".into(), json!(r.bugs.iter().map(|b| b.message.clone()).collect::<Vec<_>>()));
-    }
-    v
+                .map(|c| json::CheckViolation { invariant: c.invariant.name(), switches: c.switches, trace_len: c.trace.len() })
+                .collect()
+        }),
+    })
 }
 
 pub fn check(a: &CheckArgs, catalog: &Catalog, id: Option<&str>) -> Result<(), CliError> {

@@ -4,6 +4,7 @@
 mod bench;
 mod cli;
 mod explore_cmd;
+mod json;
 #[macro_use]
 mod output;
 
