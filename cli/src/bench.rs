@@ -130,7 +130,7 @@ pub fn run(catalog: &Catalog, quick: bool, as_json: bool) -> Result<(), CliError
                 scenario: &r.scenario,
                 threads: r.threads,
             };
-            println!("{}", json::to_line(&row));
+            say!("{}", json::to_line(&row));
         }
         let summary = json::BenchSummary {
             max_bytes_per_state: bps,
@@ -147,17 +147,29 @@ pub fn run(catalog: &Catalog, quick: bool, as_json: bool) -> Result<(), CliError
             transitions_per_s_best: best_rate.round(),
             transitions_per_s_big: big_rate.round(),
         };
-        println!("{}", json::to_line(&summary));
+        say!("{}", json::to_line(&summary));
         return Ok(());
     }
-    println!(
+    say!(
         "{:<9} {:<32} | {:>8} {:>9} {:>8} {:>7} {:>7} {:>6} | {:>7} {:>8} {:>7} {:>6} | {:>6}",
-        "scenario", "policy", "states", "trans.", "ms", "Mtr/s", "Mst/s", "B/st", "states", "trans.", "ms", "B/st", "factor"
+        "scenario",
+        "policy",
+        "states",
+        "trans.",
+        "ms",
+        "Mtr/s",
+        "Mst/s",
+        "B/st",
+        "states",
+        "trans.",
+        "ms",
+        "B/st",
+        "factor"
     );
-    println!("{:<42} | {:^57} | {:^33} |", "", "without reduction", "with reduction");
+    say!("{:<42} | {:^57} | {:^33} |", "", "without reduction", "with reduction");
     for r in &rows {
         let (p, q) = (&r.plain, &r.reduced);
-        println!(
+        say!(
             "{:<9} {:<32} | {:>8} {:>9} {:>8.2} {:>7.2} {:>7.2} {:>6.1} | {:>7} {:>8} {:>7.2} {:>6.1} | {:>6.2}",
             r.scenario,
             r.policy,
@@ -174,23 +186,23 @@ pub fn run(catalog: &Catalog, quick: bool, as_json: bool) -> Result<(), CliError
             factor(r)
         );
     }
-    println!();
-    println!("whole verdict table ({table_rows} rows, as `check --all`): {table_ms:.1} ms (target < 1000 ms)");
-    println!(
+    say!();
+    say!("whole verdict table ({table_rows} rows, as `check --all`): {table_ms:.1} ms (target < 1000 ms)");
+    say!(
         "transitions/s on one core, without reduction: {:.2} M overall, {:.2} M on the runs of 100k transitions or more, {:.2} M best (target >= 3 M)",
         total_tr as f64 / total_ms.max(1e-9) / 1e3,
         big_rate / 1e6,
         best_rate / 1e6
     );
-    println!("search memory: at most {bps:.1} bytes per state on runs of 10k states or more (target <= 48)");
-    println!(
+    say!("search memory: at most {bps:.1} bytes per state on runs of 10k states or more (target <= 48)");
+    say!(
         "reduction on {most_id} ({most_threads} threads, the most): {most_min:.2}x to {most_max:.2}x fewer states across its policies (target >= 5x)"
     );
     if let Some(rss) = rss {
-        println!("peak resident memory of this process: {:.1} MiB", rss as f64 / (1 << 20) as f64);
+        say!("peak resident memory of this process: {:.1} MiB", rss as f64 / (1 << 20) as f64);
     }
     if cfg!(debug_assertions) {
-        println!("(a debug build: run with `--profile bench` for meaningful figures)");
+        say!("(a debug build: run with `--profile bench` for meaningful figures)");
     }
     Ok(())
 }

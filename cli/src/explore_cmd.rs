@@ -8,6 +8,7 @@ use racelab_core::lab::{
 
 use crate::cli::{CheckArgs, ExplainArgs, GraphArgs, GraphKind, SearchArgs, StrategyArg};
 use crate::json;
+use crate::term;
 use crate::CliError;
 
 pub fn options(a: &SearchArgs) -> Result<Options, CliError> {
@@ -127,16 +128,25 @@ pub fn check(a: &CheckArgs, catalog: &Catalog, id: Option<&str>) -> Result<(), C
     let json = a.json;
     let t0 = Instant::now();
     if !json {
-        println!(
+        say!(
             "{:<12} {:<34} {:<7} {:<9} {:<20} {:>5} {:>4} {:>10} {:>12} {:>9}",
-            "scenario", "policy", "model", "verdict", "invariant", "steps", "cs", "states", "transitions", "ms"
+            "scenario",
+            "policy",
+            "model",
+            "verdict",
+            "invariant",
+            "steps",
+            "cs",
+            "states",
+            "transitions",
+            "ms"
         );
     }
     for (sc, p, m) in rows {
         let prog = Program::compile(sc, p, m).map_err(|e| CliError::Input(e.to_string()))?;
         let r = run_explorer(&prog, opts.clone());
         for b in &r.bugs {
-            eprintln!(
+            tell!(
                 "racelab: warning: {} under {}: a step fails ({}) after {}",
                 sc.id,
                 prog.policy,
@@ -145,11 +155,11 @@ pub fn check(a: &CheckArgs, catalog: &Catalog, id: Option<&str>) -> Result<(), C
             );
         }
         if json {
-            println!("{}", json_line(&prog, &r));
+            say!("{}", json_line(&prog, &r));
             continue;
         }
         let cx = r.first();
-        println!(
+        say!(
             "{:<12} {:<34} {:<7} {:<9} {:<20} {:>5} {:>4} {:>10} {:>12} {:>9.2}",
             sc.id,
             prog.policy,
@@ -163,14 +173,14 @@ pub fn check(a: &CheckArgs, catalog: &Catalog, id: Option<&str>) -> Result<(), C
             r.ms
         );
         if let Some(c) = cx {
-            println!("{:<12} schedule: {}", "", schedule::format_names(&c.trace, &prog.layout));
+            say!("{:<12} schedule: {}", "", schedule::format_names(&c.trace, &prog.layout));
         }
         if let Verdict::Unknown(b) = r.verdict {
-            println!("{:<12} {}", "", b.describe());
+            say!("{:<12} {}", "", b.describe());
         }
     }
     if !json {
-        println!("total {:.1} ms", t0.elapsed().as_secs_f64() * 1000.0);
+        say!("total {:.1} ms", t0.elapsed().as_secs_f64() * 1000.0);
     }
     Ok(())
 }
@@ -201,9 +211,9 @@ pub fn explain(a: &ExplainArgs, catalog: &Catalog, id: &str) -> Result<(), CliEr
             }
         };
         if a.json {
-            println!("{}", json_line(&prog, &r));
+            say!("{}", json_line(&prog, &r));
         } else {
-            println!("{} under {} ({}): {what}", sc.id, prog.policy, prog.model.name());
+            say!("{} under {} ({}): {what}", sc.id, prog.policy, prog.model.name());
         }
         return Ok(());
     };
@@ -216,7 +226,7 @@ pub fn explain(a: &ExplainArgs, catalog: &Catalog, id: &str) -> Result<(), CliEr
     };
     let opened = lab::open(catalog, &req).map_err(|e| CliError::Input(e.to_string()))?;
     if !a.json {
-        println!(
+        say!(
             "The {} trace that breaks {}: {} steps, {} context switches (explored {} states{}).\n",
             if cx.shortest { "shortest" } else { "found" },
             cx.invariant.name(),
@@ -241,7 +251,7 @@ pub fn graph(a: &GraphArgs, catalog: &Catalog, id: &str) -> Result<(), CliError>
             let max = a.search.max_states.map_or(20_000, |n| usize::try_from(n).unwrap_or(usize::MAX));
             let g = graph::state_graph(&prog, max);
             if !g.complete {
-                eprintln!("racelab: warning: the graph is cut at {max} states (raise --max-states)");
+                tell!("racelab: warning: the graph is cut at {max} states (raise --max-states)");
             }
             graph::state_graph_dot(&prog, &g)
         }
@@ -289,7 +299,7 @@ pub fn graph(a: &GraphArgs, catalog: &Catalog, id: &str) -> Result<(), CliError>
     };
     match a.output.as_deref() {
         Some(path) if path != "-" => std::fs::write(path, dot).map_err(|e| CliError::Input(format!("{path}: {e}")))?,
-        _ => print!("{dot}"),
+        _ => term::out(&dot),
     }
     Ok(())
 }

@@ -1,11 +1,13 @@
 //! `racelab`: the simulator from a terminal. It reads the files and prints; everything it shows
 //! comes from the core's views, through `racelab_core::lab`.
 
+#[macro_use]
+mod term;
+
 mod bench;
 mod cli;
 mod explore_cmd;
 mod json;
-#[macro_use]
 mod output;
 
 use std::fmt;
@@ -40,7 +42,7 @@ fn main() -> ExitCode {
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(CliError::Input(m)) => {
-            eprintln!("racelab: {m}");
+            tell!("racelab: {m}");
             ExitCode::from(2)
         }
         Err(CliError::Usage(m)) => {
@@ -60,7 +62,7 @@ fn usage_error(e: clap::Error) -> ExitCode {
         e.exit();
     }
     let text = e.render().to_string();
-    eprintln!("racelab: {}", text.strip_prefix("error: ").unwrap_or(&text).trim_end());
+    tell!("racelab: {}", text.strip_prefix("error: ").unwrap_or(&text).trim_end());
     ExitCode::from(2)
 }
 
@@ -140,7 +142,7 @@ fn run(command: Command) -> Result<(), CliError> {
         Command::Completions(a) => {
             let mut script = Vec::new();
             clap_complete::generate(a.shell, &mut cli::command(), "racelab", &mut script);
-            output::raw(&String::from_utf8_lossy(&script));
+            term::out(&String::from_utf8_lossy(&script));
             Ok(())
         }
     }
@@ -179,7 +181,7 @@ fn load_catalog(a: &CatalogArgs) -> Result<Catalog, CliError> {
         Some(dir) => Catalog::from_sources(read_dir(std::path::Path::new(dir))?),
     };
     for e in &catalog.errors {
-        eprintln!("racelab: warning: {e}");
+        tell!("racelab: warning: {e}");
     }
     Ok(catalog)
 }

@@ -1,31 +1,6 @@
 //! What the commands print: readable tables, or JSON lines for scripts (documented in the
 //! README; keep the field names stable).
 
-/// `println!` that ends the program quietly when stdout is closed (`racelab list | head`)
-/// instead of panicking.
-#[macro_export]
-macro_rules! say {
-    () => { $crate::output::line(format_args!("")) };
-    ($($arg:tt)*) => { $crate::output::line(format_args!($($arg)*)) };
-}
-
-pub fn line(args: std::fmt::Arguments) {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    if writeln!(out, "{args}").is_err() {
-        std::process::exit(0);
-    }
-}
-
-/// Text as it is, without a newline added.
-pub fn raw(text: &str) {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    if out.write_all(text.as_bytes()).and_then(|_| out.flush()).is_err() {
-        std::process::exit(0);
-    }
-}
-
 use std::collections::BTreeMap;
 
 use racelab_core::lab::view::ChoiceKind;

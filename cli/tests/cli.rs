@@ -97,3 +97,85 @@ fn usage_errors_start_with_the_tool_name_and_exit_2() {
         }
     }
 }
+
+/// Runs racelab with stdout (or stderr) into a pipe whose reading end is already closed, so
+/// that every write to it fails with EPIPE, as under `racelab … | head -0`.
+fn racelab_into_closed_pipe(args: &[&str], closed_stderr: bool) -> std::process::Output {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_racelab"));
+    cmd.args(args);
+    if closed_stderr {
+        cmd.stderr(writer).stdout(std::process::Stdio::piped());
+    } else {
+        cmd.stdout(writer).stderr(std::process::Stdio::piped());
+    }
+    cmd.output().unwrap()
+}
+
+#[test]
+fn a_closed_stdout_ends_every_command_quietly_with_status_0() {
+    for args in [
+        &["list"][..],
+        &["list", "--json"],
+        &["show", "race1a"],
+        &["show", "race1a", "--json"],
+        &["replay", "race1a", "--trace", "lost_write"],
+        &["replay", "race1a", "--trace", "lost_write", "--json"],
+        &["permalink", "race1a", "--trace", "lost_write"],
+        &["check", "race1a"],
+        &["check", "race1a", "--json"],
+        &["explain", "race1a"],
+        &["graph", "race1a"],
+        &["graph", "race1a", "--kind", "hb"],
+        &["completions", "bash"],
+        &["check", "--help"],
+        &["--version"],
+    ] {
+        let out = racelab_into_closed_pipe(args, false);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(out.stderr.is_empty(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+#[test]
+fn check_all_json_into_head_1_stops_quietly() {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_racelab"))
+        .args(["check", "--all", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    assert!(first.starts_with("{\"invariant\""), "{first}");
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn a_closed_stderr_keeps_the_exit_status() {
+    let out = racelab_into_closed_pipe(&["show", "nosuch"], true);
+    assert_eq!(out.status.code(), Some(2));
+    let out = racelab_into_closed_pipe(&["check", "race1a", "--bogus"], true);
+    assert_eq!(out.status.code(), Some(2));
+    // A warning to a closed stderr does not stop the command's output.
+    let out = racelab_into_closed_pipe(&["graph", "race1a", "--max-states", "3"], true);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("digraph"), "{}", String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn a_full_disk_is_status_1() {
+    if !std::path::Path::new("/dev/full").exists() {
+        return;
+    }
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_racelab")).args(["list"]).stdout(full).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("racelab: cannot write the output: "), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
