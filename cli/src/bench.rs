@@ -10,6 +10,7 @@ use std::time::Instant;
 use racelab_core::lab::{explore, Catalog, MemoryModel, Options, Program, Report};
 
 use crate::json;
+use crate::term;
 use crate::CliError;
 
 fn timed(prog: &Program, opts: &Options, repeat: usize) -> Report {
@@ -130,7 +131,7 @@ pub fn run(catalog: &Catalog, quick: bool, as_json: bool) -> Result<(), CliError
                 scenario: &r.scenario,
                 threads: r.threads,
             };
-            say!("{}", json::to_line(&row));
+            term::json_line(&row);
         }
         let summary = json::BenchSummary {
             max_bytes_per_state: bps,
@@ -147,7 +148,7 @@ pub fn run(catalog: &Catalog, quick: bool, as_json: bool) -> Result<(), CliError
             transitions_per_s_best: best_rate.round(),
             transitions_per_s_big: big_rate.round(),
         };
-        say!("{}", json::to_line(&summary));
+        term::json_line(&summary);
         return Ok(());
     }
     say!(

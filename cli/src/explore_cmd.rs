@@ -94,9 +94,9 @@ fn rows<'c>(catalog: &'c Catalog, a: &CheckArgs, id: Option<&str>) -> Result<Vec
     Ok(out)
 }
 
-pub fn json_line(prog: &Program, r: &Report) -> String {
+pub fn check_line<'a>(prog: &Program, r: &'a Report) -> json::Check<'a> {
     let cx = r.first();
-    json::to_line(&json::Check {
+    json::Check {
         bound: match r.verdict {
             Verdict::Unknown(b) => Some(b.name()),
             _ => None,
@@ -119,7 +119,7 @@ pub fn json_line(prog: &Program, r: &Report) -> String {
                 .map(|c| json::CheckViolation { invariant: c.invariant.name(), switches: c.switches, trace_len: c.trace.len() })
                 .collect()
         }),
-    })
+    }
 }
 
 pub fn check(a: &CheckArgs, catalog: &Catalog, id: Option<&str>) -> Result<(), CliError> {
@@ -155,7 +155,7 @@ pub fn check(a: &CheckArgs, catalog: &Catalog, id: Option<&str>) -> Result<(), C
             );
         }
         if json {
-            say!("{}", json_line(&prog, &r));
+            term::json_line(&check_line(&prog, &r));
             continue;
         }
         let cx = r.first();
@@ -211,7 +211,7 @@ pub fn explain(a: &ExplainArgs, catalog: &Catalog, id: &str) -> Result<(), CliEr
             }
         };
         if a.json {
-            say!("{}", json_line(&prog, &r));
+            term::json_line(&check_line(&prog, &r));
         } else {
             say!("{} under {} ({}): {what}", sc.id, prog.policy, prog.model.name());
         }

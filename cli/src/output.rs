@@ -7,6 +7,7 @@ use racelab_core::lab::view::ChoiceKind;
 use racelab_core::lab::{self, schedule, view, Catalog, Choice, DeviationKind, Opened, Outcome, Program, Scenario};
 
 use crate::json::{self, Sorted};
+use crate::term;
 
 pub fn list(catalog: &Catalog, as_json: bool) {
     for sc in &catalog.scenarios {
@@ -28,7 +29,7 @@ pub fn list(catalog: &Catalog, as_json: bool) {
                 title: &v.title,
                 traces: v.traces.iter().map(|t| t.name.as_str()).collect(),
             };
-            say!("{}", json::to_line(&entry));
+            term::json_line(&entry);
         } else {
             say!("{:<12} race {:<4} {}", v.id, v.race, v.title);
             say!(
@@ -61,7 +62,7 @@ pub fn show(sc: &Scenario, prog: &Program, as_json: bool) {
             scenario: Sorted(&v),
             threads: Sorted(&code),
         };
-        say!("{}", json::to_line(&show));
+        term::json_line(&show);
         return;
     }
     say!("{} (race {}, {}): {}", v.id, v.race, v.section, v.title);
@@ -104,7 +105,7 @@ fn outcome_step(opened: &Opened) -> Option<usize> {
     }
 }
 
-fn summary(opened: &Opened) -> String {
+fn summary<'a>(opened: &'a Opened) -> json::Summary<'a> {
     let prog = &opened.program;
     let run = &opened.run;
     let (verdict, invariant) = match run.outcome(prog) {
@@ -114,7 +115,7 @@ fn summary(opened: &Opened) -> String {
     let step = outcome_step(opened);
     let violations: BTreeMap<&str, usize> =
         prog.checks.iter().filter_map(|inv| run.first_violation(*inv).map(|s| (inv.name(), s))).collect();
-    json::to_line(&json::Summary {
+    json::Summary {
         deviations: Sorted(&run.deviations),
         invariant,
         kind: "summary",
@@ -127,7 +128,7 @@ fn summary(opened: &Opened) -> String {
         steps: run.steps.len(),
         verdict,
         violations,
-    })
+    }
 }
 
 pub fn replay(opened: &Opened, as_json: bool) {
@@ -135,9 +136,9 @@ pub fn replay(opened: &Opened, as_json: bool) {
     let run = &opened.run;
     if as_json {
         for i in 1..=run.steps.len() {
-            say!("{}", json::to_line(&Sorted(json::Step { kind: "step", step: &view::step(prog, run, i) })));
+            term::json_line(&Sorted(json::Step { kind: "step", step: &view::step(prog, run, i) }));
         }
-        say!("{}", summary(opened));
+        term::json_line(&summary(opened));
         return;
     }
     let sc = opened.scenario;
