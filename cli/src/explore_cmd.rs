@@ -270,12 +270,8 @@ pub fn graph(a: &GraphArgs, catalog: &Catalog, id: &str) -> Result<(), CliError>
                     (opened.run.schedule.clone(), format!("trace {t}"))
                 }
                 (None, Some(s)) => {
-                    let parsed = if s.chars().all(|c| c.is_ascii_alphanumeric()) && s.chars().any(|c| c.is_ascii_digit()) {
-                        schedule::decode(s, prog.threads.len())
-                    } else {
-                        schedule::parse_names(s, &prog.layout)
-                    };
-                    (parsed.map_err(|e| CliError::Input(e.to_string()))?, "the given schedule".to_string())
+                    let parsed = schedule::parse(s, &prog.layout).map_err(|e| CliError::Input(e.to_string()))?;
+                    (parsed, "the given schedule".to_string())
                 }
                 (None, None) => {
                     let r = run_explorer(&prog, options(&a.search)?);

@@ -152,20 +152,7 @@ fn run(command: Command) -> Result<(), CliError> {
 fn request(t: &Target, s: &ScheduleArgs, nearest: bool) -> Result<(Catalog, Request), CliError> {
     let (catalog, id) = load_for(&t.catalog, &t.scenario)?;
     let schedule = match (&s.schedule, &s.trace) {
-        (Some(s), _) => {
-            // Thread names where they parse as such (`P0 P1.early5`), else the compact
-            // letters of a permalink (`a5c9d`, `a_b17B`).
-            let names_parse = lab::scenario(&catalog, &id).is_ok_and(|sc| lab::schedule::parse_names(s, &sc.layout).is_ok());
-            if !names_parse
-                && !s.is_empty()
-                && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-                && s.chars().any(|c| c.is_ascii_digit() || c.is_ascii_uppercase() || c == '_')
-            {
-                ScheduleSpec::Compact(s.to_string())
-            } else {
-                ScheduleSpec::Names(s.to_string())
-            }
-        }
+        (Some(s), _) => ScheduleSpec::Text(s.to_string()),
         (None, Some(t)) => ScheduleSpec::Trace(t.to_string()),
         (None, None) => return Err(CliError::Usage("give a schedule: --trace NAME or --schedule S".into())),
     };

@@ -179,3 +179,26 @@ fn a_full_disk_is_status_1() {
     assert!(err.starts_with("racelab: cannot write the output: "), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+fn stdout_of(args: &[&str]) -> String {
+    let out = racelab(args);
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn every_command_reads_a_schedule_as_permalink_writes_it() {
+    let link = stdout_of(&["permalink", "race1a", "--schedule", "writer"]);
+    assert!(link.contains("&t=b&"), "{link}");
+    for s in ["b", "t=b", "writer"] {
+        let summary = stdout_of(&["replay", "race1a", "--schedule", s, "--json"]);
+        assert!(summary.lines().last().unwrap().contains(r#""schedule":"writer""#), "{s}: {summary}");
+    }
+    // The early access of a link, in replay and in graph alike.
+    let letters = "_a1b2a2";
+    assert!(stdout_of(&["replay", "litmus_sb", "--model", "arm64", "--schedule", letters]).contains("P0.early1 P1*2 P0*2"));
+    let dot = stdout_of(&["graph", "litmus_sb", "--model", "arm64", "--kind", "hb", "--schedule", letters]);
+    assert!(dot.starts_with("digraph"), "{dot}");
+    let dot = stdout_of(&["graph", "litmus_sb", "--model", "arm64", "--kind", "hb", "--schedule", "P0.early1 P1*2 P0*2"]);
+    assert!(dot.contains("(5 steps)"), "{dot}");
+}
