@@ -5,7 +5,7 @@
 use std::sync::LazyLock;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
-use racelab_core::lab::{Invariant, MemoryModel, PERMALINK_VERSION};
+use racelab_core::lab::{Invariant, MemoryModel, MAX_PCT_DEPTH, MAX_STEPS, PERMALINK_VERSION};
 
 const ABOUT: &str = "racelab: Linux mm races of 2020-21, replayed step by step";
 
@@ -160,11 +160,12 @@ pub struct SearchArgs {
     /// The seed of the sampling strategies [default: 1]
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
-    /// With --strategy pct: the bug depth D, so D - 1 priority changes per run [default: 3]
-    #[arg(long, value_name = "D")]
+    /// With --strategy pct: the bug depth D, so D - 1 priority changes per run, from 1 to 1000
+    /// [default: 3]
+    #[arg(long, value_name = "D", value_parser = pct_depth)]
     pub pct_depth: Option<u32>,
-    /// With --strategy random or pct: the longest run, in steps [default: 10000]
-    #[arg(long, value_name = "N")]
+    /// With --strategy random or pct: the longest run, in steps, from 1 to 100000 [default: 10000]
+    #[arg(long, value_name = "N", value_parser = max_steps)]
     pub max_steps: Option<u32>,
 }
 
@@ -321,6 +322,23 @@ fn at_least_one(s: &str) -> Result<u64, String> {
     }
 }
 
+/// A number in `1..=max`, or an error that gives the range.
+fn in_range(s: &str, max: u64, what: &str) -> Result<u64, String> {
+    match s.parse::<u64>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        Ok(_) => Err(format!("{what} goes from 1 to {max}")),
+        Err(_) => Err(format!("`{s}` is not a number from 1 to {max}")),
+    }
+}
+
+fn pct_depth(s: &str) -> Result<u32, String> {
+    in_range(s, MAX_PCT_DEPTH.into(), "the bug depth").map(|n| n as u32)
+}
+
+fn max_steps(s: &str) -> Result<u32, String> {
+    in_range(s, MAX_STEPS as u64, "a sampled run").map(|n| n as u32)
+}
+
 fn milliseconds(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(ms) if ms >= 0.0 => Ok(ms),
@@ -335,5 +353,17 @@ mod tests {
     #[test]
     fn the_command_line_is_well_formed() {
         command().debug_assert();
+    }
+
+    #[test]
+    fn the_help_states_the_ranges_the_parsers_take() {
+        let help = command().find_subcommand("check").unwrap().clone().render_long_help().to_string();
+        assert!(help.contains(&format!("from 1 to {MAX_PCT_DEPTH}")), "{help}");
+        assert!(help.contains(&format!("from 1 to {MAX_STEPS}")), "{help}");
+        assert_eq!(pct_depth("4294967295"), Err(format!("the bug depth goes from 1 to {MAX_PCT_DEPTH}")));
+        assert_eq!(pct_depth("0"), Err(format!("the bug depth goes from 1 to {MAX_PCT_DEPTH}")));
+        assert_eq!(pct_depth("99999999999999999999"), Err(format!("`99999999999999999999` is not a number from 1 to {MAX_PCT_DEPTH}")));
+        assert_eq!(max_steps("100001"), Err(format!("a sampled run goes from 1 to {MAX_STEPS}")));
+        assert_eq!((pct_depth("1000"), max_steps("1")), (Ok(1000), Ok(1)));
     }
 }

@@ -28,7 +28,7 @@ pub fn options(a: &SearchArgs) -> Result<Options, CliError> {
     o.strategy = match a.strategy.unwrap_or(StrategyArg::Exhaustive) {
         StrategyArg::Exhaustive => Strategy::Exhaustive,
         StrategyArg::Random => Strategy::Random { runs, max_steps },
-        StrategyArg::Pct => Strategy::Pct { runs, depth: a.pct_depth.unwrap_or(3).max(1), max_steps },
+        StrategyArg::Pct => Strategy::Pct { runs, depth: a.pct_depth.unwrap_or(3), max_steps },
     };
     if o.strategy == Strategy::Exhaustive && (a.runs.is_some() || a.pct_depth.is_some()) {
         return Err(CliError::Usage("--runs and --pct-depth go with --strategy random or pct".into()));

@@ -79,6 +79,8 @@ fn usage_errors_start_with_the_tool_name_and_exit_2() {
         (&["check", "race1a", "--frobnicate"][..], "unexpected argument '--frobnicate'"),
         (&["check", "race1a", "--max-states", "0"], "--max-states <N>': must be at least 1"),
         (&["check", "race1a", "--runs", "5"], "--runs and --pct-depth go with --strategy random or pct"),
+        (&["check", "race1a", "--strategy", "pct", "--pct-depth", "4294967295"], "'--pct-depth <D>': the bug depth goes from 1 to 1000"),
+        (&["check", "race1a", "--strategy", "random", "--max-steps", "0"], "'--max-steps <N>': a sampled run goes from 1 to 100000"),
         (&["check", "race1a", "--all"], "cannot be used with"),
         (&["replay", "race1a"], "required arguments were not provided"),
         (&["replay", "race1a", "--trace", "lost_write", "--schedule", "a"], "cannot be used with"),

@@ -14,6 +14,7 @@ pub use crate::explore::{
 };
 pub use crate::ir::Program;
 pub use crate::layout::{Invariant, Layout, MemoryModel};
+pub use crate::limits::{MAX_PCT_DEPTH, MAX_STEPS};
 pub use crate::permalink::{LinkSchedule, Permalink, PermalinkError, PERMALINK_VERSION};
 pub use crate::replay::{self, Deviation, DeviationKind, ReplayError, Run};
 pub use crate::scenario::{self, is_scenario_source, Citation, CitationKind, Fate, Outcome, Policy, Scenario, TraceDef};

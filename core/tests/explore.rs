@@ -348,6 +348,20 @@ fn pct_finds_the_lost_write_and_sampling_is_deterministic() {
 }
 
 #[test]
+fn pct_takes_any_depth_and_run_length_without_overflow_or_huge_allocations() {
+    let prog = program(&Catalog::builtin(), "race1a", "v5_10");
+    for (depth, max_steps) in [(u32::MAX, u32::MAX), (0, 1), (racelab_core::limits::MAX_PCT_DEPTH, 1000)] {
+        let opts = Options { strategy: Strategy::Pct { runs: 3, depth, max_steps }, shortest: false, ..Options::default() };
+        let r = run(&prog, opts);
+        assert!(r.stats.transitions > 0 && r.stats.transitions <= 3 * 1000, "depth {depth}: {:?}", r.stats);
+    }
+    // The depth is capped, not wrapped: u32::MAX samples the same runs as the cap.
+    let pct = |depth| Options { strategy: Strategy::Pct { runs: 50, depth, max_steps: 1000 }, shortest: false, ..Options::default() };
+    let (a, b) = (run(&prog, pct(u32::MAX)), run(&prog, pct(racelab_core::limits::MAX_PCT_DEPTH)));
+    assert_eq!((a.stats.states, a.stats.transitions), (b.stats.states, b.stats.transitions));
+}
+
+#[test]
 fn the_state_graph_marks_violating_states() {
     let prog = only(&common::test_catalog("readers1"));
     let g = graph::state_graph(&prog, 100);
