@@ -135,8 +135,8 @@ pub fn replay(opened: &Opened, as_json: bool) {
     let prog = &opened.program;
     let run = &opened.run;
     if as_json {
-        for i in 1..=run.steps.len() {
-            term::json_line(&Sorted(json::Step { kind: "step", step: &view::step(prog, run, i) }));
+        for step in view::steps(prog, run) {
+            term::json_line(&Sorted(json::Step { kind: "step", step: &step }));
         }
         term::json_line(&summary(opened));
         return;
@@ -165,9 +165,8 @@ pub fn replay(opened: &Opened, as_json: bool) {
     say!();
     let mut broken = 0u8;
     let mut last = (usize::MAX, String::new());
-    for i in 1..=run.steps.len() {
-        let s = view::step(prog, run, i);
-        let rec = &run.steps[i - 1];
+    for (s, rec) in view::steps(prog, run).zip(&run.steps) {
+        let i = s.step;
         let head = if last.0 != rec.thread || last.1 != s.function {
             if s.file.is_empty() {
                 format!("{} {} · {}", s.cpu, s.thread, s.function)

@@ -204,3 +204,18 @@ fn every_command_reads_a_schedule_as_permalink_writes_it() {
     let dot = stdout_of(&["graph", "litmus_sb", "--model", "arm64", "--kind", "hb", "--schedule", "P0.early1 P1*2 P0*2"]);
     assert!(dot.contains("(5 steps)"), "{dot}");
 }
+
+/// The longest schedule anything accepts, printed step by step: one pass over the run (the
+/// step table looked back over every earlier step for each one, 5.6 s at this length).
+#[test]
+fn replay_prints_a_schedule_of_the_maximum_length() {
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../core/tests/scenarios/por_cycle.race");
+    let text = stdout_of(&["replay", file, "--schedule", "spin*100000"]);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[1].contains("100000 steps"), "{}", lines[1]);
+    assert!(lines.iter().any(|l| l.starts_with("100000    WRITE_ONCE(a, 0)")), "no step 100000");
+    assert!(lines[lines.len() - 2].starts_with("verdict: safe"), "{}", lines[lines.len() - 2]);
+    let out = racelab(&["replay", file, "--schedule", "spin*100001"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(String::from_utf8(out.stderr).unwrap(), "racelab: schedule, at character 1: more than 100000 steps\n");
+}
