@@ -62,7 +62,7 @@ fn usage_error(e: clap::Error) -> ExitCode {
         e.exit();
     }
     let text = e.render().to_string();
-    tell!("racelab: {}", text.strip_prefix("error: ").unwrap_or(&text).trim_end());
+    term::err(&format!("racelab: {}\n", text.strip_prefix("error: ").unwrap_or(&text).trim_end()));
     ExitCode::from(2)
 }
 

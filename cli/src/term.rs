@@ -23,10 +23,10 @@ macro_rules! say {
     ($($arg:tt)*) => { $crate::term::text(&format!("{}\n", format_args!($($arg)*))) };
 }
 
-/// `eprintln!` through [`err`].
+/// `eprintln!` of a one-line message, through [`err_line`].
 #[macro_export]
 macro_rules! tell {
-    ($($arg:tt)*) => { $crate::term::err(&format!("{}\n", format_args!($($arg)*))) };
+    ($($arg:tt)*) => { $crate::term::err_line(&format!($($arg)*)) };
 }
 
 /// Writes text to stdout, its control characters escaped.
@@ -56,6 +56,12 @@ pub fn out(text: &str) {
 /// Writes `text` to stderr, its control characters escaped, ignoring a failure.
 pub fn err(text: &str) {
     let _ = io::stderr().lock().write_all(escape_controls(text).as_bytes());
+}
+
+/// Writes a message to stderr as one line: a newline inside it (from a scenario's string, a
+/// file name) is written `\n`, so that every message is one line.
+pub fn err_line(message: &str) {
+    err(&format!("{}\n", message.replace('\n', "\\n")));
 }
 
 /// A character a terminal would act on or that reorders the text around it: the C0 controls

@@ -90,3 +90,12 @@ fn escapes_on_the_command_line_come_back_escaped() {
         assert!(err.contains("\\u{1b}") || err.contains("\\u{9b}"), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn a_message_is_one_line_whatever_it_quotes() {
+    let out = racelab(&["show", "two\nlines"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.starts_with("racelab: unknown scenario `two\\nlines`"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
