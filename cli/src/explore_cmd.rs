@@ -3,11 +3,12 @@
 use std::time::Instant;
 
 use racelab_core::lab::{
-    self, explore, graph, schedule, Catalog, MemoryModel, Options, Program, Report, Request, Scenario, ScheduleSpec, Strategy, Verdict,
+    self, graph, schedule, Catalog, Explorer, MemoryModel, Options, Program, Report, Request, Scenario, ScheduleSpec, Strategy, Verdict,
 };
 
 use crate::cli::{CheckArgs, ExplainArgs, GraphArgs, GraphKind, SearchArgs, StrategyArg};
 use crate::json;
+use crate::progress::Reporter;
 use crate::term;
 use crate::CliError;
 
@@ -41,9 +42,14 @@ fn clock() -> impl FnMut() -> f64 {
     move || t0.elapsed().as_secs_f64() * 1000.0
 }
 
+/// Explores `prog` to the end, with its progress on stderr when that is a terminal.
 pub fn run_explorer(prog: &Program, opts: Options) -> Report {
     let mut c = clock();
-    explore::explore(prog, opts, &mut c)
+    let mut progress = Reporter::new(&format!("{} under {} ({})", prog.scenario, prog.policy, prog.model.name()));
+    Explorer::new(prog, opts).run_to_end(&mut c, &mut |p| {
+        progress.update(p);
+        true
+    })
 }
 
 /// Every (scenario, policy, model) a `check` asks for.

@@ -9,6 +9,7 @@ mod cli;
 mod explore_cmd;
 mod json;
 mod output;
+mod progress;
 
 use std::fmt;
 use std::process::ExitCode;

@@ -58,6 +58,13 @@ pub fn err(text: &str) {
     let _ = io::stderr().lock().write_all(escape_controls(text).as_bytes());
 }
 
+/// Writes `text` to stderr as it is (a progress line and its carriage returns), ignoring a
+/// failure.
+pub fn err_raw(text: &str) {
+    let mut e = io::stderr().lock();
+    let _ = e.write_all(text.as_bytes()).and_then(|()| e.flush());
+}
+
 /// Writes a message to stderr as one line: a newline inside it (from a scenario's string, a
 /// file name) is written `\n`, so that every message is one line.
 pub fn err_line(message: &str) {

@@ -219,3 +219,12 @@ fn replay_prints_a_schedule_of_the_maximum_length() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(String::from_utf8(out.stderr).unwrap(), "racelab: schedule, at character 1: more than 100000 steps\n");
 }
+
+/// A search of a few seconds, with stderr a pipe: no progress line (it is for terminals).
+#[test]
+fn a_long_check_prints_no_progress_into_a_pipe() {
+    let out = racelab(&["check", "race1b", "--policy", "merged_6ce64428", "--strategy", "random", "--runs", "15000"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8(out.stdout).unwrap().contains("15000 sampled runs found no violation"));
+}
