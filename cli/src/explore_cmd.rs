@@ -301,7 +301,7 @@ pub fn graph(a: &GraphArgs, catalog: &Catalog, id: &str) -> Result<(), CliError>
     };
     match a.output.as_deref() {
         Some(path) if path != "-" => std::fs::write(path, dot).map_err(|e| CliError::Input(format!("{path}: {e}")))?,
-        _ => term::out(&dot),
+        _ => term::text(&dot),
     }
     Ok(())
 }
