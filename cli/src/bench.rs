@@ -3,14 +3,15 @@
 //! The numbers belong here, never in a timed test. Build it with the `bench` profile (speed;
 //! `release` is tuned for the size of the wasm bundle):
 //!
-//!     cargo run --profile bench -p racelab-core --bin racelab -- bench [--quick]
+//!     cargo run --profile bench -p racelab-cli -- bench [--quick]
 
 use std::time::Instant;
 
 use racelab_core::lab::{explore, Catalog, MemoryModel, Options, Program, Report};
-use serde_json::json;
 
-use crate::args::CliError;
+use crate::json;
+use crate::term;
+use crate::CliError;
 
 fn timed(prog: &Program, opts: &Options, repeat: usize) -> Report {
     let mut best: Option<Report> = None;
@@ -112,39 +113,64 @@ pub fn run(catalog: &Catalog, quick: bool, as_json: bool) -> Result<(), CliError
     let rss = peak_rss();
 
     if as_json {
+        let one = |x: &Report| json::BenchRun {
+            bytes_per_state: bytes_per_state(x),
+            ms: x.ms,
+            peak_bytes: x.stats.peak_bytes,
+            states: x.stats.states,
+            states_per_s: (x.stats.states as f64 / x.ms.max(1e-9) * 1000.0).round(),
+            transitions: x.stats.transitions,
+            transitions_per_s: rate(x).round(),
+        };
         for r in &rows {
-            let one = |x: &Report| {
-                json!({
-                    "states": x.stats.states, "transitions": x.stats.transitions, "ms": x.ms,
-                    "transitions_per_s": rate(x).round(), "states_per_s": (x.stats.states as f64 / x.ms.max(1e-9) * 1000.0).round(),
-                    "peak_bytes": x.stats.peak_bytes, "bytes_per_state": bytes_per_state(x),
-                })
+            let row = json::BenchRow {
+                plain: one(&r.plain),
+                policy: &r.policy,
+                reduced: one(&r.reduced),
+                reduction: factor(r),
+                scenario: &r.scenario,
+                threads: r.threads,
             };
-            println!(
-                "{}",
-                json!({"scenario": r.scenario, "policy": r.policy, "threads": r.threads, "plain": one(&r.plain), "reduced": one(&r.reduced), "reduction": factor(r)})
-            );
+            term::json_line(&row);
         }
-        println!(
-            "{}",
-            json!({
-                "summary": true, "quick": quick, "table_ms": table_ms, "table_rows": table_rows,
-                "transitions_per_s": (total_tr as f64 / total_ms.max(1e-9) * 1000.0).round(),
-                "transitions_per_s_big": big_rate.round(), "transitions_per_s_best": best_rate.round(),
-                "max_bytes_per_state": bps, "most_threads": most_id, "threads": most_threads,
-                "reduction_min": most_min, "reduction_max": most_max, "peak_rss": rss,
-            })
-        );
+        let summary = json::BenchSummary {
+            max_bytes_per_state: bps,
+            most_threads: &most_id,
+            peak_rss: rss,
+            quick,
+            reduction_max: most_max,
+            reduction_min: most_min,
+            summary: true,
+            table_ms,
+            table_rows,
+            threads: most_threads,
+            transitions_per_s: (total_tr as f64 / total_ms.max(1e-9) * 1000.0).round(),
+            transitions_per_s_best: best_rate.round(),
+            transitions_per_s_big: big_rate.round(),
+        };
+        term::json_line(&summary);
         return Ok(());
     }
-    println!(
+    say!(
         "{:<9} {:<32} | {:>8} {:>9} {:>8} {:>7} {:>7} {:>6} | {:>7} {:>8} {:>7} {:>6} | {:>6}",
-        "scenario", "policy", "states", "trans.", "ms", "Mtr/s", "Mst/s", "B/st", "states", "trans.", "ms", "B/st", "factor"
+        "scenario",
+        "policy",
+        "states",
+        "trans.",
+        "ms",
+        "Mtr/s",
+        "Mst/s",
+        "B/st",
+        "states",
+        "trans.",
+        "ms",
+        "B/st",
+        "factor"
     );
-    println!("{:<42} | {:^57} | {:^33} |", "", "without reduction", "with reduction");
+    say!("{:<42} | {:^57} | {:^33} |", "", "without reduction", "with reduction");
     for r in &rows {
         let (p, q) = (&r.plain, &r.reduced);
-        println!(
+        say!(
             "{:<9} {:<32} | {:>8} {:>9} {:>8.2} {:>7.2} {:>7.2} {:>6.1} | {:>7} {:>8} {:>7.2} {:>6.1} | {:>6.2}",
             r.scenario,
             r.policy,
@@ -161,23 +187,23 @@ pub fn run(catalog: &Catalog, quick: bool, as_json: bool) -> Result<(), CliError
             factor(r)
         );
     }
-    println!();
-    println!("whole verdict table ({table_rows} rows, as `check --all`): {table_ms:.1} ms (target < 1000 ms)");
-    println!(
+    say!();
+    say!("whole verdict table ({table_rows} rows, as `check --all`): {table_ms:.1} ms (target < 1000 ms)");
+    say!(
         "transitions/s on one core, without reduction: {:.2} M overall, {:.2} M on the runs of 100k transitions or more, {:.2} M best (target >= 3 M)",
         total_tr as f64 / total_ms.max(1e-9) / 1e3,
         big_rate / 1e6,
         best_rate / 1e6
     );
-    println!("search memory: at most {bps:.1} bytes per state on runs of 10k states or more (target <= 48)");
-    println!(
+    say!("search memory: at most {bps:.1} bytes per state on runs of 10k states or more (target <= 48)");
+    say!(
         "reduction on {most_id} ({most_threads} threads, the most): {most_min:.2}x to {most_max:.2}x fewer states across its policies (target >= 5x)"
     );
     if let Some(rss) = rss {
-        println!("peak resident memory of this process: {:.1} MiB", rss as f64 / (1 << 20) as f64);
+        say!("peak resident memory of this process: {:.1} MiB", rss as f64 / (1 << 20) as f64);
     }
     if cfg!(debug_assertions) {
-        println!("(a debug build: run with `--profile bench` for meaningful figures)");
+        say!("(a debug build: run with `--profile bench` for meaningful figures)");
     }
     Ok(())
 }

@@ -3,53 +3,35 @@
 use std::time::Instant;
 
 use racelab_core::lab::{
-    self, explore, graph, schedule, Catalog, Invariant, MemoryModel, Options, Program, Report, Request, Scenario, ScheduleSpec, Strategy,
-    Verdict,
+    self, graph, schedule, Catalog, Explorer, MemoryModel, Options, Program, Report, Request, Scenario, ScheduleSpec, Strategy, Verdict,
 };
-use serde_json::json;
 
-use crate::args::{Args, CliError};
+use crate::cli::{CheckArgs, ExplainArgs, GraphArgs, GraphKind, SearchArgs, StrategyArg};
+use crate::json;
+use crate::progress::Reporter;
+use crate::term;
+use crate::CliError;
 
-/// The options every exploring command takes.
-pub const SEARCH_VALUES: &[&str] = &["max-states", "max-depth", "time-limit", "strategy", "runs", "seed", "pct-depth", "max-steps"];
-pub const SEARCH_FLAGS: &[&str] = &["no-reduction"];
-
-fn number<T: std::str::FromStr>(a: &Args, name: &str) -> Result<Option<T>, CliError> {
-    match a.value(name) {
-        None => Ok(None),
-        Some(v) => v.parse().map(Some).map_err(|_| CliError::Usage(format!("--{name}: `{v}` is not a valid number"))),
-    }
-}
-
-pub fn options(a: &Args) -> Result<Options, CliError> {
-    let mut o = Options { reduction: !a.flag("no-reduction"), ..Options::default() };
-    if let Some(n) = number::<u64>(a, "max-states")? {
-        if n == 0 {
-            return Err(CliError::Usage("--max-states must be at least 1".into()));
-        }
+pub fn options(a: &SearchArgs) -> Result<Options, CliError> {
+    let mut o = Options { reduction: !a.no_reduction, ..Options::default() };
+    if let Some(n) = a.max_states {
         o.max_states = n;
     }
-    if let Some(n) = number(a, "max-depth")? {
+    if let Some(n) = a.max_depth {
         o.max_depth = n;
     }
-    if let Some(ms) = number::<f64>(a, "time-limit")? {
-        if ms.is_nan() || ms < 0.0 {
-            return Err(CliError::Usage("--time-limit takes milliseconds, 0 or more".into()));
-        }
-        o.time_limit_ms = Some(ms);
-    }
-    if let Some(seed) = number(a, "seed")? {
+    o.time_limit_ms = a.time_limit;
+    if let Some(seed) = a.seed {
         o.seed = seed;
     }
-    let runs = number::<u64>(a, "runs")?.unwrap_or(1000);
-    let max_steps = number::<u32>(a, "max-steps")?.unwrap_or(10_000);
-    o.strategy = match a.value("strategy").unwrap_or("exhaustive") {
-        "exhaustive" | "bfs" => Strategy::Exhaustive,
-        "random" => Strategy::Random { runs, max_steps },
-        "pct" => Strategy::Pct { runs, depth: number::<u32>(a, "pct-depth")?.unwrap_or(3).max(1), max_steps },
-        other => return Err(CliError::Usage(format!("--strategy: unknown strategy `{other}` (exhaustive, random, pct)"))),
+    let runs = a.runs.unwrap_or(1000);
+    let max_steps = a.max_steps.unwrap_or(10_000);
+    o.strategy = match a.strategy.unwrap_or(StrategyArg::Exhaustive) {
+        StrategyArg::Exhaustive => Strategy::Exhaustive,
+        StrategyArg::Random => Strategy::Random { runs, max_steps },
+        StrategyArg::Pct => Strategy::Pct { runs, depth: a.pct_depth.unwrap_or(3), max_steps },
     };
-    if o.strategy == Strategy::Exhaustive && (a.value("runs").is_some() || a.value("pct-depth").is_some()) {
+    if o.strategy == Strategy::Exhaustive && (a.runs.is_some() || a.pct_depth.is_some()) {
         return Err(CliError::Usage("--runs and --pct-depth go with --strategy random or pct".into()));
     }
     Ok(o)
@@ -60,21 +42,26 @@ fn clock() -> impl FnMut() -> f64 {
     move || t0.elapsed().as_secs_f64() * 1000.0
 }
 
+/// Explores `prog` to the end, with its progress on stderr when that is a terminal.
 pub fn run_explorer(prog: &Program, opts: Options) -> Report {
     let mut c = clock();
-    explore::explore(prog, opts, &mut c)
+    let mut progress = Reporter::new(&format!("{} under {} ({})", prog.scenario, prog.policy, prog.model.name()));
+    Explorer::new(prog, opts).run_to_end(&mut c, &mut |p| {
+        progress.update(p);
+        true
+    })
 }
 
 /// Every (scenario, policy, model) a `check` asks for.
-fn rows<'c>(catalog: &'c Catalog, a: &Args, id: Option<&str>) -> Result<Vec<(&'c Scenario, usize, MemoryModel)>, CliError> {
+fn rows<'c>(catalog: &'c Catalog, a: &CheckArgs, id: Option<&str>) -> Result<Vec<(&'c Scenario, usize, MemoryModel)>, CliError> {
     let scenarios: Vec<&Scenario> = match id {
         Some(id) => vec![lab::scenario(catalog, id).map_err(|e| CliError::Input(e.to_string()))?],
         None => catalog.scenarios.iter().collect(),
     };
-    let model = crate::model_opt(a)?;
+    let model = a.model;
     let mut out = vec![];
     for sc in scenarios {
-        let policies: Vec<usize> = match a.value("policy") {
+        let policies: Vec<usize> = match a.policy.as_deref() {
             None => (0..sc.policies.len()).collect(),
             Some(p) => match sc.policy(p) {
                 Some(i) => vec![i],
@@ -113,60 +100,59 @@ fn rows<'c>(catalog: &'c Catalog, a: &Args, id: Option<&str>) -> Result<Vec<(&'c
     Ok(out)
 }
 
-pub fn json_line(prog: &Program, r: &Report) -> serde_json::Value {
+pub fn check_line<'a>(prog: &Program, r: &'a Report) -> json::Check<'a> {
     let cx = r.first();
-    let mut v = json!({
-        "scenario": r.scenario,
-        "policy": r.policy,
-        "memory_model": r.model.name(),
-        "verdict": r.verdict.name(),
-        "invariant": cx.map(|c| c.invariant.name()),
-        "trace": cx.map(|c| c.trace.iter().map(|ch| schedule::choice_name(*ch, &prog.layout)).collect::<Vec<_>>()).unwrap_or_default(),
-        "trace_len": cx.map(|c| c.trace.len()),
-        "switches": cx.map(|c| c.switches),
-        "states": r.stats.states,
-        "transitions": r.stats.transitions,
-        "ms": (r.ms * 1000.0).round() / 1000.0,
-    });
-    let obj = v.as_object_mut().unwrap();
-    if let Verdict::Unknown(b) = r.verdict {
-        obj.insert("bound".into(), json!(b.name()));
-    }
-    if r.violations.len() > 1 {
-        obj.insert(
-            "violations".into(),
-            json!(r
-                .violations
+    json::Check {
+        bound: match r.verdict {
+            Verdict::Unknown(b) => Some(b.name()),
+            _ => None,
+        },
+        bugs: (!r.bugs.is_empty()).then(|| r.bugs.iter().map(|b| b.message.as_str()).collect()),
+        invariant: cx.map(|c| c.invariant.name()),
+        memory_model: r.model.name(),
+        ms: (r.ms * 1000.0).round() / 1000.0,
+        policy: &r.policy,
+        scenario: &r.scenario,
+        states: r.stats.states,
+        switches: cx.map(|c| c.switches),
+        trace: cx.map(|c| c.trace.iter().map(|ch| schedule::choice_name(*ch, &prog.layout)).collect()).unwrap_or_default(),
+        trace_len: cx.map(|c| c.trace.len()),
+        transitions: r.stats.transitions,
+        verdict: r.verdict.name(),
+        violations: (r.violations.len() > 1).then(|| {
+            r.violations
                 .iter()
-                .map(|c| json!({"invariant": c.invariant.name(), "trace_len": c.trace.len(), "switches": c.switches}))
-                .collect::<Vec<_>>()),
-        );
+                .map(|c| json::CheckViolation { invariant: c.invariant.name(), switches: c.switches, trace_len: c.trace.len() })
+                .collect()
+        }),
     }
-    if !r.bugs.is_empty() {
-        obj.insert("bugs".into(), json!(r.bugs.iter().map(|b| b.message.clone()).collect::<Vec<_>>()));
-    }
-    v
 }
 
-pub fn check(a: &Args, catalog: &Catalog, id: Option<&str>) -> Result<(), CliError> {
-    if a.flag("all") && id.is_some() {
-        return Err(CliError::Usage("give a SCENARIO or --all, not both".into()));
-    }
-    let opts = options(a)?;
+pub fn check(a: &CheckArgs, catalog: &Catalog, id: Option<&str>) -> Result<(), CliError> {
+    let opts = options(&a.search)?;
     let rows = rows(catalog, a, id)?;
-    let json = a.flag("json");
+    let json = a.json;
     let t0 = Instant::now();
     if !json {
-        println!(
+        say!(
             "{:<12} {:<34} {:<7} {:<9} {:<20} {:>5} {:>4} {:>10} {:>12} {:>9}",
-            "scenario", "policy", "model", "verdict", "invariant", "steps", "cs", "states", "transitions", "ms"
+            "scenario",
+            "policy",
+            "model",
+            "verdict",
+            "invariant",
+            "steps",
+            "cs",
+            "states",
+            "transitions",
+            "ms"
         );
     }
     for (sc, p, m) in rows {
         let prog = Program::compile(sc, p, m).map_err(|e| CliError::Input(e.to_string()))?;
         let r = run_explorer(&prog, opts.clone());
         for b in &r.bugs {
-            eprintln!(
+            tell!(
                 "racelab: warning: {} under {}: a step fails ({}) after {}",
                 sc.id,
                 prog.policy,
@@ -175,11 +161,11 @@ pub fn check(a: &Args, catalog: &Catalog, id: Option<&str>) -> Result<(), CliErr
             );
         }
         if json {
-            println!("{}", json_line(&prog, &r));
+            term::json_line(&check_line(&prog, &r));
             continue;
         }
         let cx = r.first();
-        println!(
+        say!(
             "{:<12} {:<34} {:<7} {:<9} {:<20} {:>5} {:>4} {:>10} {:>12} {:>9.2}",
             sc.id,
             prog.policy,
@@ -193,41 +179,28 @@ pub fn check(a: &Args, catalog: &Catalog, id: Option<&str>) -> Result<(), CliErr
             r.ms
         );
         if let Some(c) = cx {
-            println!("{:<12} schedule: {}", "", schedule::format_names(&c.trace, &prog.layout));
+            say!("{:<12} schedule: {}", "", schedule::format_names(&c.trace, &prog.layout));
         }
         if let Verdict::Unknown(b) = r.verdict {
-            println!("{:<12} {}", "", b.describe());
+            say!("{:<12} {}", "", b.describe());
         }
     }
     if !json {
-        println!("total {:.1} ms", t0.elapsed().as_secs_f64() * 1000.0);
+        say!("total {:.1} ms", t0.elapsed().as_secs_f64() * 1000.0);
     }
     Ok(())
 }
 
-fn invariant_opt(a: &Args, prog: &Program) -> Result<Option<Invariant>, CliError> {
-    match a.value("invariant") {
-        None => Ok(None),
-        Some(name) => {
-            let inv = Invariant::parse(name).ok_or_else(|| {
-                CliError::Usage(format!(
-                    "--invariant: unknown invariant `{name}` ({})",
-                    Invariant::ALL.iter().map(|i| i.name()).collect::<Vec<_>>().join(", ")
-                ))
-            })?;
-            if !prog.checks.contains(&inv) {
-                return Err(CliError::Input(format!("{} does not check {name}", prog.scenario)));
-            }
-            Ok(Some(inv))
+pub fn explain(a: &ExplainArgs, catalog: &Catalog, id: &str) -> Result<(), CliError> {
+    let sc = lab::scenario(catalog, id).map_err(|e| CliError::Input(e.to_string()))?;
+    let prog = lab::compile(sc, a.target.policy.as_deref(), a.target.model()).map_err(|e| CliError::Input(e.to_string()))?;
+    let want = a.invariant;
+    if let Some(inv) = want {
+        if !prog.checks.contains(&inv) {
+            return Err(CliError::Input(format!("{} does not check {}", prog.scenario, inv.name())));
         }
     }
-}
-
-pub fn explain(a: &Args, catalog: &Catalog, id: &str) -> Result<(), CliError> {
-    let sc = lab::scenario(catalog, id).map_err(|e| CliError::Input(e.to_string()))?;
-    let prog = lab::compile(sc, a.value("policy"), crate::model(a)?).map_err(|e| CliError::Input(e.to_string()))?;
-    let want = invariant_opt(a, &prog)?;
-    let mut opts = options(a)?;
+    let mut opts = options(&a.search)?;
     opts.stop_when_all_violated = want.is_none() || prog.checks.len() == 1;
     let r = run_explorer(&prog, opts);
     let cx = r.violations.iter().find(|c| want.is_none_or(|w| c.invariant == w));
@@ -243,10 +216,10 @@ pub fn explain(a: &Args, catalog: &Catalog, id: &str) -> Result<(), CliError> {
                 format!("{} holds in every reachable state; other invariants break", want.map(|w| w.name()).unwrap_or("?"))
             }
         };
-        if a.flag("json") {
-            println!("{}", json_line(&prog, &r));
+        if a.json {
+            term::json_line(&check_line(&prog, &r));
         } else {
-            println!("{} under {} ({}): {what}", sc.id, prog.policy, prog.model.name());
+            say!("{} under {} ({}): {what}", sc.id, prog.policy, prog.model.name());
         }
         return Ok(());
     };
@@ -258,8 +231,8 @@ pub fn explain(a: &Args, catalog: &Catalog, id: &str) -> Result<(), CliError> {
         nearest: false,
     };
     let opened = lab::open(catalog, &req).map_err(|e| CliError::Input(e.to_string()))?;
-    if !a.flag("json") {
-        println!(
+    if !a.json {
+        say!(
             "The {} trace that breaks {}: {} steps, {} context switches (explored {} states{}).\n",
             if cx.shortest { "shortest" } else { "found" },
             cx.invariant.name(),
@@ -269,29 +242,28 @@ pub fn explain(a: &Args, catalog: &Catalog, id: &str) -> Result<(), CliError> {
             if r.reduction { " with partial-order reduction" } else { "" }
         );
     }
-    crate::output::replay(&opened, a.flag("json"));
+    crate::output::replay(&opened, a.json);
     Ok(())
 }
 
-pub fn graph(a: &Args, catalog: &Catalog, id: &str) -> Result<(), CliError> {
+pub fn graph(a: &GraphArgs, catalog: &Catalog, id: &str) -> Result<(), CliError> {
     let sc = lab::scenario(catalog, id).map_err(|e| CliError::Input(e.to_string()))?;
-    let prog = lab::compile(sc, a.value("policy"), crate::model(a)?).map_err(|e| CliError::Input(e.to_string()))?;
-    let dot = match a.value("kind").unwrap_or("states") {
-        "states" => {
-            if a.value("trace").is_some() || a.value("schedule").is_some() {
+    let prog = lab::compile(sc, a.target.policy.as_deref(), a.target.model()).map_err(|e| CliError::Input(e.to_string()))?;
+    let dot = match a.kind {
+        GraphKind::States => {
+            if a.trace.trace.is_some() || a.trace.schedule.is_some() {
                 return Err(CliError::Usage("--trace and --schedule go with --kind hb".into()));
             }
-            let max = number::<usize>(a, "max-states")?.unwrap_or(20_000);
+            let max = a.search.max_states.map_or(20_000, |n| usize::try_from(n).unwrap_or(usize::MAX));
             let g = graph::state_graph(&prog, max);
             if !g.complete {
-                eprintln!("racelab: warning: the graph is cut at {max} states (raise --max-states)");
+                tell!("racelab: warning: the graph is cut at {max} states (raise --max-states)");
             }
             graph::state_graph_dot(&prog, &g)
         }
-        "hb" => {
-            let (trace, what) = match (a.value("trace"), a.value("schedule")) {
-                (Some(_), Some(_)) => return Err(CliError::Usage("give --schedule or --trace, not both".into())),
-                (Some(t), None) => {
+        GraphKind::Hb => {
+            let (trace, what) = match (&a.trace.trace, &a.trace.schedule) {
+                (Some(t), _) => {
                     let spec = ScheduleSpec::Trace(t.to_string());
                     let req = Request {
                         scenario: sc.id.clone(),
@@ -304,15 +276,11 @@ pub fn graph(a: &Args, catalog: &Catalog, id: &str) -> Result<(), CliError> {
                     (opened.run.schedule.clone(), format!("trace {t}"))
                 }
                 (None, Some(s)) => {
-                    let parsed = if s.chars().all(|c| c.is_ascii_alphanumeric()) && s.chars().any(|c| c.is_ascii_digit()) {
-                        schedule::decode(s, prog.threads.len())
-                    } else {
-                        schedule::parse_names(s, &prog.layout)
-                    };
-                    (parsed.map_err(|e| CliError::Input(e.to_string()))?, "the given schedule".to_string())
+                    let parsed = schedule::parse(s, &prog.layout).map_err(|e| CliError::Input(e.to_string()))?;
+                    (parsed, "the given schedule".to_string())
                 }
                 (None, None) => {
-                    let r = run_explorer(&prog, options(a)?);
+                    let r = run_explorer(&prog, options(&a.search)?);
                     match r.first() {
                         Some(c) => (c.trace.clone(), format!("the shortest trace breaking {}", c.invariant.name())),
                         None => {
@@ -330,11 +298,10 @@ pub fn graph(a: &Args, catalog: &Catalog, id: &str) -> Result<(), CliError> {
             let title = format!("{} under {}: happens-before of {what} ({} steps)", sc.id, prog.policy, trace.len());
             graph::happens_before_dot(&prog, &g, &title)
         }
-        other => return Err(CliError::Usage(format!("--kind: unknown graph `{other}` (states, hb)"))),
     };
-    match a.value("output") {
+    match a.output.as_deref() {
         Some(path) if path != "-" => std::fs::write(path, dot).map_err(|e| CliError::Input(format!("{path}: {e}")))?,
-        _ => print!("{dot}"),
+        _ => term::text(&dot),
     }
     Ok(())
 }

@@ -1,43 +1,35 @@
 //! What the commands print: readable tables, or JSON lines for scripts (documented in the
 //! README; keep the field names stable).
 
-/// `println!` that ends the program quietly when stdout is closed (`racelab list | head`)
-/// instead of panicking.
-#[macro_export]
-macro_rules! say {
-    () => { $crate::output::line(format_args!("")) };
-    ($($arg:tt)*) => { $crate::output::line(format_args!($($arg)*)) };
-}
-
-pub fn line(args: std::fmt::Arguments) {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    if writeln!(out, "{args}").is_err() {
-        std::process::exit(0);
-    }
-}
+use std::collections::BTreeMap;
 
 use racelab_core::lab::view::ChoiceKind;
 use racelab_core::lab::{self, schedule, view, Catalog, Choice, DeviationKind, Opened, Outcome, Program, Scenario};
-use serde_json::{json, Value};
+
+use crate::json::{self, Sorted};
+use crate::term;
 
 pub fn list(catalog: &Catalog, as_json: bool) {
     for sc in &catalog.scenarios {
         let v = view::scenario(sc);
         if as_json {
-            let obj = json!({
-                "id": v.id,
-                "title": v.title,
-                "race": v.race,
-                "file": v.file,
-                "summary": v.summary,
-                "baseline": v.baseline,
-                "policies": v.policies.iter().map(|p| json!({"name": p.name, "title": p.title, "fate": p.fate, "baseline": p.baseline})).collect::<Vec<_>>(),
-                "traces": v.traces.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
-                "invariants": v.invariants,
-                "models": v.models,
-            });
-            say!("{obj}");
+            let entry = json::ListEntry {
+                baseline: &v.baseline,
+                file: &v.file,
+                id: &v.id,
+                invariants: &v.invariants,
+                models: &v.models,
+                policies: v
+                    .policies
+                    .iter()
+                    .map(|p| json::ListPolicy { baseline: p.baseline, fate: p.fate, name: &p.name, title: &p.title })
+                    .collect(),
+                race: &v.race,
+                summary: &v.summary,
+                title: &v.title,
+                traces: v.traces.iter().map(|t| t.name.as_str()).collect(),
+            };
+            term::json_line(&entry);
         } else {
             say!("{:<12} race {:<4} {}", v.id, v.race, v.title);
             say!(
@@ -63,14 +55,14 @@ pub fn show(sc: &Scenario, prog: &Program, as_json: bool) {
     let v = view::scenario(sc);
     let code = view::code(prog, sc);
     if as_json {
-        let obj = json!({
-            "scenario": v,
-            "policy": prog.policy,
-            "model": prog.model.name(),
-            "threads": code,
-            "initial": view::state(prog, &prog.init),
-        });
-        say!("{obj}");
+        let show = json::Show {
+            initial: Sorted(&view::state(prog, &prog.init)),
+            model: prog.model.name(),
+            policy: &prog.policy,
+            scenario: Sorted(&v),
+            threads: Sorted(&code),
+        };
+        term::json_line(&show);
         return;
     }
     say!("{} (race {}, {}): {}", v.id, v.race, v.section, v.title);
@@ -105,42 +97,48 @@ pub fn show(sc: &Scenario, prog: &Program, as_json: bool) {
     }
 }
 
-fn summary(opened: &Opened) -> Value {
+/// The step of the run's outcome (where the first invariant breaks), or None when it is safe.
+fn outcome_step(opened: &Opened) -> Option<usize> {
+    match opened.run.outcome(&opened.program) {
+        Outcome::Safe => None,
+        Outcome::Violated { step, .. } => Some(step),
+    }
+}
+
+fn summary<'a>(opened: &'a Opened) -> json::Summary<'a> {
     let prog = &opened.program;
     let run = &opened.run;
-    let outcome = run.outcome(prog);
-    let violations: serde_json::Map<String, Value> =
-        prog.checks.iter().filter_map(|inv| run.first_violation(*inv).map(|s| (inv.name().to_string(), json!(s)))).collect();
-    let (verdict, invariant, step) = match outcome {
-        Outcome::Safe => ("safe", Value::Null, Value::Null),
-        Outcome::Violated { invariant, step } => ("violated", json!(invariant.name()), json!(step)),
+    let (verdict, invariant) = match run.outcome(prog) {
+        Outcome::Safe => ("safe", None),
+        Outcome::Violated { invariant, .. } => ("violated", Some(invariant.name())),
     };
-    json!({
-        "kind": "summary",
-        "scenario": opened.scenario.id,
-        "policy": prog.policy,
-        "model": prog.model.name(),
-        "steps": run.steps.len(),
-        "verdict": verdict,
-        "invariant": invariant,
-        "step": step,
-        "violations": violations,
-        "schedule": schedule::format_names(&run.schedule, &prog.layout),
-        "deviations": run.deviations,
-        "permalink": lab::permalink(opened, step.as_u64().unwrap_or(run.steps.len() as u64) as usize).to_fragment(),
-    })
+    let step = outcome_step(opened);
+    let violations: BTreeMap<&str, usize> =
+        prog.checks.iter().filter_map(|inv| run.first_violation(*inv).map(|s| (inv.name(), s))).collect();
+    json::Summary {
+        deviations: Sorted(&run.deviations),
+        invariant,
+        kind: "summary",
+        model: prog.model.name(),
+        permalink: lab::permalink(opened, step.unwrap_or(run.steps.len())).to_fragment(),
+        policy: &prog.policy,
+        scenario: &opened.scenario.id,
+        schedule: schedule::format_names(&run.schedule, &prog.layout),
+        step,
+        steps: run.steps.len(),
+        verdict,
+        violations,
+    }
 }
 
 pub fn replay(opened: &Opened, as_json: bool) {
     let prog = &opened.program;
     let run = &opened.run;
     if as_json {
-        for i in 1..=run.steps.len() {
-            let mut v = serde_json::to_value(view::step(prog, run, i)).unwrap();
-            v.as_object_mut().unwrap().insert("kind".into(), json!("step"));
-            say!("{v}");
+        for step in view::steps(prog, run) {
+            term::json_line(&Sorted(json::Step { kind: "step", step: &step }));
         }
-        say!("{}", summary(opened));
+        term::json_line(&summary(opened));
         return;
     }
     let sc = opened.scenario;
@@ -167,9 +165,8 @@ pub fn replay(opened: &Opened, as_json: bool) {
     say!();
     let mut broken = 0u8;
     let mut last = (usize::MAX, String::new());
-    for i in 1..=run.steps.len() {
-        let s = view::step(prog, run, i);
-        let rec = &run.steps[i - 1];
+    for (s, rec) in view::steps(prog, run).zip(&run.steps) {
+        let i = s.step;
         let head = if last.0 != rec.thread || last.1 != s.function {
             if s.file.is_empty() {
                 format!("{} {} · {}", s.cpu, s.thread, s.function)
@@ -208,6 +205,6 @@ pub fn replay(opened: &Opened, as_json: bool) {
         }
         Outcome::Violated { invariant, step } => say!("verdict: violated: {} breaks at step {step}", invariant.name()),
     }
-    let link = summary(opened)["permalink"].as_str().unwrap_or_default().to_string();
+    let link = lab::permalink(opened, outcome_step(opened).unwrap_or(run.steps.len())).to_fragment();
     say!("permalink: #{link}");
 }
