@@ -26,7 +26,8 @@ usage:
   racelab graph SCENARIO [--policy P] [--model M] [--kind states|hb] [--trace NAME | --schedule S] [-o FILE]
   racelab bench [--quick] [--json]
 
-SCENARIO is a scenario id of the catalog (see `racelab list`) or the path of a .race file.
+SCENARIO is a scenario id of the catalog (see `racelab list`) or the path of a .race file
+or of a C litmus test (.litmus, herd's format), which is imported first.
 A schedule names the thread of each step: `monitor*5 writer*9 stale` (or the compact letters
 of a permalink, `a5c9d`). Every command takes --traces DIR to read the catalog from a directory
 instead of the one built in. Bad arguments or files exit with status 2.
@@ -205,10 +206,15 @@ fn load_catalog(a: &Args) -> Result<Catalog, CliError> {
 /// The catalog, and the id of the scenario named by `arg`, which may be the path of a file:
 /// then the catalog is that file and the libraries it may `use`.
 fn load_for(a: &Args, arg: &str) -> Result<(Catalog, String), CliError> {
-    if !arg.ends_with(".race") {
+    let litmus = arg.ends_with(".litmus");
+    if !arg.ends_with(".race") && !litmus {
         return Ok((load_catalog(a)?, arg.to_string()));
     }
-    let text = std::fs::read_to_string(arg).map_err(|e| CliError::Input(format!("{arg}: {e}")))?;
+    let mut text = std::fs::read_to_string(arg).map_err(|e| CliError::Input(format!("{arg}: {e}")))?;
+    if litmus {
+        // A C litmus test: imported into a scenario, then loaded like a .race file.
+        text = lab::litmus_to_scenario(arg, &text).map_err(|e| CliError::Input(e.to_string()))?;
+    }
     let mut files: Vec<(String, String)> = match a.value("traces") {
         None => lab::builtin_files().iter().map(|(n, t)| (n.to_string(), t.to_string())).collect(),
         Some(dir) => read_dir(std::path::Path::new(dir))?,
