@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-pub use crate::catalog::{builtin_files, Catalog};
+pub use crate::catalog::{builtin_files, builtin_litmus, Catalog};
 pub use crate::describe::{self, Change, ChangeKind};
 pub use crate::exec;
 pub use crate::explore::{
