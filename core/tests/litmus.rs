@@ -171,6 +171,8 @@ fn what_racelab_cannot_express_is_an_error_at_its_place() {
         "t.litmus:5:17: a stored value must be a constant or a register: read READ_ONCE(…) into a register first",
     );
     check(&with_p0("\tWRITE_ONCE(*x, x);"), "t.litmus:5:17: `x` is a pointer: read the location with READ_ONCE(*x)");
+    check(&with_p0("\tint r0 = y[1];"), "t.litmus:5:12: array indexing `[ ]` is not supported");
+    check(&with_p0("\tint r0 = 1;\n\tWRITE_ONCE(*x, r0++);"), "t.litmus:6:19: `++` is not supported: write `r = r + 1` or `r = r - 1`");
     check(
         &with_p0("\tint r0 = 1 ^ 2;"),
         "t.litmus:5:11: `^` is not supported in expressions (racelab's operators: + - & == != < <= > >= && || !)",

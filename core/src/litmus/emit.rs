@@ -653,7 +653,7 @@ impl<'a> Emitter<'a> {
                 }
                 self.expr(th, expr, reads)
             }
-            Expr::Unsupported { what, pos } => self.err(*pos, format!("{what} are not supported")),
+            Expr::Unsupported { what, pos } => self.err(*pos, what.clone()),
         }
     }
 

@@ -903,8 +903,8 @@ impl<'a> Parser<'a> {
             Tok::Punct("->") | Tok::Punct(".") | Tok::Punct("[") => {
                 let Tok::Punct(p) = t.tok else { unreachable!() };
                 let what = match p {
-                    "[" => "array indexing `[ ]`",
-                    _ => "struct fields",
+                    "[" => "array indexing `[ ]` is not supported",
+                    _ => "struct fields (`->`, `.`) are not supported",
                 };
                 let _ = self.next()?;
                 let _ = self.binary(0);
@@ -915,7 +915,7 @@ impl<'a> Parser<'a> {
             }
             Tok::Punct(p @ ("++" | "--")) => {
                 self.next()?;
-                Ok(Expr::Unsupported { what: format!("`{p}`"), pos: t.pos })
+                Ok(Expr::Unsupported { what: format!("`{p}` is not supported: write `r = r + 1` or `r = r - 1`"), pos: t.pos })
             }
             _ => Ok(e),
         }
