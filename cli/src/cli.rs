@@ -12,7 +12,8 @@ const ABOUT: &str = "racelab: Linux mm races of 2020-21, replayed step by step";
 const LONG_ABOUT: &str = "\
 racelab: Linux mm races of 2020-21, replayed step by step
 
-SCENARIO is a scenario id of the catalog (see `racelab list`) or the path of a .race file.
+SCENARIO is a scenario id of the catalog (see `racelab list`) or the path of a .race file
+or of a C litmus test (.litmus, herd's format), which is imported first.
 A schedule names the thread of each step: `monitor*5 writer*9 stale` (or the compact letters
 of a permalink, `a5c9d`). Every command that reads scenarios takes --traces DIR to read the
 catalog from a directory instead of the one built in.";
@@ -90,7 +91,7 @@ pub struct CatalogArgs {
 /// One scenario, under one policy and memory model.
 #[derive(Args, Debug, Clone)]
 pub struct Target {
-    /// A scenario id of the catalog (see `racelab list`) or the path of a .race file
+    /// A scenario id of the catalog (see `racelab list`), or the path of a .race file or a C litmus test (.litmus)
     #[arg(value_name = "SCENARIO")]
     pub scenario: String,
     /// The policy (see `racelab show SCENARIO`); by default the scenario's baseline

@@ -177,10 +177,15 @@ fn load_catalog(a: &CatalogArgs) -> Result<Catalog, CliError> {
 /// The catalog, and the id of the scenario named by `arg`, which may be the path of a file:
 /// then the catalog is that file and the libraries it may `use`.
 fn load_for(a: &CatalogArgs, arg: &str) -> Result<(Catalog, String), CliError> {
-    if !arg.ends_with(".race") {
+    let litmus = arg.ends_with(".litmus");
+    if !arg.ends_with(".race") && !litmus {
         return Ok((load_catalog(a)?, arg.to_string()));
     }
-    let text = std::fs::read_to_string(arg).map_err(|e| CliError::Input(format!("{arg}: {e}")))?;
+    let mut text = std::fs::read_to_string(arg).map_err(|e| CliError::Input(format!("{arg}: {e}")))?;
+    if litmus {
+        // A C litmus test: imported into a scenario, then loaded like a .race file.
+        text = lab::litmus_to_scenario(arg, &text).map_err(|e| CliError::Input(e.to_string()))?;
+    }
     let mut files: Vec<(String, String)> = match &a.traces {
         None => lab::builtin_files().iter().map(|(n, t)| (n.to_string(), t.to_string())).collect(),
         Some(dir) => read_dir(std::path::Path::new(dir))?,

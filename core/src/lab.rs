@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-pub use crate::catalog::{builtin_files, Catalog};
+pub use crate::catalog::{builtin_files, builtin_litmus, Catalog};
 pub use crate::describe::{self, Change, ChangeKind};
 pub use crate::exec;
 pub use crate::explore::{
@@ -15,6 +15,7 @@ pub use crate::explore::{
 pub use crate::ir::Program;
 pub use crate::layout::{Invariant, Layout, MemoryModel};
 pub use crate::limits::{MAX_PCT_DEPTH, MAX_STEPS};
+pub use crate::litmus;
 pub use crate::permalink::{LinkSchedule, Permalink, PermalinkError, PERMALINK_VERSION};
 pub use crate::replay::{self, Deviation, DeviationKind, ReplayError, Run};
 pub use crate::scenario::{self, is_scenario_source, Citation, CitationKind, Fate, Outcome, Policy, Scenario, TraceDef};
@@ -262,4 +263,12 @@ pub fn counterexample_link(scenario: &str, prog: &Program, trace: &[Choice]) -> 
         schedule: LinkSchedule::Steps(schedule::encode(&run.schedule)),
         step: trace.len(),
     })
+}
+
+/// A C litmus test (herd's format, as the kernel's `tools/memory-model/litmus-tests/` write it)
+/// as racelab scenario source, ready to load like a `.race` file; or the place in the test that
+/// racelab cannot express, and why. `file_name` names the test in the scenario's comment and in
+/// the error.
+pub fn litmus_to_scenario(file_name: &str, text: &str) -> Result<String, Diagnostic> {
+    crate::litmus::to_scenario(file_name, text)
 }
