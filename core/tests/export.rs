@@ -212,6 +212,17 @@ fn a_width_too_narrow_for_the_columns_is_an_error_that_says_the_least() {
     assert_eq!(e.to_string(), "width 5000: a diagram is at most 1000 columns wide");
 }
 
+#[test]
+fn the_readme_shows_race_1a_as_the_diagram_command_prints_it() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let catalog = Catalog::builtin();
+    let o = open(&catalog, "race1a", "lost_write", "v5_10", MemoryModel::Sc);
+    let d = lab::diagram(&o, &DiagramOptions::default()).unwrap();
+    let section = &readme[readme.find("## Taking a race out").expect("README has a section \"Taking a race out\"")..];
+    let block = section.split("```text\n").nth(1).and_then(|b| b.split("```").next()).expect("a ```text block in the section");
+    assert_eq!(block, d, "regenerate the block with `racelab diagram race1a --trace lost_write`");
+}
+
 // ---------------------------------------------------------------------------------------------
 // The mail
 

@@ -69,6 +69,9 @@ fn fit(px: i32, size: i32) -> usize {
     (px as f64 / (size as f64 * 0.6)).floor().max(4.0) as usize
 }
 
+/// The panels with their rows wrapped: (heading, [(row, lines)]).
+type Wrapped<'a> = Vec<(&'a str, Vec<(&'a Row, Vec<String>)>)>;
+
 /// One row of a state panel.
 struct Row {
     class: &'static str,
@@ -260,13 +263,11 @@ pub fn slide(sc: &Scenario, prog: &Program, run: &Run, step: usize) -> Result<St
     // a slide carries the whole message of a broken invariant).
     let groups = panels(&state, &invariants);
     let panel_w = WIDTH as i32 - MARGIN - PANELS_X;
-    let wrapped = |size: i32| -> Vec<(&str, Vec<(&Row, Vec<String>)>)> {
+    let wrapped = |size: i32| -> Wrapped {
         let chars = fit(panel_w - 20, size);
         groups.iter().map(|(head, rows)| (*head, rows.iter().map(|r| (r, super::wrap(&r.text, chars, 2))).collect())).collect()
     };
-    let lines_of = |g: &[(&str, Vec<(&Row, Vec<String>)>)]| -> i32 {
-        g.iter().map(|(_, rows)| 1 + rows.iter().map(|(_, l)| l.len() as i32).sum::<i32>()).sum()
-    };
+    let lines_of = |g: &Wrapped| -> i32 { g.iter().map(|(_, rows)| 1 + rows.iter().map(|(_, l)| l.len() as i32).sum::<i32>()).sum() };
     let mut size = 24;
     while size > 12 && lines_of(&wrapped(size)) * (size * 10 / 7) > BOTTOM - TOP {
         size -= 1;
