@@ -230,17 +230,21 @@ pub fn slide(sc: &Scenario, prog: &Program, run: &Run, step: usize) -> Result<St
         svg.text(MARGIN, y0 + 28, 26, SANS, INK, "bold", "lane-head", "", &format!("{} {}", lane.cpu, lane.name));
         let head_w = (lane.cpu.len() + lane.name.len() + 2) as i32 * 16;
         svg.text(MARGIN + head_w, y0 + 28, 20, SANS, MUTED, "", "lane-status", "", &clip(&status, 60));
-        // The marked line: the one the step ran, else the one the thread runs next.
-        let focus = ran.or((th.status != ThreadStatus::Finished).then_some(th.pc));
+        // The marked line: the one the step ran, else the one the thread runs next, else (it
+        // has finished) the last one it ran.
+        let last_ran = run.steps[..step].iter().rev().find(|s| s.thread == t && s.exec.pc != crate::step::NO_PC).map(|s| s.exec.pc);
+        let finished = th.status == ThreadStatus::Finished;
+        let focus = ran.or(if finished { last_ran } else { Some(th.pc) });
         let at = focus.and_then(|pc| lane.lines.iter().position(|l| l.pc == pc)).unwrap_or(lane.lines.len());
         let first = at.saturating_sub(window / 2).min(lane.lines.len().saturating_sub(window));
         let chars = fit(LANES_WIDTH - 150, size);
         for (k, line) in lane.lines.iter().enumerate().skip(first).take(window) {
             let y = y0 + 44 + (k - first) as i32 * line_h;
             let marked = k == at;
-            let (sign, class) = match (marked, ran.is_some()) {
-                (true, true) => ("▶ ran", "code ran"),
-                (true, false) => ("› next", "code next"),
+            let (sign, class) = match (marked, ran.is_some(), finished) {
+                (true, true, _) => ("▶ ran", "code ran"),
+                (true, false, false) => ("› next", "code next"),
+                (true, false, true) => ("✓ last", "code last"),
                 _ => ("", "code"),
             };
             if marked {
@@ -251,9 +255,6 @@ pub fn slide(sc: &Scenario, prog: &Program, run: &Run, step: usize) -> Result<St
             let weight = if marked { "bold" } else { "" };
             let attrs = format!(r#" data-pc="{}""#, line.pc);
             svg.text(MARGIN + 110, y + line_h * 3 / 4, size, MONO, INK, weight, class, &attrs, &clip(&body, chars));
-        }
-        if th.status == ThreadStatus::Finished && ran.is_none() {
-            svg.text(MARGIN + 110, y0 + 44 + line_h * 3 / 4, size, SANS, MUTED, "", "code", "", "(finished)");
         }
         let _ = writeln!(svg.0, "</g>");
     }
@@ -310,10 +311,17 @@ pub fn slide(sc: &Scenario, prog: &Program, run: &Run, step: usize) -> Result<St
     // What happened, in words.
     let _ = writeln!(svg.0, r#"<line x1="{MARGIN}" y1="975" x2="{}" y2="975" stroke="{RULE}" stroke-width="2"/>"#, WIDTH as i32 - MARGIN);
     let said = match &sv {
-        Some(v) => match &v.note {
-            Some(n) => format!("{}  ({n})", v.description),
-            None => v.description.clone(),
-        },
+        Some(v) => {
+            let mut said = v.description.clone();
+            if !v.changes.is_empty() {
+                let changes: Vec<&str> = v.changes.iter().map(|c| c.text.as_str()).collect();
+                said = format!("{said}: {}", changes.join("; "));
+            }
+            match &v.note {
+                Some(n) => format!("{said}  ({n})"),
+                None => said,
+            }
+        }
         None => sc.summary.clone(),
     };
     let lines = super::wrap(&said, fit(WIDTH as i32 - 2 * MARGIN, 24), 0);
