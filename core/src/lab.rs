@@ -12,7 +12,13 @@ pub use crate::exec;
 pub use crate::explore::{
     self, graph, Bound, Counterexample, Explorer, Options, Phase, Progress, Report, Status, Strategy, Verdict, VerdictKind,
 };
-pub use crate::export::{self, diagram::DiagramOptions, mail::MailOptions, ExportError, StepRange};
+pub use crate::export::{
+    self,
+    diagram::DiagramOptions,
+    graph::{GraphEdge, GraphKind, GraphNode, GraphView},
+    mail::MailOptions,
+    ExportError, StepRange,
+};
 pub use crate::ir::Program;
 pub use crate::layout::{Invariant, Layout, MemoryModel};
 pub use crate::limits::{MAX_PCT_DEPTH, MAX_STEPS};
@@ -323,4 +329,17 @@ pub fn slide_svg(opened: &Opened, step: usize) -> Result<String, LabError> {
 pub fn perfetto_json(opened: &Opened, steps: Option<StepRange>) -> Result<String, LabError> {
     let steps = steps.map(|r| r.check(opened.run.steps.len())).transpose().map_err(LabError::Export)?;
     Ok(export::perfetto::trace_json(opened.scenario, &opened.program, &opened.run, steps))
+}
+
+/// The happens-before graph of the run, laid out: a column per thread, each step on the layer
+/// after its latest predecessor; each node carries the link that opens the player at it.
+pub fn hb_graph_view(opened: &Opened) -> Result<GraphView, LabError> {
+    export::graph::happens_before_view(&opened.scenario.id, &opened.program, &opened.run.schedule).map_err(LabError::Export)
+}
+
+/// The reachable state graph of the run's program, laid out in layers by depth; each node
+/// carries the link (a schedule that reaches it) that opens it in the player. An error when
+/// it has more than `max_states` states.
+pub fn state_graph_view(opened: &Opened, max_states: usize) -> Result<GraphView, LabError> {
+    export::graph::states(&opened.scenario.id, &opened.program, max_states).map_err(LabError::Export)
 }

@@ -503,3 +503,56 @@ fn the_perfetto_trace_of_race_1a_matches_its_golden_file_and_hands_the_ptl_over(
     let events = check_trace_events(&part, "race1a 20..26");
     assert_eq!(events.iter().filter(|e| e["ph"] == "X" && e["cat"] == "step").count(), 7);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Graphs for the page
+
+#[test]
+fn the_state_graph_of_a_litmus_test_is_laid_out_and_each_node_opens_its_state() {
+    let catalog = Catalog::builtin();
+    let o = open(&catalog, "litmus_sb", "buffered", "po", MemoryModel::X86Tso);
+    let g = lab::state_graph_view(&o, 5000).unwrap();
+    assert!(g.nodes.len() > 5 && !g.edges.is_empty(), "{}", g.title);
+    let mut places = BTreeSet::new();
+    for n in &g.nodes {
+        assert!(places.insert((n.x as i64, n.y as i64)), "two nodes at ({}, {})", n.x, n.y);
+        assert!(n.x >= 0.0 && n.x <= g.width && n.y >= 0.0 && n.y <= g.height, "{n:?} outside {}x{}", g.width, g.height);
+        // The node's link reaches a state at its depth that breaks what the node says.
+        let (opened, step) = lab::open_link(&catalog, &n.link).unwrap_or_else(|e| panic!("{n:?}: {e}"));
+        assert_eq!(step, n.layer, "{n:?}");
+        let broken = racelab_core::invariants::violated(&opened.program, &opened.run.states[step]);
+        assert_eq!(broken.iter().map(|i| i.name().to_string()).collect::<Vec<_>>(), n.broken, "{n:?}");
+        assert_eq!(n.violating, !n.broken.is_empty());
+    }
+    assert!(g.nodes.iter().any(|n| n.violating), "SB's relaxed outcome is reachable under x86-TSO");
+    for e in &g.edges {
+        assert!(e.from < g.nodes.len() && e.to < g.nodes.len());
+    }
+}
+
+#[test]
+fn a_state_graph_past_its_cap_is_an_error_that_says_so() {
+    let catalog = Catalog::builtin();
+    let o = open(&catalog, "race1a", "lost_write", "v5_10", MemoryModel::Sc);
+    let e = lab::state_graph_view(&o, 50).unwrap_err().to_string();
+    assert!(e.starts_with("the state graph has more than 50 states"), "{e}");
+}
+
+#[test]
+fn the_happens_before_graph_puts_each_thread_in_a_column_and_marks_the_break() {
+    let catalog = Catalog::builtin();
+    let o = open(&catalog, "race1a", "lost_write", "v5_10", MemoryModel::Sc);
+    let g = lab::hb_graph_view(&o).unwrap();
+    assert_eq!(g.nodes.len(), 31);
+    for e in &g.edges {
+        let (a, b) = (&g.nodes[e.from], &g.nodes[e.to]);
+        assert!(b.y > a.y, "an edge goes down: {a:?} -> {b:?}");
+        if e.label == "po" {
+            assert_eq!((a.x, &a.thread), (b.x, &b.thread), "program order stays in its column");
+        }
+    }
+    let first_broken = g.nodes.iter().find(|n| n.violating).unwrap();
+    assert!(first_broken.label.starts_with("25: "), "{first_broken:?}");
+    let (opened, step) = lab::open_link(&catalog, &first_broken.link).unwrap();
+    assert_eq!((step, opened.run.steps.len()), (25, 25));
+}

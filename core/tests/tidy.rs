@@ -40,7 +40,21 @@ const LAYERS: &[(&str, &[&str])] = &[
             "explore::table",
         ],
     ),
-    ("lab", &["catalog", "permalink", "view", "export", "export::diagram", "export::mail", "export::perfetto", "export::svg", "lab"]),
+    (
+        "lab",
+        &[
+            "catalog",
+            "permalink",
+            "view",
+            "export",
+            "export::diagram",
+            "export::graph",
+            "export::mail",
+            "export::perfetto",
+            "export::svg",
+            "lab",
+        ],
+    ),
 ];
 
 /// Cycles among the web app's modules that exist today, by the modules in them. The web

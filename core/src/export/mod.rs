@@ -5,6 +5,7 @@
 //! page and the CLI print the same bytes; `crate::lab` offers them on an opened view.
 
 pub mod diagram;
+pub mod graph;
 pub mod mail;
 pub mod perfetto;
 pub mod svg;
@@ -82,10 +83,24 @@ impl StepRange {
 /// Why an export cannot be made as asked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ExportError {
-    Steps { text: String, message: String },
-    Width { width: usize, message: String },
-    Step { step: usize, steps: usize },
-    GraphTooLarge { states: usize, max: usize },
+    Steps {
+        text: String,
+        message: String,
+    },
+    Width {
+        width: usize,
+        message: String,
+    },
+    Step {
+        step: usize,
+        steps: usize,
+    },
+    GraphTooLarge {
+        states: usize,
+        max: usize,
+    },
+    /// A trace that does not replay.
+    Trace(String),
 }
 
 impl fmt::Display for ExportError {
@@ -94,6 +109,7 @@ impl fmt::Display for ExportError {
             ExportError::Steps { text, message } => write!(f, "steps `{text}`: {message}"),
             ExportError::Width { width, message } => write!(f, "width {width}: {message}"),
             ExportError::Step { step, steps } => write!(f, "step {step} is past the end of the trace ({steps} steps)"),
+            ExportError::Trace(m) => write!(f, "{m}"),
             ExportError::GraphTooLarge { states, max } => write!(
                 f,
                 "the state graph has more than {max} states (stopped at {states}): too many to draw; \
