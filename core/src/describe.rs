@@ -417,6 +417,9 @@ pub fn reads_text(prog: &Program, s: &State, t: usize, e: &CExpr, out: &mut Vec<
             };
             push(format!("{f}({name}) = {}", crate::exec::eval(prog, s, t, e).unwrap_or(0)))
         }
+        CExpr::LockHeld(lock) => {
+            push(format!("spin_is_locked({}) = {}", l.locks[*lock as usize].name, crate::exec::eval(prog, s, t, e).unwrap_or(0)))
+        }
         CExpr::VmaFlag(slot, f) => {
             let name = VMA_FLAGS.iter().find(|(_, b)| b == f).map(|(n, _)| *n).unwrap_or("?");
             push(format!("VMA of {}: {name} = {}", l.ptes[*slot as usize].name, (s.vma[*slot as usize] & f != 0) as u8))
@@ -527,11 +530,17 @@ pub fn executed(prog: &Program, before: &State, t: usize, exec: &Executed) -> St
             lock_state_text(prog, before, *lock as usize)
         )),
         (
-            Op::Assign { .. } | Op::PageTrylock { .. } | Op::RefAddUnless { .. } | Op::Alloc { .. } | Op::Dma { write: false, .. },
+            Op::Assign { .. }
+            | Op::PageTrylock { .. }
+            | Op::RefAddUnless { .. }
+            | Op::Alloc { .. }
+            | Op::Dma { write: false, .. }
+            | Op::VarRmw { .. },
             Effect::Value(v),
         ) => {
             let dst = match &instr.op {
                 Op::Assign { dst, .. }
+                | Op::VarRmw { dst, .. }
                 | Op::PageTrylock { dst, .. }
                 | Op::RefAddUnless { dst, .. }
                 | Op::Alloc { dst }
@@ -560,6 +569,7 @@ pub fn loc_name(prog: &Program, loc: Loc) -> String {
         Loc::Flags(p) => format!("{}.flags", page(p)),
         Loc::Data(p, d) => format!("{}.data[{d}]", page(p)),
         Loc::Vma(p) => format!("VMA[{}]", l.ptes.get(p as usize).map(|p| p.name.as_str()).unwrap_or("?")),
+        Loc::Lock(k) => l.locks.get(k as usize).map(|k| k.name.clone()).unwrap_or_else(|| "?".into()),
     }
 }
 
@@ -567,6 +577,7 @@ pub fn loc_name(prog: &Program, loc: Loc) -> String {
 pub fn loc_text(prog: &Program, loc: Loc, v: i16) -> String {
     match loc {
         Loc::Pte(_) => format!("{} = ({})", loc_name(prog, loc), pte_text(prog, Pte(v as u16))),
+        Loc::Lock(_) => format!("{} = {}", loc_name(prog, loc), if v & 0xff == 0 { "free" } else { "held" }),
         Loc::Flags(_) => {
             let names: Vec<&str> = PAGE_FLAGS.iter().filter(|f| v as u8 & f.bit != 0).map(|f| f.label).collect();
             format!("{} = {{{}}}", loc_name(prog, loc), names.join(", "))

@@ -205,6 +205,17 @@ pub enum LockMode {
 }
 
 impl LockMode {
+    /// The mode with this discriminant (`Free` for anything else).
+    pub fn from_u8(v: u8) -> LockMode {
+        match v {
+            1 => LockMode::Read,
+            2 => LockMode::Write,
+            3 => LockMode::Group0,
+            4 => LockMode::Group1,
+            _ => LockMode::Free,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             LockMode::Free => "free",

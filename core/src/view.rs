@@ -382,7 +382,7 @@ pub fn used_vars(prog: &Program) -> Vec<bool> {
     for code in &prog.threads {
         for i in &code.instrs {
             match &i.op {
-                Op::VarAdd { var, .. } | Op::WaitVar { var } => used[*var as usize] = true,
+                Op::VarAdd { var, .. } | Op::WaitVar { var } | Op::VarRmw { var, .. } => used[*var as usize] = true,
                 Op::VarSet { var, value, .. } => {
                     used[*var as usize] = true;
                     walk(value, &mut used)

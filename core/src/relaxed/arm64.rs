@@ -141,6 +141,7 @@ pub(super) fn expr_reads(e: &CExpr, regs: &[i16; MAX_REGS], known: u16, out: &mu
         CExpr::MapCount(p) => page(p, Loc::Map, out),
         CExpr::PageFlag(p, _) => page(p, Loc::Flags, out),
         CExpr::VmaFlag(slot, _) => out.add(Loc::Vma(*slot)),
+        CExpr::LockHeld(l) => out.add(Loc::Lock(*l)),
     }
 }
 
@@ -205,7 +206,7 @@ pub(super) fn order_of(prog: &Program, op: &Op, regs: &[i16; MAX_REGS], known: u
     match op {
         Op::Jump(_) | Op::Irq(_) | Op::TlbEvict { .. } | Op::GupReturn { .. } | Op::TrackSoftDirty { .. } => {}
         // A release orders what comes before it, not what comes after.
-        Op::LockRelease { .. } | Op::LockDowngrade { .. } => {}
+        Op::LockRelease { lock, .. } | Op::LockDowngrade { lock } => o.touched |= Loc::Lock(*lock).bit(),
         Op::Branch { cond: e, .. } | Op::Assign { value: e, .. } => {
             let mut r = Reads::default();
             expr_reads(e, regs, known, &mut r);
@@ -225,18 +226,39 @@ pub(super) fn order_of(prog: &Program, op: &Op, regs: &[i16; MAX_REGS], known: u
         | Op::User { .. }
         | Op::Flush { .. }
         | Op::PteClear { flush: true, .. }
-        | Op::LockAcquire { .. }
         | Op::PageLock(_)
         | Op::WaitVar { .. }
         | Op::Await { .. }
         | Op::VmaFlag { .. }
         | Op::Dma { .. }
         | Op::GupRelease
-        | Op::Fence(FenceKind::Full | FenceKind::BeforeAtomic | FenceKind::AfterAtomic) => {
+        | Op::Fence(FenceKind::Full | FenceKind::BeforeAtomic | FenceKind::AfterAtomic | FenceKind::AfterSpinlock) => {
             stop(&mut o);
             if let Op::User { dst, .. } | Op::Dma { dst, .. } = op {
                 o.dst = Some((*dst, true));
             }
+        }
+        Op::LockAcquire { lock, .. } => {
+            stop(&mut o);
+            o.touched |= Loc::Lock(*lock).bit();
+        }
+        Op::VarRmw { dst, var, rmw } => {
+            // Fully ordered, except a cmpxchg that fails. Which it does is known only when it
+            // runs: a later load may go ahead of it (and is discarded by `on_exec` if it then
+            // succeeds), a later store may not.
+            match rmw {
+                crate::ir::Rmw::CmpXchg(a, b) => {
+                    o.stop_stores = true;
+                    o.uses |= regs_of(a) | regs_of(b);
+                }
+                crate::ir::Rmw::Xchg(v) => {
+                    stop(&mut o);
+                    o.uses |= regs_of(v);
+                }
+                crate::ir::Rmw::AddReturn(_) => stop(&mut o),
+            }
+            o.touched |= Loc::Var(*var).bit();
+            o.dst = Some((*dst, true));
         }
         Op::Fence(FenceKind::Read) => o.rmb = true,
         Op::Fence(FenceKind::Write) => o.wmb = true,
@@ -304,6 +326,7 @@ pub(super) fn order_of(prog: &Program, op: &Op, regs: &[i16; MAX_REGS], known: u
         Op::Branch { .. } | Op::Assign { .. } => o.loads = o.touched != 0,
         Op::VarSet { .. } | Op::SetPte { .. } | Op::PteClear { .. } | Op::NewAnonRmap(_) => o.stores = true,
         Op::VarAdd { .. }
+        | Op::VarRmw { .. }
         | Op::RefAdd { .. }
         | Op::RefAddUnless { .. }
         | Op::MapAdd { .. }
@@ -591,7 +614,13 @@ pub fn on_exec(prog: &Program, s: &mut State, t: usize, op: &Op) -> Option<Early
     let pc = s.threads[t].pc;
     let regs = s.threads[t].regs;
     let (recs, n) = records(s, cpu);
-    let o = order_of(prog, op, &regs, ALL_KNOWN);
+    let mut o = order_of(prog, op, &regs, ALL_KNOWN);
+    if let Op::VarRmw { var, rmw: crate::ir::Rmw::CmpXchg(want, _), .. } = op {
+        // It runs now: when it succeeds it is fully ordered after all.
+        if local_eval(want, &regs, ALL_KNOWN).is_some_and(|w| w == s.vars[*var as usize] as i32) {
+            o.stop_loads = true;
+        }
+    }
     let ends = matches!(op, Op::End | Op::Sleep(_));
     let mut used_now = None;
     let mut keep: [Option<Record>; MAX_EARLY] = [None; MAX_EARLY];

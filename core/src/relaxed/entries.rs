@@ -18,6 +18,8 @@ pub enum Loc {
     Flags(u8),
     Data(u8, u8),
     Vma(u8),
+    /// A lock's word (what `spin_is_locked` reads).
+    Lock(u8),
 }
 
 pub(super) const PTE_BIT0: u32 = MAX_VARS as u32;
@@ -26,7 +28,8 @@ pub(super) const MAP_BIT0: u32 = REF_BIT0 + MAX_PAGES as u32;
 pub(super) const FLAGS_BIT0: u32 = MAP_BIT0 + MAX_PAGES as u32;
 pub(super) const DATA_BIT0: u32 = FLAGS_BIT0 + MAX_PAGES as u32;
 pub(super) const VMA_BIT0: u32 = DATA_BIT0 + (MAX_PAGES * MAX_DATA) as u32;
-const _: () = assert!(VMA_BIT0 + (MAX_PTES as u32) <= 128);
+pub(super) const LOCK_BIT0: u32 = VMA_BIT0 + MAX_PTES as u32;
+const _: () = assert!(LOCK_BIT0 + (MAX_LOCKS as u32) <= 128);
 /// Every location of every page (an access through a page register whose value is unknown).
 pub(super) const ALL_PAGE_BITS: u128 = ((1u128 << (VMA_BIT0 - REF_BIT0)) - 1) << REF_BIT0;
 
@@ -41,6 +44,7 @@ impl Loc {
             Loc::Flags(p) => 0x5000 | p as u16,
             Loc::Data(p, d) => 0x6000 | (p as u16) << 4 | d as u16,
             Loc::Vma(p) => 0x7000 | p as u16,
+            Loc::Lock(l) => 0x8000 | l as u16,
         }
     }
 
@@ -54,6 +58,7 @@ impl Loc {
             5 => Loc::Flags(low),
             6 => Loc::Data(low >> 4, low & 15),
             7 => Loc::Vma(low),
+            8 => Loc::Lock(low),
             _ => return None,
         })
     }
@@ -68,6 +73,7 @@ impl Loc {
                 Loc::Flags(p) => FLAGS_BIT0 + p as u32,
                 Loc::Data(p, d) => DATA_BIT0 + (p as usize * MAX_DATA + d as usize) as u32,
                 Loc::Vma(p) => VMA_BIT0 + p as u32,
+                Loc::Lock(l) => LOCK_BIT0 + l as u32,
             }
     }
 
@@ -81,6 +87,8 @@ impl Loc {
             Loc::Flags(p) => s.pages[p as usize].flags as i16,
             Loc::Data(p, d) => s.pages[p as usize].data[d as usize] as i16,
             Loc::Vma(p) => s.vma[p as usize] as i16,
+            // Mode in the low byte, holders in the high one.
+            Loc::Lock(l) => s.locks[l as usize].mode as i16 | (s.locks[l as usize].holders as i16) << 8,
         }
     }
 
@@ -93,6 +101,11 @@ impl Loc {
             Loc::Flags(p) => s.pages[p as usize].flags = v as u8,
             Loc::Data(p, d) => s.pages[p as usize].data[d as usize] = v as u8,
             Loc::Vma(p) => s.vma[p as usize] = v as u8,
+            Loc::Lock(l) => {
+                let lk = &mut s.locks[l as usize];
+                lk.mode = LockMode::from_u8(v as u8);
+                lk.holders = (v >> 8) as u8;
+            }
         }
     }
 }

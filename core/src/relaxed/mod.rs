@@ -13,7 +13,9 @@
 //!   thread early, out of program order, with [`Choice::Early`](crate::step::Choice): a load
 //!   (`READ_ONCE`, `atomic_read`, a condition that reads shared state, the read of a copy) or a
 //!   plain store to a shared variable (`WRITE_ONCE`, `atomic_set`). Nothing overtakes a full
-//!   barrier (`smp_mb`, `smp_mb__before/after_atomic`, a fully ordered RMW, a TLB flush), an
+//!   barrier (`smp_mb`, `smp_mb__before/after_atomic`, `smp_mb__after_spinlock`, a fully
+//!   ordered RMW, a TLB flush; a load may run ahead of a `cmpxchg`, which orders nothing when
+//!   it fails, and is discarded when it succeeds), an
 //!   acquire (a lock, `smp_load_acquire`), an access to the same location, or a user access
 //!   through the TLB; `smp_rmb` stops everything while a load before it is still to be
 //!   performed, `smp_wmb` stores while a store before it is; a store never overtakes a branch
