@@ -476,6 +476,8 @@ pub fn step(prog: &Program, before: &State, after: &State, choice: Choice, exec:
                 match (&prog.instr(t, exec.pc).op, early_at) {
                     (Op::VarSet { .. }, Some(i)) => d.push_str(&format!(" (already stored early, at step {i})")),
                     (Op::VarSet { .. }, None) => d.push_str(" (already stored early)"),
+                    (Op::LockAcquire { .. }, Some(i)) => d.push_str(&format!(" (already taken early, at step {i})")),
+                    (Op::LockAcquire { .. }, None) => d.push_str(" (already taken early)"),
                     (_, Some(i)) => d.push_str(&format!(" (with the values read early, at step {i})")),
                     (_, None) => d.push_str(" (with the values read early)"),
                 }
@@ -603,7 +605,10 @@ pub fn early_text(prog: &Program, s: &State, t: usize, pc: u16) -> String {
     let Some(cpu) = relaxed::cpu_of(prog, t) else { return String::new() };
     let (recs, n) = relaxed::records(s, cpu);
     let Some(r) = recs[..n].iter().flatten().find(|r| r.pc == pc) else { return String::new() };
-    if r.store {
+    if r.kind == relaxed::RecordKind::Lock {
+        let name = prog.layout.locks.get(r.value as usize).map(|l| l.name.as_str()).unwrap_or("?");
+        format!("takes {name} now, before the accesses ahead of it in program order: an acquire orders only what comes after it")
+    } else if r.kind == relaxed::RecordKind::Store {
         match prog.threads[t].instrs.get(pc as usize).map(|i| &i.op) {
             Some(Op::VarSet { var, .. }) => format!("stores {}, visible to every CPU now", loc_text(prog, Loc::Var(*var), r.value)),
             _ => "stores".into(),
@@ -620,7 +625,7 @@ pub fn early_text(prog: &Program, s: &State, t: usize, pc: u16) -> String {
 pub fn as_read_early(prog: &Program, before: &State, t: usize, pc: u16) -> Option<(State, Vec<String>)> {
     let cpu = relaxed::cpu_of(prog, t)?;
     let (recs, n) = relaxed::records(before, cpu);
-    let r = recs[..n].iter().flatten().find(|r| r.pc == pc && !r.store)?;
+    let r = recs[..n].iter().flatten().find(|r| r.pc == pc && r.is_load())?;
     let reads = &r.reads[..r.nreads];
     let changed = reads.iter().filter(|(l, v)| l.read(before) != *v).map(|(l, _)| loc_text(prog, *l, l.read(before))).collect();
     Some((relaxed::with_reads(before, reads), changed))

@@ -71,15 +71,7 @@ fn read_var(prog: &Program, s: &State, t: usize, v: u8) -> i16 {
 }
 
 fn lock_available(s: &State, lock: usize, mode: LockMode, t: usize) -> bool {
-    let l = &s.locks[lock];
-    match mode {
-        LockMode::Read => {
-            l.mode != LockMode::Write && l.mode != LockMode::Group0 && l.mode != LockMode::Group1 && (l.wait_write & !bit(t)) == 0
-        }
-        LockMode::Write => l.mode == LockMode::Free,
-        LockMode::Group0 | LockMode::Group1 => l.mode == LockMode::Free || l.mode == mode,
-        LockMode::Free => true,
-    }
+    s.locks[lock].available(mode, t)
 }
 
 /// Whether thread `t` can take a step, and why not.
@@ -95,7 +87,9 @@ pub fn can_run(prog: &Program, s: &State, t: usize) -> Result<(), Blocked> {
         Op::End => Err(Blocked::Finished),
         Op::LockAcquire { lock, mode } => {
             let l = *lock as usize;
-            if lock_available(s, l, *mode, t) {
+            // Under arm64 the CPU may have taken it early already (an acquire orders only what
+            // comes after it).
+            if lock_available(s, l, *mode, t) || crate::relaxed::lock_taken_early(prog, s, t) {
                 return Ok(());
             }
             match prog.layout.locks[l].kind {
@@ -331,6 +325,11 @@ fn exec_op(prog: &Program, s: &mut State, t: usize, op: &Op, used_early: &mut bo
         }
         Op::LockAcquire { lock, mode } => {
             let l = *lock as usize;
+            if early == Some(crate::relaxed::Early::Lock) {
+                // Taken early (arm64): the thread now reaches it in program order.
+                next(s, t);
+                return Ok(effect);
+            }
             if !lock_available(s, l, *mode, t) {
                 // Only an rwsem gets here (can_run): the thread queues and sleeps.
                 let lk = &mut s.locks[l];
@@ -341,11 +340,7 @@ fn exec_op(prog: &Program, s: &mut State, t: usize, op: &Op, used_early: &mut bo
                 }
                 return Ok(Effect::Enqueued);
             }
-            let lk = &mut s.locks[l];
-            lk.wait_read &= !bit(t);
-            lk.wait_write &= !bit(t);
-            lk.mode = *mode;
-            lk.holders |= bit(t);
+            s.locks[l].take(*mode, t);
         }
         Op::LockRelease { lock, .. } => {
             let lk = &mut s.locks[*lock as usize];

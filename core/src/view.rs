@@ -685,20 +685,20 @@ pub fn describe_early(prog: &Program, s: &State, cpu: usize) -> Vec<EarlyView> {
         .flatten()
         .map(|r| {
             let instr = prog.threads[t].instrs.get(r.pc as usize);
-            let values = if r.store {
-                match instr.map(|i| &i.op) {
+            let values = match r.kind {
+                relaxed::RecordKind::Store => match instr.map(|i| &i.op) {
                     Some(Op::VarSet { var, .. }) => vec![describe::loc_text(prog, Loc::Var(*var), r.value)],
                     _ => vec![],
-                }
-            } else {
-                r.reads[..r.nreads].iter().map(|(l, v)| describe::loc_text(prog, *l, *v)).collect()
+                },
+                relaxed::RecordKind::Lock => vec![format!("{} held", describe::loc_name(prog, Loc::Lock(r.value as u8)))],
+                relaxed::RecordKind::Load => r.reads[..r.nreads].iter().map(|(l, v)| describe::loc_text(prog, *l, *v)).collect(),
             };
-            EarlyView {
-                pc: r.pc,
-                text: instr.map(|i| i.text.clone()).unwrap_or_default(),
-                kind: if r.store { EarlyKind::Store } else { EarlyKind::Load },
-                values,
-            }
+            let kind = match r.kind {
+                relaxed::RecordKind::Store => EarlyKind::Store,
+                relaxed::RecordKind::Lock => EarlyKind::Lock,
+                relaxed::RecordKind::Load => EarlyKind::Load,
+            };
+            EarlyView { pc: r.pc, text: instr.map(|i| i.text.clone()).unwrap_or_default(), kind, values }
         })
         .collect()
 }
@@ -734,12 +734,13 @@ impl ThreadStatus {
     }
 }
 
-/// An access performed early: a load, or a plain store.
+/// An access performed early: a load, a plain store, or a lock acquire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EarlyKind {
     Load,
     Store,
+    Lock,
 }
 
 impl EarlyKind {
@@ -747,6 +748,7 @@ impl EarlyKind {
         match self {
             EarlyKind::Load => "load",
             EarlyKind::Store => "store",
+            EarlyKind::Lock => "lock",
         }
     }
 }

@@ -132,6 +132,9 @@ pub mod kind {
     pub const EARLY_STORE: u8 = 3;
     /// arm64: one location an EARLY_LOAD read, and the value it read.
     pub const READ: u8 = 4;
+    /// arm64: a lock acquire performed early (the lock is held already); `loc` is the pc of
+    /// its instruction, `value` the lock's index.
+    pub const EARLY_LOCK: u8 = 5;
 }
 
 /// In an EARLY_LOAD's value: the thread has run a load since (an `smp_rmb` after it orders
@@ -168,18 +171,32 @@ pub(super) fn push(sb: &mut [SbEntry; MAX_SB], e: SbEntry) -> bool {
     true
 }
 
+/// What an access performed early was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordKind {
+    /// A load: its values wait for the thread to reach it, and it may be discarded.
+    Load,
+    /// A plain store, in memory already.
+    Store,
+    /// A lock acquire: the lock is held already.
+    Lock,
+}
+
 /// An access performed early, as read back from the entries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Record {
     pub pc: u16,
-    pub store: bool,
-    /// EARLY_LOAD: tainted registers; EARLY_STORE: the value stored.
+    pub kind: RecordKind,
+    /// EARLY_LOAD: tainted registers; EARLY_STORE: the value stored; EARLY_LOCK: the lock.
     pub value: i16,
     pub reads: [(Loc, i16); MAX_READS],
     pub nreads: usize,
 }
 
 impl Record {
+    pub fn is_load(&self) -> bool {
+        self.kind == RecordKind::Load
+    }
     pub(super) fn bits(&self) -> u128 {
         self.reads[..self.nreads].iter().fold(0, |m, (l, _)| m | l.bit())
     }
@@ -197,10 +214,14 @@ pub fn records(s: &State, cpu: usize) -> ([Option<Record>; MAX_EARLY], usize) {
     while i < MAX_SB && sb[i].flags != 0 {
         let e = sb[i];
         match e.flags {
-            kind::EARLY_LOAD | kind::EARLY_STORE => {
+            kind::EARLY_LOAD | kind::EARLY_STORE | kind::EARLY_LOCK => {
                 let mut r = Record {
                     pc: e.loc,
-                    store: e.flags == kind::EARLY_STORE,
+                    kind: match e.flags {
+                        kind::EARLY_LOAD => RecordKind::Load,
+                        kind::EARLY_STORE => RecordKind::Store,
+                        _ => RecordKind::Lock,
+                    },
                     value: e.value,
                     reads: [(Loc::Var(0), 0); MAX_READS],
                     nreads: 0,
@@ -227,7 +248,12 @@ pub(super) fn write_records(s: &mut State, cpu: usize, recs: &[Record]) {
     *sb = [SbEntry::default(); MAX_SB];
     let mut i = 0;
     for r in recs {
-        sb[i] = SbEntry { loc: r.pc, value: r.value, flags: if r.store { kind::EARLY_STORE } else { kind::EARLY_LOAD } };
+        let flags = match r.kind {
+            RecordKind::Load => kind::EARLY_LOAD,
+            RecordKind::Store => kind::EARLY_STORE,
+            RecordKind::Lock => kind::EARLY_LOCK,
+        };
+        sb[i] = SbEntry { loc: r.pc, value: r.value, flags };
         i += 1;
         for (l, v) in &r.reads[..r.nreads] {
             sb[i] = SbEntry { loc: l.code(), value: *v, flags: kind::READ };

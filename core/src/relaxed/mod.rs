@@ -23,8 +23,11 @@
 //!   yet, nor uses a register that a pending load will write (a data dependency), and neither
 //!   does a load for its own address. A load may run ahead past an undecided branch
 //!   (speculation): it is kept only if the thread then reaches it with nothing on the way that
-//!   orders it, and is discarded otherwise. At most [`MAX_EARLY`] accesses of a thread are in
-//!   flight at once, found at most `WINDOW` steps ahead.
+//!   orders it, and is discarded otherwise. A lock acquire is an ACQUIRE (CASA, LDAXR): a free
+//!   lock may be taken early, before the accesses ahead of it, but never past a release (RCsc),
+//!   a barrier or an undecided branch; a release (STLR) lets later accesses go first. At most
+//!   [`MAX_EARLY`] accesses of a thread are in flight at once, found at most `WINDOW` steps
+//!   ahead.
 //!
 //! Both kinds of in-flight operations live in [`State::sb`], as [`SbEntry`]s of the CPU: a
 //! buffered store (x86-TSO), or an access performed early (arm64, a header entry followed by
