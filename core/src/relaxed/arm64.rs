@@ -485,7 +485,9 @@ pub(super) fn candidates(prog: &Program, s: &State, t: usize, out: &mut Vec<(u16
         return;
     }
     let (recs, nrec) = records(s, cpu);
-    if nrec >= MAX_EARLY {
+    let nlocks = recs[..nrec].iter().flatten().filter(|r| r.kind == RecordKind::Lock).count();
+    let (access_room, lock_room) = (nrec - nlocks < MAX_EARLY, nlocks < MAX_EARLY_LOCKS);
+    if !access_room && !lock_room {
         return;
     }
     let free = MAX_SB - used(&s.sb[cpu]);
@@ -532,10 +534,10 @@ pub(super) fn candidates(prog: &Program, s: &State, t: usize, out: &mut Vec<(u16
                     && !(w.wmb_bit && lock_observed(prog, *lock))
                     && w.touched & Loc::Lock(*lock).bit() == 0
                     && s.locks[*lock as usize].available(*mode, t);
-                if ok && free >= 1 {
+                if ok && lock_room && free >= 1 {
                     out.push((pc, Cand::Lock { lock: *lock, mode: *mode }));
                 }
-            } else if let Some(c) = candidate(&instr.op, &w) {
+            } else if let Some(c) = candidate(&instr.op, &w).filter(|_| access_room) {
                 let need = match c {
                     Cand::Load { n, .. } => 1 + n,
                     Cand::Store { .. } | Cand::Lock { .. } => 1,
@@ -703,7 +705,7 @@ pub fn on_exec(prog: &Program, s: &mut State, t: usize, op: &Op) -> Option<Early
     }
     let ends = matches!(op, Op::End | Op::Sleep(_));
     let mut used_now = None;
-    let mut keep: [Option<Record>; MAX_EARLY] = [None; MAX_EARLY];
+    let mut keep: [Option<Record>; MAX_RECORDS] = [None; MAX_RECORDS];
     let mut k = 0;
     for r in recs[..n].iter().flatten() {
         let mut r = *r;

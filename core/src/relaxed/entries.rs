@@ -143,6 +143,10 @@ pub(super) const LOADED: u16 = 1 << 15;
 
 /// At most this many accesses of one thread are in flight out of program order at once.
 pub const MAX_EARLY: usize = 2;
+/// And at most this many lock acquires taken early, besides (fork takes two PT locks in a row).
+pub const MAX_EARLY_LOCKS: usize = 2;
+/// Records of one CPU: accesses and locks.
+pub const MAX_RECORDS: usize = MAX_EARLY + MAX_EARLY_LOCKS;
 /// How far ahead a thread looks for an access to perform early: scheduling points, and
 /// instructions along one path (silent ones included).
 pub(super) const WINDOW: u8 = 10;
@@ -206,9 +210,9 @@ impl Record {
 }
 
 /// The accesses `cpu` performed early (arm64), oldest first.
-pub fn records(s: &State, cpu: usize) -> ([Option<Record>; MAX_EARLY], usize) {
+pub fn records(s: &State, cpu: usize) -> ([Option<Record>; MAX_RECORDS], usize) {
     let sb = &s.sb[cpu];
-    let mut out = [None; MAX_EARLY];
+    let mut out = [None; MAX_RECORDS];
     let mut n = 0;
     let mut i = 0;
     while i < MAX_SB && sb[i].flags != 0 {
@@ -232,7 +236,7 @@ pub fn records(s: &State, cpu: usize) -> ([Option<Record>; MAX_EARLY], usize) {
                     r.nreads += 1;
                     i += 1;
                 }
-                if n < MAX_EARLY {
+                if n < MAX_RECORDS {
                     out[n] = Some(r);
                     n += 1;
                 }

@@ -26,8 +26,8 @@
 //!   orders it, and is discarded otherwise. A lock acquire is an ACQUIRE (CASA, LDAXR): a free
 //!   lock may be taken early, before the accesses ahead of it, but never past a release (RCsc),
 //!   a barrier or an undecided branch; a release (STLR) lets later accesses go first. At most
-//!   [`MAX_EARLY`] accesses of a thread are in flight at once, found at most `WINDOW` steps
-//!   ahead.
+//!   [`MAX_EARLY`] accesses and [`MAX_EARLY_LOCKS`] locks of a thread are in flight at once,
+//!   found at most `WINDOW` steps ahead.
 //!
 //! Both kinds of in-flight operations live in [`State::sb`], as [`SbEntry`]s of the CPU: a
 //! buffered store (x86-TSO), or an access performed early (arm64, a header entry followed by
