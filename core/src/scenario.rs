@@ -82,6 +82,9 @@ pub enum Fate {
     Superseded,
     /// Discussed or posted, never merged nor explicitly rejected.
     Proposed,
+    /// Reasoning in a commit message or a thread, never posted as a patch of its own: shown to
+    /// see what it would do.
+    Analysis,
 }
 
 impl std::fmt::Display for Fate {
@@ -99,6 +102,7 @@ impl Fate {
             "rejected" => Fate::Rejected,
             "superseded" => Fate::Superseded,
             "proposed" => Fate::Proposed,
+            "analysis" => Fate::Analysis,
             _ => return None,
         })
     }
@@ -110,6 +114,7 @@ impl Fate {
             Fate::Rejected => "rejected",
             Fate::Superseded => "superseded",
             Fate::Proposed => "proposed",
+            Fate::Analysis => "analysis",
         }
     }
 }
@@ -363,7 +368,7 @@ fn policy_block(file: &str, b: &syntax::BlockDecl) -> Result<Policy, Diagnostic>
                         return err(
                             file,
                             line.key.pos,
-                            "expected `fate KIND \"why\"` (KIND: baseline, merged, reverted, rejected, superseded, proposed)",
+                            "expected `fate KIND \"why\"` (KIND: baseline, merged, reverted, rejected, superseded, proposed, analysis)",
                         )
                     }
                 };
@@ -371,7 +376,10 @@ fn policy_block(file: &str, b: &syntax::BlockDecl) -> Result<Policy, Diagnostic>
                     Diagnostic::new(
                         file,
                         kind.pos,
-                        format!("unknown fate `{}`: expected baseline, merged, reverted, rejected, superseded or proposed", kind.name),
+                        format!(
+                            "unknown fate `{}`: expected baseline, merged, reverted, rejected, superseded, proposed or analysis",
+                            kind.name
+                        ),
                     )
                 })?;
                 p.why = why;
