@@ -61,7 +61,10 @@ impl Citation {
     /// A link a browser can open, where there is a stable one.
     pub fn url(&self) -> Option<String> {
         match self.kind {
-            CitationKind::Mail | CitationKind::Seed if self.id.contains('@') => Some(format!("https://lore.kernel.org/r/{}", self.id)),
+            // A `/` in a Message-ID would end the path: lore wants it as %2F.
+            CitationKind::Mail | CitationKind::Seed if self.id.contains('@') => {
+                Some(format!("https://lore.kernel.org/r/{}", self.id.replace('/', "%2F")))
+            }
             CitationKind::Commit => {
                 Some(format!("https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/commit/?id={}", self.id))
             }
@@ -1177,5 +1180,13 @@ mod tests {
         let mut want: Vec<&str> = PAGE_FLAGS.iter().map(|f| f.word).chain(["free"]).collect();
         want.sort_unstable();
         assert_eq!(listed, want);
+    }
+
+    #[test]
+    fn a_slash_in_a_message_id_is_escaped_in_its_lore_link() {
+        let c = Citation { kind: CitationKind::Mail, id: "X/pzhKj2m48brSdN@redhat.com".into(), text: String::new() };
+        assert_eq!(c.url().as_deref(), Some("https://lore.kernel.org/r/X%2FpzhKj2m48brSdN@redhat.com"));
+        let bare = Citation { kind: CitationKind::Mail, id: "CAHk-=wg_UBuo7ro1fpEGkMyFKA1".into(), text: String::new() };
+        assert_eq!(bare.url(), None, "an id without its domain has no link");
     }
 }

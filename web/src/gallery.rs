@@ -225,19 +225,9 @@ pub fn race_tag(race: &str) -> String {
     }
 }
 
-/// Seeds are cited by file; their text begins with the mail's Message-ID.
-fn citation_url(c: &CitationView) -> Option<String> {
-    c.url.clone().or_else(|| {
-        let (id, _) = c.text.split_once(": ")?;
-        (c.kind == CitationKind::Seed && id.contains('@') && !id.contains(char::is_whitespace))
-            .then(|| format!("https://lore.kernel.org/r/{id}"))
-    })
-}
-
 fn short_id(c: &CitationView) -> String {
     match c.kind {
         CitationKind::Commit => c.id.chars().take(12).collect(),
-        CitationKind::Seed => c.text.split_once(": ").map(|(id, _)| id.to_string()).unwrap_or_else(|| c.id.clone()),
         _ => c.id.clone(),
     }
 }
@@ -247,10 +237,9 @@ pub fn CitationList(citations: Vec<CitationView>) -> impl IntoView {
     let items = citations
         .into_iter()
         .map(|c| {
-            let url = citation_url(&c);
+            let url = c.url.clone();
             let id = short_id(&c);
-            // A seed's text begins with the Message-ID shown as its link.
-            let text = c.text.strip_prefix(&format!("{id}: ")).unwrap_or(&c.text).to_string();
+            let text = c.text.clone();
             let label = match url {
                 Some(u) => view! { <a href=u target="_blank" rel="noopener" class="cite-id"><code>{id}</code></a> }.into_any(),
                 None => view! { <code class="cite-id">{id}</code> }.into_any(),
