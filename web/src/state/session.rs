@@ -5,7 +5,7 @@
 
 use racelab_core::lab::view::{self, InvariantView, ScenarioView, StateView, StepView, ThreadCodeView};
 use racelab_core::lab::{
-    self, describe, exec, replay, schedule, Choice, DeviationKind, LabError, MemoryModel, Opened, Outcome, Permalink, Request, ScheduleSpec,
+    self, describe, exec, replay, schedule, Choice, Comparison, DeviationKind, LabError, MemoryModel, Opened, Outcome, Permalink, Request, ScheduleSpec,
 };
 
 use crate::catalog::catalog;
@@ -32,6 +32,17 @@ pub struct Session {
     /// The earliest broken invariant: (step, name).
     pub violation: Option<(usize, String)>,
     pub origin: Origin,
+    /// The kinds of change (`pte`, `tlb`, `lock`, …) some step of the run makes: the panels
+    /// that never change may fold away in presentation mode.
+    pub changed_kinds: Vec<String>,
+    /// Per thread: it takes at least one step in this run.
+    pub runs: Vec<bool>,
+    /// The trace's own words on what this policy does to it (its `expect` line's comment), and
+    /// the step they speak about: where it breaks, or the end of a safe run.
+    pub narration: Option<(usize, String)>,
+    /// After a switch, the core's alignment with the run switched from: the steps of this run
+    /// the other does not take (added), and the steps of the other this one does not (held back).
+    pub compared: Option<(Vec<usize>, Vec<usize>)>,
 }
 
 /// One thing the user may schedule at a step.
@@ -79,7 +90,29 @@ impl Session {
         };
         // A run opened from its steps may still be a canonical trace.
         let trace = lab::canonical_trace(catalog(), &opened);
-        Session { opened, info, code, trace, violation, origin }
+        let mut changed_kinds: Vec<String> = Vec::new();
+        let mut runs = vec![false; opened.program.threads.len()];
+        for rec in &opened.run.steps {
+            if let Some(r) = runs.get_mut(rec.thread) {
+                *r = true;
+            }
+            for c in &rec.changes {
+                let k = kind_name(&c.kind);
+                if !changed_kinds.contains(&k) {
+                    changed_kinds.push(k);
+                }
+            }
+        }
+        let narration = trace.as_deref().and_then(|name| sc.trace(name)).and_then(|t| {
+            let prog = &opened.program;
+            let e = t.expect.iter().find(|e| e.policy == prog.policy && e.model == prog.model)?;
+            let at = match e.outcome {
+                Outcome::Violated { step, .. } => step,
+                _ => opened.run.steps.len(),
+            };
+            (!e.comment.is_empty()).then(|| (at.min(opened.run.steps.len()), e.comment.clone()))
+        });
+        Session { opened, info, code, trace, violation, origin, changed_kinds, runs, narration, compared: None }
     }
 
     /// Opens a permalink fragment: the session and the step it names.
@@ -103,6 +136,16 @@ impl Session {
         };
         let req = Request { scenario: id.to_string(), policy: None, model: MemoryModel::Sc, schedule, nearest: true };
         Ok(Session::new(lab::open(catalog(), &req)?, Origin::Link))
+    }
+
+    /// Some step of the run makes a change of one of these kinds.
+    pub fn changes_any(&self, kinds: &[&str]) -> bool {
+        self.changed_kinds.iter().any(|k| kinds.contains(&k.as_str()))
+    }
+
+    /// This run and `other` side by side, aligned by statement (the core's comparison).
+    pub fn compare(&self, other: &Session) -> Result<Comparison, LabError> {
+        lab::compare(&self.opened, &other.opened)
     }
 
     pub fn scenario_id(&self) -> &str {
@@ -139,7 +182,10 @@ impl Session {
     pub fn switch(&self, policy: &str, model: MemoryModel) -> Result<Session, LabError> {
         let opened = lab::switch(&self.opened, policy, model)?;
         let from = if model == self.model() { self.policy().to_string() } else { format!("{} ({})", self.policy(), self.model().name()) };
-        Ok(Session::new(opened, Origin::Switched { from }))
+        let compared = lab::compare(&self.opened, &opened).ok().map(|c| (c.added(), c.held_back()));
+        let mut next = Session::new(opened, Origin::Switched { from });
+        next.compared = compared;
+        Ok(next)
     }
 
     /// The run's schedule up to `step`, then `choice`, then every thread to its end.
@@ -215,4 +261,9 @@ impl Session {
             in_run,
         }
     }
+}
+
+/// `pte`, `tlb`, … as the core serializes a change's kind.
+pub fn kind_name<T: serde::Serialize>(k: &T) -> String {
+    serde_json::to_value(k).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
 }
