@@ -52,7 +52,8 @@ fn PlayerRoute(fragment: String) -> impl IntoView {
                 let compared = a.switch(&q.policy, q.model.unwrap_or(a.model())).and_then(|b| a.compare(&b).map(|cmp| (b, cmp)));
                 match compared {
                     Ok((b, cmp)) => view! { <SideBySide a b cmp a_step b_step=q.step/> }.into_any(),
-                    Err(e) => view! { <ErrorView error=e.to_string() link=fragment.clone() scenario=Some(a.scenario_id().to_string())/> }.into_any(),
+                    Err(e) => view! { <ErrorView error=e.to_string() link=fragment.clone() scenario=Some(a.scenario_id().to_string())/> }
+                        .into_any(),
                 }
             }
         },

@@ -49,7 +49,8 @@ fn marks(s: &Session, steps: &[usize], what: &'static str) -> Vec<LineMark> {
 #[component]
 pub fn SideBySide(a: Session, b: Session, cmp: Comparison, a_step: usize, b_step: Option<usize>) -> impl IntoView {
     let first_diff = cmp.first_difference.as_ref().map(|(r, _)| *r);
-    let diff_text: Vec<String> = cmp.first_difference.as_ref().map(|(_, ch)| ch.iter().map(|c| c.text.clone()).collect()).unwrap_or_default();
+    let diff_text: Vec<String> =
+        cmp.first_difference.as_ref().map(|(_, ch)| ch.iter().map(|c| c.text.clone()).collect()).unwrap_or_default();
     let (name_a, name_b) = (a.policy().to_string(), b.policy().to_string());
     let (model_a, model_b) = (a.model(), b.model());
     let label_a = if model_a == model_b { name_a.clone() } else { format!("{name_a} ({})", model_a.name()) };

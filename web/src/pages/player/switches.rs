@@ -4,8 +4,8 @@ use leptos::prelude::*;
 use racelab_core::lab::MemoryModel;
 
 use super::ctx::Ctx;
-use crate::state::fields::{self, Compare, PageFields};
 use super::keys::release_focus;
+use crate::state::fields::{self, Compare, PageFields};
 
 #[component]
 pub fn PolicySwitch() -> impl IntoView {
