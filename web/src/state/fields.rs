@@ -65,3 +65,33 @@ pub fn join(permalink: &str, fields: &PageFields) -> String {
 /// Presentation mode, shared by the pages that show a run (the app provides it).
 #[derive(Clone, Copy)]
 pub struct Presenting(pub leptos::prelude::RwSignal<bool>);
+
+#[cfg(test)]
+mod tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+
+    #[wasm_bindgen_test]
+    fn splits_presentation_and_comparison_off_a_permalink_and_joins_them_back() {
+        let link = "v=1&s=race1a&p=v5_10&tr=lost_write&i=12&q=merged_6ce64428&qi=14&view=present";
+        let (core, fields) = split(link);
+        assert_eq!(core, "v=1&s=race1a&p=v5_10&tr=lost_write&i=12");
+        assert!(fields.present);
+        assert_eq!(fields.compare, Some(Compare { policy: "merged_6ce64428".into(), model: None, step: Some(14) }));
+        assert_eq!(join(&core, &fields), link);
+    }
+
+    #[wasm_bindgen_test]
+    fn a_memory_model_to_compare_with_is_read_by_its_name() {
+        let (_, fields) = split("v=1&s=sb&q=fenced&qm=x86-tso");
+        assert_eq!(fields.compare.and_then(|c| c.model), Some(MemoryModel::X86Tso));
+    }
+
+    #[wasm_bindgen_test]
+    fn leaves_a_value_it_does_not_know_to_the_core() {
+        let (core, fields) = split("v=1&s=race1a&view=slides&qm=vax");
+        assert_eq!(core, "v=1&s=race1a&view=slides&qm=vax");
+        assert_eq!(fields, PageFields::default());
+    }
+}

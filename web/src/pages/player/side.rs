@@ -284,3 +284,32 @@ fn SideColumn(ctx: Ctx, label: String, side: &'static str, at_diff: Signal<bool>
         </Provider>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+    use racelab_core::lab::MemoryModel;
+
+    #[wasm_bindgen_test]
+    fn a_row_says_which_run_takes_its_step() {
+        assert!(row_text(RowKind::Same, "v5_10", "fix").starts_with("Both run this step"));
+        assert!(row_text(RowKind::Added, "v5_10", "fix").starts_with("Only fix runs this step: the fix adds it"));
+        assert!(row_text(RowKind::HeldBack, "v5_10", "fix").starts_with("Only v5_10 runs this step: fix holds it back"));
+    }
+
+    #[wasm_bindgen_test]
+    fn a_link_opens_at_the_row_that_shows_both_of_its_steps() {
+        let (a, _) = Session::from_link("v=1&s=race1a&p=v5_10&tr=lost_write&i=10").expect("opens");
+        let b = a.switch("merged_6ce64428", MemoryModel::Sc).expect("the fix opens");
+        let cmp = a.compare(&b).expect("one scenario");
+        // Rows 11 and 12 are the fix's check and flush, both shown beside v5.10's step 10.
+        let r = initial_row(&cmp, 10, Some(12));
+        assert_eq!((cmp.rows[r].a_at, cmp.rows[r].b_at), (10, 12));
+        assert_eq!(cmp.rows[r].kind, RowKind::Added);
+        let first = initial_row(&cmp, 10, None);
+        assert_eq!(cmp.rows[first].a_at, 10);
+        assert!(first <= r);
+    }
+}
