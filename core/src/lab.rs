@@ -60,15 +60,38 @@ pub struct Request {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LabError {
     Permalink(PermalinkError),
-    UnknownScenario { id: String, known: Vec<String> },
-    UnknownPolicy { scenario: String, policy: String, known: Vec<String> },
-    UnknownTrace { scenario: String, trace: String, known: Vec<String> },
-    UnsupportedModel { scenario: String, model: MemoryModel, known: Vec<MemoryModel> },
+    UnknownScenario {
+        id: String,
+        known: Vec<String>,
+    },
+    UnknownPolicy {
+        scenario: String,
+        policy: String,
+        known: Vec<String>,
+    },
+    UnknownTrace {
+        scenario: String,
+        trace: String,
+        known: Vec<String>,
+    },
+    UnsupportedModel {
+        scenario: String,
+        model: MemoryModel,
+        known: Vec<MemoryModel>,
+    },
     Compile(Diagnostic),
     Schedule(ScheduleError),
     Replay(ReplayError),
-    StepOutOfRange { step: usize, steps: usize },
+    StepOutOfRange {
+        step: usize,
+        steps: usize,
+    },
     Export(ExportError),
+    /// Two runs of different scenarios cannot be put side by side.
+    NotComparable {
+        a: String,
+        b: String,
+    },
 }
 
 impl fmt::Display for LabError {
@@ -93,6 +116,9 @@ impl fmt::Display for LabError {
             LabError::Replay(e) => write!(f, "the schedule is invalid at step {}: {}", e.step, e.message),
             LabError::StepOutOfRange { step, steps } => write!(f, "step {step} is past the end of the trace ({steps} steps)"),
             LabError::Export(e) => write!(f, "{e}"),
+            LabError::NotComparable { a, b } => {
+                write!(f, "`{a}` and `{b}` are different scenarios: only runs of one scenario go side by side")
+            }
         }
     }
 }
@@ -342,4 +368,136 @@ pub fn hb_graph_view(opened: &Opened) -> Result<GraphView, LabError> {
 /// it has more than `max_states` states.
 pub fn state_graph_view(opened: &Opened, max_states: usize) -> Result<GraphView, LabError> {
     export::graph::states(&opened.scenario.id, &opened.program, max_states).map_err(LabError::Export)
+}
+
+/// How one row of a side-by-side comparison of two runs of the same interleaving lines up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowKind {
+    /// Both runs take this step: the same statement, run by the same thread for the same time
+    /// (the landmarks of [`replay::same_step`]); the initial state is such a row too.
+    Same,
+    /// Only the second run takes this step: code the second policy adds (a check, a flush).
+    Added,
+    /// Only the first run takes this step: the second one does not run it here (a fix held
+    /// the thread back, or took it elsewhere).
+    HeldBack,
+}
+
+/// One row of a [`Comparison`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    pub kind: RowKind,
+    /// The step of the first run on this row (0 for the initial state), if it takes one here.
+    pub a: Option<usize>,
+    /// The step of the second run on this row, if it takes one here.
+    pub b: Option<usize>,
+    /// The step each side shows at this row: its own, else the last one it took before.
+    pub a_at: usize,
+    pub b_at: usize,
+    /// The machine states shown at this row differ (the threads' own positions aside).
+    pub differs: bool,
+}
+
+/// Two runs of one interleaving, aligned by statement: which steps the second run adds, which
+/// of the first it holds back, and where their states first differ.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Comparison {
+    /// Row 0 is the initial state; then one row per step of either run, in order.
+    pub rows: Vec<Row>,
+    /// The first row whose states differ, and how the second state differs from the first, in
+    /// the words of the per-step changes.
+    pub first_difference: Option<(usize, Vec<Change>)>,
+}
+
+impl Comparison {
+    /// Steps of the second run that the first does not take.
+    pub fn added(&self) -> Vec<usize> {
+        self.rows.iter().filter(|r| r.kind == RowKind::Added).filter_map(|r| r.b).collect()
+    }
+
+    /// Steps of the first run that the second does not take.
+    pub fn held_back(&self) -> Vec<usize> {
+        self.rows.iter().filter(|r| r.kind == RowKind::HeldBack).filter_map(|r| r.a).collect()
+    }
+
+    /// Every step ran as it did in the first run: nothing added, nothing held back.
+    pub fn same_steps(&self) -> bool {
+        self.rows.iter().all(|r| r.kind == RowKind::Same)
+    }
+
+    /// The row that shows step `step` of the first run.
+    pub fn row_of_a(&self, step: usize) -> Option<usize> {
+        self.rows.iter().position(|r| r.a == Some(step))
+    }
+
+    /// The row that shows step `step` of the second run.
+    pub fn row_of_b(&self, step: usize) -> Option<usize> {
+        self.rows.iter().position(|r| r.b == Some(step))
+    }
+}
+
+/// The step of `to` that takes what step `step` (1-based) of `from` takes: for a statement,
+/// [`replay::same_step`]; for a drain or an early access, its k-th occurrence for that CPU or
+/// thread.
+fn matching_step(from: &Opened, step: usize, to: &Opened) -> Option<usize> {
+    let rec = &from.run.steps[step - 1];
+    let same_kind = |c: Choice, d: Choice| match (c, d) {
+        (Choice::Run(_), Choice::Run(_)) => true,
+        (Choice::Drain(x), Choice::Drain(y)) => x == y,
+        (Choice::Early(x, _), Choice::Early(y, _)) => x == y,
+        _ => false,
+    };
+    match rec.choice {
+        Choice::Run(_) => replay::same_step(&from.program, &from.run, step, &to.program, &to.run),
+        c => {
+            let k = from.run.steps[..step].iter().filter(|r| same_kind(r.choice, c)).count();
+            to.run.steps.iter().enumerate().filter(|(_, r)| same_kind(r.choice, c)).nth(k - 1).map(|(j, _)| j + 1)
+        }
+    }
+}
+
+/// Aligns two runs of the same scenario (the same interleaving under two policies or memory
+/// models, as [`switch`] makes it) statement by statement. A step of `a` whose statement `b`
+/// takes later than one already matched is not matched again, so the rows keep both runs'
+/// orders. The states are compared by the changes that would turn one into the other.
+pub fn compare(a: &Opened, b: &Opened) -> Result<Comparison, LabError> {
+    if a.scenario.id != b.scenario.id {
+        return Err(LabError::NotComparable { a: a.scenario.id.clone(), b: b.scenario.id.clone() });
+    }
+    let (na, nb) = (a.run.steps.len(), b.run.steps.len());
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    let mut last_b = 0;
+    for i in 1..=na {
+        if let Some(j) = matching_step(a, i, b) {
+            if j > last_b && matching_step(b, j, a) == Some(i) {
+                pairs.push((i, j));
+                last_b = j;
+            }
+        }
+    }
+    let differs = |i: usize, j: usize| !describe::diff(&b.program, &a.run.states[i], &b.run.states[j]).is_empty();
+    let mut rows = vec![Row { kind: RowKind::Same, a: Some(0), b: Some(0), a_at: 0, b_at: 0, differs: differs(0, 0) }];
+    let (mut ai, mut bj) = (0, 0);
+    let push = |rows: &mut Vec<Row>, kind, a_step: Option<usize>, b_step: Option<usize>, ai: usize, bj: usize| {
+        rows.push(Row { kind, a: a_step, b: b_step, a_at: ai, b_at: bj, differs: differs(ai, bj) });
+    };
+    for &(i, j) in pairs.iter().chain(std::iter::once(&(na + 1, nb + 1))) {
+        while ai + 1 < i {
+            ai += 1;
+            push(&mut rows, RowKind::HeldBack, Some(ai), None, ai, bj);
+        }
+        while bj + 1 < j {
+            bj += 1;
+            push(&mut rows, RowKind::Added, None, Some(bj), ai, bj);
+        }
+        if i <= na {
+            (ai, bj) = (i, j);
+            push(&mut rows, RowKind::Same, Some(i), Some(j), ai, bj);
+        }
+    }
+    let first_difference = rows
+        .iter()
+        .position(|r| r.differs)
+        .map(|k| (k, describe::diff(&b.program, &a.run.states[rows[k].a_at], &b.run.states[rows[k].b_at])));
+    Ok(Comparison { rows, first_difference })
 }

@@ -29,7 +29,8 @@ export class AppPage {
 
   /** Waits until the wasm app has replaced the "Loading…" placeholder. */
   async waitForApp() {
-    await this.page.locator('#title, #panic, #load-error').first().waitFor();
+    // Attached, not visible: presentation mode folds the header away.
+    await this.page.locator('#title, #panic, #load-error').first().waitFor({ state: 'attached' });
   }
 
   /** The URL's fragment, decoded, without the "#". */

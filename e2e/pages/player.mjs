@@ -31,6 +31,25 @@ export class PlayerPage extends AppPage {
     this.explorerOpen = page.getByTestId('explorer-open');
     this.explorerChart = page.getByTestId('explorer-chart');
     this.backToGallery = page.getByTestId('back-to-gallery');
+    this.presentButton = page.getByTestId('present');
+    this.compareSelect = page.getByTestId('compare-select');
+    this.choiceKeys = page.getByTestId('choice-key');
+    this.policyWhy = page.getByTestId('policy-why');
+  }
+
+  /** Whether presentation mode is on (the page's root says so). */
+  async presenting() {
+    return this.page.evaluate(() => document.documentElement.dataset.view === 'present');
+  }
+
+  async waitForPresenting(on) {
+    await this.page.waitForFunction((v) => (document.documentElement.dataset.view === 'present') === v, on);
+  }
+
+  /** The key shown on each "who runs next" button, by thread: { monitor: "1", … }. */
+  async keysShown() {
+    return this.page.getByTestId('schedule-choice').evaluateAll((els) =>
+      Object.fromEntries(els.filter((e) => e.querySelector('kbd')).map((e) => [e.dataset.thread, e.querySelector('kbd').textContent])));
   }
 
   /** Loads the page at a permalink fragment (with or without "#"). */

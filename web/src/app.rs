@@ -5,8 +5,9 @@ use leptos::prelude::*;
 
 use crate::pages::error::ErrorView;
 use crate::pages::gallery::Gallery;
-use crate::pages::player::Player;
+use crate::pages::player::{Player, SideBySide};
 use crate::route::{self, Route};
+use crate::state::fields::{self, Presenting};
 use crate::state::session::Session;
 use crate::state::verdicts::Verdicts;
 
@@ -34,13 +35,30 @@ fn use_hash_route() -> ReadSignal<Route> {
     route
 }
 
-/// The player for a permalink, or the error view if the link cannot be opened.
+/// The player for a permalink (or the side-by-side view when the link asks for a second run),
+/// or the error view if the link cannot be opened.
 #[component]
 fn PlayerRoute(fragment: String) -> impl IntoView {
-    match Session::from_link(&fragment) {
-        Ok((session, step)) => view! { <Player session step/> }.into_any(),
+    let (permalink, page) = fields::split(&fragment);
+    if page.present {
+        if let Some(p) = use_context::<Presenting>() {
+            p.0.set(true);
+        }
+    }
+    match Session::from_link(&permalink) {
+        Ok((a, a_step)) => match page.compare {
+            None => view! { <Player session=a step=a_step/> }.into_any(),
+            Some(q) => {
+                let compared = a.switch(&q.policy, q.model.unwrap_or(a.model())).and_then(|b| a.compare(&b).map(|cmp| (b, cmp)));
+                match compared {
+                    Ok((b, cmp)) => view! { <SideBySide a b cmp a_step b_step=q.step/> }.into_any(),
+                    Err(e) => view! { <ErrorView error=e.to_string() link=fragment.clone() scenario=Some(a.scenario_id().to_string())/> }
+                        .into_any(),
+                }
+            }
+        },
         Err(e) => {
-            let scenario = Session::scenario_of_link(&fragment);
+            let scenario = Session::scenario_of_link(&permalink);
             view! { <ErrorView error=e.to_string() link=fragment scenario/> }.into_any()
         }
     }
@@ -58,6 +76,15 @@ fn RaceRoute(id: String) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_context(Verdicts::new());
+    let presenting = Presenting(RwSignal::new(false));
+    provide_context(presenting);
+    // Presentation mode styles the whole page (the header and footer fold away).
+    Effect::new(move |_| {
+        let on = presenting.0.get();
+        if let Some(root) = document().document_element() {
+            let _ = if on { root.set_attribute("data-view", "present") } else { root.remove_attribute("data-view") };
+        }
+    });
     let route = use_hash_route();
 
     view! {
@@ -70,7 +97,10 @@ pub fn App() -> impl IntoView {
         </header>
         <main id="main">
             {move || match route.get() {
-                Route::Gallery => view! { <Gallery/> }.into_any(),
+                Route::Gallery => {
+                    presenting.0.set(false);
+                    view! { <Gallery/> }.into_any()
+                }
                 Route::Player(fragment) => view! { <PlayerRoute fragment/> }.into_any(),
                 Route::Race(id) => view! { <RaceRoute id/> }.into_any(),
                 Route::NotFound(hash) => view! { <ErrorView error=format!("there is no page at `{hash}`") link=hash scenario=None/> }.into_any(),

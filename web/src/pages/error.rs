@@ -11,7 +11,7 @@ pub fn ErrorView(error: String, link: String, scenario: Option<String>) -> impl 
                 <a href=format!("#/race/{id}") data-testid="error-scenario">
                     "Open " <code>{id.clone()}</code> "'s canonical trace instead"
                 </a>
-                ", or pick another below."
+                "."
             </p>
         }
     });

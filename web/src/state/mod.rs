@@ -2,9 +2,11 @@
 //! ([`session`]), the explorer run in slices of the browser's event loop ([`explorer`]), and the
 //! explorer's verdicts over the whole catalog, computed in the background ([`verdicts`]), what
 //! each canonical trace does under each policy ([`outcomes`]), and what the gallery lists and
-//! where its links go ([`listing`]). Nothing here renders; the pages read it.
+//! where its links go ([`listing`]), and the fields a link carries for the page itself
+//! ([`fields`]: presentation mode, side by side). Nothing here renders; the pages read it.
 
 pub mod explorer;
+pub mod fields;
 pub mod listing;
 pub mod outcomes;
 pub mod session;

@@ -5,7 +5,8 @@
 
 use racelab_core::lab::view::{self, InvariantView, ScenarioView, StateView, StepView, ThreadCodeView};
 use racelab_core::lab::{
-    self, describe, exec, replay, schedule, Choice, DeviationKind, LabError, MemoryModel, Opened, Outcome, Permalink, Request, ScheduleSpec,
+    self, describe, exec, replay, schedule, Choice, Comparison, DeviationKind, LabError, MemoryModel, Opened, Outcome, Permalink, Request,
+    ScheduleSpec,
 };
 
 use crate::catalog::catalog;
@@ -32,6 +33,17 @@ pub struct Session {
     /// The earliest broken invariant: (step, name).
     pub violation: Option<(usize, String)>,
     pub origin: Origin,
+    /// The kinds of change (`pte`, `tlb`, `lock`, …) some step of the run makes: the panels
+    /// that never change may fold away in presentation mode.
+    pub changed_kinds: Vec<String>,
+    /// Per thread: it takes at least one step in this run.
+    pub runs: Vec<bool>,
+    /// The trace's own words on what this policy does to it (its `expect` line's comment), and
+    /// the step they speak about: where it breaks, or the end of a safe run.
+    pub narration: Option<(usize, String)>,
+    /// After a switch, the core's alignment with the run switched from: the steps of this run
+    /// the other does not take (added), and the steps of the other this one does not (held back).
+    pub compared: Option<(Vec<usize>, Vec<usize>)>,
 }
 
 /// One thing the user may schedule at a step.
@@ -79,7 +91,29 @@ impl Session {
         };
         // A run opened from its steps may still be a canonical trace.
         let trace = lab::canonical_trace(catalog(), &opened);
-        Session { opened, info, code, trace, violation, origin }
+        let mut changed_kinds: Vec<String> = Vec::new();
+        let mut runs = vec![false; opened.program.threads.len()];
+        for rec in &opened.run.steps {
+            if let Some(r) = runs.get_mut(rec.thread) {
+                *r = true;
+            }
+            for c in &rec.changes {
+                let k = kind_name(&c.kind);
+                if !changed_kinds.contains(&k) {
+                    changed_kinds.push(k);
+                }
+            }
+        }
+        let narration = trace.as_deref().and_then(|name| sc.trace(name)).and_then(|t| {
+            let prog = &opened.program;
+            let e = t.expect.iter().find(|e| e.policy == prog.policy && e.model == prog.model)?;
+            let at = match e.outcome {
+                Outcome::Violated { step, .. } => step,
+                _ => opened.run.steps.len(),
+            };
+            (!e.comment.is_empty()).then(|| (at.min(opened.run.steps.len()), e.comment.clone()))
+        });
+        Session { opened, info, code, trace, violation, origin, changed_kinds, runs, narration, compared: None }
     }
 
     /// Opens a permalink fragment: the session and the step it names.
@@ -103,6 +137,16 @@ impl Session {
         };
         let req = Request { scenario: id.to_string(), policy: None, model: MemoryModel::Sc, schedule, nearest: true };
         Ok(Session::new(lab::open(catalog(), &req)?, Origin::Link))
+    }
+
+    /// Some step of the run makes a change of one of these kinds.
+    pub fn changes_any(&self, kinds: &[&str]) -> bool {
+        self.changed_kinds.iter().any(|k| kinds.contains(&k.as_str()))
+    }
+
+    /// This run and `other` side by side, aligned by statement (the core's comparison).
+    pub fn compare(&self, other: &Session) -> Result<Comparison, LabError> {
+        lab::compare(&self.opened, &other.opened)
     }
 
     pub fn scenario_id(&self) -> &str {
@@ -139,7 +183,10 @@ impl Session {
     pub fn switch(&self, policy: &str, model: MemoryModel) -> Result<Session, LabError> {
         let opened = lab::switch(&self.opened, policy, model)?;
         let from = if model == self.model() { self.policy().to_string() } else { format!("{} ({})", self.policy(), self.model().name()) };
-        Ok(Session::new(opened, Origin::Switched { from }))
+        let compared = lab::compare(&self.opened, &opened).ok().map(|c| (c.added(), c.held_back()));
+        let mut next = Session::new(opened, Origin::Switched { from });
+        next.compared = compared;
+        Ok(next)
     }
 
     /// The run's schedule up to `step`, then `choice`, then every thread to its end.
@@ -217,6 +264,11 @@ impl Session {
     }
 }
 
+/// `pte`, `tlb`, … as the core serializes a change's kind.
+pub fn kind_name<T: serde::Serialize>(k: &T) -> String {
+    serde_json::to_value(k).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use wasm_bindgen_test::wasm_bindgen_test;
@@ -238,6 +290,28 @@ mod tests {
         assert_eq!(s.violation, Some((25, "no_lost_write".to_string())));
         assert_eq!(s.origin, Origin::Link);
         assert_eq!(s.code.len(), s.info.threads.len(), "one lane of code per thread");
+    }
+
+    #[wasm_bindgen_test]
+    fn a_run_knows_which_threads_run_which_panels_change_and_the_traces_word_on_its_policy() {
+        let (s, _) = lost_write();
+        assert!(s.runs.iter().all(|r| *r), "every thread of lost_write runs");
+        assert!(s.changes_any(&["tlb"]) && s.changes_any(&["counter"]));
+        assert!(!s.changes_any(&["pin"]), "race 1A takes no GUP pin");
+        let (at, text) = s.narration.clone().expect("lost_write has an expect line for v5_10");
+        assert_eq!(at, 25);
+        assert!(text.contains("lacks CPU3's store"), "{text}");
+    }
+
+    #[wasm_bindgen_test]
+    fn a_switch_to_6ce64428_knows_the_steps_the_fix_adds() {
+        let (s, _) = lost_write();
+        let t = s.switch("merged_6ce64428", MemoryModel::Sc).expect("the fix opens");
+        let (added, held) = t.compared.clone().expect("a switch is compared with its origin");
+        assert!(added.starts_with(&[11, 12]), "{added:?}");
+        assert!(held.is_empty());
+        let cmp = s.compare(&t).expect("one scenario");
+        assert_eq!(cmp.added(), added);
     }
 
     #[wasm_bindgen_test]

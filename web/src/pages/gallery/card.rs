@@ -36,6 +36,8 @@ pub fn ScenarioCard(sc: &'static Scenario) -> impl IntoView {
                 {info.summary.clone()}
             </p>
             <CitationList citations=info.citations.clone()/>
+            // Scrolls sideways on a narrow screen, inside the card; reachable by keyboard.
+            <div class="table-wrap" tabindex="0" role="region" aria-label=format!("policies of {}", info.title)>
             <table class="policies" data-testid="policies">
                 <thead>
                     <tr>
@@ -57,6 +59,7 @@ pub fn ScenarioCard(sc: &'static Scenario) -> impl IntoView {
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
+            </div>
         </li>
     }
 }

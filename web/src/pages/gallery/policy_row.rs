@@ -17,6 +17,15 @@ pub fn PolicyRow(sc: &'static Scenario, p: PolicyView, traces: Vec<String>, outc
     let verdicts = expect_context::<Verdicts>();
     let open = trace_href(&sc.id, &p.name, default_model(sc), traces.first().map(String::as_str), 0);
     let labelled = sc.models.len() > 1;
+    // Side by side with the baseline, on the first trace, at the step where the baseline breaks.
+    let baseline = sc.policies[sc.baseline].name.clone();
+    let compare = (!p.baseline).then(|| {
+        let model = default_model(sc);
+        let first = traces.first().map(String::as_str);
+        let step = first.map(|t| outcomes.get(&baseline, t, model).step()).unwrap_or(0);
+        let link = trace_href(&sc.id, &baseline, model, first, step);
+        format!("{link}&q={}", p.name)
+    });
     let trace_cells = traces
         .iter()
         .map(|t| {
@@ -48,6 +57,13 @@ pub fn PolicyRow(sc: &'static Scenario, p: PolicyView, traces: Vec<String>, outc
                     <code>{p.name.clone()}</code>
                 </a>
                 <span class="policy-title">{p.title.clone()}</span>
+                {compare.map(|href| {
+                    view! {
+                        <a class="compare-link" href=href data-testid="compare-link">
+                            "compare with the baseline"
+                        </a>
+                    }
+                })}
             </th>
             <td>
                 <span class=format!("fate fate-{}", p.fate) title=p.why.clone()>

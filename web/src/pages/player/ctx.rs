@@ -10,7 +10,11 @@ use racelab_core::lab::{Choice, LabError, MemoryModel};
 
 use crate::catalog::mark;
 use crate::route;
+use crate::state::fields::{self, PageFields, Presenting};
 use crate::state::session::{Frame, Session};
+
+/// A line of a lane marked in a side-by-side view: (thread, pc, what: `added` or `held-back`).
+pub type LineMark = (usize, u16, &'static str);
 
 /// Speeds of play, in milliseconds per step.
 pub const SPEEDS: [(u32, &str); 4] = [(1600, "slow"), (900, "normal"), (400, "fast"), (120, "very fast")];
@@ -27,6 +31,10 @@ pub struct Ctx {
     pub help: RwSignal<bool>,
     /// A message about the last action that failed (a policy the schedule cannot carry to…).
     pub notice: RwSignal<Option<String>>,
+    /// Presentation mode (large type, one screen, for a projector); shared with the app.
+    pub present: RwSignal<bool>,
+    /// Lines a side-by-side view marks in the lanes: what a fix adds, what it holds back.
+    pub marks: StoredValue<Vec<LineMark>>,
     /// The next URL update adds a history entry (a new run) instead of replacing (a step).
     push: StoredValue<bool>,
 }
@@ -48,6 +56,8 @@ impl Ctx {
             speed: RwSignal::new(SPEEDS[1].0),
             help: RwSignal::new(false),
             notice: RwSignal::new(None),
+            present: use_context::<Presenting>().map(|p| p.0).unwrap_or_else(|| RwSignal::new(false)),
+            marks: StoredValue::new(Vec::new()),
             push: StoredValue::new(false),
         }
     }
@@ -55,9 +65,10 @@ impl Ctx {
     /// Keeps the URL on exactly this view: a step replaces the history entry, a new run adds
     /// one. The first write marks `racelab:first-trace` for the load-time benchmark.
     pub fn keep_url_in_sync(self) {
-        let Ctx { session, step, push, .. } = self;
+        let Ctx { session, step, push, present, .. } = self;
         Effect::new(move |first: Option<()>| {
-            let fragment = session.with(|s| s.fragment(step.get()));
+            let page = PageFields { present: present.get(), compare: None };
+            let fragment = fields::join(&session.with(|s| s.fragment(step.get())), &page);
             route::write(&fragment, push.get_value());
             push.set_value(false);
             if first.is_none() {

@@ -16,7 +16,10 @@ pub enum KeyAction {
     Last,
     JumpToViolation,
     ToggleHelp,
-    CloseHelp,
+    /// Presentation mode on or off: key `p`.
+    TogglePresent,
+    /// Close the help, else leave presentation mode.
+    Escape,
     /// Run this thread (0-based) next, as the user-scheduler: keys `1` to `9`.
     RunThread(usize),
 }
@@ -24,14 +27,16 @@ pub enum KeyAction {
 /// The action of a key, by its `KeyboardEvent.key`; None for a key the player leaves alone.
 pub fn action(key: &str) -> Option<KeyAction> {
     Some(match key {
-        "ArrowRight" => KeyAction::Forward,
-        "ArrowLeft" => KeyAction::Back,
+        // PageDown and PageUp are what a presenter's clicker sends.
+        "ArrowRight" | "PageDown" => KeyAction::Forward,
+        "ArrowLeft" | "PageUp" => KeyAction::Back,
         " " | "Spacebar" => KeyAction::TogglePlay,
         "Home" => KeyAction::First,
         "End" => KeyAction::Last,
         "v" => KeyAction::JumpToViolation,
         "?" => KeyAction::ToggleHelp,
-        "Escape" => KeyAction::CloseHelp,
+        "p" => KeyAction::TogglePresent,
+        "Escape" => KeyAction::Escape,
         k if k.len() == 1 && k.as_bytes()[0].is_ascii_digit() && k != "0" => KeyAction::RunThread((k.as_bytes()[0] - b'1') as usize),
         _ => return None,
     })
@@ -45,15 +50,16 @@ pub fn belongs_to_field(tag: &str, input_type: Option<&str>) -> bool {
 }
 
 /// The keys as the help lists them.
-const HELP: [(&str, &str); 8] = [
-    ("→", "step forward"),
-    ("←", "step back"),
+pub const HELP: [(&str, &str); 9] = [
+    ("→ or PageDown", "step forward (a presenter's clicker too)"),
+    ("← or PageUp", "step back"),
     ("space", "play / pause"),
     ("Home / End", "first / last step"),
     ("v", "jump to the violation"),
-    ("1 … 9", "run that thread next (the user as scheduler)"),
+    ("1 … 9", "run that thread next (the user as scheduler; the key is on its button)"),
+    ("p", "presentation mode on or off"),
     ("?", "show or hide this list"),
-    ("Esc", "close"),
+    ("Esc", "close this list, leave presentation mode, or leave a menu"),
 ];
 
 #[component]
@@ -67,7 +73,7 @@ pub fn KeyHelp() -> impl IntoView {
                     <div class="dialog" on:click=|ev| ev.stop_propagation()>
                         <h3 id="keys-heading">"Keys"</h3>
                         <table class="keys">{rows}</table>
-                        <button data-testid="close-help" on:click=move |_| ctx.help.set(false)>
+                        <button data-testid="close-help" autofocus on:click=move |_| ctx.help.set(false)>
                             "close"
                         </button>
                     </div>
@@ -77,14 +83,27 @@ pub fn KeyHelp() -> impl IntoView {
     }
 }
 
+/// Hands the keys back to the player after a choice in a select: without it, the arrow keys
+/// would go on changing the select (a new history entry each).
+pub fn release_focus(ev: &web_sys::Event) {
+    if let Some(el) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) {
+        el.blur().ok();
+    }
+}
+
 /// The player's keys. Keys typed into a form field (other than the scrubber) are theirs; a key
 /// the player acts on is not passed on to the page.
 pub fn on_key(ctx: Ctx, ev: &web_sys::KeyboardEvent) {
     if !ctx.alive() || ev.ctrl_key() || ev.alt_key() || ev.meta_key() || ev.default_prevented() {
         return;
     }
-    if let Some(el) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
+    if let Some(el) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) {
         if belongs_to_field(&el.tag_name(), el.get_attribute("type").as_deref()) {
+            // Esc gives the keys back to the player.
+            if ev.key() == "Escape" {
+                el.blur().ok();
+                ev.prevent_default();
+            }
             return;
         }
     }
@@ -112,10 +131,15 @@ fn apply(ctx: Ctx, action: KeyAction) -> bool {
         KeyAction::Last => ctx.go(usize::MAX),
         KeyAction::JumpToViolation => ctx.jump_to_violation(),
         KeyAction::ToggleHelp => ctx.help.update(|h| *h = !*h),
-        KeyAction::CloseHelp => {
-            let open = ctx.help.get_untracked();
-            ctx.help.set(false);
-            return open;
+        KeyAction::TogglePresent => ctx.present.update(|p| *p = !*p),
+        KeyAction::Escape => {
+            if ctx.help.get_untracked() {
+                ctx.help.set(false);
+            } else if ctx.present.get_untracked() {
+                ctx.present.set(false);
+            } else {
+                return false;
+            }
         }
         KeyAction::RunThread(t) => {
             let choice = ctx
@@ -146,7 +170,11 @@ mod tests {
             ("End", KeyAction::Last),
             ("v", KeyAction::JumpToViolation),
             ("?", KeyAction::ToggleHelp),
-            ("Escape", KeyAction::CloseHelp),
+            ("Escape", KeyAction::Escape),
+            ("p", KeyAction::TogglePresent),
+            // A presenter's clicker.
+            ("PageDown", KeyAction::Forward),
+            ("PageUp", KeyAction::Back),
         ];
         for (key, want) in cases {
             assert_eq!(action(key), Some(want), "{key:?}");
@@ -163,7 +191,7 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn other_keys_are_left_to_the_page() {
-        for key in ["V", "ArrowUp", "Enter", "Tab", "12", "a", "", "F5", "PageDown"] {
+        for key in ["V", "ArrowUp", "Enter", "Tab", "12", "a", "", "F5", "P"] {
             assert_eq!(action(key), None, "{key:?}");
         }
     }

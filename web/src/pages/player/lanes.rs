@@ -17,11 +17,19 @@ pub fn ThreadLanes() -> impl IntoView {
     move || {
         // Read (not only track) the key, so that the memo is brought up to date here.
         let _program = program_key.get();
-        let code = ctx.session.with_untracked(|s| s.code.clone());
+        let (code, runs) = ctx.session.with_untracked(|s| (s.code.clone(), s.runs.clone()));
         let n = code.len();
+        let running = runs.iter().filter(|r| **r).count();
         view! {
-            <div class="lanes" data-testid="lanes" style=format!("--lanes: {n}")>
-                {code.into_iter().enumerate().map(|(t, code)| view! { <ThreadLane t code/> }).collect_view()}
+            <div class="lanes" data-testid="lanes" style=format!("--lanes: {n}; --running: {}", running.max(1))>
+                {code
+                    .into_iter()
+                    .enumerate()
+                    .map(|(t, code)| {
+                        let runs = runs.get(t).copied().unwrap_or(true);
+                        view! { <ThreadLane t code runs/> }
+                    })
+                    .collect_view()}
             </div>
         }
     }
@@ -40,7 +48,7 @@ fn groups(lines: Vec<CodeLine>) -> Vec<(String, String, Vec<CodeLine>)> {
 }
 
 #[component]
-fn ThreadLane(t: usize, code: ThreadCodeView) -> impl IntoView {
+fn ThreadLane(t: usize, code: ThreadCodeView, runs: bool) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let frame = ctx.frame;
     let body: NodeRef<html::Div> = NodeRef::new();
@@ -97,8 +105,10 @@ fn ThreadLane(t: usize, code: ThreadCodeView) -> impl IntoView {
         <article
             class="lane"
             class:actor=is_actor
+            class:idle=!runs
             data-testid="lane"
             data-thread=code.name.clone()
+            data-runs=runs.to_string()
             data-status=move || status().name()
         >
             <header class="lane-head">
@@ -124,7 +134,7 @@ fn ThreadLane(t: usize, code: ThreadCodeView) -> impl IntoView {
                         })
                 }}
             </header>
-            <div class="lane-body" node_ref=body>
+            <div class="lane-body" node_ref=body tabindex="0" role="region" aria-label=format!("code of {}", code.name)>
                 {groups}
             </div>
             <footer class="lane-regs" data-testid="registers">
@@ -153,6 +163,7 @@ fn Line(t: usize, line: CodeLine, thread: String) -> impl IntoView {
             frame.with(|f| f.state.cpus.iter().any(|c| c.thread.as_deref() == Some(thread.as_str()) && c.early.iter().any(|e| e.pc == pc)))
         }
     };
+    let mark = ctx.marks.with_value(|m| m.iter().find(|(mt, mpc, _)| *mt == t && *mpc == pc).map(|m| m.2));
     let title = match &line.note {
         Some(n) => format!("{} — {}", line.source, n),
         None => line.source.clone(),
@@ -160,17 +171,26 @@ fn Line(t: usize, line: CodeLine, thread: String) -> impl IntoView {
     view! {
         <li
             class="line"
-            class:current=current
+            class:current=current.clone()
             class:done=done
             class:next=next
             class:waiting=waiting
             class:early=early
+            class:added=mark == Some("added")
+            class:held-back=mark == Some("held-back")
             data-testid="code-line"
             data-pc=pc
+            data-mark=mark.unwrap_or("")
+            aria-current=move || current().then_some("step")
             title=title
         >
             <span class="marker" aria-hidden="true"></span>
+            {move || done().then(|| view! { <span class="sr-only">"already ran: "</span> })}
             <code>{line.text.clone()}</code>
+            {mark.map(|m| {
+                let text = if m == "added" { "added by the fix" } else { "held back" };
+                view! { <span class=format!("mark-tag mark-{m}") data-testid="line-mark">{text}</span> }
+            })}
             {line.note.as_ref().map(|_| view! { <span class="has-note" aria-label="has a note">"※"</span> })}
         </li>
     }

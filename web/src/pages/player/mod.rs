@@ -16,6 +16,7 @@ mod panels;
 mod playback;
 mod scheduler;
 mod sentence;
+mod side;
 mod switches;
 
 use leptos::prelude::*;
@@ -33,8 +34,10 @@ use origin::{Deviations, RunOrigin};
 use panels::{CounterPanel, ExpectedPanel, LockPanel, PagePanel, PageTablePanel, PinPanel, TlbPanel};
 use playback::PlaybackControls;
 use scheduler::SchedulerControls;
-use sentence::{ChangeList, StepSentence};
-use switches::{ModelSwitch, PolicySwitch};
+use sentence::{ChangeList, Narration, StepSentence};
+use switches::{CompareSwitch, ModelSwitch, PolicySwitch};
+
+pub use side::SideBySide;
 
 #[component]
 pub fn Player(session: Session, step: usize) -> impl IntoView {
@@ -47,11 +50,13 @@ pub fn Player(session: Session, step: usize) -> impl IntoView {
     let key_listener = window_event_listener(leptos::ev::keydown, move |ev| keys::on_key(ctx, &ev));
     on_cleanup(move || key_listener.remove());
 
+    let still = move |kinds: &'static [&'static str]| !session.with(|s| s.changes_any(kinds));
     let info = move || session.with(|s| (s.info.title.clone(), s.info.race.clone(), s.info.summary.clone(), s.info.id.clone()));
     view! {
         <section
             id="player"
             class="player"
+            class:presenting=move || ctx.present.get()
             data-testid="player"
             data-scenario=move || session.with(|s| s.scenario_id().to_string())
             data-policy=move || session.with(|s| s.policy().to_string())
@@ -78,6 +83,7 @@ pub fn Player(session: Session, step: usize) -> impl IntoView {
                 <div class="player-switches">
                     <PolicySwitch/>
                     <ModelSwitch/>
+                    <CompareSwitch/>
                     <CopyLinkButton/>
                 </div>
             </div>
@@ -95,25 +101,28 @@ pub fn Player(session: Session, step: usize) -> impl IntoView {
             <div class="stage">
                 <div class="stage-main">
                     <StepSentence/>
+                    <Narration/>
                     <ChangeList/>
                 </div>
                 <InvariantBadges/>
             </div>
             <PlaybackControls/>
             <div class="workbench">
-                <div class="lanes-col">
+                // Each column scrolls on its own in presentation mode: reachable by keyboard.
+                <div class="lanes-col" tabindex="0" role="region" aria-label="threads">
                     <Deviations/>
                     <ThreadLanes/>
                     <SchedulerControls/>
                 </div>
-                <div class="panels-col">
-                    <PageTablePanel/>
-                    <TlbPanel/>
-                    <PagePanel/>
-                    <ExpectedPanel/>
-                    <LockPanel/>
-                    <CounterPanel/>
-                    <PinPanel/>
+                <div class="panels-col" tabindex="0" role="region" aria-label="the machine's state">
+                    // In presentation mode, a panel that no step of this run changes folds away.
+                    <div class="slot" class:still=move || still(&["pte", "vma"])><PageTablePanel/></div>
+                    <div class="slot" class:still=move || still(&["tlb", "cpu"])><TlbPanel/></div>
+                    <div class="slot" class:still=move || still(&["page"])><PagePanel/></div>
+                    <div class="slot" class:still=move || still(&["ghost"])><ExpectedPanel/></div>
+                    <div class="slot" class:still=move || still(&["lock"])><LockPanel/></div>
+                    <div class="slot" class:still=move || still(&["counter"])><CounterPanel/></div>
+                    <div class="slot" class:still=move || still(&["pin"])><PinPanel/></div>
                 </div>
             </div>
             <ExplorerPanel/>

@@ -75,18 +75,56 @@ pub fn Deviations() -> impl IntoView {
                     }
                 })
                 .collect_view();
-            let none = skipped.is_empty().then(|| view! { <li>"Every step ran as it did under " {from.clone()} "."</li> });
+            // What the core's alignment says; "every step ran as before" only when nothing was added
+            // or held back.
+            let added = s.compared.as_ref().map(|(a, _)| a.clone()).unwrap_or_default();
+            let held = s.compared.as_ref().map(|(_, h)| h.clone()).unwrap_or_default();
+            let same = skipped.is_empty() && added.is_empty() && held.is_empty() && s.compared.is_some();
+            let none = same.then(|| view! { <li>"Every step ran as it did under " {from.clone()} "."</li> });
+            let policy = s.policy().to_string();
+            let added_line = (!added.is_empty()).then(|| {
+                view! {
+                    <li data-testid="added-steps">
+                        <strong>{policy.clone()}</strong>
+                        {format!(" adds {} that {from} does not take: {}.", plural(added.len(), "step"), step_list(&added))}
+                    </li>
+                }
+            });
             let tail = (appended > 0).then(|| {
-                view! { <li class="dev-tail">"Then " {appended} " steps ran the threads to their end (lowest thread first)."</li> }
+                view! { <li class="dev-tail">"Then " {plural(appended, "step")} " ran the threads to their end (lowest thread first)."</li> }
             });
             Some(view! {
                 <section class="panel deviations" data-testid="deviations">
                     <h3>"The same interleaving, carried over from " <code>{from.clone()}</code></h3>
-                    <ul>{items} {none} {tail}</ul>
+                    <ul>{items} {added_line} {none} {tail}</ul>
                 </section>
             })
         })
     }
+}
+
+/// `1 step`, `3 steps`.
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// Steps as ranges: `11, 12, 34–41` reads `11–12, 34–41`.
+pub fn step_list(steps: &[usize]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < steps.len() {
+        let mut j = i;
+        while j + 1 < steps.len() && steps[j + 1] == steps[j] + 1 {
+            j += 1;
+        }
+        out.push(if j == i { steps[i].to_string() } else { format!("{}–{}", steps[i], steps[j]) });
+        i = j + 1;
+    }
+    out.join(", ")
 }
 
 #[cfg(test)]
@@ -120,5 +158,13 @@ mod tests {
         assert_eq!(carried_from(&switched(), Some("lost_write"), "base"), "v5_10");
         assert_eq!(carried_from(&Origin::Link, Some("lost_write"), "base"), "base");
         assert_eq!(carried_from(&Origin::Link, None, "base"), "the schedule as written");
+    }
+
+    #[wasm_bindgen_test]
+    fn steps_read_as_ranges_and_counts_agree_with_their_noun() {
+        assert_eq!(step_list(&[11, 12, 34, 35, 36, 40]), "11–12, 34–36, 40");
+        assert_eq!(step_list(&[]), "");
+        assert_eq!(plural(1, "step"), "1 step");
+        assert_eq!(plural(3, "step"), "3 steps");
     }
 }

@@ -74,6 +74,7 @@ fn pte_row(p: &PteView, old: Option<&PteView>) -> impl IntoView {
                 title=format!("{name}={}", yes(on))
             >
                 {name}
+                <span class="sr-only">{if on { " set" } else { " clear" }}</span>
             </span>
         }
     };
@@ -153,8 +154,8 @@ fn cpu_card(c: &CpuView, old: Option<&CpuView>) -> impl IntoView {
                     data-stale=yes(e.stale)
                 >
                     <code>{e.va.clone()} " → " {e.page.clone()}</code>
-                    <span class=if e.w { "bit on" } else { "bit off" }>"W"</span>
-                    <span class=if e.d { "bit on" } else { "bit off" }>"D"</span>
+                    <span class=if e.w { "bit on" } else { "bit off" }>"W" <span class="sr-only">{if e.w { "set" } else { "clear" }}</span></span>
+                    <span class=if e.d { "bit on" } else { "bit off" }>"D" <span class="sr-only">{if e.d { "set" } else { "clear" }}</span></span>
                     {e.stale.then(|| view! { <span class="stale-tag" title="the entry allows what the PTE no longer does">"stale"</span> })}
                 </li>
             }

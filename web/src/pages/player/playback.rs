@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::ctx::{Ctx, SPEEDS};
+use super::keys::release_focus;
 
 #[component]
 pub fn PlaybackControls() -> impl IntoView {
@@ -36,6 +37,15 @@ pub fn PlaybackControls() -> impl IntoView {
                 <button data-testid="last" title="last step (End)" on:click=move |_| ctx.go(usize::MAX) disabled=at_end>
                     "last ⇥"
                 </button>
+                <button
+                    data-testid="present"
+                    class="present"
+                    title="presentation mode: large type, one screen (p)"
+                    aria-pressed=move || ctx.present.get().to_string()
+                    on:click=move |_| ctx.present.update(|p| *p = !*p)
+                >
+                    {move || if ctx.present.get() { "leave presentation (Esc)" } else { "present (p)" }}
+                </button>
                 <label class="speed">
                     <span class="sr-only">"speed"</span>
                     <select
@@ -45,6 +55,7 @@ pub fn PlaybackControls() -> impl IntoView {
                             if let Ok(ms) = event_target_value(&ev).parse::<u32>() {
                                 ctx.speed.set(ms);
                             }
+                            release_focus(&ev);
                         }
                     >
                         {SPEEDS

@@ -39,6 +39,8 @@ pub fn SchedulerControls() -> impl IntoView {
                     let choice = c.choice;
                     let next = if c.is_run { f.state.threads.iter().find(|t| t.name == c.thread).map(|t| t.next.as_str()) } else { None };
                     let (what, title) = choice_text(c, next);
+                    // Keys 1 to 9 run threads 1 to 9 (see keys.rs).
+                    let key = (c.is_run && choice.thread() < 9).then(|| (choice.thread() + 1).to_string());
                     view! {
                         <button
                             class="choice"
@@ -51,8 +53,10 @@ pub fn SchedulerControls() -> impl IntoView {
                             data-in-run=c.in_run.to_string()
                             disabled=c.blocked.is_some()
                             title=title
+                            aria-keyshortcuts=key.clone()
                             on:click=move |_| ctx.choose(choice)
                         >
+                            {key.clone().map(|k| view! { <kbd class="choice-key" data-testid="choice-key" aria-hidden="true">{k}</kbd> })}
                             <span class="choice-who">
                                 <span class="cpu">{c.cpu.clone()}</span>
                                 " "

@@ -9,7 +9,8 @@ use super::ctx::Ctx;
 #[component]
 pub fn StepSentence() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    move || {
+    // A live region that stays while its content changes, so a screen reader reads each step.
+    let sentence = move || {
         ctx.frame.with(|f| match &f.step_view {
             None => view! {
                 <div class="sentence" data-testid="step-sentence" data-step="0">
@@ -76,6 +77,30 @@ pub fn StepSentence() -> impl IntoView {
                 }
                 .into_any()
             }
+        })
+    };
+    view! {
+        <div class="sentence-live" aria-live="polite" aria-atomic="true">
+            {sentence}
+        </div>
+    }
+}
+
+/// The trace's note on this policy (its `expect` line), from the step it speaks about on.
+#[component]
+pub fn Narration() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    move || {
+        let step = ctx.step.get();
+        ctx.session.with(|s| {
+            s.narration.clone().filter(|(at, _)| step >= *at).map(|(at, text)| {
+                view! {
+                    <p class="narration" data-testid="narration" data-at=at>
+                        <span class="why-label">{format!("{} on this trace: ", s.policy())}</span>
+                        {text}
+                    </p>
+                }
+            })
         })
     }
 }

@@ -4,6 +4,8 @@ use leptos::prelude::*;
 use racelab_core::lab::MemoryModel;
 
 use super::ctx::Ctx;
+use super::keys::release_focus;
+use crate::state::fields::{self, Compare, PageFields};
 
 #[component]
 pub fn PolicySwitch() -> impl IntoView {
@@ -23,6 +25,7 @@ pub fn PolicySwitch() -> impl IntoView {
                 on:change=move |ev| {
                     let p = event_target_value(&ev);
                     let m = ctx.session.with_untracked(|s| s.model());
+                    release_focus(&ev);
                     ctx.switch(&p, m);
                 }
             >
@@ -34,7 +37,7 @@ pub fn PolicySwitch() -> impl IntoView {
                             let selected = p.name == cur;
                             view! {
                                 <option value=p.name.clone() selected=selected>
-                                    {format!("{} — {}", p.name, p.fate)}
+                                    {format!("{} ({})", p.name, p.fate.name())}
                                 </option>
                             }
                         })
@@ -49,7 +52,7 @@ pub fn PolicySwitch() -> impl IntoView {
                                 <span class=format!("fate fate-{}", p.fate)>{p.fate.name()}</span>
                                 " "
                                 {p.title.clone()}
-                                <span class="why" title=p.why.clone()>{p.why.clone()}</span>
+                                <span class="why" data-testid="policy-why">{p.why.clone()}</span>
                             </p>
                         }
                     })
@@ -75,6 +78,7 @@ pub fn ModelSwitch() -> impl IntoView {
                         id="model-select"
                         data-testid="model-select"
                         on:change=move |ev| {
+                            release_focus(&ev);
                             if let Some(m) = MemoryModel::parse(&event_target_value(&ev)) {
                                 let p = ctx.session.with_untracked(|s| s.policy().to_string());
                                 ctx.switch(&p, m);
@@ -86,5 +90,52 @@ pub fn ModelSwitch() -> impl IntoView {
                 </div>
             }
         })
+    }
+}
+
+/// Side by side: this interleaving beside the same one under another policy (or this policy
+/// under another memory model). Opens the side-by-side view as a new page of the history.
+#[component]
+pub fn CompareSwitch() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let options = move || {
+        ctx.session.with(|s| {
+            let mut v: Vec<(String, String)> = s
+                .info
+                .policies
+                .iter()
+                .filter(|p| p.name != s.policy())
+                .map(|p| (format!("p:{}", p.name), format!("{} ({})", p.name, p.fate.name())))
+                .collect();
+            for m in s.opened.scenario.models.iter().filter(|m| **m != s.model()) {
+                v.push((format!("m:{}", m.name()), format!("{} under {}", s.policy(), m.name())));
+            }
+            v
+        })
+    };
+    view! {
+        <div class="switch">
+            <label for="compare-select">"side by side with"</label>
+            <select
+                id="compare-select"
+                data-testid="compare-select"
+                on:change=move |ev| {
+                    let v = event_target_value(&ev);
+                    super::keys::release_focus(&ev);
+                    let (policy, model) = match v.split_once(':') {
+                        Some(("p", p)) => (p.to_string(), None),
+                        Some(("m", m)) => (ctx.session.with_untracked(|s| s.policy().to_string()), MemoryModel::parse(m)),
+                        _ => return,
+                    };
+                    let step = ctx.step.get_untracked();
+                    let page = PageFields { present: ctx.present.get_untracked(), compare: Some(Compare { policy, model, step: None }) };
+                    let fragment = fields::join(&ctx.session.with_untracked(|s| s.fragment(step)), &page);
+                    window().location().set_hash(&fragment).ok();
+                }
+            >
+                <option value="" selected=true>"choose a policy…"</option>
+                {move || options().into_iter().map(|(v, text)| view! { <option value=v>{text}</option> }).collect_view()}
+            </select>
+        </div>
     }
 }

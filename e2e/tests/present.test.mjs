@@ -1,0 +1,101 @@
+// Presentation mode: one screen at 1280x720 and 1920x1080, large type, a clicker's keys.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { useSite } from '../lib/harness.mjs';
+import { PlayerPage } from '../pages/player.mjs';
+
+const open = useSite();
+const RACE1A = 'v=1&s=race1a&p=v5_10&tr=lost_write';
+
+/** Which of the meeting's parts are not wholly inside the viewport (no scrolling). */
+async function offScreen(page) {
+  return page.evaluate(() => {
+    const parts = {
+      sentence: '[data-testid="step-sentence"]',
+      invariants: '[data-testid="invariants"]',
+      'page table': '[data-testid="page-table"]',
+      tlbs: '[data-testid="tlbs"]',
+      pages: '[data-testid="pages"]',
+      counters: '[data-testid="counters"]',
+      'current line': '.line.current',
+    };
+    const out = [];
+    for (const [name, sel] of Object.entries(parts)) {
+      const el = document.querySelector(sel);
+      if (!el) { out.push(`${name}: missing`); continue; }
+      const r = el.getBoundingClientRect();
+      if (r.top < 0 || r.left < 0 || r.bottom > innerHeight + 1 || r.right > innerWidth + 1 || r.height === 0) {
+        out.push(`${name}: ${Math.round(r.left)},${Math.round(r.top)}–${Math.round(r.right)},${Math.round(r.bottom)}`);
+      }
+    }
+    for (const lane of document.querySelectorAll('[data-testid="lane"][data-runs="true"]')) {
+      const r = lane.getBoundingClientRect();
+      if (r.bottom > innerHeight + 1 || r.right > innerWidth + 1 || r.height === 0) out.push(`lane ${lane.dataset.thread}`);
+    }
+    if (document.scrollingElement.scrollHeight > innerHeight + 1) out.push(`the page scrolls (${document.scrollingElement.scrollHeight}px)`);
+    return out;
+  });
+}
+
+for (const [width, height] of [[1280, 720], [1920, 1080]]) {
+  test(`at ${width}x${height} presentation mode shows the lanes, the sentence, the invariants and the changing panels without scrolling`, async () => {
+    const { page, url } = await open();
+    await page.setViewportSize({ width, height });
+    const player = new PlayerPage(page, url);
+    await player.open(`${RACE1A}&i=16`);
+    await page.keyboard.press('p');
+    await player.waitForPresenting(true);
+    assert.deepEqual(await offScreen(page), []);
+    assert.equal(await page.locator('.site-header').isVisible(), false);
+  });
+}
+
+test('at 1920x1080 the body and code text of presentation mode is at least 20 px', async () => {
+  const { page, url } = await open();
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  const player = new PlayerPage(page, url);
+  await player.open(`${RACE1A}&i=16&view=present`);
+  await player.waitForPresenting(true);
+  const sizes = await page.evaluate(() => {
+    const px = (sel) => [...document.querySelectorAll(sel)].filter((e) => e.offsetParent).map((e) => parseFloat(getComputedStyle(e).fontSize));
+    return {
+      code: Math.min(...px('.line code')),
+      sentence: Math.min(...px('[data-testid="step-sentence"] .what, [data-testid="step-sentence"] .statement code')),
+      panels: Math.min(...px('.panel td, .panel li')),
+    };
+  });
+  for (const [what, size] of Object.entries(sizes)) assert.ok(size >= 20, `${what} text is ${size}px`);
+});
+
+test('a clicker steps presentation mode with PageDown and PageUp, the arrows too, and Esc leaves it', async () => {
+  const { page, url } = await open();
+  await page.setViewportSize({ width: 1280, height: 720 });
+  const player = new PlayerPage(page, url);
+  await player.open(`${RACE1A}&i=3`);
+  await player.presentButton.click();
+  await player.waitForPresenting(true);
+  assert.match(await player.fragment(), /&view=present$/);
+  await page.keyboard.press('PageDown');
+  await player.waitForStep(4);
+  await page.keyboard.press('PageDown');
+  await player.waitForStep(5);
+  await page.keyboard.press('PageUp');
+  await player.waitForStep(4);
+  await page.keyboard.press('ArrowRight');
+  await player.waitForStep(5);
+  await page.keyboard.press('Escape');
+  await player.waitForPresenting(false);
+  assert.doesNotMatch(await player.fragment(), /view=present/);
+  assert.equal(await page.locator('.site-header').isVisible(), true);
+});
+
+test('a link with view=present opens in presentation mode, and the gallery leaves it', async () => {
+  const { page, url } = await open();
+  const player = new PlayerPage(page, url);
+  await player.open(`${RACE1A}&i=25&view=present`);
+  await player.waitForPresenting(true);
+  assert.equal(await player.step(), 25);
+  await player.navigate('#/');
+  await page.getByTestId('gallery').waitFor();
+  await player.waitForPresenting(false);
+});

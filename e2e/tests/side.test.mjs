@@ -1,0 +1,91 @@
+// Side by side: race 1A's lost_write under v5.10 and under 6ce64428, aligned by the core.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { useSite } from '../lib/harness.mjs';
+import { GalleryPage } from '../pages/gallery.mjs';
+import { PlayerPage } from '../pages/player.mjs';
+import { SideBySidePage } from '../pages/side.mjs';
+
+const open = useSite();
+const SIDE = 'v=1&s=race1a&p=v5_10&tr=lost_write&i=10&q=merged_6ce64428';
+
+test('the fix\'s added steps are marked in its lanes, and the first differing state in both columns', async () => {
+  const { page, url } = await open();
+  const side = new SideBySidePage(page, url);
+  await side.open(SIDE);
+  // The fix adds its check and its flush; it holds nothing back on this trace.
+  const kinds = await side.rowKinds();
+  assert.ok(kinds.includes('added'));
+  assert.ok(!kinds.includes('held-back'));
+  assert.doesNotMatch(await side.summary.textContent(), /every step/i);
+  assert.match(await side.summary.textContent(), /merged_6ce64428 adds \d+ steps/);
+  const marked = await side.markedLines('b');
+  assert.ok(marked.some((l) => l.mark === 'added' && /flush_tlb_page/.test(l.text)), JSON.stringify(marked));
+  assert.deepEqual(await side.markedLines('a'), []);
+
+  await page.keyboard.press('d');
+  const d = await side.firstDiffRow();
+  await side.waitForRow(d);
+  assert.equal(await side.kind(), 'added');
+  assert.match(await side.firstDifference.textContent(), /CPU3 TLB entry for V dropped/);
+  assert.ok(await side.columnMarked('a'));
+  assert.ok(await side.columnMarked('b'));
+  // The row before it: both runs agree.
+  await page.keyboard.press('ArrowLeft');
+  await side.waitForRow(d - 1);
+  assert.equal(await side.firstDifference.count(), 0);
+});
+
+test('the arrows and the clicker step both columns together, and the link holds both runs and both steps', async () => {
+  const { page, url } = await open();
+  const side = new SideBySidePage(page, url);
+  await side.open(SIDE);
+  const r = await side.row();
+  const before = await side.steps();
+  assert.equal(before.a, 10);
+  await page.keyboard.press('PageDown');
+  await side.waitForRow(r + 1);
+  const after = await side.steps();
+  assert.ok(after.a >= before.a && after.b > before.b);
+  const link = await side.fragment();
+  assert.match(link, /s=race1a/);
+  assert.match(link, /p=v5_10/);
+  assert.match(link, /&q=merged_6ce64428/);
+  assert.match(link, new RegExp(`&i=${after.a}&q=merged_6ce64428&qi=${after.b}`));
+
+  // The link reopens the same row.
+  const again = new SideBySidePage(await page.context().newPage(), url);
+  await again.open(link);
+  assert.deepEqual(await again.steps(), after);
+  assert.equal(await again.row(), r + 1);
+});
+
+test('the gallery opens side by side with the baseline from a fix\'s row', async () => {
+  const { page, url } = await open();
+  const gallery = new GalleryPage(page, url);
+  await gallery.open();
+  const row = page.locator('[data-testid="scenario-card"][data-scenario="race1a"] [data-testid="policy-row"][data-policy="merged_6ce64428"]');
+  await row.getByTestId('compare-link').click();
+  const side = new SideBySidePage(page, url);
+  await side.root.waitFor();
+  assert.match(await side.fragment(), /p=v5_10.*&q=merged_6ce64428/);
+  // It opens where the baseline breaks: step 25.
+  assert.equal((await side.steps()).a, 25);
+});
+
+test('the player opens side by side from its menu, and Esc gives the keys back', async () => {
+  const { page, url } = await open();
+  const player = new PlayerPage(page, url);
+  await player.open('v=1&s=race1a&p=v5_10&tr=lost_write&i=12');
+  await player.compareSelect.selectOption('p:uffd_wp_write_lock');
+  const side = new SideBySidePage(page, url);
+  await side.root.waitFor();
+  const kinds = await side.rowKinds();
+  assert.ok(kinds.includes('held-back'), 'the write lock holds steps of v5.10 back');
+  const held = await side.markedLines('a');
+  assert.ok(held.length > 0 && held.every((l) => l.mark === 'held-back'));
+  assert.match(await side.summary.textContent(), /holds back/);
+  const r = await side.row();
+  await page.keyboard.press('ArrowRight');
+  await side.waitForRow(r + 1);
+});
