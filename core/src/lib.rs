@@ -12,6 +12,8 @@ pub mod ir;
 pub mod lab;
 pub mod layout;
 pub mod limits;
+pub mod pack;
+pub mod patch;
 pub mod permalink;
 pub mod primitives;
 pub mod relaxed;
