@@ -2,6 +2,8 @@
 //! replayed step by step. See ARCHITECTURE.md for the map; this crate does no IO and knows
 //! nothing of browsers or terminals.
 
+pub mod archive;
+pub mod bundle;
 pub mod catalog;
 pub mod compile;
 pub mod describe;
@@ -11,6 +13,7 @@ pub mod invariants;
 pub mod ir;
 pub mod lab;
 pub mod layout;
+pub mod library;
 pub mod limits;
 pub mod pack;
 pub mod patch;

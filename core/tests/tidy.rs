@@ -40,7 +40,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "explore::table",
         ],
     ),
-    ("lab", &["catalog", "permalink", "view", "lab"]),
+    ("lab", &["catalog", "archive", "bundle", "permalink", "library", "view", "lab"]),
 ];
 
 /// Cycles among the web app's modules that exist today, by the modules in them. The web

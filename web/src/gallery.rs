@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, VecDeque};
 
 use leptos::prelude::*;
 use racelab_core::lab::view::{self, CitationView, PolicyView, ScenarioView};
-use racelab_core::lab::{self, CitationKind, LinkSchedule, MemoryModel, Outcome, Permalink, Scenario, TraceOutcome, VerdictKind};
+use racelab_core::lab::{self, CitationKind, LinkSchedule, MemoryModel, Outcome, Scenario, TraceOutcome, VerdictKind};
 
-use crate::catalog::{catalog, href};
+use crate::catalog::{catalog, href, library};
 use crate::explorer::{self, Summary};
 
 /// (scenario, policy, memory model)
@@ -73,7 +73,10 @@ impl Verdicts {
                         let link = summary
                             .trace
                             .as_ref()
-                            .and_then(|trace| lab::counterexample_link(&scenario, &prog, trace))
+                            .and_then(|trace| {
+                                let sc = lab::scenario(catalog(), &scenario).ok()?;
+                                lab::counterexample_link(library(), sc, &prog, trace)
+                            })
                             .map(|l| l.to_fragment());
                         self.cells.update(|c| {
                             c.insert(key, Cell::Done { summary, link });
@@ -153,11 +156,12 @@ pub fn Gallery() -> impl IntoView {
 }
 
 fn link(scenario: &str, policy: &str, model: MemoryModel, trace: Option<&str>, step: usize) -> String {
+    let Ok(sc) = lab::scenario(catalog(), scenario) else { return href("/") };
     let schedule = match trace {
         Some(t) => LinkSchedule::Trace(t.to_string()),
         None => LinkSchedule::Steps(String::new()),
     };
-    href(&Permalink { scenario: scenario.to_string(), policy: Some(policy.to_string()), model, schedule, step }.to_fragment())
+    href(&library().link(sc, policy, model, schedule, step).to_fragment())
 }
 
 #[component]

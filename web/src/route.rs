@@ -50,11 +50,11 @@ thread_local! {
     static WRITTEN: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
-/// The decoded `location.hash`, without the `#`.
+/// `location.hash` as it is, without the `#`: the core decodes each field of a link itself (a
+/// presenter's note holds `%26` for `&`, which decoding the whole fragment first would break).
 pub fn current_fragment() -> String {
     let raw = leptos::prelude::window().location().hash().unwrap_or_default();
-    let decoded = js_sys::decode_uri_component(&raw).ok().and_then(|s| s.as_string()).unwrap_or(raw);
-    decoded.strip_prefix('#').unwrap_or(&decoded).to_string()
+    raw.strip_prefix('#').unwrap_or(&raw).to_string()
 }
 
 /// Whether `fragment` is the view the app shows (it wrote it, or opened it last): then a

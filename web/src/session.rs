@@ -5,10 +5,10 @@
 
 use racelab_core::lab::view::{self, InvariantView, ScenarioView, StateView, StepView, ThreadCodeView};
 use racelab_core::lab::{
-    self, describe, exec, replay, schedule, Choice, DeviationKind, LabError, MemoryModel, Opened, Outcome, Request, ScheduleSpec,
+    self, describe, exec, replay, schedule, Choice, DeviationKind, LabError, MemoryModel, Notice, Opened, Outcome, Request, ScheduleSpec,
 };
 
-use crate::catalog::catalog;
+use crate::catalog::{catalog, library};
 
 /// How the run of a session came to be, for the line under the title.
 #[derive(Clone, Debug, PartialEq)]
@@ -32,6 +32,9 @@ pub struct Session {
     /// The earliest broken invariant: (step, name).
     pub violation: Option<(usize, String)>,
     pub origin: Origin,
+    /// What opening the link repaired or found (an older version, a schedule cut short), for
+    /// the player to show.
+    pub notices: Vec<Notice>,
 }
 
 /// One thing the user may schedule at a step.
@@ -79,13 +82,16 @@ impl Session {
         };
         // A run opened from its steps may still be a canonical trace.
         let trace = lab::canonical_trace(catalog(), &opened);
-        Session { opened, info, code, trace, violation, origin }
+        Session { opened, info, code, trace, violation, origin, notices: Vec::new() }
     }
 
     /// Opens a permalink fragment: the session and the step it names.
     pub fn from_link(fragment: &str) -> Result<(Session, usize), LabError> {
-        let (opened, step) = lab::open_link(catalog(), fragment)?;
-        Ok((Session::new(opened, Origin::Link), step))
+        let view = lab::open_link(library(), fragment)?;
+        let step = view.step;
+        let mut session = Session::new(view.opened, Origin::Link);
+        session.notices = view.notices;
+        Ok((session, step))
     }
 
     /// The first canonical trace of a scenario under its baseline (`#/race/<id>`).
@@ -125,7 +131,7 @@ impl Session {
 
     /// The permalink fragment of this run at `step`.
     pub fn fragment(&self, step: usize) -> String {
-        lab::permalink(&self.opened, step.min(self.steps())).to_fragment()
+        lab::permalink(library(), &self.opened, step.min(self.steps())).to_fragment()
     }
 
     /// The same interleaving under another policy or memory model: each run of one thread ends

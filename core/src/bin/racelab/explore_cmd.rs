@@ -3,8 +3,8 @@
 use std::time::Instant;
 
 use racelab_core::lab::{
-    self, explore, graph, schedule, Catalog, Invariant, MemoryModel, Options, Program, Report, Request, Scenario, ScheduleSpec, Strategy,
-    Verdict,
+    self, explore, graph, schedule, Catalog, Invariant, Library, MemoryModel, Options, Program, Report, Request, Scenario, ScheduleSpec,
+    Strategy, Verdict,
 };
 use serde_json::json;
 
@@ -223,7 +223,8 @@ fn invariant_opt(a: &Args, prog: &Program) -> Result<Option<Invariant>, CliError
     }
 }
 
-pub fn explain(a: &Args, catalog: &Catalog, id: &str) -> Result<(), CliError> {
+pub fn explain(a: &Args, lib: &Library, id: &str) -> Result<(), CliError> {
+    let catalog = lib.current();
     let sc = lab::scenario(catalog, id).map_err(|e| CliError::Input(e.to_string()))?;
     let prog = lab::compile(sc, a.value("policy"), crate::model(a)?).map_err(|e| CliError::Input(e.to_string()))?;
     let want = invariant_opt(a, &prog)?;
@@ -269,7 +270,7 @@ pub fn explain(a: &Args, catalog: &Catalog, id: &str) -> Result<(), CliError> {
             if r.reduction { " with partial-order reduction" } else { "" }
         );
     }
-    crate::output::replay(&opened, a.flag("json"));
+    crate::output::replay(lib, &opened, a.flag("json"));
     Ok(())
 }
 

@@ -9,7 +9,7 @@ mod output;
 
 use std::process::ExitCode;
 
-use racelab_core::lab::{self, Catalog, MemoryModel, Outcome, Request, ScheduleSpec};
+use racelab_core::lab::{self, Archive, Catalog, Library, MemoryModel, Outcome, Request, ScheduleSpec};
 
 use args::{Args, CliError};
 
@@ -86,12 +86,14 @@ fn run(argv: &[String]) -> Result<(), CliError> {
             let a = Args::parse(rest, values, bools)?;
             let [id] = a.positionals(1)?.try_into().unwrap();
             let (catalog, id) = load_for(&a, &id)?;
+            let lib = Library::new(catalog, Archive::builtin());
+            let catalog = lib.current();
             let schedule = match (a.value("schedule"), a.value("trace")) {
                 (Some(_), Some(_)) => return Err(CliError::Usage("give --schedule or --trace, not both".into())),
                 (Some(s), None) => {
                     // Thread names where they parse as such (`P0 P1.early5`), else the compact
                     // letters of a permalink (`a5c9d`, `a_b17B`).
-                    let names_parse = lab::scenario(&catalog, &id).is_ok_and(|sc| lab::schedule::parse_names(s, &sc.layout).is_ok());
+                    let names_parse = lab::scenario(catalog, &id).is_ok_and(|sc| lab::schedule::parse_names(s, &sc.layout).is_ok());
                     if !names_parse
                         && !s.is_empty()
                         && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
@@ -108,7 +110,7 @@ fn run(argv: &[String]) -> Result<(), CliError> {
             // A canonical trace is carried over to other policies as closely as they allow.
             let nearest = a.flag("nearest") || matches!(schedule, ScheduleSpec::Trace(_));
             let req = Request { scenario: id, policy: a.value("policy").map(str::to_string), model: model(&a)?, schedule, nearest };
-            let opened = lab::open(&catalog, &req).map_err(|e| CliError::Input(e.to_string()))?;
+            let opened = lab::open(catalog, &req).map_err(|e| CliError::Input(e.to_string()))?;
             if permalink {
                 let steps = opened.run.steps.len();
                 let step = match a.value("step") {
@@ -124,9 +126,9 @@ fn run(argv: &[String]) -> Result<(), CliError> {
                         Outcome::Safe => steps,
                     },
                 };
-                say!("{}", lab::permalink(&opened, step).to_fragment());
+                say!("{}", lab::permalink(&lib, &opened, step).to_fragment());
             } else {
-                output::replay(&opened, a.flag("json"));
+                output::replay(&lib, &opened, a.flag("json"));
             }
             Ok(())
         }
@@ -153,7 +155,7 @@ fn run(argv: &[String]) -> Result<(), CliError> {
             let a = Args::parse(rest, &values, &flags)?;
             let [id] = a.positionals(1)?.try_into().unwrap();
             let (catalog, id) = load_for(&a, &id)?;
-            explore_cmd::explain(&a, &catalog, &id)
+            explore_cmd::explain(&a, &Library::new(catalog, Archive::builtin()), &id)
         }
         "graph" => {
             // `-o FILE` is `--output FILE`.

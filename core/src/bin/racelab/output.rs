@@ -18,7 +18,7 @@ pub fn line(args: std::fmt::Arguments) {
 }
 
 use racelab_core::lab::view::ChoiceKind;
-use racelab_core::lab::{self, schedule, view, Catalog, Choice, DeviationKind, Opened, Outcome, Program, Scenario};
+use racelab_core::lab::{self, schedule, view, Catalog, Choice, DeviationKind, Library, Opened, Outcome, Program, Scenario};
 use serde_json::{json, Value};
 
 pub fn list(catalog: &Catalog, as_json: bool) {
@@ -105,7 +105,7 @@ pub fn show(sc: &Scenario, prog: &Program, as_json: bool) {
     }
 }
 
-fn summary(opened: &Opened) -> Value {
+fn summary(lib: &Library, opened: &Opened) -> Value {
     let prog = &opened.program;
     let run = &opened.run;
     let outcome = run.outcome(prog);
@@ -127,11 +127,11 @@ fn summary(opened: &Opened) -> Value {
         "violations": violations,
         "schedule": schedule::format_names(&run.schedule, &prog.layout),
         "deviations": run.deviations,
-        "permalink": lab::permalink(opened, step.as_u64().unwrap_or(run.steps.len() as u64) as usize).to_fragment(),
+        "permalink": lab::permalink(lib, opened, step.as_u64().unwrap_or(run.steps.len() as u64) as usize).to_fragment(),
     })
 }
 
-pub fn replay(opened: &Opened, as_json: bool) {
+pub fn replay(lib: &Library, opened: &Opened, as_json: bool) {
     let prog = &opened.program;
     let run = &opened.run;
     if as_json {
@@ -140,7 +140,7 @@ pub fn replay(opened: &Opened, as_json: bool) {
             v.as_object_mut().unwrap().insert("kind".into(), json!("step"));
             say!("{v}");
         }
-        say!("{}", summary(opened));
+        say!("{}", summary(lib, opened));
         return;
     }
     let sc = opened.scenario;
@@ -208,6 +208,6 @@ pub fn replay(opened: &Opened, as_json: bool) {
         }
         Outcome::Violated { invariant, step } => say!("verdict: violated: {} breaks at step {step}", invariant.name()),
     }
-    let link = summary(opened)["permalink"].as_str().unwrap_or_default().to_string();
+    let link = summary(lib, opened)["permalink"].as_str().unwrap_or_default().to_string();
     say!("permalink: #{link}");
 }
