@@ -8,7 +8,7 @@ rev=${1:-main}
 root=$(git rev-parse --show-toplevel)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-run() { cargo run -q -p racelab-core --example archive -- update --traces "$root/traces" "$@"; }
+run() { cargo run -q -p racelab-cli -- archive update --traces "$root/traces" "$@"; }
 for c in $(git rev-list --reverse "$rev" -- traces); do
   rm -rf "$tmp/snapshot"
   mkdir -p "$tmp/snapshot"

@@ -122,3 +122,9 @@ pub fn pin_of_len<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>, model
 pub fn pin(sc: &Scenario, model: MemoryModel) -> String {
     pin_of(sc.files.iter().map(|f| (f.path.as_str(), f.hash.as_str())), model, model.semantics())
 }
+
+/// The C litmus tests of `traces/` (the validation suite's), by path relative to it: not
+/// scenarios until imported (`lab::litmus_to_scenario`).
+pub fn builtin_litmus() -> &'static [(&'static str, &'static str)] {
+    embedded::LITMUS
+}

@@ -10,7 +10,7 @@ use crate::library::ResolveError;
 
 pub use crate::archive::Archive;
 pub use crate::bundle::{MAX_SOURCE_BYTES, MAX_SOURCE_FILES};
-pub use crate::catalog::{builtin_files, Catalog};
+pub use crate::catalog::{builtin_files, builtin_litmus, Catalog};
 pub use crate::catalog::{pin, PIN_CHARS};
 pub use crate::describe::{self, Change, ChangeKind};
 pub use crate::exec;
@@ -20,7 +20,8 @@ pub use crate::explore::{
 pub use crate::ir::Program;
 pub use crate::layout::{Invariant, Layout, MemoryModel};
 pub use crate::library::{Files, Library, Notice, NoticeAction, NoticeKind, NoticeLevel};
-pub use crate::limits::echo;
+pub use crate::limits::{echo, MAX_PCT_DEPTH, MAX_STEPS};
+pub use crate::litmus;
 pub use crate::permalink::{
     check_note, repair, Compare, LinkSchedule, Note, Permalink, PermalinkError, Repair, MAX_LINK_BYTES, MAX_NOTES, MAX_NOTE_CHARS,
     PERMALINK_VERSION,
@@ -34,6 +35,9 @@ pub use crate::view;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ScheduleSpec {
+    /// Either spelling, as a person gives it (`racelab replay --schedule`), read by the one
+    /// rule of `schedule::parse`.
+    Text(String),
     /// Compact letters, as in permalinks (`a5c9d`).
     Compact(String),
     /// Thread names, as in trace files (`monitor*5 app2*9`).
@@ -130,6 +134,7 @@ pub fn open<'c>(catalog: &'c Catalog, req: &Request) -> Result<Opened<'c>, LabEr
     let threads = match &req.schedule {
         ScheduleSpec::Compact(t) => schedule::decode(t, sc.threads.len()).map_err(LabError::Schedule)?,
         ScheduleSpec::Names(t) => schedule::parse_names(t, &sc.layout).map_err(LabError::Schedule)?,
+        ScheduleSpec::Text(t) => schedule::parse(t, &sc.layout).map_err(LabError::Schedule)?,
         ScheduleSpec::Choices(v) => v.clone(),
         ScheduleSpec::Trace(name) => {
             let t = sc.trace(name).ok_or_else(|| LabError::UnknownTrace {
@@ -466,4 +471,12 @@ pub fn trace_outcomes(sc: &Scenario) -> Vec<TraceOutcome> {
 pub fn counterexample_link(lib: &Library, sc: &Scenario, prog: &Program, trace: &[Choice]) -> Option<Permalink> {
     let run = replay::replay_nearest(prog, prog, trace).ok()?;
     Some(lib.link(sc, &prog.policy, prog.model, LinkSchedule::Steps(schedule::encode(&run.schedule)), trace.len()))
+}
+
+/// A C litmus test (herd's format, as the kernel's `tools/memory-model/litmus-tests/` write it)
+/// as racelab scenario source, ready to load like a `.race` file; or the place in the test that
+/// racelab cannot express, and why. `file_name` names the test in the scenario's comment and in
+/// the error.
+pub fn litmus_to_scenario(file_name: &str, text: &str) -> Result<String, Diagnostic> {
+    crate::litmus::to_scenario(file_name, text)
 }

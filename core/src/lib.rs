@@ -15,6 +15,7 @@ pub mod lab;
 pub mod layout;
 pub mod library;
 pub mod limits;
+pub mod litmus;
 pub mod pack;
 pub mod patch;
 pub mod permalink;

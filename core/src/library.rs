@@ -400,7 +400,15 @@ impl Library {
                     return Entry { path: f.path.clone(), hash: f.hash.clone(), body: Body::Known };
                 }
                 let whole = Body::Whole(f.text.to_string());
-                let base = self.current.source(&f.path).map(|t| (pack::file_hash(t), t)).filter(|(h, _)| self.archive.knows(h));
+                // The catalog's version of the same path, as this build has it (an edit of a
+                // catalog file is sent as an edit of it, even by a front end whose current
+                // catalog is the edited one).
+                let builtin = catalog::builtin_files().iter().find(|(p, _)| *p == f.path).map(|(_, t)| *t);
+                let base = builtin
+                    .into_iter()
+                    .chain(self.current.source(&f.path))
+                    .map(|t| (pack::file_hash(t), t))
+                    .find(|(h, _)| self.archive.knows(h));
                 let body = match base.and_then(|(h, t)| patch::diff(t, &f.text).map(|s| (h, s))) {
                     Some((base, script)) if script.len() < f.text.len() => Body::Edit { base, script },
                     _ => whole,

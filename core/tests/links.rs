@@ -251,7 +251,7 @@ fn the_archive_holds_every_file_and_set_of_the_catalog() {
         }
     }
     let archive = Archive::parse(&index, blobs.iter().map(|(h, b)| (h.as_str(), b.as_slice()))).unwrap();
-    let hint = "run `racelab archive update` (until the CLI has it: `cargo run -p racelab-core --example archive -- update`) and commit traces/archive/";
+    let hint = "run `cargo run -p racelab-cli -- archive update` and commit traces/archive/";
     let mut missing = Vec::new();
     for (path, text) in lab::builtin_files() {
         let h = pack::file_hash(text);
