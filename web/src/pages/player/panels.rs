@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use racelab_core::lab::view::{CpuView, PageView, PteView, StateView};
 
-use super::Ctx;
+use super::ctx::Ctx;
 
 fn cls(base: &str, changed: bool) -> String {
     if changed {

@@ -1,10 +1,10 @@
-//! What the current step did, in the core's words, why it matters, and the invariants.
+//! What the current step did, in the core's words, why it matters, and what it changed.
 
 use leptos::prelude::*;
 
 use racelab_core::lab::view::ChoiceKind;
 
-use super::Ctx;
+use super::ctx::Ctx;
 
 #[component]
 pub fn StepSentence() -> impl IntoView {
@@ -80,62 +80,6 @@ pub fn StepSentence() -> impl IntoView {
     }
 }
 
-/// One badge per checked invariant: holds, or red from the step that broke it on (sticky).
-#[component]
-pub fn InvariantBadges() -> impl IntoView {
-    let ctx = expect_context::<Ctx>();
-    move || {
-        ctx.frame.with(|f| {
-            let badges = f
-                .invariants
-                .iter()
-                .map(|inv| {
-                    let broken = !inv.ok || inv.broken_at.is_some();
-                    let state = if !inv.ok {
-                        "broken"
-                    } else if inv.broken_at.is_some() {
-                        "was-broken"
-                    } else {
-                        "ok"
-                    };
-                    let just_now = inv.broken_at == Some(f.step) && f.step > 0;
-                    let headline = match (inv.ok, inv.broken_at) {
-                        (true, None) => "holds".to_string(),
-                        (false, Some(n)) => format!("broken at step {n}"),
-                        (false, None) => "broken".to_string(),
-                        (true, Some(n)) => format!("was broken at step {n}"),
-                    };
-                    view! {
-                        <div
-                            class=format!("invariant {}{}", if broken { "bad" } else { "good" }, if just_now { " changed" } else { "" })
-                            data-testid="invariant"
-                            data-invariant=inv.name.clone()
-                            data-state=state
-                            data-broken-at=inv.broken_at
-                            role="status"
-                        >
-                            <div class="inv-head">
-                                <span class="inv-icon" aria-hidden="true">
-                                    {if broken { "✗" } else { "✓" }}
-                                </span>
-                                <code class="inv-name">{inv.name.clone()}</code>
-                                <span class="inv-state">{headline}</span>
-                            </div>
-                            <p class="inv-desc">{inv.description.clone()}</p>
-                            {inv.message.clone().map(|m| view! { <p class="inv-msg" data-testid="invariant-message">{m}</p> })}
-                        </div>
-                    }
-                })
-                .collect_view();
-            view! {
-                <div class="invariants" data-testid="invariants">
-                    {badges}
-                </div>
-            }
-        })
-    }
-}
-
 /// The changes of the current step, as the core words them.
 #[component]
 pub fn ChangeList() -> impl IntoView {
@@ -172,4 +116,20 @@ pub fn ChangeList() -> impl IntoView {
 /// `pte`, `tlb`, … as the core serializes the kind.
 fn serde_kind<T: serde::Serialize>(k: &T) -> String {
     serde_json::to_value(k).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use racelab_core::lab::ChangeKind;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+
+    #[wasm_bindgen_test]
+    fn a_change_kind_reads_as_the_core_serializes_it() {
+        assert_eq!(serde_kind(&ChangeKind::Pte), "pte");
+        assert_eq!(serde_kind(&ChangeKind::Tlb), "tlb");
+        assert_eq!(serde_kind(&ChangeKind::Ghost), "ghost");
+        assert_eq!(serde_kind(&3), "", "not a word");
+    }
 }
