@@ -2,6 +2,7 @@
 // copies it, and a broken or outdated link shows what is wrong instead of a blank page.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { deflateRawSync } from 'node:zlib';
 import { useSite } from '../lib/harness.mjs';
 import { PlayerPage } from '../pages/player.mjs';
 import { ErrorPage } from '../pages/error.mjs';
@@ -97,9 +98,36 @@ test('a link that went through a mail, or was cut short, opens at the nearest st
   // Punctuation glued to the link, `&amp;` for `&`: repaired.
   await player.open('v=1&amp;s=race1a&amp;p=v5_10&amp;t=a5b10cb12a3&amp;i=25).');
   assert.equal(await player.step(), 25);
+  assert.match(await page.getByTestId('notice').textContent(), /note: the link was repaired: `&amp;` was read as `&`/);
   // The schedule lost its end: the step asked for is past it, so the last step opens.
   await player.open('v=1&s=race1a&p=v5_10&t=a5&i=99');
   assert.equal(await player.step(), 5);
   // The URL then holds the exact, pinned link of what is shown.
   await page.waitForFunction(() => /^#v=2&s=race1a&h=[a-z2-7]{10}&p=v5_10&t=a5&i=5$/.test(location.hash));
+});
+
+// Made by `racelab permalink race1a --traces DIR --trace lost_write` on a copy of traces/ whose
+// kernel/memory.race flushes the TLB entry before do_wp_page: the link carries that one-line
+// edit, against a version the archive keeps.
+const EDITED =
+  'v=2&s=race1a&h=ioqwri6h6y&p=v5_10&t=a5b10cb12a3bc8&i=40&src=RY7LasMwEADv-godW0parSX0OPhbwmq124YqsZGtQC759jg4kOswDNOQuGLWy9QbsQY16rYhwEMXKYd-mdu0Mq3fT6rzQFGQBnZJUgGj7vqf24Xrz5nPU7vt1mANuRCEgKAEsrqABbZsjR-8wZi1tWq0oL5AaS21L3_HtebjjL_8ccVPNcImbCev9jzVE5142eseIKdoaZskyRjeXl-4Cfa6StlV54L4aJIrMVEOXj0A';
+
+test('a link that carries an edited kernel proc opens the edit at its step', async () => {
+  const { page, url } = await open();
+  const player = new PlayerPage(page, url);
+  await player.open(EDITED);
+  assert.equal(await player.step(), 40);
+  assert.match(await page.getByTestId('notice').textContent(), /this link carries its own source: kernel\/memory\.race \(edited\)/);
+  // The page writes the same link back: the view is the edited scenario, not the catalog's.
+  await page.waitForFunction((l) => location.hash === `#${l}`, EDITED);
+});
+
+test('a zip bomb in a link is an error, not a tab out of memory', async () => {
+  const { page, url } = await open();
+  const error = new ErrorPage(page, url);
+  // 16 MiB of `#`, raw deflate: about 22 KB of base64url.
+  const packed = deflateRawSync(Buffer.alloc(16 << 20, 0x23), { level: 9 }).toString('base64url');
+  const bomb = `v=2&s=x&h=aaaaaaaaaa&t=&i=0&src=${packed}`;
+  await error.open(`#${bomb}`);
+  assert.match(await error.message.textContent(), /the source expands past 1048576 bytes/);
 });
