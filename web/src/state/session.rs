@@ -5,7 +5,8 @@
 
 use racelab_core::lab::view::{self, InvariantView, ScenarioView, StateView, StepView, ThreadCodeView};
 use racelab_core::lab::{
-    self, describe, exec, replay, schedule, Choice, DeviationKind, LabError, MemoryModel, Notice, Opened, Outcome, Permalink, Request, ScheduleSpec,
+    self, describe, exec, replay, schedule, Choice, DeviationKind, LabError, MemoryModel, Notice, Opened, Outcome, Permalink, Request,
+    ScheduleSpec,
 };
 
 use crate::catalog::{catalog, library};
