@@ -65,6 +65,39 @@ fn main() {
     fs::write(out.join("canonical_tests.rs"), &tests.canonical).unwrap();
     fs::write(out.join("verdict_tests.rs"), &tests.verdicts).unwrap();
     fs::write(out.join("validation_tests.rs"), validation_tests(&litmus)).unwrap();
+    fs::write(out.join("archive_files.rs"), archive(&root, &files)).unwrap();
+}
+
+/// The archive of past versions (`traces/archive/`): its index, and every version that is not a
+/// file of the catalog as it is now (those are embedded already, as the catalog).
+fn archive(root: &Path, files: &[(String, PathBuf)]) -> String {
+    use sha2::{Digest, Sha256};
+    let dir = root.join("archive");
+    let current: Vec<String> =
+        files.iter().map(|(_, p)| Sha256::digest(fs::read(p).unwrap())[..8].iter().map(|b| format!("{b:02x}")).collect()).collect();
+    let mut code = String::from("/// `traces/archive/index.txt`.\n");
+    match dir.join("index.txt").canonicalize() {
+        Ok(p) => code.push_str(&format!("pub static INDEX: &str = include_str!({p:?});\n")),
+        Err(_) => code.push_str("pub static INDEX: &str = \"racelab archive 1\\n\";\n"),
+    }
+    code.push_str("/// The past versions: (hash, deflated file).\npub static BLOBS: &[(&str, &[u8])] = &[\n");
+    let mut blobs: Vec<(String, PathBuf)> = fs::read_dir(&dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().to_string();
+            name.strip_suffix(".z").map(|h| (h.to_string(), e.path()))
+        })
+        .collect();
+    blobs.sort();
+    for (hash, path) in blobs {
+        if !current.contains(&hash) {
+            code.push_str(&format!("    ({hash:?}, include_bytes!({:?})),\n", path.canonicalize().unwrap()));
+        }
+    }
+    code.push_str("];\n");
+    code
 }
 
 /// One `#[test]` per C litmus test of `traces/validation/` and memory model it states an

@@ -60,8 +60,20 @@ pub enum Command {
     /// Replay a schedule step by step: the statement each step ran, what changed, and the step
     /// where an invariant breaks
     Replay(ReplayArgs),
-    /// Print the link the web app opens for a schedule (the fragment, after `#`)
+    /// Print the link the web app opens for a schedule (the fragment after `#`, or the whole URL
+    /// with --base or RACELAB_BASE_URL)
     Permalink(PermalinkArgs),
+    /// Open a link of the web app (a whole URL or the fragment after `#`, version 1 or 2): say
+    /// which version of which files it opened, print its notices, then replay, show or check it
+    #[command(long_about = "Open a link of the web app (a whole URL or the fragment after `#`, version 1 or 2), as the \
+        page opens it: mail damage is repaired, a schedule cut short opens what remains, and a link made from an older \
+        version of a scenario opens that version. The first lines say which version it opened and give the notices \
+        (`note:`, `warning:`), as the page shows them; then WHAT: replay (the default), show, check, or permalink (the \
+        link of what opened, as the page would write it).")]
+    Open(OpenArgs),
+    /// Add the catalog's current files to the archive of past versions (traces/archive/), so links
+    /// made from them keep opening exactly after the files change
+    Archive(ArchiveArgs),
     /// Explore every interleaving and print a verdict per scenario, policy and memory model
     #[command(long_about = "Explore every interleaving and print a verdict per scenario, policy and memory model.\n\n\
         Without SCENARIO, or with --all, the whole table of the catalog. `safe` means every reachable state was \
@@ -244,6 +256,71 @@ pub struct PermalinkArgs {
     /// the last step)
     #[arg(long, value_name = "N")]
     pub step: Option<usize>,
+    /// Print the whole URL, this base followed by `#` and the fragment (default: the
+    /// RACELAB_BASE_URL environment variable; without either, the fragment alone)
+    #[arg(long, value_name = "URL")]
+    pub base: Option<String>,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenWhat {
+    /// The step table of `replay`
+    Replay,
+    /// The scenario's code under the link's policy and model, as `show`
+    Show,
+    /// Explore every interleaving under the link's policy and model, as `check`
+    Check,
+    /// The link of what opened, as the page writes it into its URL
+    Permalink,
+}
+
+#[derive(Args, Debug)]
+pub struct OpenArgs {
+    /// The link: a whole URL (everything after `#` is read) or the fragment
+    #[arg(value_name = "LINK")]
+    pub link: String,
+    /// What to do with the view it opens
+    #[arg(value_enum, value_name = "WHAT", default_value_t = OpenWhat::Replay)]
+    pub what: OpenWhat,
+    /// With permalink: print the whole URL, this base followed by `#` and the fragment (default:
+    /// the RACELAB_BASE_URL environment variable)
+    #[arg(long, value_name = "URL")]
+    pub base: Option<String>,
+    /// JSON lines: first `{"kind": "link", …}` with the version and the notices, then what WHAT prints
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub search: SearchArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ArchiveCommand {
+    /// Add the current files of traces/ (and the set of files of each scenario) to traces/archive/
+    Update(ArchiveUpdateArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ArchiveArgs {
+    #[command(subcommand)]
+    pub command: ArchiveCommand,
+}
+
+#[derive(Args, Debug)]
+pub struct ArchiveUpdateArgs {
+    /// The traces directory whose archive/ is updated, and whose files are the current versions
+    #[arg(long, value_name = "DIR", default_value = "traces")]
+    pub traces: String,
+    /// Add the files of this directory instead (a past version of traces/, as
+    /// scripts/archive-from-history.sh does), keeping past versions as edits of the current ones
+    #[arg(long, value_name = "DIR")]
+    pub from: Option<String>,
+    /// The date the added sets are recorded with (YYYY-MM-DD); by default today's, in UTC
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
+    /// Also record the added sets as what version 1 links (which pin nothing) were made from;
+    /// done once, the day versioned links began
+    #[arg(long)]
+    pub v1_baseline: bool,
 }
 
 #[derive(Args, Debug)]

@@ -3,7 +3,8 @@
 use std::time::Instant;
 
 use racelab_core::lab::{
-    self, graph, schedule, Catalog, Explorer, MemoryModel, Options, Program, Report, Request, Scenario, ScheduleSpec, Strategy, Verdict,
+    self, graph, schedule, Catalog, Explorer, Library, MemoryModel, Options, Program, Report, Request, Scenario, ScheduleSpec, Strategy,
+    Verdict,
 };
 
 use crate::cli::{CheckArgs, ExplainArgs, GraphArgs, GraphKind, SearchArgs, StrategyArg};
@@ -191,7 +192,8 @@ pub fn check(a: &CheckArgs, catalog: &Catalog, id: Option<&str>) -> Result<(), C
     Ok(())
 }
 
-pub fn explain(a: &ExplainArgs, catalog: &Catalog, id: &str) -> Result<(), CliError> {
+pub fn explain(a: &ExplainArgs, lib: &Library, id: &str) -> Result<(), CliError> {
+    let catalog = lib.current();
     let sc = lab::scenario(catalog, id).map_err(|e| CliError::Input(e.to_string()))?;
     let prog = lab::compile(sc, a.target.policy.as_deref(), a.target.model()).map_err(|e| CliError::Input(e.to_string()))?;
     let want = a.invariant;
@@ -242,7 +244,7 @@ pub fn explain(a: &ExplainArgs, catalog: &Catalog, id: &str) -> Result<(), CliEr
             if r.reduction { " with partial-order reduction" } else { "" }
         );
     }
-    crate::output::replay(&opened, a.json);
+    crate::output::replay(lib, &opened, a.json);
     Ok(())
 }
 

@@ -1,7 +1,7 @@
 //! `diagram`, `render` and `export`: a run taken out of racelab, as the core writes it (the
 //! page offers the same bytes).
 
-use racelab_core::lab::{self, Catalog, DiagramOptions, MailOptions, Request, ScheduleSpec};
+use racelab_core::lab::{self, Archive, DiagramOptions, Library, MailOptions, Request, ScheduleSpec};
 
 use crate::cli::{DiagramArgs, ExportArgs, ExportFormat, ExportTarget, RenderArgs, RenderFormat};
 use crate::{load_catalog, load_for, term, CliError};
@@ -13,19 +13,22 @@ fn input(e: lab::LabError) -> CliError {
     CliError::Input(e.to_string())
 }
 
-/// Opens the run an export draws, and the step its link names (for a link).
-fn with_opened<T>(t: &ExportTarget, f: impl FnOnce(&lab::Opened, Option<usize>) -> Result<T, CliError>) -> Result<T, CliError> {
-    let catalog: Catalog;
+/// Opens the run an export draws (with the library that makes its links), and the step its
+/// link names (for a link).
+fn with_opened<T>(t: &ExportTarget, f: impl FnOnce(&lab::Opened, &Library, Option<usize>) -> Result<T, CliError>) -> Result<T, CliError> {
     if let Some(link) = &t.link {
-        catalog = load_catalog(&t.catalog)?;
-        let (opened, step) = lab::open_link(&catalog, lab::export::mail::fragment(link)).map_err(input)?;
-        return f(&opened, Some(step));
+        let lib = Library::new(load_catalog(&t.catalog)?, Archive::builtin());
+        let view = lab::open_link(&lib, link).map_err(input)?;
+        for n in &view.notices {
+            term::err_line(&format!("note: {n}"));
+        }
+        return f(&view.opened, &lib, Some(view.step));
     }
     let Some(arg) = &t.scenario else {
         return Err(CliError::Usage("give a SCENARIO with --trace NAME or --schedule S, or a --link".into()));
     };
-    let (c, id) = load_for(&t.catalog, arg)?;
-    catalog = c;
+    let (catalog, id) = load_for(&t.catalog, arg)?;
+    let lib = Library::new(catalog, Archive::builtin());
     let schedule = match (&t.schedule, &t.trace) {
         (Some(s), _) => ScheduleSpec::Text(s.clone()),
         (None, Some(n)) => ScheduleSpec::Trace(n.clone()),
@@ -33,8 +36,8 @@ fn with_opened<T>(t: &ExportTarget, f: impl FnOnce(&lab::Opened, Option<usize>) 
     };
     let nearest = matches!(schedule, ScheduleSpec::Trace(_));
     let req = Request { scenario: id, policy: t.policy.clone(), model: t.model.unwrap_or_default(), schedule, nearest };
-    let opened = lab::open(&catalog, &req).map_err(input)?;
-    f(&opened, None)
+    let opened = lab::open(lib.current(), &req).map_err(input)?;
+    f(&opened, &lib, None)
 }
 
 fn write(output: Option<&str>, text: &str) -> Result<(), CliError> {
@@ -48,12 +51,12 @@ fn write(output: Option<&str>, text: &str) -> Result<(), CliError> {
 }
 
 pub fn diagram(a: &DiagramArgs) -> Result<(), CliError> {
-    with_opened(&a.target, |opened, _| {
+    with_opened(&a.target, |opened, lib, _| {
         let steps = a.steps.as_deref().map(|s| lab::step_range(opened, s)).transpose().map_err(input)?;
         let opts = DiagramOptions { width: a.width, fold: a.fold, unicode: a.unicode, steps };
         let text = if a.mail {
             let base = a.base.clone().or_else(|| std::env::var(BASE_ENV).ok()).filter(|b| !b.trim().is_empty());
-            lab::mail(opened, &MailOptions { diagram: opts, base }).map_err(input)?
+            lab::mail(lib, opened, &MailOptions { diagram: opts, base }).map_err(input)?
         } else {
             lab::diagram(opened, &opts).map_err(input)?
         };
@@ -62,7 +65,7 @@ pub fn diagram(a: &DiagramArgs) -> Result<(), CliError> {
 }
 
 pub fn render(a: &RenderArgs) -> Result<(), CliError> {
-    with_opened(&a.target, |opened, link_step| {
+    with_opened(&a.target, |opened, _, link_step| {
         let step = a.step.or(link_step).unwrap_or_else(|| lab::focus_step(opened));
         let text = match a.format {
             RenderFormat::Svg => lab::slide_svg(opened, step).map_err(input)?,
@@ -72,7 +75,7 @@ pub fn render(a: &RenderArgs) -> Result<(), CliError> {
 }
 
 pub fn export(a: &ExportArgs) -> Result<(), CliError> {
-    with_opened(&a.target, |opened, _| {
+    with_opened(&a.target, |opened, _, _| {
         let steps = a.steps.as_deref().map(|s| lab::step_range(opened, s)).transpose().map_err(input)?;
         let text = match a.format {
             ExportFormat::Perfetto => lab::perfetto_json(opened, steps).map_err(input)?,

@@ -199,3 +199,15 @@ mod tests {
         assert_eq!(serde_json::to_string(&line).unwrap(), r#"{"b":2,"kind":"step","y":1}"#);
     }
 }
+
+/// `open --json`: the first line, what the link opened on and its notices.
+#[derive(Serialize)]
+pub struct Link<'a> {
+    pub files: &'a racelab_core::lab::Files,
+    pub kind: &'static str,
+    pub notices: &'a [racelab_core::lab::Notice],
+    pub step: usize,
+    /// The same words as the first line of the text output.
+    pub summary: String,
+    pub version: u32,
+}

@@ -4,6 +4,7 @@
 #[macro_use]
 mod term;
 
+mod archive_cmd;
 mod bench;
 mod cli;
 mod explore_cmd;
@@ -15,9 +16,9 @@ mod progress;
 use std::fmt;
 use std::process::ExitCode;
 
-use racelab_core::lab::{self, Catalog, Outcome, Request, ScheduleSpec};
+use racelab_core::lab::{self, Archive, Catalog, Library, LinkView, Outcome, Permalink, Request, ScheduleSpec};
 
-use cli::{CatalogArgs, Cli, Command, ScheduleArgs, Target};
+use cli::{ArchiveCommand, CatalogArgs, Cli, Command, OpenArgs, OpenWhat, ScheduleArgs, Target};
 
 #[derive(Debug)]
 pub enum CliError {
@@ -74,6 +75,8 @@ fn command_name(c: &Command) -> &'static str {
         Command::Show(_) => "show",
         Command::Replay(_) => "replay",
         Command::Permalink(_) => "permalink",
+        Command::Open(_) => "open",
+        Command::Archive(_) => "archive",
         Command::Check(_) => "check",
         Command::Explain(_) => "explain",
         Command::Graph(_) => "graph",
@@ -101,13 +104,15 @@ fn run(command: Command) -> Result<(), CliError> {
         }
         Command::Replay(a) => {
             let (catalog, req) = request(&a.target, &a.schedule, a.nearest)?;
-            let opened = lab::open(&catalog, &req).map_err(|e| CliError::Input(e.to_string()))?;
-            output::replay(&opened, a.json);
+            let lib = Library::new(catalog, Archive::builtin());
+            let opened = lab::open(lib.current(), &req).map_err(|e| CliError::Input(e.to_string()))?;
+            output::replay(&lib, &opened, a.json);
             Ok(())
         }
         Command::Permalink(a) => {
             let (catalog, req) = request(&a.target, &a.schedule, false)?;
-            let opened = lab::open(&catalog, &req).map_err(|e| CliError::Input(e.to_string()))?;
+            let lib = Library::new(linkable(catalog, &a.target.scenario), Archive::builtin());
+            let opened = lab::open(lib.current(), &req).map_err(|e| CliError::Input(e.to_string()))?;
             let steps = opened.run.steps.len();
             let step = match a.step {
                 Some(n) if n > steps => {
@@ -119,9 +124,13 @@ fn run(command: Command) -> Result<(), CliError> {
                     Outcome::Safe => steps,
                 },
             };
-            say!("{}", lab::permalink(&opened, step).to_fragment());
+            say!("{}", full_link(&lib, &lab::permalink(&lib, &opened, step), a.base.as_deref())?);
             Ok(())
         }
+        Command::Open(a) => open(&a),
+        Command::Archive(a) => match &a.command {
+            ArchiveCommand::Update(u) => archive_cmd::update(u),
+        },
         Command::Check(a) => {
             let (catalog, id) = match &a.scenario {
                 Some(id) => {
@@ -134,7 +143,7 @@ fn run(command: Command) -> Result<(), CliError> {
         }
         Command::Explain(a) => {
             let (catalog, id) = load_for(&a.target.catalog, &a.target.scenario)?;
-            explore_cmd::explain(&a, &catalog, &id)
+            explore_cmd::explain(&a, &Library::new(catalog, Archive::builtin()), &id)
         }
         Command::Graph(a) => {
             let (catalog, id) = load_for(&a.target.catalog, &a.target.scenario)?;
@@ -154,6 +163,85 @@ fn run(command: Command) -> Result<(), CliError> {
             Ok(())
         }
     }
+}
+
+/// The link as it is shared: the fragment, or the whole URL when a base is given (`--base`, else
+/// `RACELAB_BASE_URL`); an error when it is longer than a link that opens.
+fn full_link(lib: &Library, link: &Permalink, base: Option<&str>) -> Result<String, CliError> {
+    let fragment = lib.share(link).map_err(|e| CliError::Input(e.to_string()))?;
+    let env = std::env::var("RACELAB_BASE_URL").ok();
+    match base.or(env.as_deref()).map(str::trim).filter(|b| !b.is_empty()) {
+        None => Ok(fragment),
+        Some(b) => Ok(format!("{}#{fragment}", b.split('#').next().unwrap_or(b))),
+    }
+}
+
+/// `racelab open LINK [WHAT]`: the link opened as the page opens it.
+fn open(a: &OpenArgs) -> Result<(), CliError> {
+    let lib = Library::builtin();
+    let view = lab::open_link(&lib, &a.link).map_err(|e| CliError::Input(e.to_string()))?;
+    if a.json {
+        term::json_line(&json::Link {
+            kind: "link",
+            version: view.version,
+            files: &view.files,
+            step: view.step,
+            notices: &view.notices,
+            summary: view.summary(),
+        });
+    } else {
+        say!("{}", view.summary());
+        for n in &view.notices {
+            say!("{n}");
+        }
+    }
+    open_what(a, &lib, &view)
+}
+
+fn open_what(a: &OpenArgs, lib: &Library, view: &LinkView) -> Result<(), CliError> {
+    let opened = &view.opened;
+    match a.what {
+        OpenWhat::Replay => output::replay(lib, opened, a.json),
+        OpenWhat::Show => output::show(opened.scenario, &opened.program, a.json),
+        OpenWhat::Permalink => say!("{}", full_link(lib, &view.link(lib), a.base.as_deref())?),
+        OpenWhat::Check => {
+            let check = cli::CheckArgs {
+                scenario: None,
+                policy: Some(opened.program.policy.clone()),
+                model: Some(opened.program.model),
+                all: false,
+                json: a.json,
+                catalog: CatalogArgs { traces: None },
+                search: a.search.clone(),
+            };
+            let catalog = lib.catalog_of(opened.scenario.files.iter().map(|f| (f.path.clone(), f.text.to_string())).collect());
+            explore_cmd::check(&check, catalog, Some(&opened.scenario.id))?;
+        }
+    }
+    Ok(())
+}
+
+/// The catalog of a scenario given as a file, with that file under a name a link may carry (its
+/// file name, `.race`, in the characters of a link), so `permalink` makes a link that opens in
+/// the browser; any other catalog as it is.
+fn linkable(catalog: Catalog, arg: &str) -> Catalog {
+    if !arg.ends_with(".race") && !arg.ends_with(".litmus") {
+        return catalog;
+    }
+    let base = std::path::Path::new(arg).file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+    let mut name: String =
+        base.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '+') { c } else { '_' }).collect();
+    if name.is_empty() || name.starts_with('.') {
+        name.insert_str(0, "scenario");
+    }
+    name.push_str(".race");
+    if catalog.source(&name).is_some() && name != arg {
+        // A library file of that name: keep the file apart from it.
+        name.insert_str(0, "local/");
+    }
+    let files: Vec<(String, String)> =
+        catalog.sources().map(|(p, t)| (if p == arg { name.clone() } else { p.to_string() }, t.to_string())).collect();
+    Catalog::from_sources(files)
 }
 
 /// The catalog, and the request of `replay` and `permalink` to open in it.

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use racelab_core::lab::view::ChoiceKind;
-use racelab_core::lab::{self, schedule, view, Catalog, Choice, DeviationKind, Opened, Outcome, Program, Scenario};
+use racelab_core::lab::{self, schedule, view, Catalog, Choice, DeviationKind, Library, Opened, Outcome, Program, Scenario};
 
 use crate::json::{self, Sorted};
 use crate::term;
@@ -105,7 +105,7 @@ fn outcome_step(opened: &Opened) -> Option<usize> {
     }
 }
 
-fn summary<'a>(opened: &'a Opened) -> json::Summary<'a> {
+fn summary<'a>(lib: &Library, opened: &'a Opened) -> json::Summary<'a> {
     let prog = &opened.program;
     let run = &opened.run;
     let (verdict, invariant) = match run.outcome(prog) {
@@ -120,7 +120,7 @@ fn summary<'a>(opened: &'a Opened) -> json::Summary<'a> {
         invariant,
         kind: "summary",
         model: prog.model.name(),
-        permalink: lab::permalink(opened, step.unwrap_or(run.steps.len())).to_fragment(),
+        permalink: lab::permalink(lib, opened, step.unwrap_or(run.steps.len())).to_fragment(),
         policy: &prog.policy,
         scenario: &opened.scenario.id,
         schedule: schedule::format_names(&run.schedule, &prog.layout),
@@ -131,14 +131,14 @@ fn summary<'a>(opened: &'a Opened) -> json::Summary<'a> {
     }
 }
 
-pub fn replay(opened: &Opened, as_json: bool) {
+pub fn replay(lib: &Library, opened: &Opened, as_json: bool) {
     let prog = &opened.program;
     let run = &opened.run;
     if as_json {
         for step in view::steps(prog, run) {
             term::json_line(&Sorted(json::Step { kind: "step", step: &step }));
         }
-        term::json_line(&summary(opened));
+        term::json_line(&summary(lib, opened));
         return;
     }
     let sc = opened.scenario;
@@ -205,6 +205,6 @@ pub fn replay(opened: &Opened, as_json: bool) {
         }
         Outcome::Violated { invariant, step } => say!("verdict: violated: {} breaks at step {step}", invariant.name()),
     }
-    let link = lab::permalink(opened, outcome_step(opened).unwrap_or(run.steps.len())).to_fragment();
+    let link = lab::permalink(lib, opened, outcome_step(opened).unwrap_or(run.steps.len())).to_fragment();
     say!("permalink: #{link}");
 }

@@ -35,7 +35,22 @@ fn check_json_prints_one_verdict_per_line_and_bad_arguments_exit_2() {
 
 #[test]
 fn every_command_has_its_own_help() {
-    for cmd in ["list", "show", "replay", "permalink", "check", "explain", "graph", "diagram", "render", "export", "bench", "completions"] {
+    for cmd in [
+        "list",
+        "show",
+        "replay",
+        "permalink",
+        "open",
+        "archive",
+        "check",
+        "explain",
+        "graph",
+        "diagram",
+        "render",
+        "export",
+        "bench",
+        "completions",
+    ] {
         let out = racelab(&[cmd, "--help"]);
         assert_eq!(out.status.code(), Some(0), "{cmd} --help: {}", String::from_utf8_lossy(&out.stderr));
         let help = String::from_utf8(out.stdout).unwrap();

@@ -82,6 +82,9 @@ fn escapes_on_the_command_line_come_back_escaped() {
         &["show", "race1a", "--policy", "\u{1b}]0;x\u{7}"],
         &["replay", "race1a", "--schedule", "\u{1b}[2J"],
         &["replay", "race1a", "--trace", "\u{9b}2J"],
+        &["open", "v=1&s=race1a&t=a5&m=\u{1b}[2J"],
+        &["open", "v=1&s=race1a&t=a5&m=%1B[2J"],
+        &["open", "v=2&s=race1a&h=aaaaaaaaaa&t=a5&note=1:%1B[2J"],
     ] {
         let out = racelab(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");

@@ -6,7 +6,12 @@
 
 use std::fmt;
 
+use crate::library::ResolveError;
+
+pub use crate::archive::Archive;
+pub use crate::bundle::{MAX_SOURCE_BYTES, MAX_SOURCE_FILES};
 pub use crate::catalog::{builtin_files, builtin_litmus, Catalog};
+pub use crate::catalog::{pin, PIN_CHARS};
 pub use crate::describe::{self, Change, ChangeKind};
 pub use crate::exec;
 pub use crate::explore::{
@@ -21,9 +26,13 @@ pub use crate::export::{
 };
 pub use crate::ir::Program;
 pub use crate::layout::{Invariant, Layout, MemoryModel};
-pub use crate::limits::{MAX_PCT_DEPTH, MAX_STEPS};
+pub use crate::library::{Files, Library, Notice, NoticeAction, NoticeKind, NoticeLevel};
+pub use crate::limits::{echo, MAX_PCT_DEPTH, MAX_STEPS};
 pub use crate::litmus;
-pub use crate::permalink::{LinkSchedule, Permalink, PermalinkError, PERMALINK_VERSION};
+pub use crate::permalink::{
+    check_note, repair, Compare, LinkSchedule, Note, Permalink, PermalinkError, Repair, MAX_LINK_BYTES, MAX_NOTES, MAX_NOTE_CHARS,
+    PERMALINK_VERSION,
+};
 pub use crate::replay::{self, Deviation, DeviationKind, ReplayError, Run};
 pub use crate::scenario::{self, is_scenario_source, Citation, CitationKind, Fate, Outcome, Policy, Scenario, TraceDef};
 pub use crate::schedule::{self, ScheduleError};
@@ -182,31 +191,236 @@ pub fn open<'c>(catalog: &'c Catalog, req: &Request) -> Result<Opened<'c>, LabEr
     Ok(Opened { scenario: sc, program, run, trace })
 }
 
-/// Opens a permalink exactly as it was made: the schedule must replay as written. A canonical
-/// trace (`tr=`) is carried over to the link's policy as closely as it allows.
-pub fn open_link<'c>(catalog: &'c Catalog, fragment: &str) -> Result<(Opened<'c>, usize), LabError> {
-    let link = Permalink::parse(fragment).map_err(LabError::Permalink)?;
-    let (schedule, nearest) = match &link.schedule {
-        LinkSchedule::Steps(t) => (ScheduleSpec::Compact(t.clone()), false),
-        LinkSchedule::Trace(n) => (ScheduleSpec::Trace(n.clone()), true),
-    };
-    let req = Request { scenario: link.scenario.clone(), policy: link.policy.clone(), model: link.model, schedule, nearest };
-    let opened = open(catalog, &req)?;
-    if link.step > opened.run.steps.len() {
-        return Err(LabError::StepOutOfRange { step: link.step, steps: opened.run.steps.len() });
-    }
-    Ok((opened, link.step))
+/// A view opened from a link, with everything the link asked for besides the view itself.
+pub struct LinkView<'c> {
+    pub opened: Opened<'c>,
+    /// The step shown.
+    pub step: usize,
+    /// The format version the link was written in.
+    pub version: u32,
+    /// Which files it opened on.
+    pub files: Files,
+    /// What was repaired, recovered or found about the version, in the order it happened.
+    pub notices: Vec<Notice>,
+    /// Side by side: the same interleaving under the second policy or model (`q=`, `qm=`).
+    pub compare: Option<Opened<'c>>,
+    /// `view=present`.
+    pub present: bool,
+    /// `embed=1`.
+    pub embed: bool,
+    /// Presenter's notes, by step; only steps the run has.
+    pub notes: Vec<Note>,
 }
 
-/// The permalink of a view: its steps spelled out, so it replays exactly.
-pub fn permalink(opened: &Opened, step: usize) -> Permalink {
-    Permalink {
-        scenario: opened.scenario.id.clone(),
-        policy: Some(opened.program.policy.clone()),
-        model: opened.program.model,
-        schedule: LinkSchedule::Steps(schedule::encode(&opened.run.schedule)),
-        step,
+impl LinkView<'_> {
+    /// One line: which link version opened, on which files.
+    pub fn summary(&self) -> String {
+        let id = &self.opened.scenario.id;
+        let files = match &self.files {
+            Files::Current => format!("{id} as in the current catalog"),
+            Files::Archived { date } if date.is_empty() => format!("{id} as it was when links were first versioned (an older version)"),
+            Files::Archived { date } => format!("{id} as archived on {date} (an older version)"),
+            Files::Source => format!("{id} from the files the link carries"),
+            Files::Unpinned => format!("{id} as in the current catalog (not the version the link pins)"),
+        };
+        format!("a version {} link: {files}", self.version)
     }
+}
+
+fn resolve_error(e: ResolveError) -> LabError {
+    match e {
+        ResolveError::Permalink(e) => LabError::Permalink(e),
+        ResolveError::UnknownScenario { id, known } => LabError::UnknownScenario { id, known },
+    }
+}
+
+/// A compact schedule that a mail cut inside its last step loses that step: a repeat count cut
+/// to `1` (`…b12` read as `…b1`, which no link spells), or an access performed early cut before
+/// its pc (`…_b`, `…_`). Only a fault in the part cut off is recovered.
+fn decode_recovering(text: &str, threads: usize, notices: &mut Vec<Notice>) -> Result<Vec<Choice>, LabError> {
+    let e = match schedule::decode(text, threads) {
+        Ok(c) => return Ok(c),
+        Err(e) => e,
+    };
+    let digits = text.trim_end_matches(|c: char| c.is_ascii_digit());
+    let early = text.strip_suffix('_').or_else(|| {
+        let head = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+        (text.len() - head.len() == 1).then(|| head.strip_suffix('_')).flatten()
+    });
+    for cut in [Some(digits), early].into_iter().flatten() {
+        if cut.len() == text.len() || e.at <= cut.chars().count() {
+            continue;
+        }
+        if let Ok(choices) = schedule::decode(cut, threads) {
+            notices.push(Notice::new(
+                NoticeKind::ScheduleCut,
+                format!(
+                    "the schedule ends inside a step (`{}`): the link may have been cut short; it opened the {} steps before it",
+                    echo(&text[cut.len()..]),
+                    choices.len()
+                ),
+            ));
+            return Ok(choices);
+        }
+    }
+    Err(LabError::Schedule(e))
+}
+
+/// Replays exactly; a last step that cannot be taken and is an access performed early (whose pc
+/// a mail may have cut: `_b17` read as `_b1`) is dropped with a notice, any other is an error
+/// (a cut count only shortens the schedule, which replays).
+fn replay_recovering(prog: &Program, choices: &[Choice], notices: &mut Vec<Notice>) -> Result<Run, LabError> {
+    match replay::replay(prog, choices) {
+        Ok(run) => Ok(run),
+        Err(e) if e.step == choices.len() && matches!(choices[e.step - 1], Choice::Early(..)) => {
+            let run = replay::replay(prog, &choices[..e.step - 1]).map_err(LabError::Replay)?;
+            notices.push(Notice::new(
+                NoticeKind::ScheduleCut,
+                format!(
+                    "the schedule's last step cannot be taken ({}): the link may have been cut short; it opened the {} steps before it",
+                    e.message,
+                    run.steps.len()
+                ),
+            ));
+            Ok(run)
+        }
+        Err(e) => Err(LabError::Replay(e)),
+    }
+}
+
+/// Opens a link (a fragment, or a whole URL: what follows `#`) as it was made: on the files it
+/// pins (the current catalog's, an archived version's, or the files it carries), with its
+/// schedule replayed exactly (a canonical trace, `tr=`, is carried over to the link's policy as
+/// closely as it allows), at its step. Mail damage is repaired and a schedule cut short opens
+/// what remains; every such thing, and every version found, is a [`Notice`].
+pub fn open_link<'l>(lib: &'l Library, text: &str) -> Result<LinkView<'l>, LabError> {
+    let r = lib.resolve(text).map_err(resolve_error)?;
+    let (link, mut notices) = (r.link, r.notices);
+    let sc = scenario(r.catalog, &link.scenario)?;
+    let program = compile(sc, link.policy.as_deref(), link.model)?;
+    let opened = match &link.schedule {
+        LinkSchedule::Trace(n) => {
+            let req = Request {
+                scenario: sc.id.clone(),
+                policy: link.policy.clone(),
+                model: link.model,
+                schedule: ScheduleSpec::Trace(n.clone()),
+                nearest: true,
+            };
+            open(r.catalog, &req)?
+        }
+        LinkSchedule::Steps(t) => {
+            let choices = decode_recovering(t, sc.threads.len(), &mut notices)?;
+            let run = replay_recovering(&program, &choices, &mut notices)?;
+            Opened { scenario: sc, program, run, trace: None }
+        }
+    };
+    let steps = opened.run.steps.len();
+    let step = match link.step {
+        Some(i) if i <= steps => i,
+        Some(i) => {
+            notices.push(Notice::new(
+                NoticeKind::StepPastEnd,
+                format!(
+                    "the link asks for step {i}, but its run has {steps} steps (the link may have been cut short): it opened step {steps}"
+                ),
+            ));
+            steps
+        }
+        None => {
+            let (at, what) = match opened.run.outcome(&opened.program) {
+                Outcome::Violated { step, invariant } => (step, format!("where {} breaks", invariant.name())),
+                Outcome::Safe => (steps, "the last".to_string()),
+            };
+            notices.push(Notice::new(
+                NoticeKind::NoStep,
+                format!("the link names no step (i=), as if it was cut short: it opened step {at}, {what}"),
+            ));
+            at
+        }
+    };
+    let compare = match &link.compare {
+        None => None,
+        Some(c) => {
+            let policy = c.policy.clone().unwrap_or_else(|| opened.program.policy.clone());
+            let model = c.model.unwrap_or(opened.program.model);
+            if policy == opened.program.policy && model == opened.program.model {
+                return Err(LabError::Permalink(PermalinkError {
+                    field: if c.policy.is_some() { "q" } else { "qm" }.into(),
+                    message: format!("the second view is the first one ({policy} under {})", model.name()),
+                }));
+            }
+            Some(switch(&opened, &policy, model)?)
+        }
+    };
+    let (notes, dropped): (Vec<Note>, Vec<Note>) = link.notes.iter().cloned().partition(|n| n.step <= steps);
+    for n in dropped {
+        notices.push(Notice::new(NoticeKind::NoteDropped, format!("the note for step {} was left out: the run has {steps} steps", n.step)));
+    }
+    let mut view =
+        LinkView { opened, step, version: link.version, files: r.files, notices, compare, present: link.present, embed: link.embed, notes };
+    if matches!(view.files, Files::Archived { .. }) {
+        if let Some(l) = on_current(lib, &view) {
+            if let Some(n) = view.notices.iter_mut().find(|n| n.kind == NoticeKind::OlderVersion) {
+                n.action = Some(NoticeAction { label: "see the same schedule on the current version".into(), link: l.to_fragment() });
+            }
+        }
+    }
+    Ok(view)
+}
+
+/// The link of a view: its steps spelled out, so it replays exactly, pinned to the files it was
+/// opened on, with those files in the link when the archive cannot find them from the pin.
+pub fn permalink(lib: &Library, opened: &Opened, step: usize) -> Permalink {
+    lib.link(
+        opened.scenario,
+        &opened.program.policy,
+        opened.program.model,
+        LinkSchedule::Steps(schedule::encode(&opened.run.schedule)),
+        step,
+    )
+}
+
+impl LinkView<'_> {
+    /// The link of this view as it is now, with what the link asked for besides it (side by
+    /// side, presentation, embed, notes): what a front end writes into its URL.
+    pub fn link(&self, lib: &Library) -> Permalink {
+        let mut l = permalink(lib, &self.opened, self.step);
+        self.extras_into(&mut l, self.opened.run.steps.len());
+        l
+    }
+
+    fn extras_into(&self, l: &mut Permalink, steps: usize) {
+        l.compare = self.compare.as_ref().map(|c| Compare {
+            policy: (c.program.policy != self.opened.program.policy).then(|| c.program.policy.clone()),
+            model: (c.program.model != self.opened.program.model).then_some(c.program.model),
+        });
+        l.present = self.present;
+        l.embed = self.embed;
+        l.notes = self.notes.iter().filter(|n| n.step <= steps).cloned().collect();
+    }
+}
+
+/// The same schedule on the current version of the scenario, carried over as the same
+/// interleaving (see `replay::replay_nearest`), at the step that shows what `view`'s step shows:
+/// the link a notice about an older version offers. None when the current catalog no longer
+/// has the scenario or its policy.
+pub fn on_current(lib: &Library, view: &LinkView) -> Option<Permalink> {
+    let sc = lib.current().scenario(&view.opened.scenario.id)?;
+    let program = compile(sc, Some(&view.opened.program.policy), view.opened.program.model).ok()?;
+    let run = replay::replay_nearest(&program, &view.opened.program, &view.opened.run.schedule).ok()?;
+    let step =
+        replay::same_step(&view.opened.program, &view.opened.run, view.step, &program, &run).unwrap_or(view.step.min(run.steps.len()));
+    let steps = run.steps.len();
+    let opened = Opened { scenario: sc, program, run, trace: None };
+    let mut l = permalink(lib, &opened, step);
+    view.extras_into(&mut l, steps);
+    Some(l)
+}
+
+/// The link of a canonical trace (`tr=`) of a scenario of the library's current catalog.
+pub fn trace_link(lib: &Library, sc: &Scenario, policy: &str, model: MemoryModel, trace: &str, step: usize) -> Permalink {
+    lib.link(sc, policy, model, LinkSchedule::Trace(trace.to_string()), step)
 }
 
 /// The run of `from`'s schedule under another policy or memory model, as the same
@@ -287,17 +501,11 @@ pub fn trace_outcomes(sc: &Scenario) -> Vec<TraceOutcome> {
     out
 }
 
-/// The permalink of a counterexample of `prog` (of scenario `scenario`), run to completion,
-/// at its last step; None if it does not replay.
-pub fn counterexample_link(scenario: &str, prog: &Program, trace: &[Choice]) -> Option<Permalink> {
+/// The permalink of a counterexample of `prog` (of scenario `sc`), run to completion, at its
+/// last step; None if it does not replay.
+pub fn counterexample_link(lib: &Library, sc: &Scenario, prog: &Program, trace: &[Choice]) -> Option<Permalink> {
     let run = replay::replay_nearest(prog, prog, trace).ok()?;
-    Some(Permalink {
-        scenario: scenario.to_string(),
-        policy: Some(prog.policy.clone()),
-        model: prog.model,
-        schedule: LinkSchedule::Steps(schedule::encode(&run.schedule)),
-        step: trace.len(),
-    })
+    Some(lib.link(sc, &prog.policy, prog.model, LinkSchedule::Steps(schedule::encode(&run.schedule)), trace.len()))
 }
 
 /// A C litmus test (herd's format, as the kernel's `tools/memory-model/litmus-tests/` write it)
@@ -339,8 +547,8 @@ pub fn full_link(base: Option<&str>, link: &Permalink) -> String {
 
 /// The mail about the run: scenario, policy and model, the diagram, the verdict, the link
 /// (at [`focus_step`]) and the sources, wrapped at 72 columns.
-pub fn mail(opened: &Opened, opts: &MailOptions) -> Result<String, LabError> {
-    let link = permalink(opened, focus_step(opened));
+pub fn mail(lib: &Library, opened: &Opened, opts: &MailOptions) -> Result<String, LabError> {
+    let link = permalink(lib, opened, focus_step(opened));
     export::mail::mail(opened.scenario, &opened.program, &opened.run, opened.trace, &link, opts).map_err(LabError::Export)
 }
 

@@ -75,6 +75,17 @@ impl MemoryModel {
             MemoryModel::Arm64 => "arm64",
         }
     }
+    /// The version of what this model means: bumped whenever a change to the core makes the same
+    /// scenario and schedule run differently under it (a store that becomes visible earlier, a
+    /// lock that orders more). A link pins it with the files it was made from, so a link made
+    /// before the change opens with a notice that the trace may differ (see `library`).
+    pub const fn semantics(self) -> u32 {
+        match self {
+            MemoryModel::Sc => 1,
+            MemoryModel::X86Tso => 1,
+            MemoryModel::Arm64 => 1,
+        }
+    }
     pub fn parse(s: &str) -> Option<MemoryModel> {
         match s {
             "sc" => Some(MemoryModel::Sc),

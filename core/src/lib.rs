@@ -2,6 +2,8 @@
 //! replayed step by step. See ARCHITECTURE.md for the map; this crate does no IO and knows
 //! nothing of browsers or terminals.
 
+pub mod archive;
+pub mod bundle;
 pub mod catalog;
 pub mod compile;
 pub mod describe;
@@ -12,8 +14,11 @@ pub mod invariants;
 pub mod ir;
 pub mod lab;
 pub mod layout;
+pub mod library;
 pub mod limits;
 pub mod litmus;
+pub mod pack;
+pub mod patch;
 pub mod permalink;
 pub mod primitives;
 pub mod relaxed;

@@ -7,3 +7,39 @@ pub const MAX_STEPS: usize = 100_000;
 /// depth 1,000 would be found with a probability too small to matter, and each run keeps its
 /// change points, so the sampler caps a larger depth at this.
 pub const MAX_PCT_DEPTH: u32 = 1_000;
+
+/// The most characters of an untrusted value that a message quotes.
+pub const ECHO_CHARS: usize = 40;
+
+/// An untrusted value as a message quotes it: at most [`ECHO_CHARS`] characters, then `…`, with
+/// control characters escaped (`\u{1b}`), so a megabyte pasted into a link or an argument makes a
+/// one-line message that cannot drive a terminal.
+pub fn echo(value: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in value.chars().enumerate() {
+        if i == ECHO_CHARS {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn echo_caps_long_values_and_escapes_control_characters() {
+        assert_eq!(echo("race1a"), "race1a");
+        let long = "x".repeat(1 << 20);
+        assert_eq!(echo(&long), format!("{}…", "x".repeat(40)));
+        assert_eq!(echo(&"y".repeat(40)), "y".repeat(40));
+        assert_eq!(echo("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
+    }
+}

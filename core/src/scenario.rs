@@ -215,6 +215,19 @@ pub struct Scenario {
     pub exists: Option<ExistsDef>,
     /// Exhaustive verdicts the scenario claims.
     pub verdicts: Vec<VerdictDef>,
+    /// The files it was loaded from, its own first, with their texts and content hashes (filled
+    /// by the catalog; empty for a scenario loaded by other means). Links pin them.
+    pub files: Vec<FileRef>,
+}
+
+/// One file a scenario was loaded from, as a link pins it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileRef {
+    /// Relative to the traces root (`kernel/memory.race`).
+    pub path: String,
+    /// [`crate::pack::file_hash`] of the text.
+    pub hash: String,
+    pub text: std::sync::Arc<str>,
 }
 
 impl Scenario {
@@ -487,6 +500,7 @@ impl Loader<'_> {
             traces: vec![],
             exists: None,
             verdicts: vec![],
+            files: vec![],
         };
         let mut verdict_lines = Vec::new();
         let mut baseline: Option<Ident> = None;

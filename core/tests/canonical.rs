@@ -68,7 +68,8 @@ fn every_trace_has_an_expectation_for_every_policy() {
 
 #[test]
 fn a_canonical_link_is_short() {
-    let catalog = Catalog::builtin();
+    let lib = lab::Library::builtin();
+    let catalog = lib.current();
     for sc in &catalog.scenarios {
         for t in &sc.traces {
             let req = Request {
@@ -78,8 +79,8 @@ fn a_canonical_link_is_short() {
                 schedule: ScheduleSpec::Trace(t.name.clone()),
                 nearest: false,
             };
-            let opened = lab::open(&catalog, &req).unwrap();
-            let link = lab::permalink(&opened, opened.run.steps.len()).to_fragment();
+            let opened = lab::open(catalog, &req).unwrap();
+            let link = lab::permalink(&lib, &opened, opened.run.steps.len()).to_fragment();
             assert!(link.len() < 200, "{}/{}: {} characters: {link}", sc.id, t.name, link.len());
         }
     }

@@ -5,7 +5,8 @@
 //!   the case is called) next to the library of `traces/`, then compiled under its baseline;
 //! - `NAME.schedule`: `scenario ID` and then `names SCHEDULE` or `compact SCHEDULE`, opened
 //!   under the scenario's baseline;
-//! - `NAME.link`: a permalink fragment, opened.
+//! - `NAME.link`: a permalink fragment, opened: the error, or `no error`, the step it opened and
+//!   the notices.
 //!
 //! A case that loads without error expects `no error`. After a deliberate change of wording,
 //! `UPDATE_EXPECT=1 cargo test -p racelab-core --test errors` rewrites the `.txt` files (then
@@ -88,9 +89,17 @@ fn schedule_error(case: &Path, text: &str) -> String {
     or_no_error(lab::open(&Catalog::builtin(), &req).map(|_| ()))
 }
 
-/// The error of opening a link case (one fragment, on its first line).
+/// The error of opening a link case (one fragment, on its first line), or `no error` and the
+/// notices opening it gave, one a line, as the page and the CLI print them.
 fn link_error(text: &str) -> String {
-    or_no_error(lab::open_link(&Catalog::builtin(), text.lines().next().unwrap_or("")).map(|_| ()))
+    let lib = lab::Library::builtin();
+    match lab::open_link(&lib, text.lines().next().unwrap_or("")) {
+        Err(e) => e.to_string(),
+        Ok(v) => std::iter::once(format!("no error: step {}", v.step))
+            .chain(v.notices.iter().map(|n| n.to_string()))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    }
 }
 
 /// The message a case gives.

@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use racelab_core::lab::{self, Catalog, DiagramOptions, MailOptions, MemoryModel, Opened, Request, ScheduleSpec, StepRange};
+use racelab_core::lab::{self, Catalog, DiagramOptions, Library, MailOptions, MemoryModel, Opened, Request, ScheduleSpec, StepRange};
 use serde_json::Value;
 
 fn dir() -> PathBuf {
@@ -228,16 +228,17 @@ fn the_readme_shows_race_1a_as_the_diagram_command_prints_it() {
 
 #[test]
 fn mails_of_every_canonical_trace_match_their_golden_files_and_wrap_at_72() {
-    let catalog = Catalog::builtin();
+    let lib = Library::builtin();
+    let catalog = lib.current();
     let mut files: BTreeMap<String, String> = BTreeMap::new();
     for c in cases(&catalog).into_iter().filter(is_baseline) {
         let opts = MailOptions { base: Some("https://example.org/racelab/".into()), ..Default::default() };
-        let text = lab::mail(&c.opened, &opts).unwrap();
+        let text = lab::mail(&lib, &c.opened, &opts).unwrap();
         for line in text.lines() {
             assert!(line.chars().count() <= 72 || line.contains("https://"), "{} {}: {line:?}", c.scenario, c.trace);
             assert!(line.is_ascii(), "{} {}: {line:?}", c.scenario, c.trace);
         }
-        let link = lab::full_link(Some("https://example.org/racelab/"), &lab::permalink(&c.opened, lab::focus_step(&c.opened)));
+        let link = lab::full_link(Some("https://example.org/racelab/"), &lab::permalink(&lib, &c.opened, lab::focus_step(&c.opened)));
         assert!(text.lines().any(|l| l == link), "{} {}: no line {link}", c.scenario, c.trace);
         files.insert(format!("{}.{}.{}.txt", c.scenario, c.trace, c.model.name()), text);
     }
@@ -246,13 +247,14 @@ fn mails_of_every_canonical_trace_match_their_golden_files_and_wrap_at_72() {
 
 #[test]
 fn a_mail_gives_the_verdict_the_link_that_reopens_it_and_the_sources() {
-    let catalog = Catalog::builtin();
+    let lib = Library::builtin();
+    let catalog = lib.current();
     let o = open(&catalog, "race1a", "lost_write", "v5_10", MemoryModel::Sc);
-    let m = lab::mail(&o, &MailOptions::default()).unwrap();
+    let m = lab::mail(&lib, &o, &MailOptions::default()).unwrap();
     assert!(m.contains("no_lost_write breaks at step 25: V[0] should read 3"), "{m}");
     let fragment = m.lines().find(|l| l.starts_with("#v=")).expect("the fragment, without a base");
-    let (again, step) = lab::open_link(&catalog, fragment).unwrap();
-    assert_eq!((again.run.schedule.clone(), step), (o.run.schedule.clone(), 25));
+    let again = lab::open_link(&lib, fragment).unwrap();
+    assert_eq!((again.opened.run.schedule.clone(), again.step), (o.run.schedule.clone(), 25));
     assert!(m.contains(
         "https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/commit/?id=6ce64428d62026a10cb5d80138ff2f90cc21d367"
     ));
@@ -261,15 +263,16 @@ fn a_mail_gives_the_verdict_the_link_that_reopens_it_and_the_sources() {
     assert!(m.contains("    https://lore.kernel.org/r/X+Oxr6Zu5xAIY8Qp@redhat.com"), "{m}");
     // A fix's own sources join the scenario's.
     let fixed = open(&catalog, "race1a", "lost_write", "merged_6ce64428", MemoryModel::Sc);
-    let m = lab::mail(&fixed, &MailOptions::default()).unwrap();
+    let m = lab::mail(&lib, &fixed, &MailOptions::default()).unwrap();
     assert!(m.contains("No invariant breaks in these"), "{m}");
 }
 
 #[test]
 fn full_links_join_a_base_and_the_fragment() {
-    let catalog = Catalog::builtin();
+    let lib = Library::builtin();
+    let catalog = lib.current();
     let o = open(&catalog, "race1a", "lost_write", "v5_10", MemoryModel::Sc);
-    let l = lab::permalink(&o, 25);
+    let l = lab::permalink(&lib, &o, 25);
     let f = l.to_fragment();
     assert_eq!(lab::full_link(None, &l), format!("#{f}"));
     assert_eq!(lab::full_link(Some("https://h/r/"), &l), format!("https://h/r/#{f}"));
@@ -509,7 +512,8 @@ fn the_perfetto_trace_of_race_1a_matches_its_golden_file_and_hands_the_ptl_over(
 
 #[test]
 fn the_state_graph_of_a_litmus_test_is_laid_out_and_each_node_opens_its_state() {
-    let catalog = Catalog::builtin();
+    let lib = Library::builtin();
+    let catalog = lib.current();
     let o = open(&catalog, "litmus_sb", "buffered", "po", MemoryModel::X86Tso);
     let g = lab::state_graph_view(&o, 5000).unwrap();
     assert!(g.nodes.len() > 5 && !g.edges.is_empty(), "{}", g.title);
@@ -518,7 +522,8 @@ fn the_state_graph_of_a_litmus_test_is_laid_out_and_each_node_opens_its_state() 
         assert!(places.insert((n.x as i64, n.y as i64)), "two nodes at ({}, {})", n.x, n.y);
         assert!(n.x >= 0.0 && n.x <= g.width && n.y >= 0.0 && n.y <= g.height, "{n:?} outside {}x{}", g.width, g.height);
         // The node's link reaches a state at its depth that breaks what the node says.
-        let (opened, step) = lab::open_link(&catalog, &n.link).unwrap_or_else(|e| panic!("{n:?}: {e}"));
+        let view = lab::open_link(&lib, &n.link).unwrap_or_else(|e| panic!("{n:?}: {e}"));
+        let (opened, step) = (view.opened, view.step);
         assert_eq!(step, n.layer, "{n:?}");
         let broken = racelab_core::invariants::violated(&opened.program, &opened.run.states[step]);
         assert_eq!(broken.iter().map(|i| i.name().to_string()).collect::<Vec<_>>(), n.broken, "{n:?}");
@@ -540,7 +545,8 @@ fn a_state_graph_past_its_cap_is_an_error_that_says_so() {
 
 #[test]
 fn the_happens_before_graph_puts_each_thread_in_a_column_and_marks_the_break() {
-    let catalog = Catalog::builtin();
+    let lib = Library::builtin();
+    let catalog = lib.current();
     let o = open(&catalog, "race1a", "lost_write", "v5_10", MemoryModel::Sc);
     let g = lab::hb_graph_view(&o).unwrap();
     assert_eq!(g.nodes.len(), 31);
@@ -553,6 +559,7 @@ fn the_happens_before_graph_puts_each_thread_in_a_column_and_marks_the_break() {
     }
     let first_broken = g.nodes.iter().find(|n| n.violating).unwrap();
     assert!(first_broken.label.starts_with("25: "), "{first_broken:?}");
-    let (opened, step) = lab::open_link(&catalog, &first_broken.link).unwrap();
+    let view = lab::open_link(&lib, &first_broken.link).unwrap();
+    let (opened, step) = (view.opened, view.step);
     assert_eq!((step, opened.run.steps.len()), (25, 25));
 }

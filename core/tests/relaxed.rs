@@ -225,11 +225,12 @@ fn schedules_with_early_choices_round_trip_through_links() {
         nearest: false,
     };
     let opened = lab::open(&catalog, &req).unwrap();
-    let link = lab::permalink(&opened, 5).to_fragment();
+    let lib = lab::Library::new(Catalog::builtin(), lab::Archive::builtin());
+    let link = lab::permalink(&lib, &opened, 5).to_fragment();
     assert!(link.contains("t=_b1a2b2"), "{link}");
-    let (again, step) = lab::open_link(&catalog, &link).unwrap();
-    assert_eq!(step, 5);
-    assert_eq!(again.run.schedule, opened.run.schedule);
+    let again = lab::open_link(&lib, &link).unwrap();
+    assert_eq!(again.step, 5);
+    assert_eq!(again.opened.run.schedule, opened.run.schedule);
 }
 
 #[test]

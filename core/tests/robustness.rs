@@ -5,7 +5,7 @@ use racelab_core::lab::{self, Request, ScheduleSpec};
 use racelab_core::layout::MemoryModel;
 use racelab_core::rng::Rng;
 use racelab_core::scenario::{self};
-use racelab_core::{catalog, Catalog, Program};
+use racelab_core::{catalog, Program};
 
 const ALPHABET: &[u8] = b" \n{}()[],=-+*!&|<>:.;\"#0123456789abcxyzVPNW_";
 
@@ -69,7 +69,8 @@ fn mutated_scenarios_load_or_fail_with_a_message() {
 
 #[test]
 fn random_links_and_schedules_fail_with_a_message() {
-    let catalog = Catalog::builtin();
+    let lib = lab::Library::builtin();
+    let catalog = lib.current();
     let mut rng = Rng::new(0x2545f4914f6cdd1d);
     let fields = [
         "v=1",
@@ -99,8 +100,8 @@ fn random_links_and_schedules_fail_with_a_message() {
         let n = 1 + rng.index(7);
         let link: Vec<&str> = (0..n).map(|_| fields[rng.index(fields.len())]).collect();
         let link = link.join("&");
-        if let Ok((opened, step)) = lab::open_link(&catalog, &link) {
-            assert!(step <= opened.run.steps.len());
+        if let Ok(v) = lab::open_link(&lib, &link) {
+            assert!(v.step <= v.opened.run.steps.len());
         }
     }
     for _ in 0..2000 {
@@ -109,7 +110,7 @@ fn random_links_and_schedules_fail_with_a_message() {
         for spec in [ScheduleSpec::Compact(text.clone()), ScheduleSpec::Names(text.clone())] {
             let req =
                 Request { scenario: "race1b".into(), policy: None, model: MemoryModel::Sc, schedule: spec, nearest: rng.index(2) == 0 };
-            let _ = lab::open(&catalog, &req);
+            let _ = lab::open(catalog, &req);
         }
     }
 }

@@ -19,7 +19,7 @@ use petgraph::graph::DiGraph;
 
 /// The core's layers, bottom up, and the modules of each.
 const LAYERS: &[(&str, &[&str])] = &[
-    ("base", &["limits", "rng"]),
+    ("base", &["limits", "rng", "pack", "patch"]),
     ("syntax", &["syntax", "syntax::ast", "syntax::lexer", "syntax::parser"]),
     ("types", &["state", "layout", "step", "schedule", "ir"]),
     ("machine", &["exec", "invariants", "relaxed", "relaxed::entries", "relaxed::tso", "relaxed::arm64"]),
@@ -43,7 +43,10 @@ const LAYERS: &[(&str, &[&str])] = &[
         "lab",
         &[
             "catalog",
+            "archive",
+            "bundle",
             "permalink",
+            "library",
             "view",
             "export",
             "export::diagram",

@@ -41,11 +41,11 @@ test('every scenario has a card with its sources, policies, trace outcomes and v
     }
     for (const p of sc.policies) {
       assert.ok(FATES.has(p.fate), `${sc.id}/${p.name}: fate ${p.fate}`);
-      assert.match(p.href, new RegExp(`^#v=1&s=${sc.id}&p=${p.name}&`), `${sc.id}/${p.name}: opens the player`);
+      assert.match(p.href, new RegExp(`^#v=2&s=${sc.id}&h=[a-z2-7]{10}&p=${p.name}&`), `${sc.id}/${p.name}: opens the player`);
       assert.ok(p.verdicts.length >= 1);
       for (const v of p.verdicts) {
         assert.ok(['violated', 'safe'].includes(v.verdict), `${sc.id}/${p.name}/${v.model}: verdict ${v.verdict}`);
-        if (v.verdict === 'violated') assert.match(v.href, /^#v=1&.*&t=.*&i=\d+$/, 'links to the shortest counterexample');
+        if (v.verdict === 'violated') assert.match(v.href, /^#v=2&.*&h=[a-z2-7]{10}&.*&t=.*&i=\d+$/, 'links to the shortest counterexample');
       }
       for (const t of p.traces) {
         assert.ok(['violated', 'safe'].includes(t.outcome), `${sc.id}/${p.name}/${t.trace}: ${t.outcome}`);

@@ -2,6 +2,7 @@
 // copies it, and a broken or outdated link shows what is wrong instead of a blank page.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { deflateRawSync } from 'node:zlib';
 import { useSite } from '../lib/harness.mjs';
 import { PlayerPage } from '../pages/player.mjs';
 import { ErrorPage } from '../pages/error.mjs';
@@ -19,7 +20,7 @@ test('a permalink opens the same step of the same run', async () => {
   await player.forward();
   await player.forward();
   const fragment = await player.fragment();
-  assert.match(fragment, /^v=1&s=race1a&p=v5_10&t=a5c[a-z0-9]*&i=8$/);
+  assert.match(fragment, /^v=2&s=race1a&h=[a-z2-7]{10}&p=v5_10&t=a5c[a-z0-9]*&i=8$/);
   const sentence = await player.sentence.textContent();
   const pte = await player.pte('V');
   const p = await player.structPage('P');
@@ -53,18 +54,20 @@ test('the copy button copies the link of the exact view', async () => {
   await page.locator('[data-testid="copy-status"]', { hasText: 'copied' }).waitFor();
   const copied = await page.evaluate(() => navigator.clipboard.readText());
   assert.equal(copied, page.url());
-  assert.match(copied, /#v=1&s=race2&p=v5_10&t=[a-z0-9]+&i=27$/);
+  assert.match(copied, /#v=2&s=race2&h=[a-z2-7]{10}&p=v5_10&t=[a-z0-9]+&i=27$/);
 });
 
 const BROKEN = [
-  ['v=2&s=race1a&p=v5_10&t=a5&i=0', /unsupported version 2: this racelab opens version 1 links/],
+  ['v=3&s=race1a&p=v5_10&t=a5&i=0', /unsupported version 3: this racelab opens version 1 and 2 links/],
+  ['v=2&s=race1a&p=v5_10&t=a5&i=0', /missing: the link pins no version of its files/],
+  ['v=1&s=race1a&s=race1b&t=a5&i=0', /`s=`: given twice/],
+  ['v=1&s=race1a&p=v5_10&i=0', /the link has no schedule \(t= or tr=\)/],
   ['s=race1a&t=a5', /no format version/],
   ['v=1&s=nosuchrace&t=a&i=0', /unknown scenario `nosuchrace` \(known: .*race1a/],
   ['v=1&s=race1a&p=v9_99&t=a&i=0', /scenario `race1a` has no policy `v9_99`/],
   ['v=1&s=race1a&p=v5_10&t=a40&i=0', /the schedule is invalid at step \d+: thread `monitor` cannot run: it has finished/],
   ['v=1&s=race1a&p=v5_10&t=a5z&i=0', /schedule, at character 3/],
   ['v=1&s=race1a&p=v5_10&tr=no_such_trace', /has no trace `no_such_trace`/],
-  ['v=1&s=race1a&p=v5_10&t=a5&i=99', /step 99 is past the end of the trace \(5 steps\)/],
   ['v=1&s=race1a&m=power9&t=a', /unknown memory model `power9`/],
   ['v=1&s=race1a&zz=1', /unknown field/],
   ['/no/such/page', /no page at/],
@@ -87,4 +90,44 @@ test('a broken or outdated link says what is wrong and links to the gallery', as
   assert.equal(await page.getByTestId('error-scenario').count(), 0);
   await error.toGallery.click();
   await new GalleryPage(page, url).root.waitFor();
+});
+
+test('a link that went through a mail, or was cut short, opens at the nearest step', async () => {
+  const { page, url } = await open();
+  const player = new PlayerPage(page, url);
+  // Punctuation glued to the link, `&amp;` for `&`: repaired.
+  await player.open('v=1&amp;s=race1a&amp;p=v5_10&amp;t=a5b10cb12a3&amp;i=25).');
+  assert.equal(await player.step(), 25);
+  assert.match(await page.getByTestId('notice').textContent(), /note: the link was repaired: `&amp;` was read as `&`/);
+  // The schedule lost its end: the step asked for is past it, so the last step opens.
+  await player.open('v=1&s=race1a&p=v5_10&t=a5&i=99');
+  assert.equal(await player.step(), 5);
+  // The URL then holds the exact, pinned link of what is shown.
+  await page.waitForFunction(() => /^#v=2&s=race1a&h=[a-z2-7]{10}&p=v5_10&t=a5&i=5$/.test(location.hash));
+});
+
+// Made by `racelab permalink race1a --traces DIR --trace lost_write` on a copy of traces/ whose
+// kernel/memory.race flushes the TLB entry before do_wp_page: the link carries that one-line
+// edit, against a version the archive keeps.
+const EDITED =
+  'v=2&s=race1a&h=ioqwri6h6y&p=v5_10&t=a5b10cb12a3bc8&i=40&src=RY7LasMwEADv-godW0parSX0OPhbwmq124YqsZGtQC759jg4kOswDNOQuGLWy9QbsQY16rYhwEMXKYd-mdu0Mq3fT6rzQFGQBnZJUgGj7vqf24Xrz5nPU7vt1mANuRCEgKAEsrqABbZsjR-8wZi1tWq0oL5AaS21L3_HtebjjL_8ccVPNcImbCev9jzVE5142eseIKdoaZskyRjeXl-4Cfa6StlV54L4aJIrMVEOXj0A';
+
+test('a link that carries an edited kernel proc opens the edit at its step', async () => {
+  const { page, url } = await open();
+  const player = new PlayerPage(page, url);
+  await player.open(EDITED);
+  assert.equal(await player.step(), 40);
+  assert.match(await page.getByTestId('notice').textContent(), /this link carries its own source: kernel\/memory\.race \(edited\)/);
+  // The page writes the same link back: the view is the edited scenario, not the catalog's.
+  await page.waitForFunction((l) => location.hash === `#${l}`, EDITED);
+});
+
+test('a zip bomb in a link is an error, not a tab out of memory', async () => {
+  const { page, url } = await open();
+  const error = new ErrorPage(page, url);
+  // 16 MiB of `#`, raw deflate: about 22 KB of base64url.
+  const packed = deflateRawSync(Buffer.alloc(16 << 20, 0x23), { level: 9 }).toString('base64url');
+  const bomb = `v=2&s=x&h=aaaaaaaaaa&t=&i=0&src=${packed}`;
+  await error.open(`#${bomb}`);
+  assert.match(await error.message.textContent(), /the source expands past 1048576 bytes/);
 });

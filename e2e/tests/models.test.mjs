@@ -27,7 +27,7 @@ test('x86-TSO: stores wait in the store buffer, then drain', async () => {
 
   // The same interleaving under sequential consistency: no store waits, nothing breaks.
   await player.selectModel('sc');
-  assert.match(await player.fragment(), /^v=1&s=litmus_sb&p=po&t=[a-z0-9]+&i=\d+$/, 'sc is the default: no m= in the link');
+  assert.match(await player.fragment(), /^v=2&s=litmus_sb&h=[a-z2-7]{10}&p=po&t=[a-z0-9]+&i=\d+$/, 'sc is the default: no m= in the link');
   await player.toEnd();
   assert.equal((await player.invariant('exists')).state, 'ok');
 });

@@ -114,7 +114,7 @@ test('a fixing policy on the same interleaving: the invariant holds, and the dev
 
   const statement = await page.locator('.sentence .statement').textContent();
   await player.selectPolicy('uffd_wp_write_lock');
-  assert.match(await player.fragment(), /^v=1&s=race1a&p=uffd_wp_write_lock&t=[a-z0-9]+&i=\d+$/);
+  assert.match(await player.fragment(), /^v=2&s=race1a&h=[a-z2-7]{10}&p=uffd_wp_write_lock&t=[a-z0-9]+&i=\d+$/);
   // It lands on the same statement of the same thread: the writer's PT unlock after installing the copy.
   const landed = await player.step();
   assert.equal(await player.sentence.getAttribute('data-thread'), 'writer');

@@ -23,7 +23,7 @@ describe('served from a sub-path', () => {
     await player.root.waitFor();
     assert.equal(await player.attr('scenario'), 'race1a');
     assert.equal(await gallery.root.count(), 0);
-    assert.match(await player.fragment(), /^v=1&s=race1a&p=v5_10&t=[a-z0-9]+&i=0$/);
+    assert.match(await player.fragment(), /^v=2&s=race1a&h=[a-z2-7]{10}&p=v5_10&t=[a-z0-9]+&i=0$/);
 
     await player.backToGallery.click();
     await gallery.root.waitFor();
@@ -39,7 +39,7 @@ describe('served from a sub-path', () => {
     await player.goto('#/race/race4a');
     await player.root.waitFor();
     assert.equal(await player.attr('scenario'), 'race4a');
-    await page.waitForFunction(() => location.hash.startsWith('#v=1&s=race4a&'));
+    await page.waitForFunction(() => location.hash.startsWith('#v=2&s=race4a&'));
   });
 });
 

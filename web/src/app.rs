@@ -103,7 +103,9 @@ pub fn App() -> impl IntoView {
                 }
                 Route::Player(fragment) => view! { <PlayerRoute fragment/> }.into_any(),
                 Route::Race(id) => view! { <RaceRoute id/> }.into_any(),
-                Route::NotFound(hash) => view! { <ErrorView error=format!("there is no page at `{hash}`") link=hash scenario=None/> }.into_any(),
+                Route::NotFound(hash) => {
+                    view! { <ErrorView error=format!("there is no page at `{}`", racelab_core::lab::echo(&hash)) link=hash scenario=None/> }.into_any()
+                }
                 Route::DebugPanic => panic!("deliberate panic requested by #/debug/panic"),
             }}
         </main>

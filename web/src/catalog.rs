@@ -2,17 +2,23 @@
 
 use std::sync::OnceLock;
 
-use racelab_core::lab::Catalog;
+use racelab_core::lab::{Catalog, Library};
 
-static CATALOG: OnceLock<Catalog> = OnceLock::new();
+static LIBRARY: OnceLock<Library> = OnceLock::new();
+
+/// The built-in catalog and archive of past versions, and the catalogs links open on (an older
+/// version, or the files a link carries), kept for the page's life.
+pub fn library() -> &'static Library {
+    LIBRARY.get_or_init(|| {
+        let l = Library::builtin();
+        mark("racelab:catalog");
+        l
+    })
+}
 
 /// Every scenario of `traces/`, parsed on first use (a few milliseconds).
 pub fn catalog() -> &'static Catalog {
-    CATALOG.get_or_init(|| {
-        let c = Catalog::builtin();
-        mark("racelab:catalog");
-        c
-    })
+    library().current()
 }
 
 /// Milliseconds since the page started, for the explorer's time budget and for measurements.

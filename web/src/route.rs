@@ -29,7 +29,9 @@ impl Route {
     /// Parses a decoded `location.hash` (with or without its leading `#`).
     pub fn from_hash(hash: &str) -> Route {
         let raw = hash.strip_prefix('#').unwrap_or(hash).trim();
-        if !raw.starts_with('/') && raw.contains('=') {
+        // A link percent-encoded as a whole (`v%3D2%26s%3D…`, as some mailers write it) too: the
+        // core decodes it and says so.
+        if !raw.starts_with('/') && (raw.contains('=') || raw.to_ascii_lowercase().contains("%3d")) {
             return Route::Player(raw.to_string());
         }
         let path = raw.strip_prefix('/').unwrap_or(raw);
@@ -50,9 +52,18 @@ thread_local! {
     static WRITTEN: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
-/// The decoded `location.hash`, without the `#`.
+/// `location.hash` as it is, without the `#`: the core decodes each field of a link itself (a
+/// presenter's note holds `%26` for `&`, which decoding the whole fragment first would break).
 pub fn current_fragment() -> String {
-    decode(&leptos::prelude::window().location().hash().unwrap_or_default())
+    let raw = leptos::prelude::window().location().hash().unwrap_or_default();
+    let raw = raw.strip_prefix('#').unwrap_or(&raw);
+    // A link goes to the core as it is: the core decodes each field itself (a presenter's note
+    // holds `%26` for `&`, which decoding the whole fragment first would break), and a link
+    // percent-encoded as a whole, with a notice.
+    match Route::from_hash(raw) {
+        Route::Player(_) => raw.to_string(),
+        _ => decode(raw),
+    }
 }
 
 /// A `location.hash` as the browser gives it (percent-encoded), decoded and without its `#`;

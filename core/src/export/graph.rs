@@ -66,14 +66,7 @@ pub struct GraphView {
 }
 
 fn link(scenario: &str, prog: &Program, schedule: &[Choice]) -> String {
-    Permalink {
-        scenario: scenario.to_string(),
-        policy: Some(prog.policy.clone()),
-        model: prog.model,
-        schedule: LinkSchedule::Steps(schedule::encode(schedule)),
-        step: schedule.len(),
-    }
-    .to_fragment()
+    Permalink::new(scenario, Some(&prog.policy), prog.model, LinkSchedule::Steps(schedule::encode(schedule)), schedule.len()).to_fragment()
 }
 
 /// The reachable state graph of `prog`, laid out; an error when it has more than

@@ -110,7 +110,10 @@ pub fn mail(
     }
     out.push(String::new());
 
-    let at = if link.step == 0 { "the start".to_string() } else { format!("step {}", link.step) };
+    let at = match link.step {
+        None | Some(0) => "the start".to_string(),
+        Some(n) => format!("step {n}"),
+    };
     para(&mut out, &format!("Open it in racelab, at {at}:"), 0);
     out.push(full_link(opts.base.as_deref(), link));
 

@@ -1,9 +1,11 @@
 //! What the gallery lists, and where its links go: the order of the scenarios, and the
 //! permalink of a canonical trace at a step.
 
-use racelab_core::lab::{Catalog, LinkSchedule, MemoryModel, Permalink, Scenario};
+#[cfg(test)]
+use racelab_core::lab::Permalink;
+use racelab_core::lab::{self, Catalog, LinkSchedule, MemoryModel, Scenario};
 
-use crate::catalog::href;
+use crate::catalog::{catalog, href, library};
 
 /// The scenarios of a catalog as the gallery lists them: the kernel races, those whose race
 /// starts with a digit from 1 to 9 first (1A, 1B, 2, …, in the order of their names as text),
@@ -33,7 +35,8 @@ pub fn trace_href(scenario: &str, policy: &str, model: MemoryModel, trace: Optio
         Some(t) => LinkSchedule::Trace(t.to_string()),
         None => LinkSchedule::Steps(String::new()),
     };
-    href(&Permalink { scenario: scenario.to_string(), policy: Some(policy.to_string()), model, schedule, step }.to_fragment())
+    let Ok(sc) = lab::scenario(catalog(), scenario) else { return href("/") };
+    href(&library().link(sc, policy, model, schedule, step).to_fragment())
 }
 
 #[cfg(test)]
@@ -41,7 +44,6 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test;
 
     use super::*;
-    use crate::catalog::catalog;
 
     #[wasm_bindgen_test]
     fn the_gallery_lists_numbered_races_then_the_others_then_litmus() {
@@ -67,20 +69,23 @@ mod tests {
     }
 
     #[wasm_bindgen_test]
-    fn a_trace_href_is_the_permalink_of_the_trace_at_its_step() {
-        let h = trace_href("race1a", "v5_10", MemoryModel::Sc, Some("lost_write"), 25);
-        assert_eq!(h, "#v=1&s=race1a&p=v5_10&tr=lost_write&i=25");
-        let h = trace_href("litmus_sb", "po", MemoryModel::X86Tso, Some("buffered"), 0);
-        let link = Permalink::parse(&h).expect("the href parses as a permalink");
-        assert_eq!(
-            (link.scenario.as_str(), link.policy.as_deref(), link.model, link.step),
-            ("litmus_sb", Some("po"), MemoryModel::X86Tso, 0)
-        );
-        assert_eq!(link.schedule, LinkSchedule::Trace("buffered".to_string()));
+    fn a_trace_href_is_the_pinned_permalink_of_the_trace_at_its_step() {
+        for (scenario, policy, model, trace, step) in
+            [("race1a", "v5_10", MemoryModel::Sc, "lost_write", 25), ("litmus_sb", "po", MemoryModel::X86Tso, "buffered", 0)]
+        {
+            let h = trace_href(scenario, policy, model, Some(trace), step);
+            let link = Permalink::parse(h.trim_start_matches('#')).expect("the href parses as a permalink");
+            assert_eq!(
+                (link.scenario.as_str(), link.policy.as_deref(), link.model, link.step),
+                (scenario, Some(policy), model, Some(step))
+            );
+            assert_eq!(link.schedule, LinkSchedule::Trace(trace.to_string()));
+            assert!(link.pin.is_some(), "{h}: pinned to the files it opens on");
+        }
     }
 
     #[wasm_bindgen_test]
-    fn a_scenario_without_traces_links_to_its_initial_state() {
-        assert_eq!(trace_href("x", "p", MemoryModel::Sc, None, 0), "#v=1&s=x&p=p&t=&i=0");
+    fn an_unknown_scenario_links_to_the_gallery() {
+        assert_eq!(trace_href("x", "p", MemoryModel::Sc, None, 0), href("/"));
     }
 }

@@ -5,11 +5,11 @@
 
 use racelab_core::lab::view::{self, InvariantView, ScenarioView, StateView, StepView, ThreadCodeView};
 use racelab_core::lab::{
-    self, describe, exec, replay, schedule, Choice, Comparison, DeviationKind, LabError, MemoryModel, Opened, Outcome, Permalink, Request,
-    ScheduleSpec,
+    self, describe, exec, replay, schedule, Choice, Comparison, DeviationKind, LabError, MemoryModel, Notice, Opened, Outcome, Permalink,
+    Request, ScheduleSpec,
 };
 
-use crate::catalog::catalog;
+use crate::catalog::{catalog, library};
 
 /// How the run of a session came to be, for the line under the title.
 #[derive(Clone, Debug, PartialEq)]
@@ -44,6 +44,9 @@ pub struct Session {
     /// After a switch, the core's alignment with the run switched from: the steps of this run
     /// the other does not take (added), and the steps of the other this one does not (held back).
     pub compared: Option<(Vec<usize>, Vec<usize>)>,
+    /// What opening the link repaired or found (an older version, a schedule cut short), for
+    /// the player to show.
+    pub notices: Vec<Notice>,
 }
 
 /// One thing the user may schedule at a step.
@@ -113,13 +116,16 @@ impl Session {
             };
             (!e.comment.is_empty()).then(|| (at.min(opened.run.steps.len()), e.comment.clone()))
         });
-        Session { opened, info, code, trace, violation, origin, changed_kinds, runs, narration, compared: None }
+        Session { opened, info, code, trace, violation, origin, changed_kinds, runs, narration, compared: None, notices: Vec::new() }
     }
 
     /// Opens a permalink fragment: the session and the step it names.
     pub fn from_link(fragment: &str) -> Result<(Session, usize), LabError> {
-        let (opened, step) = lab::open_link(catalog(), fragment)?;
-        Ok((Session::new(opened, Origin::Link), step))
+        let view = lab::open_link(library(), fragment)?;
+        let step = view.step;
+        let mut session = Session::new(view.opened, Origin::Link);
+        session.notices = view.notices;
+        Ok((session, step))
     }
 
     /// The scenario a permalink names, if the link names one and it exists: a link broken in
@@ -175,7 +181,7 @@ impl Session {
 
     /// The permalink fragment of this run at `step`.
     pub fn fragment(&self, step: usize) -> String {
-        lab::permalink(&self.opened, step.min(self.steps())).to_fragment()
+        lab::permalink(library(), &self.opened, step.min(self.steps())).to_fragment()
     }
 
     /// The same interleaving under another policy or memory model: each run of one thread ends

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, VecDeque};
 use leptos::prelude::*;
 use racelab_core::lab::{self, Catalog, MemoryModel};
 
-use crate::catalog::catalog;
+use crate::catalog::{catalog, library};
 use crate::state::explorer::{self, Summary};
 
 /// One program of the catalog the explorer checks: a scenario under a policy and a model.
@@ -97,7 +97,10 @@ impl Verdicts {
                         let link = summary
                             .trace
                             .as_ref()
-                            .and_then(|trace| lab::counterexample_link(&key.scenario, &prog, trace))
+                            .and_then(|trace| {
+                                let sc = lab::scenario(catalog(), &key.scenario).ok()?;
+                                lab::counterexample_link(library(), sc, &prog, trace)
+                            })
                             .map(|l| l.to_fragment());
                         self.cells.update(|c| {
                             c.insert(key, VerdictCell::Done { summary, link });

@@ -42,6 +42,9 @@ pub struct Ctx {
 impl Ctx {
     /// The context of a player showing `session` at `step`, not yet playing.
     pub fn new(session: Session, step: usize) -> Ctx {
+        // What opening the link repaired or found, in the core's words (as the CLI prints them).
+        let notices = &session.notices;
+        let link_notices = (!notices.is_empty()).then(|| notices.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" · "));
         let session = RwSignal::new(Arc::new(session));
         let step = RwSignal::new(step);
         let frame = Memo::new(move |_| {
@@ -55,7 +58,7 @@ impl Ctx {
             playing: RwSignal::new(false),
             speed: RwSignal::new(SPEEDS[1].0),
             help: RwSignal::new(false),
-            notice: RwSignal::new(None),
+            notice: RwSignal::new(link_notices),
             present: use_context::<Presenting>().map(|p| p.0).unwrap_or_else(|| RwSignal::new(false)),
             marks: StoredValue::new(Vec::new()),
             push: StoredValue::new(false),
