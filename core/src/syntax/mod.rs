@@ -9,7 +9,7 @@ mod lexer;
 mod parser;
 
 pub use ast::*;
-pub use parser::{parse, parse_expr, FORMAT_VERSION};
+pub use parser::{parse, parse_expr, FORMAT_VERSION, MAX_EXPR_DEPTH, MAX_NESTING, MAX_SOURCE_BYTES};
 
 #[cfg(test)]
 mod tests {

@@ -10,6 +10,9 @@ pub const FORMAT_VERSION: u32 = 1;
 // Parser
 
 pub fn parse(file: &str, src: &str) -> Result<SourceFile, Diagnostic> {
+    check_size(file, src)?;
+    // A byte-order mark, as some Windows editors write, is not part of the text.
+    let src = src.strip_prefix('\u{feff}').unwrap_or(src);
     let toks = lex(file, src)?;
     let mut p = Parser { file, toks, i: 0, depth: 0, end: "end of file" };
     p.source_file()
@@ -43,8 +46,27 @@ struct Parser<'a> {
     end: &'static str,
 }
 
-/// Deeper nesting than this is certainly not a kernel path.
-const MAX_DEPTH: usize = 64;
+/// Deeper nesting of blocks, brackets and lists than this is certainly not a kernel path.
+pub const MAX_NESTING: usize = 64;
+
+/// The deepest expression tree the parser builds. Every layer above walks a tree by recursion
+/// (printing, substitution, compiling), so the depth of the *tree* is bounded, not only the
+/// brackets: `1 + 1 + … + 1` is a tree as deep as it has operators.
+pub const MAX_EXPR_DEPTH: usize = 100;
+
+/// The longest source text the parser reads. The catalog's longest file is under 10 KB.
+pub const MAX_SOURCE_BYTES: usize = 1 << 20;
+
+fn check_size(file: &str, src: &str) -> Result<(), Diagnostic> {
+    if src.len() > MAX_SOURCE_BYTES {
+        return Err(Diagnostic::new(
+            file,
+            Pos { line: 1, col: 1 },
+            format!("the file is {} bytes long: a scenario source holds at most {} (1 MiB)", src.len(), MAX_SOURCE_BYTES),
+        ));
+    }
+    Ok(())
+}
 
 type PResult<T> = Result<T, Diagnostic>;
 
@@ -284,8 +306,10 @@ impl<'a> Parser<'a> {
                     word.name.push_str(&next.name);
                 }
                 if self.eat_punct("=") {
-                    let value = self.arg()?;
-                    return Ok(Arg::Kv(word, Box::new(value)));
+                    self.enter()?;
+                    let value = self.arg();
+                    self.depth -= 1;
+                    return Ok(Arg::Kv(word, Box::new(value?)));
                 }
                 if self.is_punct("*") {
                     self.bump();
@@ -454,10 +478,16 @@ impl<'a> Parser<'a> {
     }
 
     fn call_args(&mut self) -> PResult<Vec<Expr>> {
+        Ok(self.call_args_d()?.0)
+    }
+
+    /// The arguments of a call, and the depth of the deepest.
+    fn call_args_d(&mut self) -> PResult<(Vec<Expr>, usize)> {
         self.expect_punct("(", "")?;
         let mut args = Vec::new();
+        let mut depth = 0;
         if self.eat_punct(")") {
-            return Ok(args);
+            return Ok((args, depth));
         }
         loop {
             if (self.is_punct("+") || self.is_punct("-")) && matches!(self.peek_at(1), Tok::Ident(_)) {
@@ -465,17 +495,25 @@ impl<'a> Parser<'a> {
                 self.bump();
                 let name = self.ident("a PTE bit name")?;
                 args.push(Expr::Flag(set, name));
+                depth = depth.max(1);
             } else {
-                args.push(self.expr()?);
+                let (e, d) = self.expr_d()?;
+                args.push(e);
+                depth = depth.max(d);
             }
             if self.eat_punct(")") {
-                return Ok(args);
+                return Ok((args, depth));
             }
             self.expect_punct(",", "or `)` in the argument list")?;
         }
     }
 
     fn expr(&mut self) -> PResult<Expr> {
+        Ok(self.expr_d()?.0)
+    }
+
+    /// An expression and the depth of its tree (a name or a number is 1 deep).
+    fn expr_d(&mut self) -> PResult<(Expr, usize)> {
         self.enter()?;
         let e = self.binary(1);
         self.depth -= 1;
@@ -483,11 +521,25 @@ impl<'a> Parser<'a> {
     }
 
     fn enter(&mut self) -> PResult<()> {
-        if self.depth >= MAX_DEPTH {
-            return self.err(format!("nested too deeply (more than {MAX_DEPTH} levels)"));
+        if self.depth >= MAX_NESTING {
+            return self.err(format!("nested too deeply (more than {MAX_NESTING} levels)"));
         }
         self.depth += 1;
         Ok(())
+    }
+
+    /// A node over children `depth` deep, at `pos`: an error past `MAX_EXPR_DEPTH`.
+    fn deeper(&self, depth: usize, pos: Pos) -> PResult<usize> {
+        if depth >= MAX_EXPR_DEPTH {
+            return Err(Diagnostic::new(
+                self.file,
+                pos,
+                format!(
+                    "this expression is too deep: more than {MAX_EXPR_DEPTH} levels (each operator of a chain such as `a + b + c` is one level): split it into steps"
+                ),
+            ));
+        }
+        Ok(depth + 1)
     }
 
     fn binop(&self) -> Option<BinOp> {
@@ -508,49 +560,51 @@ impl<'a> Parser<'a> {
         })
     }
 
-    fn binary(&mut self, min_prec: u8) -> PResult<Expr> {
-        let mut lhs = self.unary()?;
+    fn binary(&mut self, min_prec: u8) -> PResult<(Expr, usize)> {
+        let (mut lhs, mut depth) = self.unary()?;
         while let Some(op) = self.binop() {
             if op.precedence() < min_prec {
                 break;
             }
-            self.bump();
-            let rhs = self.binary(op.precedence() + 1)?;
+            let at = self.bump().pos;
+            let (rhs, rd) = self.binary(op.precedence() + 1)?;
+            depth = self.deeper(depth.max(rd), at)?;
             lhs = Expr::Binary(op, Box::new(lhs), Box::new(rhs));
         }
-        Ok(lhs)
+        Ok((lhs, depth))
     }
 
-    fn unary(&mut self) -> PResult<Expr> {
+    fn unary(&mut self) -> PResult<(Expr, usize)> {
         let pos = self.pos();
         if self.eat_punct("!") {
             self.enter()?;
             let inner = self.unary();
             self.depth -= 1;
-            return Ok(Expr::Not(Box::new(inner?), pos));
+            let (inner, d) = inner?;
+            return Ok((Expr::Not(Box::new(inner), pos), self.deeper(d, pos)?));
         }
         if self.is_punct("-") && matches!(self.peek_at(1), Tok::Int(_)) {
             self.bump();
             let Tok::Int(i) = self.bump().tok else { unreachable!() };
-            return Ok(Expr::Int(-i, pos));
+            return Ok((Expr::Int(-i, pos), 1));
         }
         if self.eat_punct("(") {
-            let e = self.expr()?;
+            let e = self.expr_d()?;
             self.expect_punct(")", "to close `(`")?;
             return Ok(e);
         }
         match self.peek().clone() {
             Tok::Int(i) => {
                 self.bump();
-                Ok(Expr::Int(i, pos))
+                Ok((Expr::Int(i, pos), 1))
             }
             Tok::Ident(w) if w == "load" && matches!(self.peek_at(1), Tok::Ident(_)) => {
                 self.bump();
                 let va = self.path("a virtual address after `load`")?;
                 self.expect_punct("[", "after the address (the data slot, e.g. `V[0]`)")?;
-                let slot = self.expr()?;
+                let (slot, d) = self.expr_d()?;
                 self.expect_punct("]", "after the slot")?;
-                Ok(Expr::Load(va, Box::new(slot), pos))
+                Ok((Expr::Load(va, Box::new(slot), pos), self.deeper(d, pos)?))
             }
             Tok::Ident(_) => {
                 let path = self.path("a name")?;
@@ -558,18 +612,20 @@ impl<'a> Parser<'a> {
                     if path.len() > 1 {
                         return Err(Diagnostic::new(self.file, path[1].pos, "expected a function name, found a dotted path before `(`"));
                     }
-                    let args = self.call_args()?;
+                    let (args, d) = self.call_args_d()?;
                     let name = path.into_iter().next().unwrap();
+                    let depth = self.deeper(d, name.pos)?;
                     // `f(x).W` reads a field of a call's result, e.g. `pte(V).W`.
                     let call = Expr::Call(name, args);
                     if self.is_punct(".") {
                         self.bump();
                         let field = self.ident("a field name after `.`")?;
-                        return Ok(Expr::Field(Box::new(call), field));
+                        let depth = self.deeper(depth, field.pos)?;
+                        return Ok((Expr::Field(Box::new(call), field), depth));
                     }
-                    return Ok(call);
+                    return Ok((call, depth));
                 }
-                Ok(Expr::Path(path))
+                Ok((Expr::Path(path), 1))
             }
             _ => self.expected("an expression"),
         }
