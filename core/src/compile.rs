@@ -12,7 +12,7 @@ use crate::layout::{LockKind, MemoryModel};
 use crate::primitives::{self, Use};
 use crate::scenario::Scenario;
 use crate::state::*;
-use crate::syntax::{path_text, BinOp, Diagnostic, Expr, Ident, Pos, Stmt};
+use crate::syntax::{path_text, BinOp, Diagnostic, Expr, Ident, Pos, Stmt, MAX_EXPR_DEPTH, MAX_NESTING};
 
 /// Compiles an `exists` condition once the threads' registers are known.
 fn final_cond(sc: &Scenario, prog: &Program, e: &Expr) -> Result<FinalCond, Diagnostic> {
@@ -150,6 +150,11 @@ struct Compiler<'a> {
 /// Jump targets hold label ids until `finish` patches them into instruction indexes.
 const UNPLACED: u16 = u16::MAX;
 
+/// The most instructions one thread compiles to, inlined procs included (an index fits in a
+/// `u16`, below `UNPLACED`).
+pub const MAX_THREAD_INSTRS: usize = 60_000;
+const _: () = assert!(MAX_THREAD_INSTRS < UNPLACED as usize);
+
 impl<'a> Compiler<'a> {
     fn new(sc: &'a Scenario, prog: &'a mut Program, thread: usize) -> Self {
         let mm = sc.threads[thread].info.mm;
@@ -244,6 +249,10 @@ impl<'a> Compiler<'a> {
     }
 
     fn finish(mut self, pos: Pos) -> Result<ThreadCode, Diagnostic> {
+        // Jump targets are `u16`s: the checks come before any is resolved.
+        if self.instrs.len() > MAX_THREAD_INSTRS || self.label_at.len() >= UNPLACED as usize {
+            return self.err(&self.sc.file, pos, format!("thread too long after inlining: more than {MAX_THREAD_INSTRS} statements"));
+        }
         for (id, at) in self.label_at.iter().enumerate() {
             if at.is_none() {
                 // Only named labels can be left unplaced: the compiler places its own.
@@ -260,9 +269,7 @@ impl<'a> Compiler<'a> {
                 _ => {}
             }
         }
-        if self.instrs.len() >= UNPLACED as usize {
-            return self.err(&self.sc.file, pos, "thread too long after inlining");
-        }
+
         // A loop made only of silent instructions would spin without ever yielding a step.
         let n = self.instrs.len();
         let mut state = vec![0u8; n]; // 0 unvisited, 1 on stack, 2 done
@@ -456,6 +463,35 @@ impl<'a> Compiler<'a> {
                     decl.params.len(),
                     decl.params.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", "),
                     args.len()
+                ),
+            );
+        }
+        // Inlining multiplies code: a chain of procs is bounded in depth, and the thread in
+        // length before each call grows it further (a proc that calls the next twice doubles
+        // the code at each level).
+        if self.stack.len() >= MAX_NESTING {
+            return self.err(
+                &env.file,
+                name.pos,
+                format!(
+                    "procs call each other more than {MAX_NESTING} deep here (`{}` calls … `{}` calls `{}`)",
+                    self.stack[0],
+                    self.stack[self.stack.len() - 1],
+                    name.name
+                ),
+            );
+        }
+        if self.instrs.len() >= MAX_THREAD_INSTRS {
+            return self.err(&env.file, name.pos, format!("thread too long after inlining: more than {MAX_THREAD_INSTRS} statements"));
+        }
+        // An argument goes into the proc's expressions: bounded as the parser bounds a tree.
+        if let Some(a) = args.iter().find(|a| a.depth() > MAX_EXPR_DEPTH) {
+            return self.err(
+                &env.file,
+                a.pos(),
+                format!(
+                    "this argument of `{}` is more than {MAX_EXPR_DEPTH} levels deep once the parameters it names are replaced: split it into steps",
+                    name.name
                 ),
             );
         }
@@ -1073,7 +1109,40 @@ impl<'a> Compiler<'a> {
         })
     }
 
+    /// Compiles an expression. The recursion is kept to this small function (the leaves, with
+    /// their many messages, are compiled by `leaf`), so a tree as deep as the language allows
+    /// fits a small stack even in a debug build.
     fn expr(&mut self, e: &Expr, file: &str) -> Result<CExpr, Diagnostic> {
+        Ok(match e {
+            Expr::Not(inner, _) => match self.expr(inner, file)? {
+                CExpr::Const(v) => CExpr::Const((v == 0) as i32),
+                c => CExpr::Not(Box::new(c)),
+            },
+            Expr::Binary(op, l, r) => {
+                let l = self.expr(l, file)?;
+                let r = self.expr(r, file)?;
+                fold(*op, l, r)
+            }
+            Expr::Call(name, args) => {
+                // The calls that take a value compile it here, in this small frame.
+                let value = match (name.name.as_str(), args.as_slice()) {
+                    ("pte_wrprotect" | "pte_mkwrite" | "pte_mkdirty" | "pte_clear_uffd_wp", [a]) | ("read_seqcount_retry", [_, a]) => {
+                        Some(self.expr(a, file)?)
+                    }
+                    _ => None,
+                };
+                self.call_expr(name, args, value, file)?
+            }
+            Expr::Field(base, field) => {
+                let base = self.expr(base, file)?;
+                CExpr::Field(Box::new(base), self.pte_field(field, file)?)
+            }
+            _ => self.leaf(e, file)?,
+        })
+    }
+
+    #[inline(never)]
+    fn leaf(&mut self, e: &Expr, file: &str) -> Result<CExpr, Diagnostic> {
         Ok(match e {
             Expr::Int(i, p) => CExpr::Const(i32::try_from(*i).map_err(|_| Diagnostic::new(file, *p, format!("{i} is out of range")))?),
             Expr::Path(p) => match p.as_slice() {
@@ -1111,23 +1180,15 @@ impl<'a> Compiler<'a> {
                 }
                 _ => CExpr::Var(self.var(e, file)?, LoadOrder::Relaxed),
             },
-            Expr::Not(inner, _) => match self.expr(inner, file)? {
-                CExpr::Const(v) => CExpr::Const((v == 0) as i32),
-                c => CExpr::Not(Box::new(c)),
-            },
-            Expr::Binary(op, l, r) => {
-                let l = self.expr(l, file)?;
-                let r = self.expr(r, file)?;
-                fold(*op, l, r)
-            }
             Expr::Flag(_, f) => return self.err(file, f.pos, "a bit change such as -W only goes in ptep_modify_prot(…)"),
             Expr::Load(_, _, pos) => return self.err(file, *pos, "`load` is a step of its own: write `r = load V[0]`"),
-            Expr::Call(name, args) => self.call_expr(name, args, file)?,
-            Expr::Field(base, field) => CExpr::Field(Box::new(self.expr(base, file)?), self.pte_field(field, file)?),
+            Expr::Not(..) | Expr::Binary(..) | Expr::Call(..) | Expr::Field(..) => unreachable!("compiled by `expr`"),
         })
     }
 
-    fn call_expr(&mut self, name: &Ident, args: &[Expr], file: &str) -> Result<CExpr, Diagnostic> {
+    /// A call in an expression; `value` is its value argument, compiled (by `expr`).
+    #[inline(never)]
+    fn call_expr(&mut self, name: &Ident, args: &[Expr], value: Option<CExpr>, file: &str) -> Result<CExpr, Diagnostic> {
         let n = name.name.as_str();
         match primitives::lookup(n).map(|p| p.kind) {
             Some(Use::Value) => {}
@@ -1204,7 +1265,7 @@ impl<'a> Compiler<'a> {
             "read_seqcount_retry" => {
                 self.arity(name, args, 2, file)?;
                 let v = CExpr::Var(self.var(&args[0], file)?, LoadOrder::Relaxed);
-                let seq = self.expr(&args[1], file)?;
+                let seq = value.expect("compiled by `expr`");
                 CExpr::Bin(BinOp::Ne, Box::new(v), Box::new(seq))
             }
             "mk_pte" => {
@@ -1223,7 +1284,7 @@ impl<'a> Compiler<'a> {
             }
             "pte_wrprotect" | "pte_mkwrite" | "pte_mkdirty" | "pte_clear_uffd_wp" => {
                 self.arity(name, args, 1, file)?;
-                let base = self.expr(&args[0], file)?;
+                let base = value.expect("compiled by `expr`");
                 let (set, clear) = match n {
                     "pte_wrprotect" => (0, Pte::W),
                     "pte_mkwrite" => (Pte::W, 0),
