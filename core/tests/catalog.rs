@@ -10,6 +10,25 @@ fn the_builtin_catalog_loads_without_errors() {
     assert!(!c.scenarios.is_empty());
 }
 
+/// A library file that does not parse (here a chain of 30,000 terms, deeper than any tree the
+/// parser builds) is one error naming that file; the scenarios that do not use it still load.
+#[test]
+fn a_broken_library_is_one_error_naming_it_and_the_rest_loads() {
+    let mut files: Vec<(String, String)> =
+        racelab_core::catalog::builtin_files().iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
+    let (_, memory) = files.iter_mut().find(|(n, _)| n == "kernel/memory.race").unwrap();
+    let at = memory.find("ptl_lock(").unwrap();
+    memory.insert_str(at, &format!("x = {}\n  ", vec!["1"; 30_000].join(" + ")));
+    // A library that no scenario uses is checked too.
+    files.push(("kernel/unused.race".into(), "racelab 1\nproc p( {\n}\n".into()));
+    let c = Catalog::from_sources(files);
+    let shown: Vec<String> = c.errors.iter().map(|e| e.to_string()).collect();
+    assert_eq!(shown.len(), 2, "{shown:#?}");
+    assert!(shown[0].starts_with("kernel/memory.race:") && shown[0].contains("too deep"), "{shown:#?}");
+    assert!(shown[1].starts_with("kernel/unused.race:2:9: expected a parameter name"), "{shown:#?}");
+    assert!(c.scenario("litmus_sb").is_some() && c.scenario("race1a").is_none());
+}
+
 /// `view::steps` walks a run once; it must give what `view::step` gives for each step, for
 /// every canonical trace (violations, early accesses and drains among them).
 #[test]
