@@ -2,6 +2,7 @@
 
 use super::ast::*;
 use super::lexer::{lex, Tok, Token};
+use super::suggest::{did_you_mean, expected_one_of};
 
 /// The format version this parser reads. A file declares it on its first line: `racelab 1`.
 pub const FORMAT_VERSION: u32 = 1;
@@ -14,7 +15,7 @@ pub fn parse(file: &str, src: &str) -> Result<SourceFile, Diagnostic> {
     // A byte-order mark, as some Windows editors write, is not part of the text.
     let src = src.strip_prefix('\u{feff}').unwrap_or(src);
     let toks = lex(file, src)?;
-    let mut p = Parser { file, toks, i: 0, depth: 0, end: "end of file" };
+    let mut p = Parser { file, toks, i: 0, depth: 0, end: "end of file", open: Vec::new(), misaligned: None };
     p.source_file()
 }
 
@@ -28,7 +29,7 @@ pub fn parse_expr(file: &str, text: &str, origin: Pos) -> Result<Expr, Diagnosti
     for t in &mut toks {
         t.pos = at(t.pos);
     }
-    let mut p = Parser { file, toks, i: 0, depth: 0, end: "the end of the condition" };
+    let mut p = Parser { file, toks, i: 0, depth: 0, end: "the end of the condition", open: Vec::new(), misaligned: None };
     let e = p.expr()?;
     match p.peek() {
         Tok::Eof => Ok(e),
@@ -44,7 +45,17 @@ struct Parser<'a> {
     depth: usize,
     /// What the end of the input is called in messages.
     end: &'static str,
+    /// The statement blocks open around the parser: what (`thread P0`, `if`), where the header
+    /// starts, and the column of the header (where its `}` belongs).
+    open: Vec<(String, Pos, u32)>,
+    /// In the current declaration, the first block closed by a `}` that lines up with an
+    /// enclosing block instead: (that block, its opening, the `}`, the enclosing block). When
+    /// a block is then left open, this is the one that lacks its `}`.
+    misaligned: Option<(String, Pos, Pos, String)>,
 }
+
+/// The words that start a declaration: met inside a block, they mean the block was left open.
+const TOP_LEVEL: &[&str] = &["use", "feature", "policy", "proc", "scenario", "state", "thread", "trace"];
 
 /// Deeper nesting of blocks, brackets and lists than this is certainly not a kernel path.
 pub const MAX_NESTING: usize = 64;
@@ -71,6 +82,9 @@ fn check_size(file: &str, src: &str) -> Result<(), Diagnostic> {
 type PResult<T> = Result<T, Diagnostic>;
 
 const BLOCK_KINDS: &[&str] = &["policy", "scenario", "state", "trace"];
+
+/// The declarations a file is made of, as messages list them.
+pub const DECLARATIONS: &str = "use, feature, policy, proc, scenario, state, thread or trace";
 
 impl<'a> Parser<'a> {
     fn peek(&self) -> &Tok {
@@ -198,6 +212,7 @@ impl<'a> Parser<'a> {
     }
 
     fn item(&mut self) -> PResult<Item> {
+        self.misaligned = None;
         let key = self.ident("a declaration (`use`, `feature`, `policy`, `proc`, `scenario`, `state`, `thread`, `trace`)")?;
         match key.name.as_str() {
             "use" => {
@@ -211,8 +226,8 @@ impl<'a> Parser<'a> {
                 self.end_of_line("after the feature description")?;
                 Ok(Item::Feature { name, text })
             }
-            "proc" => self.proc_decl(),
-            "thread" => self.thread_decl(),
+            "proc" => self.proc_decl(key.pos),
+            "thread" => self.thread_decl(key.pos),
             k if BLOCK_KINDS.contains(&k) => {
                 let head = self.args_until_brace_or_eol()?;
                 if self.eat_punct("{") {
@@ -225,6 +240,10 @@ impl<'a> Parser<'a> {
             }
             _ => {
                 let args = self.args_until_brace_or_eol()?;
+                if self.is_punct("{") {
+                    let hint = expected_one_of(&key.name, DECLARATIONS);
+                    return Err(Diagnostic::new(self.file, key.pos, format!("unknown declaration `{}`{hint}", key.name)));
+                }
                 self.end_of_line(&format!("after `{}`", key.name))?;
                 Ok(Item::Line(AttrLine { key, args }))
             }
@@ -239,8 +258,8 @@ impl<'a> Parser<'a> {
                 self.end_of_line(&format!("after `}}` closing `{}`", kind.name))?;
                 return Ok(lines);
             }
-            if matches!(self.peek(), Tok::Eof) {
-                return self.err(format!("expected `}}` to close `{}` opened at {}, found end of file", kind.name, kind.pos));
+            if matches!(self.peek(), Tok::Eof) || self.at_declaration() {
+                return self.left_open(&kind.name, kind.pos);
             }
             let key = self.ident(&format!("an attribute or `}}` to close `{}`", kind.name))?;
             let args = self.args_until_brace_or_eol()?;
@@ -305,6 +324,18 @@ impl<'a> Parser<'a> {
                     word.name.push('.');
                     word.name.push_str(&next.name);
                 }
+                // `x86-tso`: a name written with a hyphen, as on the command line.
+                if let (Tok::Punct("-"), Tok::Ident(rest)) = (self.peek(), self.peek_at(1)) {
+                    let (dash, next) = (self.pos(), self.toks[(self.i + 1).min(self.toks.len() - 1)].pos);
+                    let end = word.pos.col + word.name.chars().count() as u32;
+                    if dash.line == word.pos.line && dash.col == end && next.col == dash.col + 1 {
+                        return Err(Diagnostic::new(
+                            self.file,
+                            word.pos,
+                            format!("`{0}-{1}` is not a name here: names are one word, with `_` (write `{0}_{1}`)", word.name, rest),
+                        ));
+                    }
+                }
                 if self.eat_punct("=") {
                     self.enter()?;
                     let value = self.arg();
@@ -327,7 +358,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn proc_decl(&mut self) -> PResult<Item> {
+    fn proc_decl(&mut self, start: Pos) -> PResult<Item> {
         let name = self.ident("the proc's name after `proc`")?;
         self.expect_punct("(", "after the proc's name (its parameter list)")?;
         let mut params = Vec::new();
@@ -342,40 +373,74 @@ impl<'a> Parser<'a> {
         }
         let file = self.opt_string();
         self.expect_punct("{", "to open the proc's body")?;
-        let body = self.stmt_block(&name.name, name.pos)?;
+        let body = self.stmt_block(&format!("proc {}", name.name), name.pos, start.col)?;
         self.end_of_line("after the proc's body")?;
         Ok(Item::Proc(ProcDecl { name, params, file, body }))
     }
 
-    fn thread_decl(&mut self) -> PResult<Item> {
+    fn thread_decl(&mut self, start: Pos) -> PResult<Item> {
         let name = self.ident("the thread's name after `thread`")?;
         let head = self.args_until_brace_or_eol()?;
         self.expect_punct("{", "to open the thread's body")?;
-        let body = self.stmt_block(&format!("thread {}", name.name), name.pos)?;
+        let body = self.stmt_block(&format!("thread {}", name.name), name.pos, start.col)?;
         self.end_of_line("after the thread's body")?;
         Ok(Item::Thread(ThreadDecl { name, head, body }))
     }
 
-    /// Statements up to the matching `}` (already past the `{`).
-    fn stmt_block(&mut self, what: &str, opened: Pos) -> PResult<Vec<Stmt>> {
+    /// Statements up to the matching `}` (already past the `{`). `indent` is the column of
+    /// the header, where its `}` belongs.
+    fn stmt_block(&mut self, what: &str, opened: Pos, indent: u32) -> PResult<Vec<Stmt>> {
         self.enter()?;
-        let r = self.stmt_block_inner(what, opened);
+        self.open.push((what.to_string(), opened, indent));
+        let r = self.stmt_block_inner(what, opened, indent);
+        self.open.pop();
         self.depth -= 1;
         r
     }
 
-    fn stmt_block_inner(&mut self, what: &str, opened: Pos) -> PResult<Vec<Stmt>> {
+    fn stmt_block_inner(&mut self, what: &str, opened: Pos, indent: u32) -> PResult<Vec<Stmt>> {
         let mut out = Vec::new();
         loop {
             self.skip_newlines();
-            if self.eat_punct("}") {
+            if self.is_punct("}") {
+                let close = self.bump().pos;
+                if close.col != indent && self.misaligned.is_none() {
+                    // A `}` that lines up with an enclosing block was probably written for it.
+                    let outer = self.open.iter().rev().skip(1).find(|(_, _, col)| *col == close.col);
+                    if let Some((outer, _, _)) = outer {
+                        self.misaligned = Some((what.to_string(), opened, close, outer.clone()));
+                    }
+                }
                 return Ok(out);
             }
-            if matches!(self.peek(), Tok::Eof) {
-                return self.err(format!("expected `}}` to close `{what}` opened at {opened}, found end of file"));
+            if matches!(self.peek(), Tok::Eof) || self.at_declaration() {
+                return self.left_open(what, opened);
             }
             out.push(self.stmt()?);
         }
+    }
+
+    /// A declaration's first word, at the start of a line inside a block.
+    fn at_declaration(&self) -> bool {
+        matches!(self.peek(), Tok::Ident(w) if TOP_LEVEL.contains(&w.as_str()))
+            && matches!(self.peek_at(1), Tok::Ident(_) | Tok::Str(_) | Tok::Punct("{"))
+    }
+
+    /// The error for a block left open, reported where it opens: the block `what` opened at
+    /// `opened`, or the inner one whose `}` went to it.
+    fn left_open<T>(&self, what: &str, opened: Pos) -> PResult<T> {
+        let before = match self.peek() {
+            Tok::Eof => "the end of the file".to_string(),
+            t => format!("{} at {}", t.describe(), self.pos()),
+        };
+        if let Some((inner, at, close, outer)) = &self.misaligned {
+            return Err(Diagnostic::new(
+                self.file,
+                *at,
+                format!("`{inner}` is never closed: the `}}` at {close} lines up with `{outer}` but closes this `{inner}`; `{what}` then runs on to {before}"),
+            ));
+        }
+        Err(Diagnostic::new(self.file, opened, format!("`{what}` is never closed: expected `}}` before {before}")))
     }
 
     fn note(&mut self) -> Option<String> {
@@ -402,7 +467,7 @@ impl<'a> Parser<'a> {
                 let (reason, _) = self.string("a quoted reason after `sleep`")?;
                 Stmt::Sleep { reason, pos }
             }
-            "if" => return self.if_stmt(pos),
+            "if" => return self.if_stmt(pos, pos.col),
             "store" | "add" => {
                 let va = self.path("a virtual address after `store`")?;
                 self.expect_punct("[", "after the address (the data slot, e.g. `V[0]`)")?;
@@ -422,6 +487,14 @@ impl<'a> Parser<'a> {
                     Stmt::Add { va, slot, delta: value, pos, note }
                 }
             }
+            _ if matches!(self.peek(), Tok::Ident(_)) && matches!(self.peek_at(1), Tok::Punct("=")) => {
+                let Tok::Ident(reg) = self.peek().clone() else { unreachable!() };
+                return Err(Diagnostic::new(
+                    self.file,
+                    head.pos,
+                    format!("`{} {reg} = …`: a register is not declared, it is assigned: write `{reg} = …`", head.name),
+                ));
+            }
             _ if self.is_punct("=") => {
                 self.bump();
                 let value = self.expr()?;
@@ -438,30 +511,35 @@ impl<'a> Parser<'a> {
         Ok(stmt)
     }
 
-    fn if_stmt(&mut self, pos: Pos) -> PResult<Stmt> {
+    fn if_stmt(&mut self, pos: Pos, indent: u32) -> PResult<Stmt> {
         self.enter()?;
-        let r = self.if_stmt_inner(pos);
+        let r = self.if_stmt_inner(pos, indent);
         self.depth -= 1;
         r
     }
 
-    fn if_stmt_inner(&mut self, pos: Pos) -> PResult<Stmt> {
+    fn if_stmt_inner(&mut self, pos: Pos, indent: u32) -> PResult<Stmt> {
         let cond = self.expr()?;
         let note = self.note();
         self.expect_punct("{", "after the `if` condition")?;
-        let then = self.stmt_block("if", pos)?;
+        let then = self.stmt_block("if", pos, indent)?;
         let els = if matches!(self.peek(), Tok::Ident(w) if w == "else") {
             self.bump();
             if matches!(self.peek(), Tok::Ident(w) if w == "if") {
                 let p = self.bump().pos;
-                vec![self.if_stmt(p)?]
+                vec![self.if_stmt(p, indent)?]
             } else {
                 self.expect_punct("{", "after `else`")?;
-                let b = self.stmt_block("else", pos)?;
+                let b = self.stmt_block("else", pos, indent)?;
                 self.end_of_line("after the `else` block")?;
                 b
             }
         } else {
+            if let Tok::Ident(w) = self.peek() {
+                if !did_you_mean(w, ["else"]).is_empty() {
+                    return self.err(format!("expected end of line after the `if` block, found `{w}`: did you mean `else`?"));
+                }
+            }
             self.end_of_line("after the `if` block")?;
             Vec::new()
         };
