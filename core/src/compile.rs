@@ -12,7 +12,7 @@ use crate::layout::{LockKind, MemoryModel};
 use crate::primitives::{self, Use};
 use crate::scenario::Scenario;
 use crate::state::*;
-use crate::syntax::{path_text, BinOp, Diagnostic, Expr, Ident, Pos, Stmt, MAX_EXPR_DEPTH, MAX_NESTING};
+use crate::syntax::{did_you_mean, path_text, BinOp, Diagnostic, Expr, Ident, Pos, Stmt, MAX_EXPR_DEPTH, MAX_NESTING};
 
 /// Compiles an `exists` condition once the threads' registers are known.
 fn final_cond(sc: &Scenario, prog: &Program, e: &Expr) -> Result<FinalCond, Diagnostic> {
@@ -39,7 +39,13 @@ fn final_cond(sc: &Scenario, prog: &Program, e: &Expr) -> Result<FinalCond, Diag
                         return Err(Diagnostic::new(
                             file,
                             r.pos,
-                            format!("thread `{}` has no register `{}` (it has: {})", th.name, r.name, prog.threads[t].regs.join(", ")),
+                            format!(
+                                "thread `{}` has no register `{}` (it has: {}){}",
+                                th.name,
+                                r.name,
+                                prog.threads[t].regs.join(", "),
+                                did_you_mean(&r.name, prog.threads[t].regs.iter().map(String::as_str))
+                            ),
                         ))
                     }
                 }
@@ -50,7 +56,11 @@ fn final_cond(sc: &Scenario, prog: &Program, e: &Expr) -> Result<FinalCond, Diag
                     return Err(Diagnostic::new(
                         file,
                         p[0].pos,
-                        format!("`{}` in `exists` is neither THREAD.REGISTER nor a shared variable", path_text(p)),
+                        format!(
+                            "`{}` in `exists` is neither THREAD.REGISTER nor a shared variable{}",
+                            path_text(p),
+                            did_you_mean(&p[0].name, sc.layout.threads.iter().map(|t| t.name.as_str()))
+                        ),
                     ))
                 }
             },
@@ -668,6 +678,13 @@ impl<'a> Compiler<'a> {
             Some(p) if p.kind != Use::Statement => format!(": `{n}` is a value, use it in a condition or `x = {n}(…)`"),
             _ => String::new(),
         };
+        let hint = if hint.is_empty() {
+            let statements = primitives::PRIMITIVES.iter().filter(|p| p.kind != Use::Value).map(|p| p.name);
+            let keywords = ["return", "goto", "sleep", "store", "add", "load"];
+            did_you_mean(n, statements.chain(self.sc.procs.keys().map(String::as_str)).chain(keywords))
+        } else {
+            hint
+        };
         self.err(file, name.pos, format!("unknown operation `{n}` (not a primitive, and no proc has that name){hint}"))
     }
 
@@ -758,7 +775,8 @@ impl<'a> Compiler<'a> {
                     match a {
                         Expr::Flag(on, bit) => {
                             let b = pte_bit(&bit.name).ok_or_else(|| {
-                                Diagnostic::new(file, bit.pos, format!("unknown PTE bit `{}`: expected W, D, A, SD or UW", bit.name))
+                                let hint = did_you_mean(&bit.name, ["W", "D", "A", "SD", "UW"]);
+                                Diagnostic::new(file, bit.pos, format!("unknown PTE bit `{}`: expected W, D, A, SD or UW{hint}", bit.name))
                             })?;
                             if *on {
                                 set |= b
@@ -1036,10 +1054,14 @@ impl<'a> Compiler<'a> {
                 return Ok(v as u8);
             }
         }
+        let hint = match e {
+            Expr::Path(p) => did_you_mean(&path_text(p), self.sc.layout.vars.iter().map(|v| v.name.as_str())),
+            _ => String::new(),
+        };
         self.err(
             file,
             e.pos(),
-            format!("expected a shared variable (tlb_flush_pending, has_pinned, write_protect_seq or a `var`), found `{e}`"),
+            format!("expected a shared variable (tlb_flush_pending, has_pinned, write_protect_seq or a `var`), found `{e}`{hint}"),
         )
     }
 
@@ -1053,6 +1075,10 @@ impl<'a> Compiler<'a> {
             };
             if let Some(l) = found {
                 return Ok((l as u8, self.sc.layout.locks[l].kind));
+            }
+            let hint = did_you_mean(&name, self.sc.layout.locks.iter().map(|l| l.name.as_str()));
+            if !hint.is_empty() {
+                return self.err(file, e.pos(), format!("unknown lock `{name}`{hint}"));
             }
             return self.err(file, e.pos(), format!("unknown lock `{name}`: declare it with `lock {name} rwsem|spin|group`"));
         }
@@ -1104,7 +1130,12 @@ impl<'a> Compiler<'a> {
             "present" => PteField::Present,
             "page" | "pfn" => PteField::Page,
             b => PteField::Bit(pte_bit(b).ok_or_else(|| {
-                Diagnostic::new(file, w.pos, format!("unknown PTE field `{b}`: expected present, page, W, D, A, SD or UW"))
+                let fields = ["present", "page", "W", "D", "A", "SD", "UW"];
+                Diagnostic::new(
+                    file,
+                    w.pos,
+                    format!("unknown PTE field `{b}`: expected present, page, W, D, A, SD or UW{}", did_you_mean(b, fields)),
+                )
             })?),
         })
     }
@@ -1168,10 +1199,12 @@ impl<'a> Compiler<'a> {
                     if self.sc.layout.pte(self.mm, &w.name).is_some() {
                         return self.err(file, w.pos, format!("`{}` is an address: read its PTE with pte({})", w.name, w.name));
                     }
+                    let known = self.regs.iter().map(String::as_str).chain(self.sc.layout.vars.iter().map(|v| v.name.as_str()));
+                    let hint = did_you_mean(&w.name, known.chain(self.sc.layout.pages.iter().map(String::as_str)));
                     return self.err(
                         file,
                         w.pos,
-                        format!("unknown name `{}`: not a register assigned earlier, a page or a shared variable", w.name),
+                        format!("unknown name `{}`: not a register assigned earlier, a page or a shared variable{hint}", w.name),
                     );
                 }
                 [r, f] if self.regs.contains(&r.name) => {
@@ -1203,7 +1236,8 @@ impl<'a> Compiler<'a> {
                 match &args[0] {
                     Expr::Path(p) if p.len() == 1 => {
                         if !self.sc.features.contains_key(&p[0].name) {
-                            return self.err(file, p[0].pos, format!("unknown feature `{}`", p[0].name));
+                            let hint = did_you_mean(&p[0].name, self.sc.features.keys().map(String::as_str));
+                            return self.err(file, p[0].pos, format!("unknown feature `{}`{hint}", p[0].name));
                         }
                         CExpr::Const(self.prog.features.contains(&p[0].name) as i32)
                     }
@@ -1316,7 +1350,8 @@ impl<'a> Compiler<'a> {
         if self.sc.procs.contains_key(n) {
             return self.err(file, name.pos, format!("`{n}` is a proc: call it as a statement, it returns no value"));
         }
-        self.err(file, name.pos, format!("unknown function `{n}`"))
+        let values = primitives::PRIMITIVES.iter().filter(|p| p.kind != Use::Statement).map(|p| p.name);
+        self.err(file, name.pos, format!("unknown function `{n}`{}", did_you_mean(n, values)))
     }
 }
 

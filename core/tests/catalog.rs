@@ -53,3 +53,45 @@ fn the_views_of_a_whole_run_equal_the_views_of_each_step() {
     }
     assert!(broken > 10, "{broken}");
 }
+
+/// `use` looks next to the file first, then in the traces root: a copy of a kernel file beside
+/// a scenario replaces the catalog's for that scenario; a missing one says where it looked.
+#[test]
+fn use_finds_a_file_next_to_the_scenario_before_the_catalogs() {
+    let files = racelab_core::catalog::builtin_files();
+    let text = |name: &str| files.iter().find(|(n, _)| *n == name).unwrap().1.to_string();
+    let mut mine: Vec<(String, String)> =
+        files.iter().filter(|(_, t)| !racelab_core::scenario::is_scenario_source(t)).map(|(n, t)| (n.to_string(), t.to_string())).collect();
+    mine.push(("lab/my.race".into(), text("race1a-uffd-unprotect.race")));
+    let edited = text("kernel/memory.race").replacen(
+        "proc do_wp_page(va) \"mm/memory.c\" {",
+        "proc do_wp_page(va) \"mm/memory.c\" {\n  flush_tlb_page(va)",
+        1,
+    );
+    assert_ne!(edited, text("kernel/memory.race"));
+    mine.push(("lab/kernel/memory.race".into(), edited));
+    let c = Catalog::from_sources(mine.clone());
+    assert!(c.errors.is_empty(), "{:?}", c.errors);
+    let sc = c.scenario("race1a").unwrap();
+    let flushes = |sc: &racelab_core::Scenario| {
+        sc.procs["do_wp_page"]
+            .0
+            .body
+            .iter()
+            .any(|s| matches!(s, racelab_core::syntax::Stmt::Call { name, .. } if name.name == "flush_tlb_page"))
+    };
+    assert!(flushes(sc), "the copy next to lab/my.race is used");
+    assert_eq!(sc.procs["do_wp_page"].1, "lab/kernel/memory.race");
+    mine.retain(|(n, _)| n != "lab/kernel/memory.race");
+    let c = Catalog::from_sources(mine.clone());
+    assert!(!flushes(c.scenario("race1a").unwrap()), "else the catalog's");
+    let broken = text("race1a-uffd-unprotect.race").replace("kernel/memory.race", "kernel/memry.race");
+    mine.push(("lab/my.race".into(), broken));
+    let c = Catalog::from_sources(mine);
+    assert_eq!(
+        c.errors[0].to_string(),
+        "lab/my.race:6:5: cannot find `kernel/memry.race` (looked next to `lab/my.race`, as `lab/kernel/memry.race`, and in traces/)"
+    );
+    assert_eq!(racelab_core::scenario::use_candidates("a/b/c.race", "../k.race"), ["a/k.race", "../k.race"]);
+    assert_eq!(racelab_core::scenario::use_candidates("c.race", "k/x.race"), ["k/x.race"]);
+}
