@@ -201,8 +201,30 @@ pub struct TraceDef {
     pub description: String,
     pub schedule: Vec<crate::step::Choice>,
     pub expect: Vec<Expectation>,
+    /// Presenter notes (`say at STEP ["for" POLICY] "…"`), in file order.
+    #[serde(default)]
+    pub notes: Vec<NoteDef>,
     #[serde(skip)]
     pub pos: Pos,
+}
+
+/// A presenter note on one step of a trace's run: `say at 25 "…"` speaks of step 25 of the
+/// schedule as written, which is the run under the baseline; `say at 27 for merged_6ce64428
+/// "…"` of step 27 of the run under that policy (a fix adds or removes steps).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoteDef {
+    /// 1-based, as steps are shown.
+    pub step: usize,
+    /// The policy of the run it speaks of (the baseline's name for a note without `for`).
+    pub policy: String,
+    pub text: String,
+}
+
+impl TraceDef {
+    /// The notes on step `step` of this trace's run under `policy`.
+    pub fn notes_at(&self, policy: &str, step: usize) -> Vec<String> {
+        self.notes.iter().filter(|n| n.step == step && n.policy == policy).map(|n| n.text.clone()).collect()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -1158,7 +1180,8 @@ impl Loader<'_> {
             [Arg::Word(w), Arg::Str(s, _)] => (w.name.clone(), s.clone()),
             _ => return self.err(b.kind.pos, "expected `trace NAME \"description\" {`"),
         };
-        let mut t = TraceDef { name, description, schedule: vec![], expect: vec![], pos: b.kind.pos };
+        let mut t = TraceDef { name, description, schedule: vec![], expect: vec![], notes: vec![], pos: b.kind.pos };
+        let mut says = Vec::new();
         for line in &b.lines {
             match line.key.name.as_str() {
                 "schedule" => {
@@ -1235,6 +1258,7 @@ impl Loader<'_> {
                     };
                     t.expect.push(Expectation { policy, model, outcome, comment });
                 }
+                "say" => says.push(self.say(line, sc)?),
                 other => {
                     return self.err(line.key.pos, format!("unknown trace attribute `{other}`{}", expected_one_of(other, TRACE_ATTRS)))
                 }
@@ -1243,12 +1267,59 @@ impl Loader<'_> {
         if t.schedule.is_empty() {
             return self.err(b.kind.pos, format!("trace `{}` has no schedule", t.name));
         }
+        let baseline = &sc.policies[sc.baseline].name;
+        for (note, at) in says {
+            // The schedule as written is the baseline's run; another policy's run of it may
+            // be longer, and is checked by replaying it (a test of the catalog does).
+            if note.policy == *baseline && note.step > t.schedule.len() {
+                return self.err(
+                    at,
+                    format!("step {} is past the end of the schedule ({})", note.step, plural(t.schedule.len(), "step", "steps")),
+                );
+            }
+            t.notes.push(note);
+        }
         Ok(t)
+    }
+
+    /// `say [at] STEP [for POLICY] "text"`
+    fn say(&self, line: &AttrLine, sc: &Scenario) -> Result<(NoteDef, Pos), Diagnostic> {
+        let usage = "expected `say at STEP \"…\"` or `say at STEP for POLICY \"…\"`";
+        let mut args = line.args.iter().peekable();
+        if matches!(args.peek(), Some(Arg::Word(w)) if w.name == "at") {
+            args.next();
+        }
+        let (step, at) = match args.next() {
+            Some(Arg::Int(n, p)) if *n >= 1 && *n <= crate::limits::MAX_STEPS as i64 => (*n as usize, *p),
+            Some(Arg::Int(_, p)) => return self.err(*p, format!("a note is on a step from 1 to {}", crate::limits::MAX_STEPS)),
+            _ => return self.err(line.key.pos, usage),
+        };
+        let mut policy = sc.policies[sc.baseline].name.clone();
+        if matches!(args.peek(), Some(Arg::Word(w)) if w.name == "for") {
+            args.next();
+            policy = match args.next() {
+                Some(Arg::Word(w)) if sc.policy(&w.name).is_some() => w.name.clone(),
+                Some(Arg::Word(w)) => return self.err(w.pos, not_listed("", &w.name, sc)),
+                _ => return self.err(line.key.pos, usage),
+            };
+        }
+        let text = match (args.next(), args.next()) {
+            (Some(Arg::Str(s, _)), None) => s.clone(),
+            (Some(Arg::Str(..)), Some(extra)) => return self.err(extra.pos(), format!("unexpected {} after the note", extra.describe())),
+            (Some(other), _) => return self.err(other.pos(), format!("expected the note as a quoted string, found {}", other.describe())),
+            (None, _) => return self.err(line.key.pos, usage),
+        };
+        Ok((NoteDef { step, policy, text }, at))
     }
 }
 
 fn k_name(i: &Ident) -> &str {
     i.name.as_str()
+}
+
+/// `1 step`, `2 steps`: a count with its noun.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 pub fn thread_names(layout: &Layout) -> String {

@@ -95,3 +95,47 @@ fn use_finds_a_file_next_to_the_scenario_before_the_catalogs() {
     assert_eq!(racelab_core::scenario::use_candidates("a/b/c.race", "../k.race"), ["a/k.race", "../k.race"]);
     assert_eq!(racelab_core::scenario::use_candidates("c.race", "k/x.race"), ["k/x.race"]);
 }
+
+/// Every presenter note of the catalog (`say at STEP [for POLICY]`) is on a step of its trace's
+/// run under that policy, and the views carry it: `TraceView.notes`, and `StepView.say` on that
+/// step once `view::with_notes` has filled it.
+#[test]
+fn every_presenter_note_is_on_a_step_of_its_run_and_in_the_views() {
+    use racelab_core::lab::{self, view, Request, ScheduleSpec};
+    let catalog = Catalog::builtin();
+    let mut notes = 0;
+    for sc in &catalog.scenarios {
+        let v = view::scenario(sc);
+        for t in &sc.traces {
+            let tv = v.traces.iter().find(|x| x.name == t.name).unwrap();
+            assert_eq!(tv.notes.len(), t.notes.len());
+            for n in &t.notes {
+                let req = Request {
+                    scenario: sc.id.clone(),
+                    policy: Some(n.policy.clone()),
+                    model: sc.models[0],
+                    schedule: ScheduleSpec::Trace(t.name.clone()),
+                    nearest: true,
+                };
+                let o = lab::open(&catalog, &req).unwrap();
+                assert!(
+                    n.step <= o.run.steps.len(),
+                    "{} {}: note at {} past the run of {} ({} steps)",
+                    sc.id,
+                    t.name,
+                    n.step,
+                    n.policy,
+                    o.run.steps.len()
+                );
+                let mut steps: Vec<_> = view::steps(&o.program, &o.run).collect();
+                view::with_notes(&mut steps, t, &n.policy);
+                assert!(steps[n.step - 1].say.contains(&n.text));
+                notes += 1;
+            }
+        }
+    }
+    let sc = catalog.scenario("race1a").unwrap();
+    let t = sc.trace("lost_write").unwrap();
+    assert_eq!(t.notes_at("v5_10", 25).len(), 1, "race1a's canonical trace says where the write is lost");
+    assert!(notes >= 10);
+}
