@@ -126,7 +126,10 @@ fn run_case(case: &Case) {
             let catalog = Catalog::builtin();
             if let Ok((opened, step)) = lab::open_link(&catalog, fragment) {
                 assert!(step <= opened.run.steps.len());
-                let _ = lab::view::step(&opened.program, &opened.run, step.max(1).min(opened.run.steps.len().max(1)));
+                // `view::step` takes a step of the run (1-based): the link's, unless it is 0.
+                if step >= 1 {
+                    let _ = lab::view::step(&opened.program, &opened.run, step);
+                }
             }
         }
         Case::Schedule { scenario, spec, nearest } => {
@@ -465,7 +468,10 @@ fn mutated_inputs_give_ok_or_an_error() {
     let mut rng = Rng::new(seed);
     let mut found: Vec<(Case, String)> = Vec::new();
     quiet(|| {
-        for _ in 0..iterations {
+        for i in 0..iterations {
+            if out.is_some() && i % 1000 == 0 {
+                eprintln!("{i} cases, {} panicked", found.len());
+            }
             let case = make_case(&mut rng, &catalog, &links, &sources, &donors);
             if let Some(out) = &out {
                 write_case(&out.join("current"), &case);
