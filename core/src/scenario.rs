@@ -14,7 +14,7 @@ use crate::syntax::{self, did_you_mean, expected_one_of, Arg, AttrLine, Diagnost
 /// `PAGE_FLAGS` by a test).
 const PAGE_FLAG_WORDS: &str = "free, anon, ksm, exclusive or locked";
 
-const FATES: &str = "baseline, merged, reverted, rejected, superseded or proposed";
+const FATES: &str = "baseline, merged, reverted, rejected, superseded, proposed or analysis";
 const POLICY_ATTRS: &str = "title, fate, source or features";
 const SCENARIO_ATTRS: &str =
     "title, summary, race, section, note, cite, policies, baseline, assume, check, models, exists, verdict or fault_handler";
@@ -95,7 +95,10 @@ impl Citation {
     /// A link a browser can open, where there is a stable one.
     pub fn url(&self) -> Option<String> {
         match self.kind {
-            CitationKind::Mail | CitationKind::Seed if self.id.contains('@') => Some(format!("https://lore.kernel.org/r/{}", self.id)),
+            // A `/` in a Message-ID would end the path: lore wants it as %2F.
+            CitationKind::Mail | CitationKind::Seed if self.id.contains('@') => {
+                Some(format!("https://lore.kernel.org/r/{}", self.id.replace('/', "%2F")))
+            }
             CitationKind::Commit => {
                 Some(format!("https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/commit/?id={}", self.id))
             }
@@ -116,6 +119,9 @@ pub enum Fate {
     Superseded,
     /// Discussed or posted, never merged nor explicitly rejected.
     Proposed,
+    /// Reasoning in a commit message or a thread, never posted as a patch of its own: shown to
+    /// see what it would do.
+    Analysis,
 }
 
 impl std::fmt::Display for Fate {
@@ -133,6 +139,7 @@ impl Fate {
             "rejected" => Fate::Rejected,
             "superseded" => Fate::Superseded,
             "proposed" => Fate::Proposed,
+            "analysis" => Fate::Analysis,
             _ => return None,
         })
     }
@@ -144,6 +151,7 @@ impl Fate {
             Fate::Rejected => "rejected",
             Fate::Superseded => "superseded",
             Fate::Proposed => "proposed",
+            Fate::Analysis => "analysis",
         }
     }
 }
@@ -468,7 +476,7 @@ fn policy_block(file: &str, b: &syntax::BlockDecl) -> Result<Policy, Diagnostic>
                         return err(
                             file,
                             line.key.pos,
-                            "expected `fate KIND \"why\"` (KIND: baseline, merged, reverted, rejected, superseded, proposed)",
+                            "expected `fate KIND \"why\"` (KIND: baseline, merged, reverted, rejected, superseded, proposed, analysis)",
                         )
                     }
                 };
@@ -1425,5 +1433,13 @@ mod tests {
         let mut want: Vec<&str> = PAGE_FLAGS.iter().map(|f| f.word).chain(["free"]).collect();
         want.sort_unstable();
         assert_eq!(listed, want);
+    }
+
+    #[test]
+    fn a_slash_in_a_message_id_is_escaped_in_its_lore_link() {
+        let c = Citation { kind: CitationKind::Mail, id: "X/pzhKj2m48brSdN@redhat.com".into(), text: String::new() };
+        assert_eq!(c.url().as_deref(), Some("https://lore.kernel.org/r/X%2FpzhKj2m48brSdN@redhat.com"));
+        let bare = Citation { kind: CitationKind::Mail, id: "CAHk-=wg_UBuo7ro1fpEGkMyFKA1".into(), text: String::new() };
+        assert_eq!(bare.url(), None, "an id without its domain has no link");
     }
 }
