@@ -286,7 +286,22 @@ pub(crate) fn load_for(a: &CatalogArgs, arg: &str) -> Result<(Catalog, String), 
         Some(dir) => read_dir(std::path::Path::new(dir))?,
     };
     files.retain(|(_, t)| !lab::is_scenario_source(t));
+    // The files its `use` lines name next to it (a copy of a kernel file, say), and theirs.
+    let mut todo = vec![(arg.to_string(), text.clone())];
     files.push((arg.to_string(), text));
+    while let Some((name, text)) = todo.pop() {
+        for path in lab::scenario::used_paths(&name, &text) {
+            for candidate in lab::scenario::use_candidates(&name, &path) {
+                if files.iter().any(|(n, _)| *n == candidate) {
+                    continue;
+                }
+                if let Ok(used) = std::fs::read_to_string(&candidate) {
+                    todo.push((candidate.clone(), used.clone()));
+                    files.push((candidate, used));
+                }
+            }
+        }
+    }
     let catalog = Catalog::from_sources(files);
     if let Some(e) = catalog.errors.first() {
         return Err(CliError::Input(e.to_string()));

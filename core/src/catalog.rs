@@ -33,6 +33,11 @@ impl Catalog {
         let mut errors = Vec::new();
         for (name, text) in &sources {
             if !scenario::is_scenario_source(text) {
+                // A library: reported once, here, even when no scenario uses it (each scenario
+                // that does fails with the same message, kept once below).
+                if let Err(e) = crate::syntax::parse(name, text) {
+                    errors.push(e);
+                }
                 continue;
             }
             // Every file the loader reads is one the scenario was made from.
@@ -64,7 +69,11 @@ impl Catalog {
                         scenarios.push(sc)
                     }
                 }
-                Err(e) => errors.push(e),
+                Err(e) => {
+                    if !errors.contains(&e) {
+                        errors.push(e)
+                    }
+                }
             }
         }
         // The races first, in file order; the litmus suite, which validates the memory models,

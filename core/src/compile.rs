@@ -12,7 +12,7 @@ use crate::layout::{LockKind, MemoryModel};
 use crate::primitives::{self, Use};
 use crate::scenario::Scenario;
 use crate::state::*;
-use crate::syntax::{path_text, BinOp, Diagnostic, Expr, Ident, Pos, Stmt};
+use crate::syntax::{did_you_mean, path_text, BinOp, Diagnostic, Expr, Ident, Pos, Stmt, MAX_EXPR_DEPTH, MAX_NESTING};
 
 /// Compiles an `exists` condition once the threads' registers are known.
 fn final_cond(sc: &Scenario, prog: &Program, e: &Expr) -> Result<FinalCond, Diagnostic> {
@@ -39,7 +39,13 @@ fn final_cond(sc: &Scenario, prog: &Program, e: &Expr) -> Result<FinalCond, Diag
                         return Err(Diagnostic::new(
                             file,
                             r.pos,
-                            format!("thread `{}` has no register `{}` (it has: {})", th.name, r.name, prog.threads[t].regs.join(", ")),
+                            format!(
+                                "thread `{}` has no register `{}` (it has: {}){}",
+                                th.name,
+                                r.name,
+                                prog.threads[t].regs.join(", "),
+                                did_you_mean(&r.name, prog.threads[t].regs.iter().map(String::as_str))
+                            ),
                         ))
                     }
                 }
@@ -50,7 +56,11 @@ fn final_cond(sc: &Scenario, prog: &Program, e: &Expr) -> Result<FinalCond, Diag
                     return Err(Diagnostic::new(
                         file,
                         p[0].pos,
-                        format!("`{}` in `exists` is neither THREAD.REGISTER nor a shared variable", path_text(p)),
+                        format!(
+                            "`{}` in `exists` is neither THREAD.REGISTER nor a shared variable{}",
+                            path_text(p),
+                            did_you_mean(&p[0].name, sc.layout.threads.iter().map(|t| t.name.as_str()))
+                        ),
                     ))
                 }
             },
@@ -150,6 +160,11 @@ struct Compiler<'a> {
 /// Jump targets hold label ids until `finish` patches them into instruction indexes.
 const UNPLACED: u16 = u16::MAX;
 
+/// The most instructions one thread compiles to, inlined procs included (an index fits in a
+/// `u16`, below `UNPLACED`).
+pub const MAX_THREAD_INSTRS: usize = 60_000;
+const _: () = assert!(MAX_THREAD_INSTRS < UNPLACED as usize);
+
 impl<'a> Compiler<'a> {
     fn new(sc: &'a Scenario, prog: &'a mut Program, thread: usize) -> Self {
         let mm = sc.threads[thread].info.mm;
@@ -244,6 +259,10 @@ impl<'a> Compiler<'a> {
     }
 
     fn finish(mut self, pos: Pos) -> Result<ThreadCode, Diagnostic> {
+        // Jump targets are `u16`s: the checks come before any is resolved.
+        if self.instrs.len() > MAX_THREAD_INSTRS || self.label_at.len() >= UNPLACED as usize {
+            return self.err(&self.sc.file, pos, format!("thread too long after inlining: more than {MAX_THREAD_INSTRS} statements"));
+        }
         for (id, at) in self.label_at.iter().enumerate() {
             if at.is_none() {
                 // Only named labels can be left unplaced: the compiler places its own.
@@ -260,9 +279,7 @@ impl<'a> Compiler<'a> {
                 _ => {}
             }
         }
-        if self.instrs.len() >= UNPLACED as usize {
-            return self.err(&self.sc.file, pos, "thread too long after inlining");
-        }
+
         // A loop made only of silent instructions would spin without ever yielding a step.
         let n = self.instrs.len();
         let mut state = vec![0u8; n]; // 0 unvisited, 1 on stack, 2 done
@@ -456,6 +473,35 @@ impl<'a> Compiler<'a> {
                     decl.params.len(),
                     decl.params.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", "),
                     args.len()
+                ),
+            );
+        }
+        // Inlining multiplies code: a chain of procs is bounded in depth, and the thread in
+        // length before each call grows it further (a proc that calls the next twice doubles
+        // the code at each level).
+        if self.stack.len() >= MAX_NESTING {
+            return self.err(
+                &env.file,
+                name.pos,
+                format!(
+                    "procs call each other more than {MAX_NESTING} deep here (`{}` calls … `{}` calls `{}`)",
+                    self.stack[0],
+                    self.stack[self.stack.len() - 1],
+                    name.name
+                ),
+            );
+        }
+        if self.instrs.len() >= MAX_THREAD_INSTRS {
+            return self.err(&env.file, name.pos, format!("thread too long after inlining: more than {MAX_THREAD_INSTRS} statements"));
+        }
+        // An argument goes into the proc's expressions: bounded as the parser bounds a tree.
+        if let Some(a) = args.iter().find(|a| a.depth() > MAX_EXPR_DEPTH) {
+            return self.err(
+                &env.file,
+                a.pos(),
+                format!(
+                    "this argument of `{}` is more than {MAX_EXPR_DEPTH} levels deep once the parameters it names are replaced: split it into steps",
+                    name.name
                 ),
             );
         }
@@ -662,6 +708,13 @@ impl<'a> Compiler<'a> {
             Some(p) if p.kind != Use::Statement => format!(": `{n}` is a value, use it in a condition or `x = {n}(…)`"),
             _ => String::new(),
         };
+        let hint = if hint.is_empty() {
+            let statements = primitives::PRIMITIVES.iter().filter(|p| p.kind != Use::Value).map(|p| p.name);
+            let keywords = ["return", "goto", "sleep", "store", "add", "load"];
+            did_you_mean(n, statements.chain(self.sc.procs.keys().map(String::as_str)).chain(keywords))
+        } else {
+            hint
+        };
         self.err(file, name.pos, format!("unknown operation `{n}` (not a primitive, and no proc has that name){hint}"))
     }
 
@@ -752,7 +805,8 @@ impl<'a> Compiler<'a> {
                     match a {
                         Expr::Flag(on, bit) => {
                             let b = pte_bit(&bit.name).ok_or_else(|| {
-                                Diagnostic::new(file, bit.pos, format!("unknown PTE bit `{}`: expected W, D, A, SD or UW", bit.name))
+                                let hint = did_you_mean(&bit.name, ["W", "D", "A", "SD", "UW"]);
+                                Diagnostic::new(file, bit.pos, format!("unknown PTE bit `{}`: expected W, D, A, SD or UW{hint}", bit.name))
                             })?;
                             if *on {
                                 set |= b
@@ -1031,10 +1085,14 @@ impl<'a> Compiler<'a> {
                 return Ok(v as u8);
             }
         }
+        let hint = match e {
+            Expr::Path(p) => did_you_mean(&path_text(p), self.sc.layout.vars.iter().map(|v| v.name.as_str())),
+            _ => String::new(),
+        };
         self.err(
             file,
             e.pos(),
-            format!("expected a shared variable (tlb_flush_pending, has_pinned, write_protect_seq or a `var`), found `{e}`"),
+            format!("expected a shared variable (tlb_flush_pending, has_pinned, write_protect_seq or a `var`), found `{e}`{hint}"),
         )
     }
 
@@ -1048,6 +1106,10 @@ impl<'a> Compiler<'a> {
             };
             if let Some(l) = found {
                 return Ok((l as u8, self.sc.layout.locks[l].kind));
+            }
+            let hint = did_you_mean(&name, self.sc.layout.locks.iter().map(|l| l.name.as_str()));
+            if !hint.is_empty() {
+                return self.err(file, e.pos(), format!("unknown lock `{name}`{hint}"));
             }
             return self.err(file, e.pos(), format!("unknown lock `{name}`: declare it with `lock {name} rwsem|spin|group`"));
         }
@@ -1099,12 +1161,50 @@ impl<'a> Compiler<'a> {
             "present" => PteField::Present,
             "page" | "pfn" => PteField::Page,
             b => PteField::Bit(pte_bit(b).ok_or_else(|| {
-                Diagnostic::new(file, w.pos, format!("unknown PTE field `{b}`: expected present, page, W, D, A, SD or UW"))
+                let fields = ["present", "page", "W", "D", "A", "SD", "UW"];
+                Diagnostic::new(
+                    file,
+                    w.pos,
+                    format!("unknown PTE field `{b}`: expected present, page, W, D, A, SD or UW{}", did_you_mean(b, fields)),
+                )
             })?),
         })
     }
 
+    /// Compiles an expression. The recursion is kept to this small function (the leaves, with
+    /// their many messages, are compiled by `leaf`), so a tree as deep as the language allows
+    /// fits a small stack even in a debug build.
     fn expr(&mut self, e: &Expr, file: &str) -> Result<CExpr, Diagnostic> {
+        Ok(match e {
+            Expr::Not(inner, _) => match self.expr(inner, file)? {
+                CExpr::Const(v) => CExpr::Const((v == 0) as i32),
+                c => CExpr::Not(Box::new(c)),
+            },
+            Expr::Binary(op, l, r) => {
+                let l = self.expr(l, file)?;
+                let r = self.expr(r, file)?;
+                fold(*op, l, r)
+            }
+            Expr::Call(name, args) => {
+                // The calls that take a value compile it here, in this small frame.
+                let value = match (name.name.as_str(), args.as_slice()) {
+                    ("pte_wrprotect" | "pte_mkwrite" | "pte_mkdirty" | "pte_clear_uffd_wp", [a]) | ("read_seqcount_retry", [_, a]) => {
+                        Some(self.expr(a, file)?)
+                    }
+                    _ => None,
+                };
+                self.call_expr(name, args, value, file)?
+            }
+            Expr::Field(base, field) => {
+                let base = self.expr(base, file)?;
+                CExpr::Field(Box::new(base), self.pte_field(field, file)?)
+            }
+            _ => self.leaf(e, file)?,
+        })
+    }
+
+    #[inline(never)]
+    fn leaf(&mut self, e: &Expr, file: &str) -> Result<CExpr, Diagnostic> {
         Ok(match e {
             Expr::Int(i, p) => CExpr::Const(i32::try_from(*i).map_err(|_| Diagnostic::new(file, *p, format!("{i} is out of range")))?),
             Expr::Path(p) => match p.as_slice() {
@@ -1130,10 +1230,12 @@ impl<'a> Compiler<'a> {
                     if self.sc.layout.pte(self.mm, &w.name).is_some() {
                         return self.err(file, w.pos, format!("`{}` is an address: read its PTE with pte({})", w.name, w.name));
                     }
+                    let known = self.regs.iter().map(String::as_str).chain(self.sc.layout.vars.iter().map(|v| v.name.as_str()));
+                    let hint = did_you_mean(&w.name, known.chain(self.sc.layout.pages.iter().map(String::as_str)));
                     return self.err(
                         file,
                         w.pos,
-                        format!("unknown name `{}`: not a register assigned earlier, a page or a shared variable", w.name),
+                        format!("unknown name `{}`: not a register assigned earlier, a page or a shared variable{hint}", w.name),
                     );
                 }
                 [r, f] if self.regs.contains(&r.name) => {
@@ -1142,23 +1244,15 @@ impl<'a> Compiler<'a> {
                 }
                 _ => CExpr::Var(self.var(e, file)?, LoadOrder::Relaxed),
             },
-            Expr::Not(inner, _) => match self.expr(inner, file)? {
-                CExpr::Const(v) => CExpr::Const((v == 0) as i32),
-                c => CExpr::Not(Box::new(c)),
-            },
-            Expr::Binary(op, l, r) => {
-                let l = self.expr(l, file)?;
-                let r = self.expr(r, file)?;
-                fold(*op, l, r)
-            }
             Expr::Flag(_, f) => return self.err(file, f.pos, "a bit change such as -W only goes in ptep_modify_prot(…)"),
             Expr::Load(_, _, pos) => return self.err(file, *pos, "`load` is a step of its own: write `r = load V[0]`"),
-            Expr::Call(name, args) => self.call_expr(name, args, file)?,
-            Expr::Field(base, field) => CExpr::Field(Box::new(self.expr(base, file)?), self.pte_field(field, file)?),
+            Expr::Not(..) | Expr::Binary(..) | Expr::Call(..) | Expr::Field(..) => unreachable!("compiled by `expr`"),
         })
     }
 
-    fn call_expr(&mut self, name: &Ident, args: &[Expr], file: &str) -> Result<CExpr, Diagnostic> {
+    /// A call in an expression; `value` is its value argument, compiled (by `expr`).
+    #[inline(never)]
+    fn call_expr(&mut self, name: &Ident, args: &[Expr], value: Option<CExpr>, file: &str) -> Result<CExpr, Diagnostic> {
         let n = name.name.as_str();
         match primitives::lookup(n).map(|p| p.kind) {
             Some(Use::Value) => {}
@@ -1173,7 +1267,8 @@ impl<'a> Compiler<'a> {
                 match &args[0] {
                     Expr::Path(p) if p.len() == 1 => {
                         if !self.sc.features.contains_key(&p[0].name) {
-                            return self.err(file, p[0].pos, format!("unknown feature `{}`", p[0].name));
+                            let hint = did_you_mean(&p[0].name, self.sc.features.keys().map(String::as_str));
+                            return self.err(file, p[0].pos, format!("unknown feature `{}`{hint}", p[0].name));
                         }
                         CExpr::Const(self.prog.features.contains(&p[0].name) as i32)
                     }
@@ -1243,7 +1338,7 @@ impl<'a> Compiler<'a> {
             "read_seqcount_retry" => {
                 self.arity(name, args, 2, file)?;
                 let v = CExpr::Var(self.var(&args[0], file)?, LoadOrder::Relaxed);
-                let seq = self.expr(&args[1], file)?;
+                let seq = value.expect("compiled by `expr`");
                 CExpr::Bin(BinOp::Ne, Box::new(v), Box::new(seq))
             }
             "mk_pte" => {
@@ -1262,7 +1357,7 @@ impl<'a> Compiler<'a> {
             }
             "pte_wrprotect" | "pte_mkwrite" | "pte_mkdirty" | "pte_clear_uffd_wp" => {
                 self.arity(name, args, 1, file)?;
-                let base = self.expr(&args[0], file)?;
+                let base = value.expect("compiled by `expr`");
                 let (set, clear) = match n {
                     "pte_wrprotect" => (0, Pte::W),
                     "pte_mkwrite" => (Pte::W, 0),
@@ -1294,7 +1389,8 @@ impl<'a> Compiler<'a> {
         if self.sc.procs.contains_key(n) {
             return self.err(file, name.pos, format!("`{n}` is a proc: call it as a statement, it returns no value"));
         }
-        self.err(file, name.pos, format!("unknown function `{n}`"))
+        let values = primitives::PRIMITIVES.iter().filter(|p| p.kind != Use::Statement).map(|p| p.name);
+        self.err(file, name.pos, format!("unknown function `{n}`{}", did_you_mean(n, values)))
     }
 }
 

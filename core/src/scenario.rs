@@ -8,11 +8,45 @@ use serde::{Deserialize, Serialize};
 
 use crate::layout::*;
 use crate::state::*;
-use crate::syntax::{self, Arg, AttrLine, Diagnostic, Ident, Item, Pos, ProcDecl, SourceFile, Stmt};
+use crate::syntax::{self, did_you_mean, expected_one_of, Arg, AttrLine, Diagnostic, Ident, Item, Pos, ProcDecl, SourceFile, Stmt};
 
 /// The words a `page` line takes, as the error for an unknown one lists them (checked against
 /// `PAGE_FLAGS` by a test).
 const PAGE_FLAG_WORDS: &str = "free, anon, ksm, exclusive or locked";
+
+const FATES: &str = "baseline, merged, reverted, rejected, superseded, proposed or analysis";
+const POLICY_ATTRS: &str = "title, fate, source or features";
+const SCENARIO_ATTRS: &str =
+    "title, summary, race, section, note, cite, policies, baseline, assume, check, models, exists, verdict or fault_handler";
+/// The memory models as a file writes them (a word: `x86_tso`, not `x86-tso`).
+const MODELS: &str = "sc, x86_tso or arm64";
+const STATE_DECLS: &str = "mm, slots, page, vma, pte, tlb, var, lock or pinned";
+const VMA_FLAG_WORDS: &str = "anon, cow, uffd_wp, softdirty, write or shared";
+const PTE_BITS: &str = "W, D, A, SD or UW";
+const TRACE_ATTRS: &str = "schedule, expect or say";
+
+/// `POLICY is not one of the scenario's policies (policies: …)`, with a "did you mean".
+fn not_listed(what: &str, name: &str, sc: &Scenario) -> String {
+    let names: Vec<&str> = sc.policies.iter().map(|p| p.name.as_str()).collect();
+    let hint = did_you_mean(name, names.iter().copied());
+    let what = if what.is_empty() { String::new() } else { format!("{what} ") };
+    format!(
+        "{what}`{name}` is not one of the scenario's policies{}",
+        if hint.is_empty() { format!(" (it lists {})", names.join(", ")) } else { hint }
+    )
+}
+
+fn unknown_model(name: &str) -> String {
+    format!("unknown memory model `{name}`{}", expected_one_of(name, MODELS))
+}
+
+/// `: did you mean …?` or `: expected one of` the invariants.
+fn or_invariants(name: &str) -> String {
+    match syntax::closest(name, Invariant::ALL.iter().map(|i| i.name())) {
+        Some(c) => format!(": did you mean `{c}`?"),
+        None => format!(": expected one of {}", invariant_names()),
+    }
+}
 
 /// What a citation points at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -175,8 +209,30 @@ pub struct TraceDef {
     pub description: String,
     pub schedule: Vec<crate::step::Choice>,
     pub expect: Vec<Expectation>,
+    /// Presenter notes (`say at STEP ["for" POLICY] "…"`), in file order.
+    #[serde(default)]
+    pub notes: Vec<NoteDef>,
     #[serde(skip)]
     pub pos: Pos,
+}
+
+/// A presenter note on one step of a trace's run: `say at 25 "…"` speaks of step 25 of the
+/// schedule as written, which is the run under the baseline; `say at 27 for merged_6ce64428
+/// "…"` of step 27 of the run under that policy (a fix adds or removes steps).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoteDef {
+    /// 1-based, as steps are shown.
+    pub step: usize,
+    /// The policy of the run it speaks of (the baseline's name for a note without `for`).
+    pub policy: String,
+    pub text: String,
+}
+
+impl TraceDef {
+    /// The notes on step `step` of this trace's run under `policy`.
+    pub fn notes_at(&self, policy: &str, step: usize) -> Vec<String> {
+        self.notes.iter().filter(|n| n.step == step && n.policy == policy).map(|n| n.text.clone()).collect()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -273,16 +329,62 @@ fn load_uses(
 ) -> Result<(), Diagnostic> {
     for item in &f.items {
         if let Item::Use { path, pos } = item {
-            if !seen.insert(path.clone()) {
+            let candidates = use_candidates(&f.name, path);
+            let Some((name, text)) = candidates.iter().find_map(|c| read(c).map(|t| (c.clone(), t))) else {
+                let looked = match candidates.as_slice() {
+                    [beside, _] => format!("looked next to `{}`, as `{beside}`, and in traces/", f.name),
+                    _ => "looked in traces/".to_string(),
+                };
+                return Err(Diagnostic::new(&f.name, *pos, format!("cannot find `{path}` ({looked})")));
+            };
+            if !seen.insert(name.clone()) {
                 continue;
             }
-            let text = read(path).ok_or_else(|| Diagnostic::new(&f.name, *pos, format!("cannot find `{path}` (named by `use`)")))?;
-            let used = syntax::parse(path, &text)?;
+            let used = syntax::parse(&name, &text)?;
             load_uses(&used, read, lib, seen)?;
             collect_library(&used, lib)?;
         }
     }
     Ok(())
+}
+
+/// The names a `use "PATH"` in `file` may mean, in the order they are tried: PATH relative to
+/// the directory of `file` (when that is another place than the traces root), then relative
+/// to the traces root. The nearest wins, so a copy of a kernel file next to a scenario is used
+/// instead of the catalog's. Names are relative to the traces root, or paths as the caller gave
+/// them (`../my/x.race`).
+pub fn use_candidates(file: &str, path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some((dir, _)) = file.rsplit_once('/') {
+        let mut parts: Vec<&str> = if dir.is_empty() { vec![""] } else { dir.split('/').collect() };
+        for seg in path.split('/') {
+            match seg {
+                "." | "" => {}
+                ".." if parts.last().is_some_and(|p| !p.is_empty() && *p != "..") => {
+                    parts.pop();
+                }
+                s => parts.push(s),
+            }
+        }
+        let beside = parts.join("/");
+        if beside != path {
+            out.push(beside);
+        }
+    }
+    out.push(path.to_string());
+    out
+}
+
+/// The paths a source's `use` lines name (none when it does not parse).
+pub fn used_paths(file: &str, text: &str) -> Vec<String> {
+    let Ok(f) = syntax::parse(file, text) else { return Vec::new() };
+    f.items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Use { path, .. } => Some(path.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 fn collect_library(f: &SourceFile, lib: &mut Library) -> Result<(), Diagnostic> {
@@ -392,23 +494,14 @@ fn policy_block(file: &str, b: &syntax::BlockDecl) -> Result<Policy, Diagnostic>
                     }
                 };
                 p.fate = Fate::parse(&kind.name).ok_or_else(|| {
-                    Diagnostic::new(
-                        file,
-                        kind.pos,
-                        format!(
-                            "unknown fate `{}`: expected baseline, merged, reverted, rejected, superseded, proposed or analysis",
-                            kind.name
-                        ),
-                    )
+                    Diagnostic::new(file, kind.pos, format!("unknown fate `{}`{}", kind.name, expected_one_of(&kind.name, FATES)))
                 })?;
                 p.why = why;
                 fate_seen = true;
             }
             "source" => p.sources.push(citation(file, line)?),
             "features" => p.features.extend(words(file, line)?.into_iter().map(|w| w.name)),
-            other => {
-                return err(file, line.key.pos, format!("unknown policy attribute `{other}`: expected title, fate, source or features"))
-            }
+            other => return err(file, line.key.pos, format!("unknown policy attribute `{other}`{}", expected_one_of(other, POLICY_ATTRS))),
         }
     }
     if !fate_seen {
@@ -452,10 +545,7 @@ impl Loader<'_> {
                 Item::Line(l) => {
                     return self.err(
                         l.key.pos,
-                        format!(
-                            "unknown declaration `{}`: expected use, feature, policy, proc, scenario, state, thread or trace",
-                            l.key.name
-                        ),
+                        format!("unknown declaration `{}`{}", l.key.name, expected_one_of(&l.key.name, syntax::DECLARATIONS)),
                     )
                 }
                 _ => {}
@@ -515,7 +605,14 @@ impl Loader<'_> {
                 "policies" => {
                     for w in words(file, line)? {
                         let Some((p, _, _)) = self.lib.policies.get(&w.name) else {
-                            return self.err(w.pos, format!("unknown policy `{}`: declare it with `policy {} {{ … }}` in a used file", w.name, w.name));
+                            let hint = did_you_mean(&w.name, self.lib.policies.keys().map(String::as_str));
+                            if !hint.is_empty() {
+                                return self.err(w.pos, format!("unknown policy `{}`{hint}", w.name));
+                            }
+                            return self.err(
+                                w.pos,
+                                format!("unknown policy `{}`: declare it with `policy {} {{ … }}` in a used file", w.name, w.name),
+                            );
                         };
                         if sc.policies.iter().any(|q| q.name == w.name) {
                             return self.err(w.pos, format!("policy `{}` is listed twice", w.name));
@@ -530,7 +627,8 @@ impl Loader<'_> {
                 "assume" => {
                     for w in words(file, line)? {
                         if !self.lib.features.contains_key(&w.name) {
-                            return self.err(w.pos, format!("unknown feature `{}`", w.name));
+                            let hint = did_you_mean(&w.name, self.lib.features.keys().map(String::as_str));
+                            return self.err(w.pos, format!("unknown feature `{}`{hint}", w.name));
                         }
                         sc.assume.push(w.name);
                     }
@@ -538,7 +636,7 @@ impl Loader<'_> {
                 "check" => {
                     for w in words(file, line)? {
                         let inv = Invariant::parse(&w.name).ok_or_else(|| {
-                            Diagnostic::new(file, w.pos, format!("unknown invariant `{}`: expected one of {}", w.name, invariant_names()))
+                            Diagnostic::new(file, w.pos, format!("unknown invariant `{}`{}", w.name, or_invariants(&w.name)))
                         })?;
                         sc.checks.push(inv);
                     }
@@ -549,10 +647,9 @@ impl Loader<'_> {
                         let name = match a {
                             Arg::Word(w) => w.name.clone(),
                             Arg::Str(s, _) => s.clone(),
-                            other => return self.err(other.pos(), "expected a memory model (sc, x86-tso, arm64)"),
+                            other => return self.err(other.pos(), format!("expected a memory model ({MODELS})")),
                         };
-                        let m = MemoryModel::parse(&name)
-                            .ok_or_else(|| Diagnostic::new(file, a.pos(), format!("unknown memory model `{name}`: expected sc, x86-tso or arm64")))?;
+                        let m = MemoryModel::parse(&name).ok_or_else(|| Diagnostic::new(file, a.pos(), unknown_model(&name)))?;
                         sc.models.push(m);
                     }
                 }
@@ -564,7 +661,8 @@ impl Loader<'_> {
                     if sc.exists.is_some() {
                         return self.err(line.key.pos, "a scenario has one `exists` condition");
                     }
-                    let expr = parse_condition(file, pos, &text)?;
+                    let threads: Vec<&str> = thread_decls.iter().map(|t| t.name.name.as_str()).collect();
+                    let expr = parse_condition(file, pos, &text, &threads)?;
                     sc.exists = Some(ExistsDef { text, expr, pos });
                     if !sc.checks.contains(&Invariant::Exists) {
                         sc.checks.push(Invariant::Exists);
@@ -574,17 +672,16 @@ impl Loader<'_> {
                 "fault_handler" => match words(file, line)?.as_slice() {
                     [w] => {
                         if !self.lib.procs.contains_key(&w.name) {
-                            return self.err(w.pos, format!("unknown proc `{}` for the fault handler", w.name));
+                            let hint = did_you_mean(&w.name, self.lib.procs.keys().map(String::as_str));
+                            return self.err(w.pos, format!("unknown proc `{}` for the fault handler{hint}", w.name));
                         }
                         sc.fault_handler = Some(w.name.clone());
                     }
                     _ => return self.err(line.key.pos, "expected one proc name after `fault_handler`"),
                 },
                 other => {
-                    return self.err(
-                        line.key.pos,
-                        format!("unknown scenario attribute `{other}`: expected title, summary, race, section, note, cite, policies, baseline, assume, check, models, exists, verdict or fault_handler"),
-                    )
+                    return self
+                        .err(line.key.pos, format!("unknown scenario attribute `{other}`{}", expected_one_of(other, SCENARIO_ATTRS)))
                 }
             }
         }
@@ -600,9 +697,7 @@ impl Loader<'_> {
             }
         }
         sc.baseline = match &baseline {
-            Some(w) => sc
-                .policy(&w.name)
-                .ok_or_else(|| Diagnostic::new(file, w.pos, format!("baseline `{}` is not one of the scenario's policies", w.name)))?,
+            Some(w) => sc.policy(&w.name).ok_or_else(|| Diagnostic::new(file, w.pos, not_listed("baseline", &w.name, &sc)))?,
             None => return self.err(header.kind.pos, "the scenario names no `baseline` policy"),
         };
         if sc.checks.is_empty() {
@@ -703,16 +798,24 @@ impl Loader<'_> {
                         cpu = Some(Some(n));
                     }
                     Some(other) => {
+                        let cpus: Vec<String> = (0..MAX_CPUS).map(|n| format!("CPU{n}")).chain(["DEV".to_string()]).collect();
+                        let hint = match other {
+                            Arg::Word(w) => did_you_mean(&w.name, cpus.iter().map(String::as_str)),
+                            _ => String::new(),
+                        };
                         return self.err(
                             other.pos(),
-                            format!("expected a CPU (CPU0..CPU{}) or DEV after `on`, found {}", MAX_CPUS - 1, other.describe()),
-                        )
+                            format!("expected a CPU (CPU0..CPU{}) or DEV after `on`, found {}{hint}", MAX_CPUS - 1, other.describe()),
+                        );
                     }
                     None => return self.err(w.pos, "expected a CPU after `on`"),
                 },
                 Arg::Word(w) if w.name == "in" => match args.next() {
                     Some(Arg::Word(m)) => {
-                        mm = layout.mm(&m.name).ok_or_else(|| Diagnostic::new(self.file, m.pos, format!("unknown mm `{}`", m.name)))?;
+                        mm = layout.mm(&m.name).ok_or_else(|| {
+                            let hint = did_you_mean(&m.name, layout.mms.iter().map(String::as_str));
+                            Diagnostic::new(self.file, m.pos, format!("unknown mm `{}`{hint}", m.name))
+                        })?;
                     }
                     _ => return self.err(w.pos, "expected an mm name after `in`"),
                 },
@@ -736,7 +839,9 @@ impl Loader<'_> {
             return Ok(i);
         }
         if !create {
-            return self.err(w.pos, format!("unknown virtual address `{}`: declare it with `vma` or `pte`", w.name));
+            let known: Vec<String> = sc.layout.ptes.iter().map(|p| p.name.clone()).collect();
+            let hint = did_you_mean(&w.name, known.iter().map(String::as_str));
+            return self.err(w.pos, format!("unknown virtual address `{}`: declare it with `vma` or `pte`{hint}", w.name));
         }
         if sc.layout.ptes.len() == MAX_PTES {
             return self.err(w.pos, format!("at most {MAX_PTES} PTEs (mm, address pairs)"));
@@ -817,7 +922,9 @@ impl Loader<'_> {
                         "free" => page.flags = page_flags::POOL,
                         word => match PAGE_FLAGS.iter().find(|f| f.word == word) {
                             Some(f) => page.set(f.bit, true),
-                            None => return self.err(w.pos, format!("unknown page flag `{word}`: expected {PAGE_FLAG_WORDS}")),
+                            None => {
+                                return self.err(w.pos, format!("unknown page flag `{word}`{}", expected_one_of(word, PAGE_FLAG_WORDS)))
+                            }
                         },
                     },
                     Arg::Kv(k, v) => match (k.name.as_str(), v.as_ref()) {
@@ -875,7 +982,7 @@ impl Loader<'_> {
                                     Diagnostic::new(
                                         file,
                                         f.pos,
-                                        format!("unknown VMA flag `{}`: expected anon, cow, uffd_wp, softdirty, write or shared", f.name),
+                                        format!("unknown VMA flag `{}`{}", f.name, expected_one_of(&f.name, VMA_FLAG_WORDS)),
                                     )
                                 })?;
                                 s.vma[slot] |= bit;
@@ -905,7 +1012,7 @@ impl Loader<'_> {
                                             Diagnostic::new(
                                                 file,
                                                 bw.pos,
-                                                format!("unknown PTE bit `{}`: expected W, D, A, SD or UW", bw.name),
+                                                format!("unknown PTE bit `{}`{}", bw.name, expected_one_of(&bw.name, PTE_BITS)),
                                             )
                                         })?
                                     }
@@ -983,10 +1090,10 @@ impl Loader<'_> {
                     // `pinned HOLDER V -> P pin|get [write] [longterm]`: a GUP reference taken
                     // before the scenario starts.
                     let holder = match args.next() {
-                        Some(Arg::Word(h)) => sc
-                            .layout
-                            .thread(&h.name)
-                            .ok_or_else(|| Diagnostic::new(file, h.pos, format!("unknown thread `{}` holding the pin", h.name)))?,
+                        Some(Arg::Word(h)) => sc.layout.thread(&h.name).ok_or_else(|| {
+                            let hint = did_you_mean(&h.name, sc.layout.threads.iter().map(|t| t.name.as_str()));
+                            Diagnostic::new(file, h.pos, format!("unknown thread `{}` holding the pin{hint}", h.name))
+                        })?,
                         _ => return self.err(line.key.pos, "expected `pinned HOLDER V -> PAGE pin|get [write] [longterm]`"),
                     };
                     let (slot, page) = self.address_to_page(&mut args, line, sc, "the holder")?;
@@ -1015,10 +1122,7 @@ impl Loader<'_> {
                     s.pins[free] = Pin { holder: holder as u8, page, pte: slot as u8, flags };
                 }
                 other => {
-                    return self.err(
-                        line.key.pos,
-                        format!("unknown state declaration `{other}`: expected mm, slots, page, vma, pte, tlb, var, lock or pinned"),
-                    )
+                    return self.err(line.key.pos, format!("unknown state declaration `{other}`{}", expected_one_of(other, STATE_DECLS)))
                 }
             }
         }
@@ -1032,13 +1136,12 @@ impl Loader<'_> {
         let mut args = line.args.iter().peekable();
         let policy = match args.next() {
             Some(Arg::Word(w)) if sc.policy(&w.name).is_some() => w.name.clone(),
-            Some(Arg::Word(w)) => return self.err(w.pos, format!("`{}` is not one of the scenario's policies", w.name)),
+            Some(Arg::Word(w)) => return self.err(w.pos, not_listed("", &w.name, sc)),
             _ => return self.err(line.key.pos, usage),
         };
         let model = match (args.next(), args.next()) {
             (Some(Arg::Word(on)), Some(Arg::Word(m))) if on.name == "on" => {
-                let model = MemoryModel::parse(&m.name)
-                    .ok_or_else(|| Diagnostic::new(self.file, m.pos, format!("unknown memory model `{}`", m.name)))?;
+                let model = MemoryModel::parse(&m.name).ok_or_else(|| Diagnostic::new(self.file, m.pos, unknown_model(&m.name)))?;
                 if !sc.models.contains(&model) {
                     return self.err(m.pos, format!("the scenario is not modelled under {} (add it to `models`)", model.name()));
                 }
@@ -1053,7 +1156,7 @@ impl Loader<'_> {
                     Diagnostic::new(
                         self.file,
                         w.pos,
-                        format!("expected `safe` or an invariant ({}), found `{}`", invariant_names(), w.name),
+                        format!("expected `safe` or an invariant, found `{}`{}", w.name, or_invariants(&w.name)),
                     )
                 })?;
                 if !sc.checks.contains(&inv) {
@@ -1099,7 +1202,8 @@ impl Loader<'_> {
             [Arg::Word(w), Arg::Str(s, _)] => (w.name.clone(), s.clone()),
             _ => return self.err(b.kind.pos, "expected `trace NAME \"description\" {`"),
         };
-        let mut t = TraceDef { name, description, schedule: vec![], expect: vec![], pos: b.kind.pos };
+        let mut t = TraceDef { name, description, schedule: vec![], expect: vec![], notes: vec![], pos: b.kind.pos };
+        let mut says = Vec::new();
         for line in &b.lines {
             match line.key.name.as_str() {
                 "schedule" => {
@@ -1114,7 +1218,12 @@ impl Loader<'_> {
                         let Some(c) = crate::schedule::parse_choice(&w.name, &sc.layout) else {
                             return self.err(
                                 w.pos,
-                                format!("unknown thread `{}` in the schedule (threads: {})", w.name, thread_names(&sc.layout)),
+                                format!(
+                                    "unknown thread `{}` in the schedule (threads: {}){}",
+                                    w.name,
+                                    thread_names(&sc.layout),
+                                    did_you_mean(&w.name, sc.layout.threads.iter().map(|t| t.name.as_str()))
+                                ),
                             );
                         };
                         t.schedule.extend(std::iter::repeat_n(c, n as usize));
@@ -1126,7 +1235,7 @@ impl Loader<'_> {
                     let policy = match args.next() {
                         Some(Arg::Word(w)) => {
                             if sc.policy(&w.name).is_none() {
-                                return self.err(w.pos, format!("`{}` is not one of the scenario's policies", w.name));
+                                return self.err(w.pos, not_listed("", &w.name, sc));
                             }
                             w.name.clone()
                         }
@@ -1136,8 +1245,9 @@ impl Loader<'_> {
                     if matches!(args.peek(), Some(Arg::Word(w)) if w.name == "on") {
                         args.next();
                         model = match args.next() {
-                            Some(Arg::Word(w)) => MemoryModel::parse(&w.name)
-                                .ok_or_else(|| Diagnostic::new(file, w.pos, format!("unknown memory model `{}`", w.name)))?,
+                            Some(Arg::Word(w)) => {
+                                MemoryModel::parse(&w.name).ok_or_else(|| Diagnostic::new(file, w.pos, unknown_model(&w.name)))?
+                            }
                             _ => return self.err(line.key.pos, "expected a memory model after `on`"),
                         };
                     }
@@ -1148,7 +1258,7 @@ impl Loader<'_> {
                                 Diagnostic::new(
                                     file,
                                     w.pos,
-                                    format!("expected `safe` or an invariant ({}), found `{}`", invariant_names(), w.name),
+                                    format!("expected `safe` or an invariant, found `{}`{}", w.name, or_invariants(&w.name)),
                                 )
                             })?;
                             if !sc.checks.contains(&inv) {
@@ -1170,18 +1280,68 @@ impl Loader<'_> {
                     };
                     t.expect.push(Expectation { policy, model, outcome, comment });
                 }
-                other => return self.err(line.key.pos, format!("unknown trace attribute `{other}`: expected schedule or expect")),
+                "say" => says.push(self.say(line, sc)?),
+                other => {
+                    return self.err(line.key.pos, format!("unknown trace attribute `{other}`{}", expected_one_of(other, TRACE_ATTRS)))
+                }
             }
         }
         if t.schedule.is_empty() {
             return self.err(b.kind.pos, format!("trace `{}` has no schedule", t.name));
         }
+        let baseline = &sc.policies[sc.baseline].name;
+        for (note, at) in says {
+            // The schedule as written is the baseline's run; another policy's run of it may
+            // be longer, and is checked by replaying it (a test of the catalog does).
+            if note.policy == *baseline && note.step > t.schedule.len() {
+                return self.err(
+                    at,
+                    format!("step {} is past the end of the schedule ({})", note.step, plural(t.schedule.len(), "step", "steps")),
+                );
+            }
+            t.notes.push(note);
+        }
         Ok(t)
+    }
+
+    /// `say [at] STEP [for POLICY] "text"`
+    fn say(&self, line: &AttrLine, sc: &Scenario) -> Result<(NoteDef, Pos), Diagnostic> {
+        let usage = "expected `say at STEP \"…\"` or `say at STEP for POLICY \"…\"`";
+        let mut args = line.args.iter().peekable();
+        if matches!(args.peek(), Some(Arg::Word(w)) if w.name == "at") {
+            args.next();
+        }
+        let (step, at) = match args.next() {
+            Some(Arg::Int(n, p)) if *n >= 1 && *n <= crate::limits::MAX_STEPS as i64 => (*n as usize, *p),
+            Some(Arg::Int(_, p)) => return self.err(*p, format!("a note is on a step from 1 to {}", crate::limits::MAX_STEPS)),
+            _ => return self.err(line.key.pos, usage),
+        };
+        let mut policy = sc.policies[sc.baseline].name.clone();
+        if matches!(args.peek(), Some(Arg::Word(w)) if w.name == "for") {
+            args.next();
+            policy = match args.next() {
+                Some(Arg::Word(w)) if sc.policy(&w.name).is_some() => w.name.clone(),
+                Some(Arg::Word(w)) => return self.err(w.pos, not_listed("", &w.name, sc)),
+                _ => return self.err(line.key.pos, usage),
+            };
+        }
+        let text = match (args.next(), args.next()) {
+            (Some(Arg::Str(s, _)), None) => s.clone(),
+            (Some(Arg::Str(..)), Some(extra)) => return self.err(extra.pos(), format!("unexpected {} after the note", extra.describe())),
+            (Some(other), _) => return self.err(other.pos(), format!("expected the note as a quoted string, found {}", other.describe())),
+            (None, _) => return self.err(line.key.pos, usage),
+        };
+        Ok((NoteDef { step, policy, text }, at))
     }
 }
 
 fn k_name(i: &Ident) -> &str {
     i.name.as_str()
+}
+
+/// `1 step`, `2 steps`: a count with its noun.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 pub fn thread_names(layout: &Layout) -> String {
@@ -1194,11 +1354,86 @@ fn invariant_names() -> String {
 
 /// Parses the condition of an `exists` line (written in a string) as an expression of the
 /// scenario language; errors point into the string.
-fn parse_condition(file: &str, pos: Pos, text: &str) -> Result<syntax::Expr, Diagnostic> {
+fn parse_condition(file: &str, pos: Pos, text: &str, threads: &[&str]) -> Result<syntax::Expr, Diagnostic> {
     if text.contains('\n') || text.contains('{') || text.contains('}') {
         return Err(Diagnostic::new(file, pos, "the `exists` condition is one expression on one line"));
     }
-    syntax::parse_expr(file, text, pos).map_err(|d| Diagnostic { message: format!("in the `exists` condition: {}", d.message), ..d })
+    syntax::parse_expr(file, text, pos).map_err(|d| {
+        // A condition pasted from a herd litmus test (`0:r0=1 /\ 1:r1=0`).
+        let herd = text.contains("/\\") || text.contains("\\/") || text.contains('~') || herd_register(text);
+        let hint = match from_herd(text, threads) {
+            Some(ours) if herd && syntax::parse_expr(file, &ours, pos).is_ok() => {
+                format!(" (this is herd's syntax: write `{ours}`)")
+            }
+            _ if herd => " (this is herd's syntax: write THREAD.REGISTER, `==`, `&&`, `||` and `!`, as in `P1.r0 == 1 && x == 2`)".into(),
+            _ => String::new(),
+        };
+        Diagnostic { message: format!("in the `exists` condition: {}{hint}", d.message), ..d }
+    })
+}
+
+/// Whether `text` names a register as herd does, `0:r0`.
+fn herd_register(text: &str) -> bool {
+    let b = text.as_bytes();
+    (1..b.len()).any(|i| b[i] == b':' && b[i - 1].is_ascii_digit() && (i < 2 || !b[i - 2].is_ascii_alphanumeric()))
+}
+
+/// A herd condition in this language: `0:r0=1 /\ [x]=2` is `P0.r0 == 1 && x == 2` (with the
+/// scenario's name of thread 0), or None when it has nothing herd's.
+fn from_herd(text: &str, threads: &[&str]) -> Option<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let next = chars.get(i + 1).copied();
+        match c {
+            '/' if next == Some('\\') => {
+                out.push_str("&&");
+                i += 2;
+            }
+            '\\' if next == Some('/') => {
+                out.push_str("||");
+                i += 2;
+            }
+            '~' => {
+                out.push('!');
+                i += 1;
+            }
+            '[' | ']' => i += 1,
+            '=' => {
+                let prev = out.chars().last();
+                if matches!(prev, Some('=' | '!' | '<' | '>')) || next == Some('=') {
+                    out.push('=');
+                } else {
+                    out.push_str("==");
+                }
+                i += 1;
+            }
+            d if d.is_ascii_digit() && !out.chars().last().is_some_and(|p| p.is_ascii_alphanumeric() || p == '_') => {
+                let start = i;
+                while i < chars.len() && chars[i].is_ascii_digit() {
+                    i += 1;
+                }
+                let n: String = chars[start..i].iter().collect();
+                if chars.get(i) == Some(&':') {
+                    let name = n.parse::<usize>().ok().and_then(|k| threads.get(k).map(|t| t.to_string())).unwrap_or(format!("P{n}"));
+                    out.push_str(&name);
+                    out.push('.');
+                    i += 1;
+                } else {
+                    out.push_str(&n);
+                }
+            }
+            _ => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    // Spaces around the operators, as the rest of the language is written.
+    let spaced = out.replace("&&", " && ").replace("||", " || ").replace("==", " == ").replace("! =", "!=");
+    Some(spaced.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 #[cfg(test)]

@@ -188,6 +188,18 @@ pub struct StepView {
     pub note: Option<String>,
     pub changes: Vec<Change>,
     pub invariants: Vec<InvariantView>,
+    /// The presenter notes on this step, when the run is a canonical trace's (see
+    /// [`with_notes`]); empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub say: Vec<String>,
+}
+
+/// Fills `say` of the views of a run of `trace` under `policy` with the trace's presenter
+/// notes on those steps.
+pub fn with_notes(views: &mut [StepView], trace: &crate::scenario::TraceDef, policy: &str) {
+    for v in views {
+        v.say = trace.notes_at(policy, v.step);
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -270,6 +282,18 @@ pub struct TraceView {
     pub description: String,
     pub schedule: String,
     pub steps: usize,
+    /// The presenter notes of the trace (`say at STEP …`), each on a step of its run under
+    /// one policy.
+    #[serde(default)]
+    pub notes: Vec<NoteView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoteView {
+    /// 1-based.
+    pub step: usize,
+    pub policy: String,
+    pub text: String,
 }
 
 pub fn scenario(sc: &Scenario) -> ScenarioView {
@@ -308,6 +332,7 @@ pub fn scenario(sc: &Scenario) -> ScenarioView {
                 description: t.description.clone(),
                 schedule: crate::schedule::format_names(&t.schedule, &sc.layout),
                 steps: t.schedule.len(),
+                notes: t.notes.iter().map(|n| NoteView { step: n.step, policy: n.policy.clone(), text: n.text.clone() }).collect(),
             })
             .collect(),
         exists: sc.exists.as_ref().map(|e| e.text.clone()),
@@ -666,6 +691,7 @@ fn step_view(prog: &Program, run: &Run, step: usize, first_broken: &[Option<usiz
         note,
         changes: rec.changes.clone(),
         invariants,
+        say: Vec::new(),
     }
 }
 

@@ -39,3 +39,50 @@ fn readme_lists_exactly_the_primitives_of_the_table() {
     assert_eq!(names(steps), table_names(&want_steps), "{regenerate}");
     assert_eq!(names(values), table_names(&want_values), "{regenerate}");
 }
+
+/// The README's table of limits ("Limits", under "The scenario format") states the values the
+/// code enforces.
+#[test]
+fn readme_limits_table_states_the_limits_of_the_code() {
+    use racelab_core::{compile::MAX_THREAD_INSTRS, limits::*, state::*, syntax::*};
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let start = readme.find("### Limits").expect("README has a Limits section");
+    let table = &readme[start..start + readme[start..].find("\n## ").unwrap()];
+    let row = |what: &str| {
+        table.lines().find(|l| l.starts_with(&format!("| {what}"))).unwrap_or_else(|| panic!("no row `{what}` in the limits table"))
+    };
+    let thousands = |n: usize| {
+        let s = n.to_string();
+        let mut out = String::new();
+        for (i, c) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    };
+    assert!(row("source file").contains(&MAX_SOURCE_BYTES.to_string()));
+    assert!(row("expression depth").contains(&format!("{MAX_EXPR_DEPTH} levels")));
+    assert!(row("nesting").contains(&format!("{MAX_NESTING} levels")));
+    assert!(row("a proc's argument").contains(&format!("{MAX_EXPR_DEPTH} levels")));
+    assert!(row("procs calling procs").contains(&format!("{MAX_NESTING} deep")));
+    assert!(row("one thread's code").contains(&thousands(MAX_THREAD_INSTRS)));
+    let machine = row("the machine");
+    for (n, what) in [
+        (MAX_THREADS, "threads"),
+        (MAX_CPUS, "CPUs"),
+        (MAX_PAGES, "pages"),
+        (MAX_PTES, "PTEs"),
+        (MAX_DATA, "data slots"),
+        (MAX_VARS, "variables"),
+        (MAX_LOCKS, "locks"),
+        (MAX_REGS, "registers"),
+        (MAX_PINS, "GUP references"),
+    ] {
+        assert!(machine.contains(&format!("{n} {what}")), "{what}: {machine}");
+    }
+    assert!(row("store buffer").contains(&format!("{MAX_SB} stores")));
+    assert!(row("schedule").contains(&thousands(MAX_STEPS)));
+    assert!(row("sampling").contains(&thousands(MAX_PCT_DEPTH as usize)));
+}

@@ -5,7 +5,7 @@ use racelab_core::lab::{self, Request, ScheduleSpec};
 use racelab_core::layout::MemoryModel;
 use racelab_core::rng::Rng;
 use racelab_core::scenario::{self};
-use racelab_core::{catalog, Program};
+use racelab_core::{catalog, Catalog, Program};
 
 const ALPHABET: &[u8] = b" \n{}()[],=-+*!&|<>:.;\"#0123456789abcxyzVPNW_";
 
@@ -120,4 +120,69 @@ fn deep_nesting_is_an_error_not_a_crash() {
     let src = format!("racelab 1\nthread a on CPU0 {{\n  x = {}1{}\n}}\n", "(".repeat(100_000), ")".repeat(100_000));
     let err = racelab_core::syntax::parse("t.race", &src).unwrap_err();
     assert!(err.message.contains("nested too deeply"), "{err}");
+}
+
+/// The deepest trees the language accepts, everywhere a tree is walked: a condition at the
+/// parser's bound, a proc argument at the bound substituted into a proc's condition at the
+/// bound (the compiler bounds the argument, so the tree is at most twice as deep), and an
+/// `exists` condition at the bound. Loaded, compiled, replayed and viewed on a 1 MB stack, the
+/// stack of the browser's WebAssembly, in a debug build whose frames are larger than release's.
+#[test]
+fn the_deepest_expressions_accepted_run_on_a_one_megabyte_stack() {
+    use racelab_core::syntax::MAX_EXPR_DEPTH;
+    let chain = |n: usize, term: &str, op: &str| vec![term; n].join(op);
+    // `==` and `&` over n names: n operators deep, plus one for the names.
+    let cond = chain(MAX_EXPR_DEPTH - 1, "x", " & ");
+    let arg = chain(MAX_EXPR_DEPTH, "x", " & ");
+    let body = chain(MAX_EXPR_DEPTH - 1, "a", " & ");
+    let exists = chain(MAX_EXPR_DEPTH / 2 - 1, "x == 1", " && ");
+    let src = format!(
+        "racelab 1
+policy po {{
+  fate baseline
+}}
+proc p(a) {{
+  if {body} == 1 {{
+    WRITE_ONCE(x, 2)
+  }}
+}}
+scenario deep {{
+  title \"deep\"
+  policies po
+  baseline po
+  models sc arm64
+  exists \"{exists}\"
+}}
+state {{
+  var x
+}}
+thread P0 on CPU0 {{
+  WRITE_ONCE(x, 1)
+  if {cond} == 1 {{
+    WRITE_ONCE(x, 1)
+  }}
+  p({arg})
+}}
+trace all {{
+  schedule P0*3
+}}
+"
+    );
+    let run = move || {
+        let catalog = Catalog::from_sources([("deep.race".to_string(), src)]);
+        assert!(catalog.errors.is_empty(), "{:?}", catalog.errors);
+        let sc = lab::scenario(&catalog, "deep").unwrap();
+        let _ = racelab_core::view::scenario(sc);
+        for &model in &[MemoryModel::Sc, MemoryModel::Arm64] {
+            let prog = lab::compile(sc, None, model).unwrap();
+            let code = racelab_core::view::code(&prog, sc);
+            assert!(code[0].lines.iter().any(|l| l.text.len() > 4 * MAX_EXPR_DEPTH), "the condition is printed whole");
+            let req = Request { scenario: "deep".into(), policy: None, model, schedule: ScheduleSpec::Trace("all".into()), nearest: false };
+            let opened = lab::open(&catalog, &req).unwrap();
+            let steps: Vec<_> = racelab_core::view::steps(&opened.program, &opened.run).collect();
+            assert!(!steps.is_empty());
+            drop(opened);
+        }
+    };
+    std::thread::Builder::new().stack_size(1 << 20).spawn(run).unwrap().join().expect("no stack overflow");
 }

@@ -20,7 +20,7 @@ use petgraph::graph::DiGraph;
 /// The core's layers, bottom up, and the modules of each.
 const LAYERS: &[(&str, &[&str])] = &[
     ("base", &["limits", "rng", "pack", "patch"]),
-    ("syntax", &["syntax", "syntax::ast", "syntax::lexer", "syntax::parser"]),
+    ("syntax", &["syntax", "syntax::ast", "syntax::lexer", "syntax::parser", "syntax::suggest"]),
     ("types", &["state", "layout", "step", "schedule", "ir"]),
     ("machine", &["exec", "invariants", "relaxed", "relaxed::entries", "relaxed::tso", "relaxed::arm64"]),
     ("language", &["scenario", "primitives", "compile", "litmus", "litmus::emit", "litmus::parse", "litmus::scan"]),

@@ -7,6 +7,8 @@ use crate::syntax::{Diagnostic, Pos};
 
 /// How deep expressions and statements may nest: deeper is an error, not a stack overflow.
 const MAX_DEPTH: u32 = 64;
+/// As many operators as the scenario language nests (`syntax::MAX_EXPR_DEPTH`).
+const MAX_OPERATORS: usize = crate::syntax::MAX_EXPR_DEPTH;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Name {
@@ -268,6 +270,10 @@ struct Parser<'a> {
     /// Whether `(*` opens a comment where the parser is (outside thread bodies).
     ocaml: bool,
     depth: u32,
+    /// Operators in the expression or condition being read, bounded (`MAX_OPERATORS`): a flat
+    /// chain such as `a /\ b /\ …` builds a tree as deep as it is long, and the emitter walks
+    /// trees by recursion.
+    ops: usize,
 }
 
 type PResult<T> = Result<T, Diagnostic>;
@@ -317,6 +323,16 @@ impl<'a> Parser<'a> {
             other => self.err(t.pos, format!("expected {what}, found {}", other.describe())),
         }
     }
+    /// One more operator in the current expression or condition.
+    fn operator(&mut self, pos: Pos) -> PResult<()> {
+        self.ops += 1;
+        if self.ops > MAX_OPERATORS {
+            return self
+                .err(pos, format!("more than {MAX_OPERATORS} operators in one expression or condition: racelab reads smaller ones"));
+        }
+        Ok(())
+    }
+
     fn enter(&mut self, pos: Pos) -> PResult<()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
@@ -422,6 +438,7 @@ impl<'a> Parser<'a> {
         }
         if self.is_word("filter")? {
             self.next()?;
+            self.ops = 0;
             filter = Some(self.prop()?);
         }
         let start = self.peek()?;
@@ -442,6 +459,7 @@ impl<'a> Parser<'a> {
                     .err(start.pos, format!("expected the final condition (`exists`, `~exists` or `forall`), found {}", other.describe()))
             }
         };
+        self.ops = 0;
         let condition = self.prop()?;
         let t = self.next()?;
         if t.tok != Tok::Eof {
@@ -669,6 +687,7 @@ impl<'a> Parser<'a> {
 
     /// One statement (a declaration may give several).
     fn stmt(&mut self, out: &mut Vec<Stmt>) -> PResult<()> {
+        self.ops = 0;
         let t = self.peek()?;
         match &t.tok {
             Tok::Punct(";") => {
@@ -797,16 +816,18 @@ impl<'a> Parser<'a> {
             &[("+", Binary::Add), ("-", Binary::Sub)],
             &[("*", Binary::Mul), ("/", Binary::Div), ("%", Binary::Mod)],
         ];
-        if level == LEVELS.len() {
-            return self.unary();
-        }
-        let mut l = self.binary(level + 1)?;
+        // Precedence climbing: one frame per operator of a higher level, not one per level, so
+        // that nesting brackets 64 deep fits the stack of a debug build.
+        let mut l = self.unary()?;
         loop {
             let t = self.peek()?;
             let Tok::Punct(p) = t.tok else { break };
-            let Some(&(_, op)) = LEVELS[level].iter().find(|(s, _)| *s == p) else { break };
+            let found =
+                LEVELS.iter().enumerate().skip(level).find_map(|(k, ops)| ops.iter().find(|(s, _)| *s == p).map(|&(_, op)| (k, op)));
+            let Some((k, op)) = found else { break };
+            self.operator(t.pos)?;
             self.next()?;
-            let r = self.binary(level + 1)?;
+            let r = self.binary(k + 1)?;
             l = Expr::Binary(op, Box::new(l), Box::new(r));
         }
         Ok(l)
@@ -821,6 +842,7 @@ impl<'a> Parser<'a> {
             Tok::Punct("*") => Some(Unary::Deref),
             Tok::Punct("&") => Some(Unary::AddrOf),
             Tok::Punct("+") => {
+                self.operator(t.pos)?;
                 self.next()?;
                 return self.unary();
             }
@@ -934,7 +956,9 @@ impl<'a> Parser<'a> {
 
     fn prop_or(&mut self) -> PResult<Prop> {
         let mut l = self.prop_and()?;
-        while self.eat_punct("\\/")? {
+        while self.is_punct("\\/")? {
+            let at = self.next()?.pos;
+            self.operator(at)?;
             let r = self.prop_and()?;
             l = Prop::Or(Box::new(l), Box::new(r));
         }
@@ -943,7 +967,9 @@ impl<'a> Parser<'a> {
 
     fn prop_and(&mut self) -> PResult<Prop> {
         let mut l = self.prop_implies()?;
-        while self.eat_punct("/\\")? {
+        while self.is_punct("/\\")? {
+            let at = self.next()?.pos;
+            self.operator(at)?;
             let r = self.prop_implies()?;
             l = Prop::And(Box::new(l), Box::new(r));
         }
@@ -952,7 +978,9 @@ impl<'a> Parser<'a> {
 
     fn prop_implies(&mut self) -> PResult<Prop> {
         let l = self.prop_not()?;
-        if self.eat_punct("=>")? {
+        if self.is_punct("=>")? {
+            let at = self.next()?.pos;
+            self.operator(at)?;
             let r = self.prop_implies()?;
             return Ok(Prop::Implies(Box::new(l), Box::new(r)));
         }
@@ -1052,7 +1080,7 @@ pub fn loc_text(l: &CondLoc) -> String {
 
 /// Parses a C litmus test.
 pub fn parse(file: &str, text: &str) -> Result<Test, Diagnostic> {
-    let mut p = Parser { s: Scanner::new(file, text), ocaml: true, depth: 0 };
+    let mut p = Parser { s: Scanner::new(file, text), ocaml: true, depth: 0, ops: 0 };
     let mut test = p.test()?;
     // The condition as written, for the comment of the scenario: from its quantifier to the end,
     // less trailing comments.

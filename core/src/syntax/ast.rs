@@ -145,6 +145,24 @@ impl BinOp {
 }
 
 impl Expr {
+    /// The depth of the tree: 1 for a name or a number. Walked with a stack of its own, so any
+    /// tree can be measured (the parser builds none deeper than `MAX_EXPR_DEPTH`, but
+    /// substituting a proc's arguments can deepen one).
+    pub fn depth(&self) -> usize {
+        let mut deepest = 0;
+        let mut todo = vec![(self, 1usize)];
+        while let Some((e, d)) = todo.pop() {
+            deepest = deepest.max(d);
+            match e {
+                Expr::Int(..) | Expr::Path(_) | Expr::Flag(..) => {}
+                Expr::Call(_, args) => todo.extend(args.iter().map(|a| (a, d + 1))),
+                Expr::Field(x, _) | Expr::Not(x, _) | Expr::Load(_, x, _) => todo.push((x, d + 1)),
+                Expr::Binary(_, l, r) => todo.extend([(&**l, d + 1), (&**r, d + 1)]),
+            }
+        }
+        deepest
+    }
+
     pub fn pos(&self) -> Pos {
         match self {
             Expr::Int(_, p) | Expr::Not(_, p) | Expr::Load(_, _, p) => *p,

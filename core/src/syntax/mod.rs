@@ -7,9 +7,11 @@
 mod ast;
 mod lexer;
 mod parser;
+mod suggest;
 
 pub use ast::*;
-pub use parser::{parse, parse_expr, FORMAT_VERSION};
+pub use parser::{parse, parse_expr, DECLARATIONS, FORMAT_VERSION, MAX_EXPR_DEPTH, MAX_NESTING, MAX_SOURCE_BYTES};
+pub use suggest::{closest, did_you_mean, expected_one_of};
 
 #[cfg(test)]
 mod tests {
@@ -70,7 +72,7 @@ mod tests {
     fn unclosed_thread_names_where_it_opened() {
         check_err(
             "racelab 1\nthread t on CPU0 {\n  ptl_lock()\n",
-            "t.race:4:1: expected `}` to close `thread t` opened at 2:8, found end of file",
+            "t.race:2:8: `thread t` is never closed: expected `}` before the end of the file",
         );
     }
 

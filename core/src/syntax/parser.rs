@@ -2,6 +2,7 @@
 
 use super::ast::*;
 use super::lexer::{lex, Tok, Token};
+use super::suggest::{did_you_mean, expected_one_of};
 
 /// The format version this parser reads. A file declares it on its first line: `racelab 1`.
 pub const FORMAT_VERSION: u32 = 1;
@@ -10,8 +11,11 @@ pub const FORMAT_VERSION: u32 = 1;
 // Parser
 
 pub fn parse(file: &str, src: &str) -> Result<SourceFile, Diagnostic> {
+    check_size(file, src)?;
+    // A byte-order mark, as some Windows editors write, is not part of the text.
+    let src = src.strip_prefix('\u{feff}').unwrap_or(src);
     let toks = lex(file, src)?;
-    let mut p = Parser { file, toks, i: 0, depth: 0, end: "end of file" };
+    let mut p = Parser { file, toks, i: 0, depth: 0, end: "end of file", open: Vec::new(), misaligned: None };
     p.source_file()
 }
 
@@ -25,7 +29,7 @@ pub fn parse_expr(file: &str, text: &str, origin: Pos) -> Result<Expr, Diagnosti
     for t in &mut toks {
         t.pos = at(t.pos);
     }
-    let mut p = Parser { file, toks, i: 0, depth: 0, end: "the end of the condition" };
+    let mut p = Parser { file, toks, i: 0, depth: 0, end: "the end of the condition", open: Vec::new(), misaligned: None };
     let e = p.expr()?;
     match p.peek() {
         Tok::Eof => Ok(e),
@@ -41,14 +45,46 @@ struct Parser<'a> {
     depth: usize,
     /// What the end of the input is called in messages.
     end: &'static str,
+    /// The statement blocks open around the parser: what (`thread P0`, `if`), where the header
+    /// starts, and the column of the header (where its `}` belongs).
+    open: Vec<(String, Pos, u32)>,
+    /// In the current declaration, the first block closed by a `}` that lines up with an
+    /// enclosing block instead: (that block, its opening, the `}`, the enclosing block). When
+    /// a block is then left open, this is the one that lacks its `}`.
+    misaligned: Option<(String, Pos, Pos, String)>,
 }
 
-/// Deeper nesting than this is certainly not a kernel path.
-const MAX_DEPTH: usize = 64;
+/// The words that start a declaration: met inside a block, they mean the block was left open.
+const TOP_LEVEL: &[&str] = &["use", "feature", "policy", "proc", "scenario", "state", "thread", "trace"];
+
+/// Deeper nesting of blocks, brackets and lists than this is certainly not a kernel path.
+pub const MAX_NESTING: usize = 64;
+
+/// The deepest expression tree the parser builds. Every layer above walks a tree by recursion
+/// (printing, substitution, compiling), so the depth of the *tree* is bounded, not only the
+/// brackets: `1 + 1 + … + 1` is a tree as deep as it has operators.
+pub const MAX_EXPR_DEPTH: usize = 100;
+
+/// The longest source text the parser reads. The catalog's longest file is under 10 KB.
+pub const MAX_SOURCE_BYTES: usize = 1 << 20;
+
+fn check_size(file: &str, src: &str) -> Result<(), Diagnostic> {
+    if src.len() > MAX_SOURCE_BYTES {
+        return Err(Diagnostic::new(
+            file,
+            Pos { line: 1, col: 1 },
+            format!("the file is {} bytes long: a scenario source holds at most {} (1 MiB)", src.len(), MAX_SOURCE_BYTES),
+        ));
+    }
+    Ok(())
+}
 
 type PResult<T> = Result<T, Diagnostic>;
 
 const BLOCK_KINDS: &[&str] = &["policy", "scenario", "state", "trace"];
+
+/// The declarations a file is made of, as messages list them.
+pub const DECLARATIONS: &str = "use, feature, policy, proc, scenario, state, thread or trace";
 
 impl<'a> Parser<'a> {
     fn peek(&self) -> &Tok {
@@ -176,6 +212,7 @@ impl<'a> Parser<'a> {
     }
 
     fn item(&mut self) -> PResult<Item> {
+        self.misaligned = None;
         let key = self.ident("a declaration (`use`, `feature`, `policy`, `proc`, `scenario`, `state`, `thread`, `trace`)")?;
         match key.name.as_str() {
             "use" => {
@@ -189,8 +226,8 @@ impl<'a> Parser<'a> {
                 self.end_of_line("after the feature description")?;
                 Ok(Item::Feature { name, text })
             }
-            "proc" => self.proc_decl(),
-            "thread" => self.thread_decl(),
+            "proc" => self.proc_decl(key.pos),
+            "thread" => self.thread_decl(key.pos),
             k if BLOCK_KINDS.contains(&k) => {
                 let head = self.args_until_brace_or_eol()?;
                 if self.eat_punct("{") {
@@ -203,6 +240,10 @@ impl<'a> Parser<'a> {
             }
             _ => {
                 let args = self.args_until_brace_or_eol()?;
+                if self.is_punct("{") {
+                    let hint = expected_one_of(&key.name, DECLARATIONS);
+                    return Err(Diagnostic::new(self.file, key.pos, format!("unknown declaration `{}`{hint}", key.name)));
+                }
                 self.end_of_line(&format!("after `{}`", key.name))?;
                 Ok(Item::Line(AttrLine { key, args }))
             }
@@ -217,8 +258,8 @@ impl<'a> Parser<'a> {
                 self.end_of_line(&format!("after `}}` closing `{}`", kind.name))?;
                 return Ok(lines);
             }
-            if matches!(self.peek(), Tok::Eof) {
-                return self.err(format!("expected `}}` to close `{}` opened at {}, found end of file", kind.name, kind.pos));
+            if matches!(self.peek(), Tok::Eof) || self.at_declaration() {
+                return self.left_open(&kind.name, kind.pos);
             }
             let key = self.ident(&format!("an attribute or `}}` to close `{}`", kind.name))?;
             let args = self.args_until_brace_or_eol()?;
@@ -283,9 +324,23 @@ impl<'a> Parser<'a> {
                     word.name.push('.');
                     word.name.push_str(&next.name);
                 }
+                // `x86-tso`: a name written with a hyphen, as on the command line.
+                if let (Tok::Punct("-"), Tok::Ident(rest)) = (self.peek(), self.peek_at(1)) {
+                    let (dash, next) = (self.pos(), self.toks[(self.i + 1).min(self.toks.len() - 1)].pos);
+                    let end = word.pos.col + word.name.chars().count() as u32;
+                    if dash.line == word.pos.line && dash.col == end && next.col == dash.col + 1 {
+                        return Err(Diagnostic::new(
+                            self.file,
+                            word.pos,
+                            format!("`{0}-{1}` is not a name here: names are one word, with `_` (write `{0}_{1}`)", word.name, rest),
+                        ));
+                    }
+                }
                 if self.eat_punct("=") {
-                    let value = self.arg()?;
-                    return Ok(Arg::Kv(word, Box::new(value)));
+                    self.enter()?;
+                    let value = self.arg();
+                    self.depth -= 1;
+                    return Ok(Arg::Kv(word, Box::new(value?)));
                 }
                 if self.is_punct("*") {
                     self.bump();
@@ -303,7 +358,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn proc_decl(&mut self) -> PResult<Item> {
+    fn proc_decl(&mut self, start: Pos) -> PResult<Item> {
         let name = self.ident("the proc's name after `proc`")?;
         self.expect_punct("(", "after the proc's name (its parameter list)")?;
         let mut params = Vec::new();
@@ -318,40 +373,74 @@ impl<'a> Parser<'a> {
         }
         let file = self.opt_string();
         self.expect_punct("{", "to open the proc's body")?;
-        let body = self.stmt_block(&name.name, name.pos)?;
+        let body = self.stmt_block(&format!("proc {}", name.name), name.pos, start.col)?;
         self.end_of_line("after the proc's body")?;
         Ok(Item::Proc(ProcDecl { name, params, file, body }))
     }
 
-    fn thread_decl(&mut self) -> PResult<Item> {
+    fn thread_decl(&mut self, start: Pos) -> PResult<Item> {
         let name = self.ident("the thread's name after `thread`")?;
         let head = self.args_until_brace_or_eol()?;
         self.expect_punct("{", "to open the thread's body")?;
-        let body = self.stmt_block(&format!("thread {}", name.name), name.pos)?;
+        let body = self.stmt_block(&format!("thread {}", name.name), name.pos, start.col)?;
         self.end_of_line("after the thread's body")?;
         Ok(Item::Thread(ThreadDecl { name, head, body }))
     }
 
-    /// Statements up to the matching `}` (already past the `{`).
-    fn stmt_block(&mut self, what: &str, opened: Pos) -> PResult<Vec<Stmt>> {
+    /// Statements up to the matching `}` (already past the `{`). `indent` is the column of
+    /// the header, where its `}` belongs.
+    fn stmt_block(&mut self, what: &str, opened: Pos, indent: u32) -> PResult<Vec<Stmt>> {
         self.enter()?;
-        let r = self.stmt_block_inner(what, opened);
+        self.open.push((what.to_string(), opened, indent));
+        let r = self.stmt_block_inner(what, opened, indent);
+        self.open.pop();
         self.depth -= 1;
         r
     }
 
-    fn stmt_block_inner(&mut self, what: &str, opened: Pos) -> PResult<Vec<Stmt>> {
+    fn stmt_block_inner(&mut self, what: &str, opened: Pos, indent: u32) -> PResult<Vec<Stmt>> {
         let mut out = Vec::new();
         loop {
             self.skip_newlines();
-            if self.eat_punct("}") {
+            if self.is_punct("}") {
+                let close = self.bump().pos;
+                if close.col != indent && self.misaligned.is_none() {
+                    // A `}` that lines up with an enclosing block was probably written for it.
+                    let outer = self.open.iter().rev().skip(1).find(|(_, _, col)| *col == close.col);
+                    if let Some((outer, _, _)) = outer {
+                        self.misaligned = Some((what.to_string(), opened, close, outer.clone()));
+                    }
+                }
                 return Ok(out);
             }
-            if matches!(self.peek(), Tok::Eof) {
-                return self.err(format!("expected `}}` to close `{what}` opened at {opened}, found end of file"));
+            if matches!(self.peek(), Tok::Eof) || self.at_declaration() {
+                return self.left_open(what, opened);
             }
             out.push(self.stmt()?);
         }
+    }
+
+    /// A declaration's first word, at the start of a line inside a block.
+    fn at_declaration(&self) -> bool {
+        matches!(self.peek(), Tok::Ident(w) if TOP_LEVEL.contains(&w.as_str()))
+            && matches!(self.peek_at(1), Tok::Ident(_) | Tok::Str(_) | Tok::Punct("{"))
+    }
+
+    /// The error for a block left open, reported where it opens: the block `what` opened at
+    /// `opened`, or the inner one whose `}` went to it.
+    fn left_open<T>(&self, what: &str, opened: Pos) -> PResult<T> {
+        let before = match self.peek() {
+            Tok::Eof => "the end of the file".to_string(),
+            t => format!("{} at {}", t.describe(), self.pos()),
+        };
+        if let Some((inner, at, close, outer)) = &self.misaligned {
+            return Err(Diagnostic::new(
+                self.file,
+                *at,
+                format!("`{inner}` is never closed: the `}}` at {close} lines up with `{outer}` but closes this `{inner}`; `{what}` then runs on to {before}"),
+            ));
+        }
+        Err(Diagnostic::new(self.file, opened, format!("`{what}` is never closed: expected `}}` before {before}")))
     }
 
     fn note(&mut self) -> Option<String> {
@@ -378,7 +467,7 @@ impl<'a> Parser<'a> {
                 let (reason, _) = self.string("a quoted reason after `sleep`")?;
                 Stmt::Sleep { reason, pos }
             }
-            "if" => return self.if_stmt(pos),
+            "if" => return self.if_stmt(pos, pos.col),
             "store" | "add" => {
                 let va = self.path("a virtual address after `store`")?;
                 self.expect_punct("[", "after the address (the data slot, e.g. `V[0]`)")?;
@@ -398,6 +487,14 @@ impl<'a> Parser<'a> {
                     Stmt::Add { va, slot, delta: value, pos, note }
                 }
             }
+            _ if matches!(self.peek(), Tok::Ident(_)) && matches!(self.peek_at(1), Tok::Punct("=")) => {
+                let Tok::Ident(reg) = self.peek().clone() else { unreachable!() };
+                return Err(Diagnostic::new(
+                    self.file,
+                    head.pos,
+                    format!("`{} {reg} = …`: a register is not declared, it is assigned: write `{reg} = …`", head.name),
+                ));
+            }
             _ if self.is_punct("=") => {
                 self.bump();
                 let value = self.expr()?;
@@ -414,30 +511,35 @@ impl<'a> Parser<'a> {
         Ok(stmt)
     }
 
-    fn if_stmt(&mut self, pos: Pos) -> PResult<Stmt> {
+    fn if_stmt(&mut self, pos: Pos, indent: u32) -> PResult<Stmt> {
         self.enter()?;
-        let r = self.if_stmt_inner(pos);
+        let r = self.if_stmt_inner(pos, indent);
         self.depth -= 1;
         r
     }
 
-    fn if_stmt_inner(&mut self, pos: Pos) -> PResult<Stmt> {
+    fn if_stmt_inner(&mut self, pos: Pos, indent: u32) -> PResult<Stmt> {
         let cond = self.expr()?;
         let note = self.note();
         self.expect_punct("{", "after the `if` condition")?;
-        let then = self.stmt_block("if", pos)?;
+        let then = self.stmt_block("if", pos, indent)?;
         let els = if matches!(self.peek(), Tok::Ident(w) if w == "else") {
             self.bump();
             if matches!(self.peek(), Tok::Ident(w) if w == "if") {
                 let p = self.bump().pos;
-                vec![self.if_stmt(p)?]
+                vec![self.if_stmt(p, indent)?]
             } else {
                 self.expect_punct("{", "after `else`")?;
-                let b = self.stmt_block("else", pos)?;
+                let b = self.stmt_block("else", pos, indent)?;
                 self.end_of_line("after the `else` block")?;
                 b
             }
         } else {
+            if let Tok::Ident(w) = self.peek() {
+                if !did_you_mean(w, ["else"]).is_empty() {
+                    return self.err(format!("expected end of line after the `if` block, found `{w}`: did you mean `else`?"));
+                }
+            }
             self.end_of_line("after the `if` block")?;
             Vec::new()
         };
@@ -454,10 +556,16 @@ impl<'a> Parser<'a> {
     }
 
     fn call_args(&mut self) -> PResult<Vec<Expr>> {
+        Ok(self.call_args_d()?.0)
+    }
+
+    /// The arguments of a call, and the depth of the deepest.
+    fn call_args_d(&mut self) -> PResult<(Vec<Expr>, usize)> {
         self.expect_punct("(", "")?;
         let mut args = Vec::new();
+        let mut depth = 0;
         if self.eat_punct(")") {
-            return Ok(args);
+            return Ok((args, depth));
         }
         loop {
             if (self.is_punct("+") || self.is_punct("-")) && matches!(self.peek_at(1), Tok::Ident(_)) {
@@ -465,17 +573,25 @@ impl<'a> Parser<'a> {
                 self.bump();
                 let name = self.ident("a PTE bit name")?;
                 args.push(Expr::Flag(set, name));
+                depth = depth.max(1);
             } else {
-                args.push(self.expr()?);
+                let (e, d) = self.expr_d()?;
+                args.push(e);
+                depth = depth.max(d);
             }
             if self.eat_punct(")") {
-                return Ok(args);
+                return Ok((args, depth));
             }
             self.expect_punct(",", "or `)` in the argument list")?;
         }
     }
 
     fn expr(&mut self) -> PResult<Expr> {
+        Ok(self.expr_d()?.0)
+    }
+
+    /// An expression and the depth of its tree (a name or a number is 1 deep).
+    fn expr_d(&mut self) -> PResult<(Expr, usize)> {
         self.enter()?;
         let e = self.binary(1);
         self.depth -= 1;
@@ -483,11 +599,25 @@ impl<'a> Parser<'a> {
     }
 
     fn enter(&mut self) -> PResult<()> {
-        if self.depth >= MAX_DEPTH {
-            return self.err(format!("nested too deeply (more than {MAX_DEPTH} levels)"));
+        if self.depth >= MAX_NESTING {
+            return self.err(format!("nested too deeply (more than {MAX_NESTING} levels)"));
         }
         self.depth += 1;
         Ok(())
+    }
+
+    /// A node over children `depth` deep, at `pos`: an error past `MAX_EXPR_DEPTH`.
+    fn deeper(&self, depth: usize, pos: Pos) -> PResult<usize> {
+        if depth >= MAX_EXPR_DEPTH {
+            return Err(Diagnostic::new(
+                self.file,
+                pos,
+                format!(
+                    "this expression is too deep: more than {MAX_EXPR_DEPTH} levels (each operator of a chain such as `a + b + c` is one level): split it into steps"
+                ),
+            ));
+        }
+        Ok(depth + 1)
     }
 
     fn binop(&self) -> Option<BinOp> {
@@ -508,49 +638,51 @@ impl<'a> Parser<'a> {
         })
     }
 
-    fn binary(&mut self, min_prec: u8) -> PResult<Expr> {
-        let mut lhs = self.unary()?;
+    fn binary(&mut self, min_prec: u8) -> PResult<(Expr, usize)> {
+        let (mut lhs, mut depth) = self.unary()?;
         while let Some(op) = self.binop() {
             if op.precedence() < min_prec {
                 break;
             }
-            self.bump();
-            let rhs = self.binary(op.precedence() + 1)?;
+            let at = self.bump().pos;
+            let (rhs, rd) = self.binary(op.precedence() + 1)?;
+            depth = self.deeper(depth.max(rd), at)?;
             lhs = Expr::Binary(op, Box::new(lhs), Box::new(rhs));
         }
-        Ok(lhs)
+        Ok((lhs, depth))
     }
 
-    fn unary(&mut self) -> PResult<Expr> {
+    fn unary(&mut self) -> PResult<(Expr, usize)> {
         let pos = self.pos();
         if self.eat_punct("!") {
             self.enter()?;
             let inner = self.unary();
             self.depth -= 1;
-            return Ok(Expr::Not(Box::new(inner?), pos));
+            let (inner, d) = inner?;
+            return Ok((Expr::Not(Box::new(inner), pos), self.deeper(d, pos)?));
         }
         if self.is_punct("-") && matches!(self.peek_at(1), Tok::Int(_)) {
             self.bump();
             let Tok::Int(i) = self.bump().tok else { unreachable!() };
-            return Ok(Expr::Int(-i, pos));
+            return Ok((Expr::Int(-i, pos), 1));
         }
         if self.eat_punct("(") {
-            let e = self.expr()?;
+            let e = self.expr_d()?;
             self.expect_punct(")", "to close `(`")?;
             return Ok(e);
         }
         match self.peek().clone() {
             Tok::Int(i) => {
                 self.bump();
-                Ok(Expr::Int(i, pos))
+                Ok((Expr::Int(i, pos), 1))
             }
             Tok::Ident(w) if w == "load" && matches!(self.peek_at(1), Tok::Ident(_)) => {
                 self.bump();
                 let va = self.path("a virtual address after `load`")?;
                 self.expect_punct("[", "after the address (the data slot, e.g. `V[0]`)")?;
-                let slot = self.expr()?;
+                let (slot, d) = self.expr_d()?;
                 self.expect_punct("]", "after the slot")?;
-                Ok(Expr::Load(va, Box::new(slot), pos))
+                Ok((Expr::Load(va, Box::new(slot), pos), self.deeper(d, pos)?))
             }
             Tok::Ident(_) => {
                 let path = self.path("a name")?;
@@ -558,18 +690,20 @@ impl<'a> Parser<'a> {
                     if path.len() > 1 {
                         return Err(Diagnostic::new(self.file, path[1].pos, "expected a function name, found a dotted path before `(`"));
                     }
-                    let args = self.call_args()?;
+                    let (args, d) = self.call_args_d()?;
                     let name = path.into_iter().next().unwrap();
+                    let depth = self.deeper(d, name.pos)?;
                     // `f(x).W` reads a field of a call's result, e.g. `pte(V).W`.
                     let call = Expr::Call(name, args);
                     if self.is_punct(".") {
                         self.bump();
                         let field = self.ident("a field name after `.`")?;
-                        return Ok(Expr::Field(Box::new(call), field));
+                        let depth = self.deeper(depth, field.pos)?;
+                        return Ok((Expr::Field(Box::new(call), field), depth));
                     }
-                    return Ok(call);
+                    return Ok((call, depth));
                 }
-                Ok(Expr::Path(path))
+                Ok((Expr::Path(path), 1))
             }
             _ => self.expected("an expression"),
         }
