@@ -409,3 +409,42 @@ fn check_json_prints_one_verdict_per_line_and_bad_arguments_exit_2() {
         assert!(String::from_utf8_lossy(&out.stderr).starts_with("racelab: "), "{bad:?}");
     }
 }
+
+/// `por_unlock.race` with its `check` line replaced by `checks`.
+fn por_unlock_checking(checks: &str) -> Catalog {
+    let path = format!("{}/tests/scenarios/por_unlock.race", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(path).unwrap().replace("  check no_lost_write\n", checks);
+    let c = Catalog::from_sources(vec![("por_unlock.race".to_string(), text)]);
+    assert!(c.errors.is_empty(), "{:?}", c.errors);
+    c
+}
+
+#[test]
+fn an_invariant_named_six_times_is_checked_once() {
+    // Issue 9.2: six or more names of one invariant overflowed the reduction's array of
+    // constraints. On one line, and over several lines, the scenario checks it once.
+    let once = run(&only(&por_unlock_checking("  check no_lost_write\n")), Options::default());
+    for checks in [
+        "  check no_lost_write no_lost_write no_lost_write no_lost_write no_lost_write no_lost_write no_lost_write\n",
+        "  check no_lost_write\n  check no_lost_write no_lost_write\n  check no_lost_write\n  check no_lost_write no_lost_write\n",
+    ] {
+        let c = por_unlock_checking(checks);
+        assert_eq!(c.scenarios[0].checks, [racelab_core::layout::Invariant::NoLostWrite], "{checks}");
+        let r = run(&only(&c), Options::default());
+        assert_eq!(
+            (r.verdict.clone(), r.violations.clone(), r.stats),
+            (once.verdict.clone(), once.violations.clone(), once.stats),
+            "{checks}"
+        );
+    }
+}
+
+#[test]
+fn the_reduction_takes_a_program_that_lists_an_invariant_many_times() {
+    // A program built by other means than the loader may still list one invariant often.
+    let mut prog = only(&common::test_catalog("por_unlock"));
+    let once = run(&prog, Options::default());
+    prog.checks = vec![racelab_core::layout::Invariant::NoLostWrite; 9];
+    let r = run(&prog, Options::default());
+    assert_eq!((r.verdict, r.violations, r.stats), (once.verdict, once.violations, once.stats));
+}

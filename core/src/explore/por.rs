@@ -363,8 +363,9 @@ impl Por {
     pub fn new(prog: &Program) -> Por {
         let l = &prog.layout;
         let map = fix::PTE_ALL << fix::MAP0;
-        let checks = prog
-            .checks
+        // One entry per invariant, however often the program lists it (`ample` keeps one
+        // constraint per entry, in an array of `Invariant::ALL.len()`).
+        let checks = invariants::checked(prog)
             .iter()
             .filter_map(|inv| {
                 let bits = match inv {
@@ -375,7 +376,7 @@ impl Por {
                     // Judged only in final states, which stubborn sets keep reachable.
                     Invariant::Exists => return None,
                 };
-                Some((*inv, bits))
+                Some((inv, bits))
             })
             .collect();
         let ptl: Vec<usize> = (0..l.ptes.len()).map(|p| l.ptl_of(p)).collect();
