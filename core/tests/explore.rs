@@ -285,6 +285,23 @@ fn a_run_in_slices_equals_a_run_in_one_go() {
 }
 
 #[test]
+fn a_memory_bound_ends_in_unknown_naming_it_and_is_kept() {
+    let prog = program(&Catalog::builtin(), "race1a", "merged_6ce64428");
+    for reduction in [false, true] {
+        let whole = run(&prog, full(reduction));
+        assert_eq!(whole.verdict, Verdict::Safe);
+        let budget = whole.stats.peak_bytes / 2;
+        let r = run(&prog, Options { max_memory: budget, ..full(reduction) });
+        let Verdict::Unknown(Bound::Memory { bytes, states }) = r.verdict else { panic!("{:?}", r.verdict) };
+        assert_eq!(bytes, budget);
+        assert!(states > 0 && states < whole.stats.states, "{states} of {}", whole.stats.states);
+        assert!(r.stats.peak_bytes <= budget, "{} held, {budget} allowed", r.stats.peak_bytes);
+        let text = Bound::Memory { bytes: 2 << 30, states: 55_000_000 }.describe();
+        assert_eq!(text, "stopped at the memory bound of 2 GiB after 55,000,000 states");
+    }
+}
+
+#[test]
 fn bounds_give_unknown_and_name_the_bound() {
     let prog = program(&Catalog::builtin(), "race1a", "merged_6ce64428");
     let r = run(&prog, Options { max_states: 100, ..Options::default() });
