@@ -37,6 +37,7 @@ pub mod table;
 
 pub use report::{
     choices_of, switches, Bound, BugFound, Counterexample, Options, Phase, Progress, Report, Stats, Status, Strategy, Verdict, VerdictKind,
+    DEFAULT_MAX_MEMORY,
 };
 
 use crate::exec;
