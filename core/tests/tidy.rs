@@ -2,8 +2,7 @@
 //!
 //! * The core's modules form layers, and a module refers only to modules of its own layer or
 //!   below ([`LAYERS`], the same order ARCHITECTURE.md states). Every module must be placed.
-//! * No cycle among the modules of the core, nor among those of the web app (save the
-//!   exceptions named in [`WEB_CYCLES`], which the web restructure removes).
+//! * No cycle among the modules of the core, nor among those of the web app.
 //! * A front end (the web app, the CLI) imports `racelab_core::lab` and nothing else of the core.
 //!
 //! A module's references are read from its source: `use` trees (grouped ones too), `crate::…`,
@@ -40,16 +39,22 @@ const LAYERS: &[(&str, &[&str])] = &[
             "explore::table",
         ],
     ),
-    ("lab", &["catalog", "permalink", "view", "lab"]),
+    (
+        "lab",
+        &[
+            "catalog",
+            "permalink",
+            "view",
+            "export",
+            "export::diagram",
+            "export::graph",
+            "export::mail",
+            "export::perfetto",
+            "export::svg",
+            "lab",
+        ],
+    ),
 ];
-
-/// Cycles among the web app's modules that exist today, by the modules in them. The web
-/// restructure (the player's shared context in a file of its own) removes them; then this list
-/// is empty. A listed cycle that no longer exists is an error too, so the list cannot go stale.
-const WEB_CYCLES: &[(&str, &[&str])] = &[(
-    "the player's children use `super::Ctx` from player/mod.rs, which uses them",
-    &["player", "player::check", "player::controls", "player::lanes", "player::panels", "player::sentence"],
-)];
 
 /// What a front end may import from the core.
 const FRONT_END_DOOR: &str = "lab";
@@ -469,20 +474,11 @@ fn check_layers(core: &Crate) -> Vec<String> {
     errs
 }
 
-fn cycle_errors(c: &Crate, allowed: &[(&str, &[&str])]) -> Vec<String> {
+fn cycle_errors(c: &Crate) -> Vec<String> {
     let mut errs = Vec::new();
-    let found = c.cycles();
-    for (ms, edges) in &found {
-        if allowed.iter().any(|(_, a)| a.len() == ms.len() && a.iter().all(|x| ms.contains(&x.to_string()))) {
-            continue;
-        }
+    for (ms, edges) in &c.cycles() {
         let how: Vec<String> = edges.iter().map(|e| format!("  {} -> {} (`{}`)", show(&e.from), show(&e.to), e.path)).collect();
         errs.push(format!("cycle in {} among {}:\n{}", c.name, ms.iter().map(|m| show(m)).collect::<Vec<_>>().join(", "), how.join("\n")));
-    }
-    for (why, a) in allowed {
-        if !found.iter().any(|(ms, _)| a.len() == ms.len() && a.iter().all(|x| ms.contains(&x.to_string()))) {
-            errs.push(format!("the known cycle in {} ({why}) is gone: delete it from the exceptions", c.name));
-        }
     }
     errs
 }
@@ -544,14 +540,14 @@ fn core_modules_refer_only_down_the_layers() {
 #[test]
 fn core_has_no_module_cycle() {
     let core = read_crate("core/src", &root().join("core/src"), &[], true);
-    fail_on(cycle_errors(&core, &[]));
+    fail_on(cycle_errors(&core));
 }
 
 #[test]
-fn web_has_no_module_cycle_but_the_known_ones() {
+fn web_has_no_module_cycle() {
     let web = read_crate("web/src", &root().join("web/src"), &[], false);
     assert!(web.files.len() > 5, "read only {} files of web/src", web.files.len());
-    fail_on(cycle_errors(&web, WEB_CYCLES));
+    fail_on(cycle_errors(&web));
 }
 
 #[test]
@@ -643,19 +639,10 @@ fn checker_reports_a_cycle_through_super() {
             ("explore/sample.rs", "use super::Options;\npub fn run() {}\n"),
         ],
     );
-    let errs = cycle_errors(&c, &[]);
+    let errs = cycle_errors(&c);
     assert_eq!(errs.len(), 1, "{errs:?}");
     assert!(errs[0].contains("cycle in core among explore, explore::sample"), "{errs:?}");
     assert!(errs[0].contains("explore::sample -> explore (`super::Options`)"), "{errs:?}");
-}
-
-#[test]
-fn checker_allows_a_listed_cycle_and_reports_a_stale_exception() {
-    let c = synthetic("web", &[("main.rs", "mod a; mod b;"), ("a.rs", "use crate::b::X;"), ("b.rs", "use crate::a::Y;")]);
-    assert!(cycle_errors(&c, &[("known", &["a", "b"])]).is_empty());
-    let acyclic = synthetic("web", &[("main.rs", "mod a; mod b;"), ("a.rs", "use crate::b::X;"), ("b.rs", "")]);
-    let errs = cycle_errors(&acyclic, &[("known", &["a", "b"])]);
-    assert!(errs.len() == 1 && errs[0].contains("is gone"), "{errs:?}");
 }
 
 #[test]

@@ -1,11 +1,14 @@
-//! The application shell: header, the routed main area, footer.
+//! The application shell: header, the routed main area, footer. It is the one place that
+//! opens pages: each route becomes a page, or the error view when its link cannot be opened.
 
 use leptos::prelude::*;
 
-use crate::error::ErrorView;
-use crate::gallery::{Gallery, Verdicts};
-use crate::player::{PlayerRoute, RaceRoute};
+use crate::pages::error::ErrorView;
+use crate::pages::gallery::Gallery;
+use crate::pages::player::Player;
 use crate::route::{self, Route};
+use crate::state::session::Session;
+use crate::state::verdicts::Verdicts;
 
 /// A signal that follows `location.hash`, updated on `hashchange` and `popstate` (the back
 /// button; a navigation may fire both), but not for the view the app already shows (the URLs
@@ -29,6 +32,27 @@ fn use_hash_route() -> ReadSignal<Route> {
         b.remove();
     });
     route
+}
+
+/// The player for a permalink, or the error view if the link cannot be opened.
+#[component]
+fn PlayerRoute(fragment: String) -> impl IntoView {
+    match Session::from_link(&fragment) {
+        Ok((session, step)) => view! { <Player session step/> }.into_any(),
+        Err(e) => {
+            let scenario = Session::scenario_of_link(&fragment);
+            view! { <ErrorView error=e.to_string() link=fragment scenario/> }.into_any()
+        }
+    }
+}
+
+/// `#/race/<id>`: the scenario's first canonical trace under its baseline.
+#[component]
+fn RaceRoute(id: String) -> impl IntoView {
+    match Session::from_scenario(&id) {
+        Ok(session) => view! { <Player session step=0/> }.into_any(),
+        Err(e) => view! { <ErrorView error=e.to_string() link=format!("/race/{id}") scenario=None/> }.into_any(),
+    }
 }
 
 #[component]

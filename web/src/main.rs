@@ -5,14 +5,11 @@
 
 mod app;
 mod catalog;
-mod chart;
-mod error;
-mod explorer;
-mod gallery;
+mod pages;
 mod panic;
-mod player;
 mod route;
-mod session;
+mod state;
+mod ui;
 
 use wasm_bindgen::JsCast;
 

@@ -1,0 +1,212 @@
+//! "Check every interleaving": the core's explorer on this policy and memory model, run in
+//! slices, with its progress, verdict, a chart of the states it found, and a button that opens
+//! the shortest trace breaking an invariant.
+
+use leptos::prelude::*;
+use racelab_core::lab::{MemoryModel, Progress, VerdictKind};
+
+use super::ctx::Ctx;
+use crate::state::explorer::{self, Curve, Handle, Summary};
+use crate::ui::chart;
+
+#[derive(Clone, Debug, PartialEq)]
+enum CheckState {
+    Idle,
+    Running { progress: Option<Progress>, svg: Option<String> },
+    Done { summary: Summary, svg: Option<String> },
+}
+
+const CHART: (u32, u32) = (560, 240);
+
+fn fmt_n(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[component]
+pub fn ExplorerPanel() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let state = RwSignal::new(CheckState::Idle);
+    let handle: StoredValue<Option<Handle>, LocalStorage> = StoredValue::new_local(None);
+    let key = Memo::new(move |_| ctx.session.with(|s| (s.policy().to_string(), s.model())));
+
+    // A new policy or model: what was checked no longer applies.
+    Effect::new(move |prev: Option<(String, MemoryModel)>| {
+        let k = key.get();
+        if prev.as_ref().is_some_and(|p| *p != k) {
+            if let Some(h) = handle.get_value() {
+                h.cancel();
+            }
+            state.set(CheckState::Idle);
+        }
+        k
+    });
+    on_cleanup(move || {
+        if let Some(h) = handle.try_get_value().flatten() {
+            h.cancel();
+        }
+    });
+
+    let start = move |_| {
+        if let Some(h) = handle.get_value() {
+            h.cancel();
+        }
+        state.set(CheckState::Running { progress: None, svg: None });
+        let program = ctx.session.with_untracked(|s| s.opened.program.clone());
+        let last_chart = std::cell::Cell::new(0.0f64);
+        let h = explorer::start(
+            &program,
+            explorer::FINE,
+            move |p: &Progress, curve: &Curve| {
+                // Redraw the chart at most a few times a second.
+                let svg = if p.ms - last_chart.get() > 250.0 {
+                    last_chart.set(p.ms);
+                    chart::states_by_depth(curve, CHART.0, CHART.1)
+                } else {
+                    state
+                        .try_with_untracked(|s| match s {
+                            CheckState::Running { svg, .. } => svg.clone(),
+                            _ => None,
+                        })
+                        .flatten()
+                };
+                state.set(CheckState::Running { progress: Some(*p), svg });
+            },
+            move |summary, curve| {
+                state.set(CheckState::Done { summary, svg: chart::states_by_depth(&curve, CHART.0, CHART.1) });
+            },
+        );
+        handle.set_value(Some(h));
+    };
+    let cancel = move |_| {
+        if let Some(h) = handle.get_value() {
+            h.cancel();
+        }
+        state.set(CheckState::Idle);
+    };
+    let open_counterexample = move |_| {
+        let Some((trace, inv)) = state.with_untracked(|s| match s {
+            CheckState::Done { summary, .. } => summary.trace.clone().zip(summary.invariant.clone()),
+            _ => None,
+        }) else {
+            return;
+        };
+        let session = ctx.session.get_untracked();
+        let len = trace.len();
+        ctx.playing.set(false);
+        ctx.show(session.counterexample(&trace, &inv), |_| len);
+        // The new run is this program's: keep the verdict shown.
+    };
+
+    let what = move || ctx.session.with(|s| format!("{} under {}", s.scenario_id(), s.policy()));
+    view! {
+        <section class="panel explorer" data-testid="explorer">
+            <h3>"Check every interleaving"</h3>
+            <p class="muted">
+                "The explorer searches every schedule of " {what}
+                " (breadth-first, with partial-order reduction) for a state that breaks an invariant."
+            </p>
+            {move || match state.get() {
+                CheckState::Idle => view! {
+                    <button data-testid="explorer-run" class="primary" on:click=start>
+                        "check every interleaving"
+                    </button>
+                }
+                .into_any(),
+                CheckState::Running { progress, svg } => view! {
+                    <div class="explorer-running" data-testid="explorer-status" data-state="running">
+                        <p>
+                            {match progress {
+                                Some(p) => format!(
+                                    "{} · depth {} · {} states · {} transitions · {:.0} ms",
+                                    p.phase.name(),
+                                    p.depth,
+                                    fmt_n(p.states),
+                                    fmt_n(p.transitions),
+                                    p.ms,
+                                ),
+                                None => "starting…".to_string(),
+                            }}
+                        </p>
+                        <button data-testid="explorer-cancel" on:click=cancel>
+                            "cancel"
+                        </button>
+                        {svg.map(|s| view! { <div class="chart" inner_html=s></div> })}
+                    </div>
+                }
+                .into_any(),
+                CheckState::Done { summary, svg } => {
+                    let steps = summary.trace.as_ref().map(|t| t.len()).unwrap_or(0);
+                    let text = match summary.verdict {
+                        VerdictKind::Violated => format!(
+                            "Violated: {} breaks in {} steps at the fewest.",
+                            summary.invariant.clone().unwrap_or_default(),
+                            steps,
+                        ),
+                        VerdictKind::Safe => "Safe: every reachable state was explored, and every invariant holds in each.".to_string(),
+                        VerdictKind::Unknown => format!("Unknown: {}.", summary.bound.clone().unwrap_or_default()),
+                    };
+                    let stats = format!(
+                        "{} states · {} transitions · depth {} · {:.0} ms",
+                        fmt_n(summary.states),
+                        fmt_n(summary.transitions),
+                        summary.depth,
+                        summary.ms,
+                    );
+                    view! {
+                        <div class="explorer-done" data-testid="explorer-status" data-state="done">
+                            <p
+                                class=format!("verdict-line verdict-{}", summary.verdict.name())
+                                data-testid="explorer-verdict"
+                                data-verdict=summary.verdict.name()
+                                data-steps=steps
+                            >
+                                {text}
+                            </p>
+                            <p class="muted" data-testid="explorer-stats">{stats}</p>
+                            <div class="buttons">
+                                {(summary.verdict == VerdictKind::Violated)
+                                    .then(|| {
+                                        view! {
+                                            <button data-testid="explorer-open" class="primary" on:click=open_counterexample>
+                                                "open the shortest counterexample"
+                                            </button>
+                                        }
+                                    })}
+                                <button data-testid="explorer-run" on:click=start>
+                                    "check again"
+                                </button>
+                            </div>
+                            {svg.map(|s| view! { <figure class="chart" data-testid="explorer-chart" inner_html=s></figure> })}
+                        </div>
+                    }
+                    .into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+
+    #[wasm_bindgen_test]
+    fn counts_are_grouped_by_thousands() {
+        assert_eq!(fmt_n(0), "0");
+        assert_eq!(fmt_n(999), "999");
+        assert_eq!(fmt_n(1_000), "1,000");
+        assert_eq!(fmt_n(123_456), "123,456");
+        assert_eq!(fmt_n(1_234_567), "1,234,567");
+        assert_eq!(fmt_n(u64::MAX), "18,446,744,073,709,551,615");
+    }
+}

@@ -1,0 +1,123 @@
+//! The player: one scenario, policy, memory model and schedule, shown step by step.
+//!
+//! The state of the screen is a [`Session`] (the run) and a step number, held with what the
+//! parts share in [`ctx::Ctx`]; everything shown is the [`Frame`](crate::state::session::Frame)
+//! of that step, computed by the core's views. The URL always holds the permalink of exactly
+//! this view. This file only assembles the parts, each named by what it shows.
+
+mod check;
+mod copy_link;
+mod ctx;
+mod invariants;
+mod keys;
+mod lanes;
+mod origin;
+mod panels;
+mod playback;
+mod scheduler;
+mod sentence;
+mod switches;
+
+use leptos::prelude::*;
+
+use crate::state::session::Session;
+use crate::ui::labels::race_tag;
+
+use check::ExplorerPanel;
+use copy_link::CopyLinkButton;
+use ctx::Ctx;
+use invariants::InvariantBadges;
+use keys::KeyHelp;
+use lanes::ThreadLanes;
+use origin::{Deviations, RunOrigin};
+use panels::{CounterPanel, ExpectedPanel, LockPanel, PagePanel, PageTablePanel, PinPanel, TlbPanel};
+use playback::PlaybackControls;
+use scheduler::SchedulerControls;
+use sentence::{ChangeList, StepSentence};
+use switches::{ModelSwitch, PolicySwitch};
+
+#[component]
+pub fn Player(session: Session, step: usize) -> impl IntoView {
+    let ctx = Ctx::new(session, step);
+    let Ctx { session, step, frame, .. } = ctx;
+    provide_context(ctx);
+
+    ctx.keep_url_in_sync();
+    ctx.play_while_playing();
+    let key_listener = window_event_listener(leptos::ev::keydown, move |ev| keys::on_key(ctx, &ev));
+    on_cleanup(move || key_listener.remove());
+
+    let info = move || session.with(|s| (s.info.title.clone(), s.info.race.clone(), s.info.summary.clone(), s.info.id.clone()));
+    view! {
+        <section
+            id="player"
+            class="player"
+            data-testid="player"
+            data-scenario=move || session.with(|s| s.scenario_id().to_string())
+            data-policy=move || session.with(|s| s.policy().to_string())
+            data-model=move || session.with(|s| s.model().name().to_string())
+            data-step=move || step.get()
+            data-steps=move || frame.with(|f| f.steps)
+            aria-labelledby="player-heading"
+        >
+            <div class="player-head">
+                <div class="player-title">
+                    <p class="crumbs">
+                        <a href="#/" data-testid="back-to-gallery">
+                            "← all races"
+                        </a>
+                    </p>
+                    <h2 id="player-heading">
+                        <span class="race-tag">{move || race_tag(&info().1)}</span>
+                        " "
+                        {move || info().0}
+                    </h2>
+                    <p class="summary">{move || info().2}</p>
+                    <RunOrigin/>
+                </div>
+                <div class="player-switches">
+                    <PolicySwitch/>
+                    <ModelSwitch/>
+                    <CopyLinkButton/>
+                </div>
+            </div>
+            {move || {
+                ctx.notice
+                    .get()
+                    .map(|n| {
+                        view! {
+                            <p class="notice" role="alert" data-testid="notice">
+                                {n}
+                            </p>
+                        }
+                    })
+            }}
+            <div class="stage">
+                <div class="stage-main">
+                    <StepSentence/>
+                    <ChangeList/>
+                </div>
+                <InvariantBadges/>
+            </div>
+            <PlaybackControls/>
+            <div class="workbench">
+                <div class="lanes-col">
+                    <Deviations/>
+                    <ThreadLanes/>
+                    <SchedulerControls/>
+                </div>
+                <div class="panels-col">
+                    <PageTablePanel/>
+                    <TlbPanel/>
+                    <PagePanel/>
+                    <ExpectedPanel/>
+                    <LockPanel/>
+                    <CounterPanel/>
+                    <PinPanel/>
+                </div>
+            </div>
+            <ExplorerPanel/>
+            <KeyHelp/>
+        </section>
+    }
+}

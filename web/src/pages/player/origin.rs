@@ -1,0 +1,124 @@
+//! Where the run comes from (a canonical trace, a switch, a fork, a counterexample), and the
+//! steps a switched schedule could not take as written.
+
+use leptos::prelude::*;
+use racelab_core::lab;
+
+use super::ctx::Ctx;
+use crate::state::session::Origin;
+
+/// The line under the title: what this run is.
+pub fn origin_text(origin: &Origin, trace: Option<&str>) -> String {
+    match (origin, trace) {
+        (Origin::Switched { from }, Some(t)) => format!("trace {t}, carried over from {from}"),
+        (_, Some(t)) => format!("trace {t}"),
+        (Origin::Link, None) => "a schedule from a link".to_string(),
+        (Origin::Switched { from }, None) => format!("the same interleaving as under {from}"),
+        (Origin::Forked { at, choice }, None) => format!("your schedule: {choice} runs at step {at}"),
+        (Origin::Counterexample { invariant }, None) => format!("the explorer's shortest trace that breaks {invariant}"),
+    }
+}
+
+/// What the schedule was carried over from: the policy switched from, the baseline a canonical
+/// trace is written for, or else the schedule as written.
+pub fn carried_from(origin: &Origin, trace: Option<&str>, baseline: &str) -> String {
+    match (origin, trace) {
+        (Origin::Switched { from }, _) => from.clone(),
+        (_, Some(_)) => baseline.to_string(),
+        _ => "the schedule as written".to_string(),
+    }
+}
+
+/// Where this run comes from: a canonical trace, a switch, a fork, a counterexample.
+#[component]
+pub fn RunOrigin() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    move || {
+        ctx.session.with(|s| {
+            let schedule = lab::schedule::format_names(&s.opened.run.schedule, &s.opened.program.layout);
+            let what = origin_text(&s.origin, s.trace.as_deref());
+            view! {
+                <p class="origin" data-testid="origin">
+                    <span class="origin-what">{what}</span>
+                    " · "
+                    <code class="schedule" title="the schedule: which thread runs at each step">
+                        {schedule}
+                    </code>
+                </p>
+            }
+        })
+    }
+}
+
+/// The steps a switched schedule could not take as written: why a fix works, or does not.
+#[component]
+pub fn Deviations() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    move || {
+        ctx.session.with(|s| {
+            let (skipped, appended) = s.deviations();
+            if skipped.is_empty() && !matches!(s.origin, Origin::Switched { .. }) {
+                return None;
+            }
+            let from = carried_from(&s.origin, s.trace.as_deref(), &s.info.baseline);
+            let items = skipped
+                .iter()
+                .map(|d| {
+                    view! {
+                        <li data-testid="deviation">
+                            <span class="dev-at">"at step " {d.at} " of " {from.clone()}</span>
+                            " "
+                            <strong>{d.thread.clone()}</strong>
+                            " was held back: "
+                            {d.reason.clone()}
+                        </li>
+                    }
+                })
+                .collect_view();
+            let none = skipped.is_empty().then(|| view! { <li>"Every step ran as it did under " {from.clone()} "."</li> });
+            let tail = (appended > 0).then(|| {
+                view! { <li class="dev-tail">"Then " {appended} " steps ran the threads to their end (lowest thread first)."</li> }
+            });
+            Some(view! {
+                <section class="panel deviations" data-testid="deviations">
+                    <h3>"The same interleaving, carried over from " <code>{from.clone()}</code></h3>
+                    <ul>{items} {none} {tail}</ul>
+                </section>
+            })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+
+    fn switched() -> Origin {
+        Origin::Switched { from: "v5_10".to_string() }
+    }
+
+    #[wasm_bindgen_test]
+    fn a_canonical_trace_is_named_and_said_to_be_carried_over_after_a_switch() {
+        assert_eq!(origin_text(&Origin::Link, Some("lost_write")), "trace lost_write");
+        assert_eq!(origin_text(&switched(), Some("lost_write")), "trace lost_write, carried over from v5_10");
+    }
+
+    #[wasm_bindgen_test]
+    fn any_other_schedule_says_where_it_comes_from() {
+        assert_eq!(origin_text(&Origin::Link, None), "a schedule from a link");
+        assert_eq!(origin_text(&switched(), None), "the same interleaving as under v5_10");
+        let forked = Origin::Forked { at: 4, choice: "writer".to_string() };
+        assert_eq!(origin_text(&forked, None), "your schedule: writer runs at step 4");
+        let cex = Origin::Counterexample { invariant: "no_lost_write".to_string() };
+        assert_eq!(origin_text(&cex, None), "the explorer's shortest trace that breaks no_lost_write");
+    }
+
+    #[wasm_bindgen_test]
+    fn deviations_are_counted_from_the_policy_switched_from_or_the_baseline() {
+        assert_eq!(carried_from(&switched(), Some("lost_write"), "base"), "v5_10");
+        assert_eq!(carried_from(&Origin::Link, Some("lost_write"), "base"), "base");
+        assert_eq!(carried_from(&Origin::Link, None, "base"), "the schedule as written");
+    }
+}

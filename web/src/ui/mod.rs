@@ -1,0 +1,4 @@
+//! Pieces the pages share: nothing here knows which page it is on.
+
+pub mod chart;
+pub mod labels;
