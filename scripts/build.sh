@@ -9,7 +9,7 @@
 #   - binaryen 132's wasm-opt (npm ci in e2e/); WASM_OPT=none builds without it
 #   - the editor's npm packages: CodeMirror 6 and esbuild (npm ci in web/editor/)
 #
-# Steps: cargo build (release, wasm32) -> wasm-bindgen --target web ->
+# Steps: cargo build (the size-tuned wasm profile, wasm32) -> wasm-bindgen --target web ->
 # wasm-opt -Oz -> copy public/, bundle the editor (web/editor/build.sh: npm ci
 # once, esbuild) -> index.html (with ?v=<hash> cache busters).
 set -euo pipefail
@@ -26,9 +26,9 @@ cargo_fetch
 ensure_wasm_bindgen
 ensure_wasm_opt
 
-log "cargo build --release --target $WASM_TARGET -p $PACKAGE"
-(cd "$ROOT" && cargo build "${CARGO_LOCKED[@]}" --release --target "$WASM_TARGET" -p "$PACKAGE" --bin "$BIN")
-wasm="$(cargo_target_dir)/$WASM_TARGET/release/$BIN.wasm"
+log "cargo build --profile wasm --target $WASM_TARGET -p $PACKAGE"
+(cd "$ROOT" && cargo build "${CARGO_LOCKED[@]}" --profile wasm --target "$WASM_TARGET" -p "$PACKAGE" --bin "$BIN")
+wasm="$(cargo_target_dir)/$WASM_TARGET/wasm/$BIN.wasm"
 [[ -f "$wasm" ]] || die "cargo did not produce $wasm"
 
 # Assemble in a sibling directory, then swap it in: a server running on dist/

@@ -167,9 +167,14 @@ pub struct SearchArgs {
     #[arg(long)]
     pub no_reduction: bool,
     /// Stop after N states: the verdict is then `unknown` unless a violation was found
-    /// [default: 20000000; 20000 for `graph --kind states`]
+    /// [default: no bound but memory; 20000 for `graph --kind states`]
     #[arg(long, value_name = "N", value_parser = at_least_one)]
     pub max_states: Option<u64>,
+    /// Stop when the search would hold more than SIZE bytes (`512M`, `2G`, or bytes): the
+    /// verdict is then `unknown` unless a violation was found [default: half the physical
+    /// memory, and half of `ulimit -v` when that is lower]
+    #[arg(long, value_name = "SIZE", value_parser = memory_size)]
+    pub max_memory: Option<u64>,
     /// Stop at depth N (steps from the initial state) [default: 100000]
     #[arg(long, value_name = "N")]
     pub max_depth: Option<u32>,
@@ -504,6 +509,30 @@ fn at_least_one(s: &str) -> Result<u64, String> {
         Ok(n) => Ok(n),
         Err(_) => Err(format!("`{s}` is not a valid number")),
     }
+}
+
+/// A size in bytes: a number with an optional suffix K, M, G or T (powers of 1024).
+fn memory_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (digits, shift) = match t.chars().last().map(|c| c.to_ascii_uppercase()) {
+        Some('K') => (&t[..t.len() - 1], 10),
+        Some('M') => (&t[..t.len() - 1], 20),
+        Some('G') => (&t[..t.len() - 1], 30),
+        Some('T') => (&t[..t.len() - 1], 40),
+        _ => (t, 0),
+    };
+    let bad = || {
+        format!(
+            "`{}` is not a size (a number of bytes, or with K, M, G or T)",
+            crate::term::escape_controls(&s.chars().take(40).collect::<String>())
+        )
+    };
+    let n: u64 = digits.parse().map_err(|_| bad())?;
+    let bytes = n.checked_mul(1 << shift).ok_or_else(bad)?;
+    if bytes < 1 << 20 {
+        return Err("must be at least 1M".into());
+    }
+    Ok(bytes)
 }
 
 /// A number in `1..=max`, or an error that gives the range.

@@ -18,6 +18,7 @@ pub fn options(a: &SearchArgs) -> Result<Options, CliError> {
     if let Some(n) = a.max_states {
         o.max_states = n;
     }
+    o.max_memory = a.max_memory.unwrap_or_else(default_max_memory);
     if let Some(n) = a.max_depth {
         o.max_depth = n;
     }
@@ -36,6 +37,24 @@ pub fn options(a: &SearchArgs) -> Result<Options, CliError> {
         return Err(CliError::Usage("--runs and --pct-depth go with --strategy random or pct".into()));
     }
     Ok(o)
+}
+
+/// The memory a search may hold when `--max-memory` says nothing: half the machine's memory,
+/// and half the address space `ulimit -v` allows when that is less (tables grow by copying,
+/// so the process needs room beside what the search holds). Off Linux, the core's default.
+fn default_max_memory() -> u64 {
+    let field =
+        |text: &str, key: &str| -> Option<u64> { text.lines().find(|l| l.starts_with(key))?.split_whitespace().nth(1)?.parse().ok() };
+    let physical = std::fs::read_to_string("/proc/meminfo").ok().and_then(|t| field(&t, "MemTotal:")).map(|kb| kb * 1024);
+    // `Max address space  <soft> <hard> bytes`, or `unlimited`.
+    let limit = std::fs::read_to_string("/proc/self/limits").ok().and_then(|t| {
+        let line = t.lines().find(|l| l.starts_with("Max address space"))?;
+        line.trim_start_matches("Max address space").split_whitespace().next()?.parse::<u64>().ok()
+    });
+    match (physical, limit) {
+        (None, None) => lab::explore::DEFAULT_MAX_MEMORY,
+        (p, l) => p.unwrap_or(u64::MAX).min(l.unwrap_or(u64::MAX)) / 2,
+    }
 }
 
 fn clock() -> impl FnMut() -> f64 {

@@ -244,6 +244,61 @@ fn a_long_check_prints_no_progress_into_a_pipe() {
     assert!(String::from_utf8(out.stdout).unwrap().contains("15000 sampled runs found no violation"));
 }
 
+/// A counter that `n` threads increment `k` times each without a lock, as `bench/compare`
+/// generates it: `(3, 8)` has 8.2 million states without reduction, and nothing to reduce.
+fn unlocked_counter(n: usize, k: usize) -> String {
+    let mut s = String::from("racelab 1\npolicy as_written {\n  title \"as written\"\n  fate baseline\n}\n");
+    s.push_str(
+        "scenario counter {\n  title \"an unlocked counter\"\n  policies as_written\n  baseline as_written\n  check no_lost_write\n}\n",
+    );
+    s.push_str("state {\n  var c=0\n}\n");
+    for t in 0..n {
+        s.push_str(&format!("thread t{t} on CPU{t} \"increments\" {{\n"));
+        s.push_str(&"  r = READ_ONCE(c)\n  WRITE_ONCE(c, r + 1)\n  r = 0\n".repeat(k));
+        s.push_str("}\n");
+    }
+    s
+}
+
+fn counter_file(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("racelab-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, unlocked_counter(3, 8)).unwrap();
+    path
+}
+
+#[test]
+fn a_search_past_its_memory_bound_ends_unknown_and_names_the_bound() {
+    // Issue 9.5: a search was bounded only by its state count.
+    let path = counter_file("memory-bound.race");
+    let file = path.to_str().unwrap();
+    let out = racelab(&["check", file, "--no-reduction", "--max-memory", "4M"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("stopped at the memory bound of 4 MiB after "), "{stdout}");
+    let out = racelab(&["check", file, "--no-reduction", "--max-memory", "4M", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((v["verdict"].as_str(), v["bound"].as_str()), (Some("unknown"), Some("max_memory")));
+    let states = v["states"].as_u64().unwrap();
+    assert!((10_000..8_000_000).contains(&states), "{states} states in 4 MiB");
+    for bad in ["0", "12Q", "1K", "99999999999T"] {
+        let out = racelab(&["check", file, "--max-memory", bad]);
+        assert_eq!(out.status.code(), Some(2), "--max-memory {bad}");
+    }
+}
+
+#[test]
+fn under_ulimit_v_a_search_ends_with_a_verdict() {
+    // Under an address-space limit, the default memory bound follows it: the search ends in
+    // `unknown` rather than in an allocation failure (exit 134).
+    let path = counter_file("ulimit.race");
+    let script = "ulimit -v 32000 && exec \"$0\" check \"$1\" --no-reduction";
+    let out =
+        std::process::Command::new("sh").args(["-c", script, env!("CARGO_BIN_EXE_racelab"), path.to_str().unwrap()]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{:?}: {stdout} {}", out.status, String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("stopped at the memory bound of "), "{stdout}");
+}
 #[test]
 fn diagram_draws_the_same_run_from_a_trace_a_schedule_and_a_link() {
     let by_trace = stdout_of(&["diagram", "race1a", "--trace", "lost_write"]);

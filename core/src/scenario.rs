@@ -638,7 +638,10 @@ impl Loader<'_> {
                         let inv = Invariant::parse(&w.name).ok_or_else(|| {
                             Diagnostic::new(file, w.pos, format!("unknown invariant `{}`{}", w.name, or_invariants(&w.name)))
                         })?;
-                        sc.checks.push(inv);
+                        // Named twice (on one line or several), an invariant is checked once.
+                        if !sc.checks.contains(&inv) {
+                            sc.checks.push(inv);
+                        }
                     }
                 }
                 "models" => {

@@ -187,6 +187,23 @@ fn a_run_in_slices_equals_a_run_in_one_go() {
 }
 
 #[test]
+fn a_memory_bound_ends_in_unknown_naming_it_and_is_kept() {
+    let prog = program(&Catalog::builtin(), "race1a", "merged_6ce64428");
+    for reduction in [false, true] {
+        let whole = run(&prog, full(reduction));
+        assert_eq!(whole.verdict, Verdict::Safe);
+        let budget = whole.stats.peak_bytes / 2;
+        let r = run(&prog, Options { max_memory: budget, ..full(reduction) });
+        let Verdict::Unknown(Bound::Memory { bytes, states }) = r.verdict else { panic!("{:?}", r.verdict) };
+        assert_eq!(bytes, budget);
+        assert!(states > 0 && states < whole.stats.states, "{states} of {}", whole.stats.states);
+        assert!(r.stats.peak_bytes <= budget, "{} held, {budget} allowed", r.stats.peak_bytes);
+        let text = Bound::Memory { bytes: 2 << 30, states: 55_000_000 }.describe();
+        assert_eq!(text, "stopped at the memory bound of 2 GiB after 55,000,000 states");
+    }
+}
+
+#[test]
 fn bounds_give_unknown_and_name_the_bound() {
     let prog = program(&Catalog::builtin(), "race1a", "merged_6ce64428");
     let r = run(&prog, Options { max_states: 100, ..Options::default() });
@@ -293,4 +310,142 @@ fn the_happens_before_graph_orders_conflicting_steps() {
     assert!(dot.contains("subgraph cluster_0"), "{dot}");
     assert!(dot.contains("color = \"#b00000\""), "{dot}");
     assert!(graph::happens_before(&prog, &[Choice::Run(9)]).is_err());
+}
+/// `por_unlock.race` with its `check` line replaced by `checks`.
+fn por_unlock_checking(checks: &str) -> Catalog {
+    let path = format!("{}/tests/scenarios/por_unlock.race", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(path).unwrap().replace("  check no_lost_write\n", checks);
+    let c = Catalog::from_sources(vec![("por_unlock.race".to_string(), text)]);
+    assert!(c.errors.is_empty(), "{:?}", c.errors);
+    c
+}
+
+#[test]
+fn an_invariant_named_six_times_is_checked_once() {
+    // Issue 9.2: six or more names of one invariant overflowed the reduction's array of
+    // constraints. On one line, and over several lines, the scenario checks it once.
+    let once = run(&only(&por_unlock_checking("  check no_lost_write\n")), Options::default());
+    for checks in [
+        "  check no_lost_write no_lost_write no_lost_write no_lost_write no_lost_write no_lost_write no_lost_write\n",
+        "  check no_lost_write\n  check no_lost_write no_lost_write\n  check no_lost_write\n  check no_lost_write no_lost_write\n",
+    ] {
+        let c = por_unlock_checking(checks);
+        assert_eq!(c.scenarios[0].checks, [racelab_core::layout::Invariant::NoLostWrite], "{checks}");
+        let r = run(&only(&c), Options::default());
+        assert_eq!(
+            (r.verdict.clone(), r.violations.clone(), r.stats),
+            (once.verdict.clone(), once.violations.clone(), once.stats),
+            "{checks}"
+        );
+    }
+}
+
+#[test]
+fn the_reduction_takes_a_program_that_lists_an_invariant_many_times() {
+    // A program built by other means than the loader may still list one invariant often.
+    let mut prog = only(&common::test_catalog("por_unlock"));
+    let once = run(&prog, Options::default());
+    prog.checks = vec![racelab_core::layout::Invariant::NoLostWrite; 9];
+    let r = run(&prog, Options::default());
+    assert_eq!((r.verdict, r.violations, r.stats), (once.verdict, once.violations, once.stats));
+}
+
+/// The happens-before edges of `trace` by definition: program order and conflicts, then the
+/// transitive reduction (an edge stays when no longer path joins its ends). Cubic: for short
+/// traces only.
+fn happens_before_by_definition(prog: &Program, trace: &[Choice]) -> Vec<(usize, usize)> {
+    let por = racelab_core::explore::por::Por::new(prog);
+    let mut s = prog.init;
+    let mut fps = vec![];
+    for &c in trace {
+        fps.push(por.choice_footprint(prog, &s, c));
+        racelab_core::exec::apply(prog, &mut s, c).unwrap();
+    }
+    let n = trace.len();
+    let edge = |i: usize, j: usize| i < j && (trace[i].thread() == trace[j].thread() || fps[i].conflicts(fps[j]));
+    // reach[i][j]: a path from i to j.
+    let mut reach = vec![vec![false; n]; n];
+    #[allow(clippy::needless_range_loop)]
+    for j in 0..n {
+        for i in (0..j).rev() {
+            reach[i][j] = edge(i, j) || (i + 1..j).any(|k| edge(i, k) && reach[k][j]);
+        }
+    }
+    let mut out = vec![];
+    for j in 0..n {
+        for i in 0..j {
+            if edge(i, j) && !(i + 1..j).any(|k| reach[i][k] && reach[k][j]) {
+                out.push((i, j));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn edges_of(g: &petgraph::graph::DiGraph<graph::HbNode, &'static str>) -> Vec<(usize, usize)> {
+    let mut e: Vec<_> = g.edge_indices().map(|e| g.edge_endpoints(e).unwrap()).map(|(a, b)| (a.index(), b.index())).collect();
+    e.sort();
+    e
+}
+
+/// `steps` steps of `prog` from its initial state, each by a thread drawn at random among those
+/// that can run.
+fn random_trace(prog: &Program, steps: usize, seed: u64) -> Vec<Choice> {
+    let mut rng = racelab_core::rng::Rng::new(seed);
+    let mut s = prog.init;
+    let mut buf = vec![];
+    let mut trace = vec![];
+    for _ in 0..steps {
+        racelab_core::exec::choices(prog, &s, &mut buf);
+        if buf.is_empty() {
+            break;
+        }
+        let c = buf[rng.index(buf.len())];
+        racelab_core::exec::apply(prog, &mut s, c).unwrap();
+        trace.push(c);
+    }
+    trace
+}
+
+#[test]
+fn the_happens_before_graph_is_the_transitive_reduction_of_conflicts() {
+    let c = Catalog::builtin();
+    let mut traces = vec![];
+    // The counterexamples of a few races.
+    for id in ["race1a", "race5a", "race5b"] {
+        let sc = c.scenario(id).unwrap();
+        for p in 0..sc.policies.len() {
+            let prog = Program::compile(sc, p, MemoryModel::Sc).unwrap();
+            if let Some(cx) = run(&prog, Options::default()).violations.into_iter().next() {
+                traces.push((prog, cx.trace));
+            }
+        }
+    }
+    assert!(traces.len() >= 4, "{} counterexamples", traces.len());
+    let loops = only(&common::test_catalog("hb_loops"));
+    for seed in 0..4 {
+        traces.push((loops.clone(), random_trace(&loops, 150, seed)));
+    }
+    // Under a relaxed model too: drains and early accesses conflict with everything.
+    let sc = c.scenario("race3").unwrap();
+    let arm = Program::compile(sc, sc.baseline, MemoryModel::Arm64).unwrap();
+    traces.push((arm.clone(), random_trace(&arm, 80, 1)));
+    for (prog, trace) in &traces {
+        let g = graph::happens_before(prog, trace).unwrap();
+        assert_eq!(edges_of(&g), happens_before_by_definition(prog, trace), "{} under {}", prog.scenario, prog.policy);
+    }
+}
+
+#[test]
+fn the_happens_before_graph_of_a_long_trace_stays_linear() {
+    // Issue 9.3: the graph was built whole before its reduction, quadratic in the steps (8,000
+    // steps took 950 MB). Now each step has at most one edge from each thread.
+    let prog = only(&common::test_catalog("hb_loops"));
+    let trace = random_trace(&prog, racelab_core::limits::MAX_STEPS, 5);
+    assert_eq!(trace.len(), racelab_core::limits::MAX_STEPS);
+    let g = graph::happens_before(&prog, &trace).unwrap();
+    assert_eq!(g.node_count(), trace.len());
+    assert!(g.edge_count() <= 3 * trace.len(), "{} edges for {} steps", g.edge_count(), trace.len());
+    assert!(g.edge_count() >= trace.len() - 3, "every step but the first of each thread has a predecessor");
 }

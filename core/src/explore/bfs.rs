@@ -1,13 +1,29 @@
 //! The main search: breadth-first and stateful, with or without partial-order reduction.
 //!
-//! Each visited state is kept as a 64-bit fingerprint of its encoding, with a 4-byte link to
+//! Each visited state is kept as a 64-bit fingerprint of its encoding, with a 5-byte link to
 //! the state it was first reached from (the parent's number and the index of the choice
 //! taken). Only the frontier is kept whole, encoded, one [`Level`] at a time.
+//!
+//! A level is worked off in two phases, over a range of its states at a time:
+//!
+//! * [`Bfs::expand`] reads the search (`&self`) and writes a [`Batch`]: for each state, which
+//!   steps it takes (the stubborn set, the sleep set), and each successor, encoded and
+//!   fingerprinted, with the invariants it breaks. Expanding ranges is independent work: a
+//!   front end with threads may expand several ranges at once.
+//! * [`Bfs::merge`] then takes the batches in the order of their ranges, and the successors
+//!   in the order they were made: it numbers the new states and queues them, records the
+//!   sleep sets of the states reached again, and stops where a bound says. So the states,
+//!   their numbers, the counts and the traces are the same however the level was cut into
+//!   ranges, and however many ranges were expanded at once.
+//!
+//! With reduction, a state's sleep set may shrink between its expansion and its merge (a
+//! state of the same level, merged before it, reached it again): the merge notices and expands
+//! it again, with the sleep set it has by then, as a search of one state at a time would have.
 
 use super::encode::{fingerprint, Codec, Work};
 use super::por::{Footprint, Por};
 use super::report::{choices_of, Bound, BugFound, Options, Stats};
-use super::table::FpSet;
+use super::table::{FpMap, FpSet, OutOfMemory};
 use crate::describe;
 use crate::exec;
 use crate::invariants;
@@ -16,12 +32,12 @@ use crate::layout::{Invariant, InvariantSet};
 use crate::state::{State, MAX_THREADS};
 use crate::step::{Choice, StepError};
 
-const NO_PARENT: u32 = u32::MAX;
 /// Parent links pack the parent's number and the choice index (at most 16 choices: 6 threads
-/// and 6 drains) in 32 bits. States are numbered below `DUP_BASE`; from it, the numbers of
-/// states expanded again (see [`Level::again`]).
-pub const MAX_IDS: u64 = (1 << 27) - 1;
-const DUP_BASE: u32 = 1 << 27;
+/// and 6 drains) in 40 bits: 36 bits of number. States are numbered below `DUP_BASE`; from it,
+/// the numbers of states expanded again (see [`Level::again`]).
+pub const MAX_IDS: u64 = (1 << 35) - 1;
+const DUP_BASE: u64 = 1 << 35;
+const NO_PARENT: u64 = (1 << 40) - 1;
 /// The byte kept per visited state by a reduced search: its sleep set (a thread bitmask) and
 /// two flags.
 const SLEEP: u8 = 0x3f;
@@ -33,8 +49,90 @@ const _: () = assert!(MAX_THREADS <= 6);
 const N_INV: usize = Invariant::ALL.len();
 
 #[inline]
-fn link(parent: u32, idx: u8) -> u32 {
-    (parent << 4) | idx as u32
+fn link(parent: u64, idx: u8) -> u64 {
+    (parent << 4) | idx as u64
+}
+
+/// Parent links, 5 bytes each.
+#[derive(Default)]
+struct Links {
+    low: Vec<u32>,
+    high: Vec<u8>,
+}
+
+impl Links {
+    fn len(&self) -> usize {
+        self.low.len()
+    }
+    fn get(&self, i: usize) -> u64 {
+        self.low[i] as u64 | (self.high[i] as u64) << 32
+    }
+    fn bytes(&self) -> usize {
+        self.low.capacity() * 4 + self.high.capacity()
+    }
+    /// The bytes the next push adds, when it grows the vectors.
+    fn push_growth(&self) -> usize {
+        if self.low.len() < self.low.capacity() {
+            0
+        } else {
+            self.low.capacity().max(1024) * 5
+        }
+    }
+    fn try_push(&mut self, l: u64) -> Result<(), OutOfMemory> {
+        if self.low.len() == self.low.capacity() {
+            let more = self.low.capacity().max(1024);
+            self.low.try_reserve(more).map_err(|_| OutOfMemory)?;
+            self.high.try_reserve(more).map_err(|_| OutOfMemory)?;
+        }
+        self.low.push(l as u32);
+        self.high.push((l >> 32) as u8);
+        Ok(())
+    }
+}
+
+/// The visited states: fingerprints alone, or with reduction each with its byte.
+enum Seen {
+    Plain(FpSet),
+    Sleep(FpMap),
+}
+
+impl Seen {
+    fn bytes(&self) -> usize {
+        match self {
+            Seen::Plain(s) => s.bytes(),
+            Seen::Sleep(m) => m.bytes(),
+        }
+    }
+    fn contains(&self, fp: u64) -> bool {
+        match self {
+            Seen::Plain(s) => s.contains(fp),
+            Seen::Sleep(m) => m.contains(fp),
+        }
+    }
+    fn is_full(&self) -> bool {
+        match self {
+            Seen::Plain(s) => s.is_full(),
+            Seen::Sleep(m) => m.is_full(),
+        }
+    }
+    fn slots(&self) -> usize {
+        match self {
+            Seen::Plain(s) => s.slots(),
+            Seen::Sleep(m) => m.slots(),
+        }
+    }
+    fn bytes_with(&self, slots: usize) -> usize {
+        match self {
+            Seen::Plain(_) => FpSet::bytes_with(slots),
+            Seen::Sleep(_) => FpMap::bytes_with(slots),
+        }
+    }
+    fn try_grow(&mut self, slots: usize) -> Result<(), OutOfMemory> {
+        match self {
+            Seen::Plain(s) => s.try_grow(slots),
+            Seen::Sleep(m) => m.try_grow(slots),
+        }
+    }
 }
 
 /// The states of one BFS level, encoded, and where the search is in them. Moving to the next
@@ -43,42 +141,120 @@ fn link(parent: u32, idx: u8) -> u32 {
 struct Level {
     /// The level's states, `Codec::size` bytes each, numbered from `first`.
     states: Vec<u8>,
-    first: u32,
+    /// With reduction: per state, the sleep set it was first reached with (a state reached
+    /// with none keeps none, and needs no look-up).
+    sleep: Vec<u8>,
+    first: u64,
     /// States to expand again because they were reached with a smaller sleep set after their
     /// expansion, encoded, with their number and the threads to run from them.
     again: Vec<u8>,
-    again_meta: Vec<(u32, u8)>,
-    /// The next state of `states`, and of `again`, to expand.
+    again_meta: Vec<(u64, u8)>,
+    /// The next work item (a state, then a state to expand again) to merge.
     pos: usize,
-    again_pos: usize,
 }
 
 impl Level {
+    fn count(&self, size: usize) -> usize {
+        self.states.len() / size
+    }
+    /// States and states to expand again.
+    fn items(&self, size: usize) -> usize {
+        self.count(size) + self.again_meta.len()
+    }
     fn is_empty(&self) -> bool {
         self.states.is_empty() && self.again_meta.is_empty()
     }
-
     fn clear(&mut self) {
         self.states.clear();
+        self.sleep.clear();
         self.again.clear();
         self.again_meta.clear();
         self.pos = 0;
-        self.again_pos = 0;
     }
-
     fn bytes(&self) -> usize {
-        self.states.capacity() + self.again.capacity() + self.again_meta.capacity() * 8
+        self.states.capacity() + self.sleep.capacity() + self.again.capacity() + self.again_meta.capacity() * 16
     }
-
-    /// States not expanded yet.
-    fn left(&self, size: usize) -> usize {
-        self.states.len() / size - self.pos + self.again_meta.len() - self.again_pos
+    /// Work item `i`: its number, its encoding, the sleep set it was reached with (a hint:
+    /// 0 means none) and, for a state to expand again, the threads to run.
+    fn item(&self, i: usize, size: usize) -> (u64, &[u8], u8, Option<u8>) {
+        let n = self.count(size);
+        if i < n {
+            let sleep = self.sleep.get(i).copied().unwrap_or(0);
+            (self.first + i as u64, &self.states[i * size..(i + 1) * size], sleep, None)
+        } else {
+            let k = i - n;
+            let (id, mask) = self.again_meta[k];
+            (id, &self.again[k * size..(k + 1) * size], SLEEP, Some(mask))
+        }
     }
 }
 
-/// How a slice of the search ended.
+/// What the search needs from the explorer, read-only.
+pub struct Ctx<'a> {
+    pub prog: &'a Program,
+    pub codec: &'a Codec,
+    pub por: Option<&'a Por>,
+    pub opts: &'a Options,
+    /// The checked invariants.
+    pub all: InvariantSet,
+}
+
+/// How the expansion of one work item went.
+#[derive(Clone, Copy, Debug, Default)]
+struct Item {
+    /// Its successors end here in [`Batch::succ`].
+    end: u32,
+    /// With reduction, when its sleep set mattered: the sleep set the expansion used, and the
+    /// flags to set on the state once merged. `sleepy`: the item was looked up.
+    sleep: u8,
+    flags: u8,
+    looked_up: bool,
+    terminal: bool,
+    cut: bool,
+    reduced: bool,
+    /// Steps that failed with a scenario error (in [`Batch::bugs`], up to `end_bug`).
+    end_bug: u32,
+}
+
+/// One successor: its fingerprint, the choice index and thread, its sleep set, and the
+/// checked invariants it breaks. Its encoding is in [`Batch::encs`].
+#[derive(Clone, Copy, Debug)]
+struct Succ {
+    fp: u64,
+    idx: u8,
+    asleep: u8,
+    bad: InvariantSet,
+}
+
+/// The expansion of a range of work items of a level, for [`Bfs::merge`].
+#[derive(Default)]
+pub struct Batch {
+    /// The range: work items `start..start + items.len()`.
+    start: usize,
+    items: Vec<Item>,
+    succ: Vec<Succ>,
+    encs: Vec<u8>,
+    /// Steps that failed with a scenario error: choice index and message.
+    bugs: Vec<(u8, String)>,
+    /// Transitions in the batch.
+    pub transitions: u64,
+}
+
+impl Batch {
+    fn clear(&mut self, start: usize) {
+        self.start = start;
+        self.items.clear();
+        self.succ.clear();
+        self.encs.clear();
+        self.bugs.clear();
+        self.transitions = 0;
+    }
+}
+
+/// Where [`Bfs::merge`] left the search.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Slice {
+pub enum Merged {
+    /// More to do.
     Running,
     /// The search is over; stopped by this bound, if by one.
     Ended(Option<Bound>),
@@ -86,45 +262,58 @@ pub enum Slice {
 
 pub struct Bfs {
     /// Fingerprints of the visited states; with reduction, each with its sleep set.
-    seen: FpSet,
-    parents: Vec<u32>,
+    seen: Seen,
+    /// With reduction, when the cycle proviso can apply: fingerprints of the next level, to
+    /// tell forward edges from the others.
+    next_seen: Option<FpSet>,
+    links: Links,
     /// Parent links of the states expanded again, numbered from `DUP_BASE`.
-    dups: Vec<u32>,
+    dups: Links,
     cur: Level,
     next: Level,
-    /// Fingerprints of the next level (with reduction only), to tell forward edges from the
-    /// others for the cycle proviso.
-    next_seen: FpSet,
     depth: u32,
     /// Per invariant (bit of `Invariant::ALL`): the first violating state and its depth.
-    found: [Option<(u32, u32)>; N_INV],
-    bug_links: Vec<(u32, u8, String)>,
+    found: [Option<(u64, u32)>; N_INV],
+    bug_links: Vec<(u64, u8, String)>,
     pub stats: Stats,
     depth_cut: bool,
     /// Fingerprints of the terminal states, when asked for (tests compare them).
     pub terminals: Option<Vec<u64>>,
+    /// Set once the search is over.
+    ended: Option<Option<Bound>>,
 }
 
 impl Bfs {
     /// A search from `prog`'s initial state, which `w.enc` receives encoded.
-    pub fn new(prog: &Program, codec: &Codec, reduction: bool, checks: InvariantSet, w: &mut Work) -> Bfs {
+    pub fn new(prog: &Program, codec: &Codec, por: Option<&Por>, checks: InvariantSet, w: &mut Work) -> Bfs {
         let init = prog.init;
         codec.encode(&init, &mut w.enc);
-        let mut seen = if reduction { FpSet::with_values(0) } else { FpSet::with_capacity(0) };
-        seen.insert(fingerprint(&w.enc));
+        let reduction = por.is_some();
+        let mut seen = if reduction { Seen::Sleep(FpMap::with_capacity(0)) } else { Seen::Plain(FpSet::with_capacity(0)) };
+        match &mut seen {
+            Seen::Plain(s) => {
+                s.insert(fingerprint(&w.enc));
+            }
+            Seen::Sleep(m) => {
+                let _ = m.insert(fingerprint(&w.enc), 0);
+            }
+        }
+        let mut links = Links::default();
+        links.try_push(NO_PARENT).expect("a few bytes");
         let mut bfs = Bfs {
             seen,
-            parents: vec![NO_PARENT],
-            dups: vec![],
-            cur: Level { states: w.enc.clone(), ..Level::default() },
+            next_seen: por.filter(|p| p.proviso_possible()).map(|_| FpSet::with_capacity(0)),
+            links,
+            dups: Links::default(),
+            cur: Level { states: w.enc.clone(), sleep: if reduction { vec![0] } else { vec![] }, ..Level::default() },
             next: Level::default(),
-            next_seen: FpSet::default(),
             depth: 0,
             found: [None; N_INV],
             bug_links: vec![],
             stats: Stats { states: 1, ..Stats::default() },
             depth_cut: false,
             terminals: None,
+            ended: None,
         };
         let v = invariants::violated(prog, &init).intersect(checks);
         for (i, f) in bfs.found.iter_mut().enumerate() {
@@ -146,281 +335,468 @@ impl Bfs {
 
     /// States waiting to be expanded.
     pub fn frontier(&self, size: usize) -> u64 {
-        (self.cur.left(size) + self.next.left(size)) as u64
+        (self.cur.items(size) - self.cur.pos + self.next.items(size)) as u64
     }
 
     /// The bytes the search holds: the fingerprint tables, the parent links and the encoded
     /// levels.
-    fn bytes(&self) -> u64 {
+    pub fn bytes(&self) -> u64 {
         (self.seen.bytes()
-            + self.next_seen.bytes()
-            + (self.parents.capacity() + self.dups.capacity()) * 4
+            + self.next_seen.as_ref().map_or(0, FpSet::bytes)
+            + self.links.bytes()
+            + self.dups.bytes()
             + self.cur.bytes()
             + self.next.bytes()) as u64
     }
 
-    fn next_level(&mut self, size: usize) {
-        let first = self.cur.first + (self.cur.states.len() / size) as u32;
+    /// The work items of the current level not yet merged: `start..end`.
+    pub fn pending(&self, size: usize) -> (usize, usize) {
+        (self.cur.pos, self.cur.items(size))
+    }
+
+    /// Expands work items `start..end` of the current level into `out`, reading the search
+    /// only: ranges may be expanded at once by several threads, each with its own `Work`.
+    pub fn expand(&self, ctx: &Ctx, start: usize, end: usize, out: &mut Batch, w: &mut Work) {
+        out.clear(start);
+        let mut s = ctx.prog.init;
+        for i in start..end {
+            self.expand_one(ctx, i, &mut s, out, w);
+        }
+    }
+
+    fn find_sleep(&self, fp: u64) -> Option<u8> {
+        match &self.seen {
+            Seen::Sleep(m) => m.find(fp).map(|slot| m.val(slot)),
+            Seen::Plain(_) => None,
+        }
+    }
+
+    /// Expands work item `i` into `out` (its item, successors and bugs appended).
+    fn expand_one(&self, ctx: &Ctx, i: usize, s: &mut State, out: &mut Batch, w: &mut Work) {
+        let (prog, codec, por, opts) = (ctx.prog, ctx.codec, ctx.por, ctx.opts);
+        let (_, enc, hint, again) = self.cur.item(i, codec.size());
+        let mut item = Item::default();
+        codec.decode_into(enc, s);
+        exec::choices(prog, s, &mut w.buf);
+        let close = |item: Item, out: &mut Batch| {
+            let item = Item { end: out.succ.len() as u32, end_bug: out.bugs.len() as u32, ..item };
+            out.items.push(item);
+        };
+        if w.buf.is_empty() {
+            item.terminal = again.is_none();
+            return close(item, out);
+        }
+        if self.depth >= opts.max_depth {
+            item.cut = true;
+            return close(item, out);
+        }
+        // The state's byte: a state first reached with nothing asleep keeps nothing asleep,
+        // and then neither its flags nor its byte matter again.
+        let here = match (por, hint) {
+            (Some(_), h) if h != 0 => {
+                item.looked_up = true;
+                self.find_sleep(fingerprint(enc))
+            }
+            _ => None,
+        };
+        // Sleep sets (Godefroid): a thread asleep here has been explored from an earlier
+        // state, and what it leads to from here is covered from there; a successor keeps
+        // the sleeping threads, and the ones explored before it from here, whose steps
+        // are independent of the step taken.
+        let mut fps = [Footprint::default(); MAX_THREADS];
+        let sleepy = por.is_some_and(|p| p.step_footprints(prog, s, &w.buf, &mut fps));
+        let (reduced, proviso) = match (again, por) {
+            (None, Some(por)) if sleepy => match por.ample(prog, s, &w.buf, &fps, &mut w.ample, &mut w.por) {
+                Some(proviso) => (true, proviso),
+                None => (false, false),
+            },
+            _ => (false, false),
+        };
+        let mut sleep = 0u8;
+        match again {
+            None => {
+                if !reduced {
+                    w.ample.clear();
+                    w.ample.extend(0..w.buf.len() as u8);
+                }
+                if let Some(v) = here {
+                    // A set that relies on the cycle proviso is explored whole, whatever
+                    // sleeps: then every path from here that breaks an invariant either
+                    // takes a step of the set, or survives the first step of the set.
+                    if sleepy && !proviso {
+                        sleep = v & SLEEP;
+                        item.flags = EXPANDED;
+                    } else {
+                        item.flags = EXPANDED | NO_SLEEP;
+                    }
+                }
+            }
+            Some(mask) => {
+                // Run the threads that were asleep at the expansion and are no longer.
+                sleep = here.map(|v| v & SLEEP).unwrap_or(0);
+                w.ample.clear();
+                w.ample.extend((0..w.buf.len() as u8).filter(|&i| mask & (1 << w.buf[i as usize].thread()) != 0));
+            }
+        }
+        item.sleep = sleep;
+        let mut explored = sleep;
+        let mut old = false;
+        let mut k = 0;
+        let mut full = !reduced;
+        loop {
+            if k == w.ample.len() {
+                if full || !old {
+                    break;
+                }
+                // C3: an ample successor lies on this level or an earlier one, by a step on
+                // a cycle of its thread's code, so this edge may close a cycle of reduced
+                // expansions (every cycle of states has such an edge, as BFS levels cannot
+                // rise all around it, and every step along it is on a cycle of its code):
+                // expand this state fully.
+                full = true;
+                let taken = std::mem::take(&mut w.ample);
+                w.ample.extend((0..w.buf.len() as u8).filter(|i| !taken.contains(i)));
+                k = 0;
+                if w.ample.is_empty() {
+                    break;
+                }
+            }
+            let idx = w.ample[k];
+            k += 1;
+            let c = w.buf[idx as usize];
+            let t = c.thread();
+            if sleep & (1 << t) != 0 {
+                continue;
+            }
+            let mut n = *s;
+            match exec::apply(prog, &mut n, c) {
+                Ok(_) => {}
+                Err(StepError::Bug(bug)) => {
+                    if out.bugs.len() < 8 {
+                        out.bugs.push((idx, describe::bug_text(prog, bug)));
+                    }
+                    continue;
+                }
+                Err(StepError::Blocked(_)) => continue,
+            }
+            let mut asleep = 0u8;
+            if sleepy {
+                for z in 0..prog.threads.len() {
+                    if explored & (1 << z) != 0 && z != t && !fps[z].conflicts(fps[t]) {
+                        asleep |= 1 << z;
+                    }
+                }
+                explored |= 1 << t;
+            }
+            codec.encode(&n, &mut w.enc);
+            let fp = fingerprint(&w.enc);
+            // Seen before, on this level or an earlier one (not on the next): only a step on
+            // a cycle of its thread's code can close a cycle of states.
+            if proviso && !full && !old && por.is_some_and(|p| p.on_cycle(t, s.threads[t].pc)) && self.is_old(fp) {
+                old = true;
+            }
+            let bad = if ctx.all.is_empty() { InvariantSet::EMPTY } else { invariants::violated(prog, &n).intersect(ctx.all) };
+            out.succ.push(Succ { fp, idx, asleep, bad });
+            out.encs.extend_from_slice(&w.enc);
+            out.transitions += 1;
+        }
+        item.reduced = reduced && !full;
+        close(item, out)
+    }
+
+    /// True when `fp` was visited on this level or an earlier one. (In a range expanded
+    /// before the merge of the ranges before it, a state of the next level they reach is not
+    /// in the table yet: it is not old either way.)
+    fn is_old(&self, fp: u64) -> bool {
+        self.seen.contains(fp) && !self.next_seen.as_ref().is_some_and(|n| n.contains(fp))
+    }
+
+    /// Merges a batch expanded from the next work items of the level (`batch.start` must be
+    /// where the last merge stopped), in order, at most up to `budget` transitions... never
+    /// mid-item: it returns the transitions merged and where the search stands. A batch is
+    /// merged whole unless the search ends in it.
+    pub fn merge(&mut self, ctx: &Ctx, batch: &Batch, w: &mut Work, redo: &mut Batch) -> (u64, Merged) {
+        debug_assert_eq!(batch.start, self.cur.pos, "batches are merged in order");
+        let mut done = 0u64;
+        let mut s0 = 0usize;
+        let mut b0 = 0usize;
+        if let Some(r) = self.stop_check(ctx) {
+            return (0, r);
+        }
+        let size = ctx.codec.size();
+        for (k, item) in batch.items.iter().enumerate() {
+            let i = batch.start + k;
+            let (s1, b1) = (item.end as usize, item.end_bug as usize);
+            let (succ, encs, bugs, item) = if item.looked_up && self.sleep_changed(ctx, i, item) {
+                // Reached again, with fewer threads asleep, by a state merged since it was
+                // expanded: expand it again as it is now.
+                self.expand(ctx, i, i + 1, redo, w);
+                (&redo.succ[..], &redo.encs[..], &redo.bugs[..], redo.items[0])
+            } else {
+                (&batch.succ[s0..s1], &batch.encs[s0 * size..s1 * size], &batch.bugs[b0..b1], *item)
+            };
+            (s0, b0) = (s1, b1);
+            match self.merge_item(ctx, i, &item, succ, encs, bugs) {
+                Ok(n) => done += n,
+                Err((n, bound)) => {
+                    done += n;
+                    return (done, self.end(ctx, Some(bound)));
+                }
+            }
+            if item.terminal {
+                let (_, enc, _, _) = self.cur.item(i, ctx.codec.size());
+                let fp = fingerprint(enc);
+                if let Some(t) = self.terminals.as_mut() {
+                    t.push(fp);
+                }
+            }
+            self.cur.pos = i + 1;
+            if let Some(r) = self.after_item(ctx) {
+                return (done, r);
+            }
+        }
+        (done, Merged::Running)
+    }
+
+    /// True when the state of work item `i` has fewer threads asleep than its expansion saw.
+    fn sleep_changed(&self, ctx: &Ctx, i: usize, item: &Item) -> bool {
+        let (_, enc, _, _) = self.cur.item(i, ctx.codec.size());
+        self.find_sleep(fingerprint(enc)).map(|v| v & SLEEP) != Some(item.sleep) && !(item.flags & NO_SLEEP != 0 && item.sleep == 0)
+    }
+
+    /// Ends the search once every checked invariant broke, when asked to.
+    fn stop_check(&mut self, ctx: &Ctx) -> Option<Merged> {
+        if let Some(b) = self.ended {
+            return Some(Merged::Ended(b));
+        }
+        (ctx.opts.stop_when_all_violated && !ctx.all.is_empty() && self.found_bits() == ctx.all).then(|| self.end(ctx, None))
+    }
+
+    /// Checks the bound on stopping once every invariant broke, and moves to the next level
+    /// when this one is done.
+    fn after_item(&mut self, ctx: &Ctx) -> Option<Merged> {
+        if let Some(r) = self.stop_check(ctx) {
+            return Some(r);
+        }
+        let size = ctx.codec.size();
+        if self.cur.pos < self.cur.items(size) {
+            return None;
+        }
+        // Next level.
+        self.stats.peak_bytes = self.stats.peak_bytes.max(self.bytes());
+        if self.next.is_empty() {
+            return Some(self.end(ctx, None));
+        }
+        let first = self.cur.first + self.cur.count(size) as u64;
         std::mem::swap(&mut self.cur, &mut self.next);
         self.next.clear();
         self.cur.first = first;
-        self.next_seen = FpSet::default();
+        if let Some(n) = &mut self.next_seen {
+            *n = FpSet::with_capacity(0);
+        }
         self.depth += 1;
         self.stats.depth = self.depth;
+        None
     }
 
-    /// Expands states until about `budget` transitions are done or the search ends; returns
-    /// the transitions done, and once the search has ended, [`Slice::Ended`] with the bound
-    /// that stopped it, if one did.
-    #[allow(clippy::too_many_arguments)]
-    pub fn slice(
+    fn found_bits(&self) -> InvariantSet {
+        self.found.iter().zip(Invariant::ALL).filter(|(f, _)| f.is_some()).map(|(_, inv)| inv).collect()
+    }
+
+    fn end(&mut self, ctx: &Ctx, bound: Option<Bound>) -> Merged {
+        self.stats.peak_bytes = self.stats.peak_bytes.max(self.bytes());
+        let bound = bound.or_else(|| (self.depth_cut && self.found_bits() != ctx.all).then_some(Bound::Depth(ctx.opts.max_depth)));
+        self.ended = Some(bound);
+        Merged::Ended(bound)
+    }
+
+    /// Merges one work item: returns its transitions, or the transitions up to a bound and the
+    /// bound.
+    fn merge_item(
         &mut self,
-        prog: &Program,
-        codec: &Codec,
-        por: Option<&Por>,
-        opts: &Options,
-        all: InvariantSet,
-        budget: u64,
-        w: &mut Work,
-    ) -> (u64, Slice) {
-        let size = codec.size();
-        let b = self;
-        let mut done = 0u64;
-        let stop_all = opts.stop_when_all_violated;
-        let found_bits =
-            |b: &Bfs| b.found.iter().zip(Invariant::ALL).filter(|(f, _)| f.is_some()).map(|(_, inv)| inv).collect::<InvariantSet>();
-        let mut finished = false;
-        let mut stopped = None;
-        let mut s = prog.init;
-        let mut fps = [Footprint::default(); MAX_THREADS];
-        'outer: while done < budget {
-            if stop_all && !all.is_empty() && found_bits(b) == all {
-                finished = true;
-                break;
-            }
-            // The next state to expand: this level's states, then those to expand again.
-            let (id, again, enc) = if b.cur.pos * size < b.cur.states.len() {
-                b.cur.pos += 1;
-                (b.cur.first + b.cur.pos as u32 - 1, None, &b.cur.states[(b.cur.pos - 1) * size..b.cur.pos * size])
-            } else if b.cur.again_pos < b.cur.again_meta.len() {
-                let (id, mask) = b.cur.again_meta[b.cur.again_pos];
-                b.cur.again_pos += 1;
-                (id, Some(mask), &b.cur.again[(b.cur.again_pos - 1) * size..b.cur.again_pos * size])
-            } else {
-                // Next level.
-                b.stats.peak_bytes = b.stats.peak_bytes.max(b.bytes());
-                if b.next.is_empty() {
-                    finished = true;
-                    break;
+        ctx: &Ctx,
+        i: usize,
+        item: &Item,
+        succ: &[Succ],
+        encs: &[u8],
+        bugs: &[(u8, String)],
+    ) -> Result<u64, (u64, Bound)> {
+        let size = ctx.codec.size();
+        let (id, here) = {
+            let (id, enc, _, _) = self.cur.item(i, size);
+            (id, (item.flags != 0 && item.looked_up).then(|| fingerprint(enc)))
+        };
+        if item.terminal {
+            self.stats.terminal += 1;
+        }
+        if item.cut {
+            self.depth_cut = true;
+        }
+        if let Some(fp) = here {
+            if let Seen::Sleep(m) = &mut self.seen {
+                if let Some(slot) = m.find(fp) {
+                    *m.val_mut(slot) |= item.flags;
                 }
-                b.next_level(size);
-                continue;
-            };
-            codec.decode_into(enc, &mut s);
-            let here = por.and_then(|_| b.seen.find(fingerprint(enc)));
-            exec::choices(prog, &s, &mut w.buf);
-            if w.buf.is_empty() {
-                if again.is_none() {
-                    b.stats.terminal += 1;
-                    if let Some(t) = &mut b.terminals {
-                        t.push(fingerprint(enc));
+            }
+        }
+        for (idx, msg) in bugs {
+            if self.bug_links.len() < 8 {
+                self.bug_links.push((id, *idx, msg.clone()));
+            }
+        }
+        let mut done = 0;
+        for (k, sc) in succ.iter().enumerate() {
+            done += 1;
+            self.stats.transitions += 1;
+            let enc = &encs[k * size..(k + 1) * size];
+            let l = link(id, sc.idx);
+            if let Err(b) = self.room(ctx) {
+                return Err((done, b));
+            }
+            let new = match &mut self.seen {
+                Seen::Plain(set) => set.insert(sc.fp),
+                Seen::Sleep(m) => match m.insert(sc.fp, sc.asleep) {
+                    Ok(()) => true,
+                    Err(slot) => {
+                        if let Err(b) = self.reached_again(slot, sc.asleep, l, enc, ctx) {
+                            return Err((done, b));
+                        }
+                        false
                     }
-                }
-                continue;
-            }
-            if b.depth >= opts.max_depth {
-                b.depth_cut = true;
-                continue;
-            }
-            // Sleep sets (Godefroid): a thread asleep here has been explored from an earlier
-            // state, and what it leads to from here is covered from there; a successor keeps
-            // the sleeping threads, and the ones explored before it from here, whose steps
-            // are independent of the step taken.
-            let sleepy = por.is_some_and(|p| p.step_footprints(prog, &s, &w.buf, &mut fps));
-            let (reduced, proviso) = match (again, por) {
-                (None, Some(por)) => match por.ample(prog, &s, &w.buf, &mut w.ample) {
-                    Some(proviso) => (true, proviso),
-                    None => (false, false),
                 },
-                _ => (false, false),
             };
-            let mut sleep = 0u8;
-            match again {
-                None => {
-                    if !reduced {
-                        w.ample.clear();
-                        w.ample.extend(0..w.buf.len() as u8);
-                    }
-                    if let Some(i) = here {
-                        let v = b.seen.val_mut(i);
-                        // A set that relies on the cycle proviso is explored whole, whatever
-                        // sleeps: then every path from here that breaks an invariant either
-                        // takes a step of the set, or survives the first step of the set.
-                        if sleepy && !proviso {
-                            sleep = *v & SLEEP;
-                            *v |= EXPANDED;
-                        } else {
-                            *v |= EXPANDED | NO_SLEEP;
-                        }
-                    }
-                }
-                Some(mask) => {
-                    // Run the threads that were asleep at the expansion and are no longer.
-                    sleep = here.map(|i| *b.seen.val_mut(i) & SLEEP).unwrap_or(0);
-                    w.ample.clear();
-                    w.ample.extend((0..w.buf.len() as u8).filter(|&i| mask & (1 << w.buf[i as usize].thread()) != 0));
+            if new {
+                if let Err(b) = self.add_state(sc, l, enc, ctx) {
+                    return Err((done, b));
                 }
             }
-            let mut explored = sleep;
-            let mut old = false;
-            let mut k = 0;
-            let mut full = !reduced;
-            loop {
-                if k == w.ample.len() {
-                    if full || !old {
-                        break;
-                    }
-                    // C3: an ample successor lies on this level or an earlier one, by a step on
-                    // a cycle of its thread's code, so this edge may close a cycle of reduced
-                    // expansions (every cycle of states has such an edge, as BFS levels cannot
-                    // rise all around it, and every step along it is on a cycle of its code):
-                    // expand this state fully.
-                    full = true;
-                    let taken = std::mem::take(&mut w.ample);
-                    w.ample.extend((0..w.buf.len() as u8).filter(|i| !taken.contains(i)));
-                    k = 0;
-                    if w.ample.is_empty() {
-                        break;
-                    }
+        }
+        if item.reduced {
+            self.stats.reduced += 1;
+        }
+        Ok(done)
+    }
+
+    /// Makes room for one more state, or says which bound stops the search: the table grows
+    /// (by doubling, or as far as the memory bound allows), the links and the next level
+    /// grow, all within `Options::max_memory` and what the allocator gives.
+    #[inline]
+    fn room(&mut self, ctx: &Ctx) -> Result<(), Bound> {
+        let budget = ctx.opts.max_memory;
+        let stop = |b: &Bfs| Bound::Memory { bytes: budget, states: b.stats.states };
+        if self.seen.is_full() {
+            let now = self.bytes() as usize;
+            let cur = self.seen.slots();
+            // Growing holds the old table and the new one at once.
+            let room = (budget as usize).saturating_sub(now);
+            let mut slots = cur * 2;
+            if self.seen.bytes_with(slots) > room {
+                // As large as still fits, if that is worth it.
+                slots = cur + (room * cur / self.seen.bytes_with(cur).max(1)).min(cur);
+                // (A map holds whole buckets of 7 entries.)
+                while slots > 7 && self.seen.bytes_with(slots) > room {
+                    slots -= 7;
                 }
-                let idx = w.ample[k];
-                k += 1;
-                let c = w.buf[idx as usize];
-                let t = c.thread();
-                if sleep & (1 << t) != 0 {
-                    continue;
-                }
-                let mut n = s;
-                match exec::apply(prog, &mut n, c) {
-                    Ok(_) => {}
-                    Err(StepError::Bug(bug)) => {
-                        if b.bug_links.len() < 8 {
-                            b.bug_links.push((id, idx, describe::bug_text(prog, bug)));
-                        }
-                        continue;
-                    }
-                    Err(StepError::Blocked(_)) => continue,
-                }
-                done += 1;
-                b.stats.transitions += 1;
-                let mut asleep = 0u8;
-                if sleepy {
-                    for z in 0..prog.threads.len() {
-                        if explored & (1 << z) != 0 && z != t && !fps[z].conflicts(fps[t]) {
-                            asleep |= 1 << z;
-                        }
-                    }
-                    explored |= 1 << t;
-                }
-                codec.encode(&n, &mut w.enc);
-                let fp = fingerprint(&w.enc);
-                if let Err(slot) = b.seen.insert_val(fp, asleep) {
-                    // Seen before: a forward edge if the state is on the next level. Only a
-                    // step on a cycle of its thread's code can close a cycle of states.
-                    if proviso && !full && !b.next_seen.contains(fp) && por.is_some_and(|p| p.on_cycle(t, s.threads[t].pc)) {
-                        old = true;
-                    }
-                    if por.is_some() {
-                        if let Err(bound) = b.reached_again(slot, asleep, link(id, idx), &w.enc, opts) {
-                            stopped = Some(bound);
-                            finished = true;
-                            break 'outer;
-                        }
-                    }
-                    continue;
-                }
-                if let Err(bound) = b.add_state(prog, &n, fp, por.is_some(), link(id, idx), &w.enc, all, opts) {
-                    stopped = Some(bound);
-                    finished = true;
-                    break 'outer;
+                if slots < cur + cur / 8 {
+                    return Err(stop(self));
                 }
             }
-            if reduced && !full {
-                b.stats.reduced += 1;
-            }
+            self.seen.try_grow(slots).map_err(|_| stop(self))?;
         }
-        if !finished {
-            return (done, Slice::Running);
+        Ok(())
+    }
+
+    /// The bytes that adding one state of `size` bytes to the next level adds, when it grows
+    /// a vector (a vector grows by doubling) or the table of the next level.
+    fn add_growth(&self, size: usize, por: bool) -> u64 {
+        let grows = |len: usize, cap: usize, add: usize| if len + add <= cap { 0 } else { (cap * 2).max(len + add).max(8) - cap };
+        let next = &self.next;
+        let mut extra = self.links.push_growth()
+            + grows(next.states.len(), next.states.capacity(), size)
+            + if por { grows(next.sleep.len(), next.sleep.capacity(), 1) } else { 0 };
+        if let Some(n) = self.next_seen.as_ref().filter(|n| n.is_full()) {
+            extra += FpSet::bytes_with(n.slots() * 2);
         }
-        b.stats.peak_bytes = b.stats.peak_bytes.max(b.bytes());
-        if stopped.is_none() && b.depth_cut && found_bits(b) != all {
-            stopped = Some(Bound::Depth(opts.max_depth));
-        }
-        (done, Slice::Ended(stopped))
+        extra as u64
     }
 
     /// A successor seen before, reached with sleep set `asleep`: it keeps what sleeps in both;
     /// if it was expanded already, the threads that woke up run from it again (next level).
     #[inline]
-    fn reached_again(&mut self, slot: usize, asleep: u8, link: u32, enc: &[u8], opts: &Options) -> Result<(), Bound> {
-        let v = self.seen.val_mut(slot);
+    fn reached_again(&mut self, slot: usize, asleep: u8, link: u64, enc: &[u8], ctx: &Ctx) -> Result<(), Bound> {
+        let Seen::Sleep(m) = &mut self.seen else { return Ok(()) };
+        let v = m.val_mut(slot);
         let woke = *v & SLEEP & !asleep;
         if woke != 0 && *v & NO_SLEEP == 0 {
             *v &= !woke;
-            if *v & EXPANDED != 0 {
+            let expanded = *v & EXPANDED != 0;
+            if expanded {
                 if self.dups.len() as u64 >= MAX_IDS {
-                    return Err(Bound::States(opts.max_states.min(MAX_IDS)));
+                    return Err(Bound::States(ctx.opts.max_states.min(MAX_IDS)));
                 }
-                self.next.again_meta.push((DUP_BASE + self.dups.len() as u32, woke));
-                self.dups.push(link);
+                let stop = Bound::Memory { bytes: ctx.opts.max_memory, states: self.stats.states };
+                let grows = |len: usize, cap: usize, add: usize| if len + add <= cap { 0 } else { (cap * 2).max(len + add).max(8) - cap };
+                let a = &self.next;
+                let extra = self.dups.push_growth()
+                    + grows(a.again.len(), a.again.capacity(), enc.len())
+                    + grows(a.again_meta.len(), a.again_meta.capacity(), 1) * 16;
+                if self.bytes() + extra as u64 > ctx.opts.max_memory {
+                    return Err(stop);
+                }
+                self.next.again.try_reserve(enc.len()).map_err(|_| stop)?;
+                self.next.again_meta.try_reserve(1).map_err(|_| stop)?;
+                self.next.again_meta.push((DUP_BASE + self.dups.len() as u64, woke));
+                self.dups.try_push(link).map_err(|_| stop)?;
                 self.next.again.extend_from_slice(enc);
             }
         }
         Ok(())
     }
 
-    /// A new state `n` (fingerprint `fp`, encoding `enc`) on the next level, reached by
-    /// `link`: numbered, queued, and checked against the invariants in `all`.
-    #[allow(clippy::too_many_arguments)]
+    /// A new state (successor `sc`, encoding `enc`) on the next level, reached by `link`:
+    /// numbered, queued, and checked against the invariants.
     #[inline]
-    fn add_state(
-        &mut self,
-        prog: &Program,
-        n: &State,
-        fp: u64,
-        reduction: bool,
-        link: u32,
-        enc: &[u8],
-        all: InvariantSet,
-        opts: &Options,
-    ) -> Result<(), Bound> {
-        if reduction {
-            self.next_seen.insert(fp);
+    fn add_state(&mut self, sc: &Succ, link: u64, enc: &[u8], ctx: &Ctx) -> Result<(), Bound> {
+        let stop = Bound::Memory { bytes: ctx.opts.max_memory, states: self.stats.states };
+        let por = ctx.por.is_some();
+        if self.bytes() + self.add_growth(enc.len(), por) > ctx.opts.max_memory {
+            return Err(stop);
         }
-        let new_id = self.parents.len() as u32;
-        self.parents.push(link);
+        if let Some(n) = &mut self.next_seen {
+            if n.is_full() {
+                let bigger = n.slots() * 2;
+                n.try_grow(bigger).map_err(|_| stop)?;
+            }
+            n.insert(sc.fp);
+        }
+        self.next.states.try_reserve(enc.len()).map_err(|_| stop)?;
+        if por {
+            self.next.sleep.try_reserve(1).map_err(|_| stop)?;
+        }
+        let new_id = self.links.len() as u64;
+        self.links.try_push(link).map_err(|_| stop)?;
         self.next.states.extend_from_slice(enc);
+        if por {
+            self.next.sleep.push(sc.asleep);
+        }
         self.stats.states += 1;
-        if !all.is_empty() {
-            let v = invariants::violated(prog, n).intersect(all);
-            if !v.is_empty() {
-                for (i, f) in self.found.iter_mut().enumerate() {
-                    if v.contains(Invariant::ALL[i]) && f.is_none() {
-                        *f = Some((new_id, self.depth + 1));
-                    }
+        if !sc.bad.is_empty() {
+            for (i, f) in self.found.iter_mut().enumerate() {
+                if sc.bad.contains(Invariant::ALL[i]) && f.is_none() {
+                    *f = Some((new_id, self.depth + 1));
                 }
             }
         }
-        if self.stats.states >= opts.max_states.min(MAX_IDS) {
-            return Err(Bound::States(opts.max_states.min(MAX_IDS)));
+        if self.stats.states >= ctx.opts.max_states.min(MAX_IDS) {
+            return Err(Bound::States(ctx.opts.max_states.min(MAX_IDS)));
         }
         Ok(())
     }
 
-    fn path(&self, mut id: u32) -> Vec<u8> {
+    fn path(&self, mut id: u64) -> Vec<u8> {
         let mut idx = Vec::new();
         loop {
-            let l = if id >= DUP_BASE { self.dups[(id - DUP_BASE) as usize] } else { self.parents[id as usize] };
+            let l = if id >= DUP_BASE { self.dups.get((id - DUP_BASE) as usize) } else { self.links.get(id as usize) };
             if l == NO_PARENT {
                 break;
             }
@@ -450,9 +826,11 @@ impl Bfs {
 
     /// Frees the search memory; the counts stay.
     pub fn free(&mut self) {
-        self.seen = FpSet::default();
-        self.parents = vec![];
-        self.cur.states = vec![];
-        self.next.states = vec![];
+        self.seen = Seen::Plain(FpSet::default());
+        self.next_seen = None;
+        self.links = Links::default();
+        self.dups = Links::default();
+        self.cur = Level::default();
+        self.next = Level::default();
     }
 }

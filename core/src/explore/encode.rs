@@ -361,10 +361,11 @@ pub struct Work {
     pub enc: Vec<u8>,
     pub buf: Vec<Choice>,
     pub ample: Vec<u8>,
+    pub por: super::por::PorWork,
 }
 
 impl Work {
     pub fn new(codec: &Codec) -> Work {
-        Work { enc: vec![0; codec.size()], buf: Vec::with_capacity(16), ample: Vec::with_capacity(16) }
+        Work { enc: vec![0; codec.size()], buf: Vec::with_capacity(16), ample: Vec::with_capacity(16), por: Default::default() }
     }
 }

@@ -1,18 +1,18 @@
 //! Graphs, as petgraph graphs and Graphviz DOT text: the reachable state graph of a program,
 //! and the happens-before graph of one trace.
 
-use petgraph::algo::tred::{dag_to_toposorted_adjacency_list, dag_transitive_reduction_closure};
 use petgraph::dot::{Config, Dot};
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
 use super::encode::{fingerprint, Codec};
-use super::por::Por;
+use super::por::{Bits, Footprint, Por};
 use crate::exec::{self};
 use crate::invariants;
 use crate::ir::Program;
 use crate::layout::{Invariant, InvariantSet};
 use crate::schedule;
+use crate::state::MAX_THREADS;
 use crate::step::Choice;
 
 /// A state of the state graph.
@@ -141,12 +141,13 @@ pub struct HbNode {
 /// The happens-before graph of a trace: step i before step j when they are steps of one
 /// thread, or when they conflict (one writes what the other reads or writes: see
 /// [`super::por`]), transitively reduced. Any order of the steps that respects it reaches
-/// the same final state.
+/// the same final state. Linear in the trace: see [`Order`].
 pub fn happens_before(prog: &Program, trace: &[Choice]) -> Result<DiGraph<HbNode, &'static str>, String> {
     let por = Por::new(prog);
     let mut s = prog.init;
-    let mut fps = Vec::new();
-    let mut g = DiGraph::new();
+    let mut g = DiGraph::with_capacity(trace.len(), trace.len() * 2);
+    let mut order = Order::new(trace.len());
+    let mut edges = vec![];
     for (i, &c) in trace.iter().enumerate() {
         if c.thread() >= prog.threads.len() {
             return Err(format!("step {}: there is no thread #{}", i + 1, c.thread()));
@@ -155,33 +156,135 @@ pub fn happens_before(prog: &Program, trace: &[Choice]) -> Result<DiGraph<HbNode
             Choice::Run(t) => prog.instr(t as usize, s.threads[t as usize].pc).text.clone(),
             other => schedule::choice_name(other, &prog.layout),
         };
-        fps.push(por.choice_footprint(prog, &s, c));
+        let fp = por.choice_footprint(prog, &s, c);
         exec::apply(prog, &mut s, c).map_err(|e| format!("step {}: {}", i + 1, crate::describe::step_error_text(prog, &s, c, e)))?;
         g.add_node(HbNode { step: i + 1, thread: schedule::choice_name(c, &prog.layout), text, violated: invariants::violated(prog, &s) });
+        order.step(c.thread(), fp, &mut edges);
     }
-    let mut full = DiGraph::<(), &'static str>::new();
-    for _ in 0..trace.len() {
-        full.add_node(());
+    // In the order a transitive reduction of the whole graph lists them: by source, then target.
+    edges.sort_unstable();
+    for (i, j) in edges {
+        let kind = if trace[i as usize].thread() == trace[j as usize].thread() { "po" } else { "conflict" };
+        g.add_edge(NodeIndex::new(i as usize), NodeIndex::new(j as usize), kind);
     }
-    for j in 0..trace.len() {
-        for i in 0..j {
-            let same = trace[i].thread() == trace[j].thread();
-            if same || fps[i].conflicts(fps[j]) {
-                full.add_edge(NodeIndex::new(i), NodeIndex::new(j), if same { "po" } else { "conflict" });
+    Ok(g)
+}
+
+/// How one resource (a bit of a [`Footprint`]) was used since it was last written: the step
+/// that wrote it, and per thread the last step since then that read it, and that updated it
+/// commutatively.
+#[derive(Clone, Copy, Default)]
+struct Uses {
+    write: Option<u32>,
+    reads: [Option<u32>; MAX_THREADS],
+    adds: [Option<u32>; MAX_THREADS],
+}
+
+/// The happens-before order of a trace, built one step at a time in time and memory linear in
+/// the steps. A step's direct predecessors in the transitive reduction are the greatest of the
+/// earlier steps it conflicts with. Only a few can be: the step before it in its thread, the
+/// last step that wrote each resource it touches, and for each thread the last read or
+/// commutative update since then (every older conflicting step comes before one of these).
+/// Among those, one per thread at most (the latest), a step stays a direct predecessor unless
+/// another candidate comes after it, which each step's vector clock tells.
+struct Order {
+    /// Per step: its thread, and per thread 1 + the last step of that thread at or before it
+    /// (0: none).
+    threads: Vec<u8>,
+    clocks: Vec<[u32; MAX_THREADS]>,
+    /// Per thread: its last step.
+    last: [Option<u32>; MAX_THREADS],
+    /// Per resource bit.
+    uses: Vec<Uses>,
+    /// The last step that conflicts with every step (a drain; a step of a relaxed model).
+    any: Option<u32>,
+}
+
+impl Order {
+    fn new(steps: usize) -> Order {
+        Order {
+            threads: Vec::with_capacity(steps),
+            clocks: Vec::with_capacity(steps),
+            last: [None; MAX_THREADS],
+            uses: vec![Uses::default(); Bits::BITS as usize],
+            any: None,
+        }
+    }
+
+    /// Adds the next step, of thread `t` with footprint `fp`; pushes its edges (from, to).
+    fn step(&mut self, t: usize, fp: Footprint, edges: &mut Vec<(u32, u32)>) {
+        let j = self.threads.len() as u32;
+        // The latest candidate of each thread.
+        let mut cand: [Option<u32>; MAX_THREADS] = [None; MAX_THREADS];
+        let threads = &self.threads;
+        let mut offer = |i: Option<u32>| {
+            if let Some(i) = i {
+                let u = threads[i as usize] as usize;
+                if cand[u].is_none_or(|k| k < i) {
+                    cand[u] = Some(i);
+                }
+            }
+        };
+        offer(self.last[t]);
+        offer(self.any);
+        // A step that conflicts with everything follows every step before it.
+        let everything = fp.conflicts(Footprint::default());
+        if everything {
+            self.last.iter().for_each(|&l| offer(l));
+        } else {
+            let mut touched = fp.reads | fp.writes | fp.adds;
+            while touched != 0 {
+                let r = touched.trailing_zeros() as usize;
+                touched &= touched - 1;
+                let bit: Bits = 1 << r;
+                let u = &self.uses[r];
+                offer(u.write);
+                if fp.writes & bit != 0 || fp.adds & bit != 0 {
+                    u.reads.iter().for_each(|&i| offer(i));
+                }
+                if fp.writes & bit != 0 || fp.reads & bit != 0 {
+                    u.adds.iter().for_each(|&i| offer(i));
+                }
+            }
+        }
+        // The candidates that no other candidate comes after.
+        let mut clock = [0u32; MAX_THREADS];
+        for (u, i) in cand.iter().enumerate() {
+            let Some(i) = *i else { continue };
+            let after = cand.iter().flatten().any(|&k| k != i && self.clocks[k as usize][u] > i);
+            if !after {
+                edges.push((i, j));
+            }
+            for (c, k) in clock.iter_mut().zip(self.clocks[i as usize]) {
+                *c = (*c).max(k);
+            }
+        }
+        clock[t] = j + 1;
+        self.threads.push(t as u8);
+        self.clocks.push(clock);
+        self.last[t] = Some(j);
+        if everything {
+            self.any = Some(j);
+            return;
+        }
+        let mut touched = fp.reads | fp.writes | fp.adds;
+        while touched != 0 {
+            let r = touched.trailing_zeros() as usize;
+            touched &= touched - 1;
+            let bit: Bits = 1 << r;
+            let u = &mut self.uses[r];
+            if fp.writes & bit != 0 {
+                *u = Uses { write: Some(j), ..Uses::default() };
+                continue;
+            }
+            if fp.reads & bit != 0 {
+                u.reads[t] = Some(j);
+            }
+            if fp.adds & bit != 0 {
+                u.adds[t] = Some(j);
             }
         }
     }
-    // Node indices are already a topological order.
-    let toposort: Vec<NodeIndex> = full.node_indices().collect();
-    let (list, _) = dag_to_toposorted_adjacency_list::<_, u32>(&full, &toposort);
-    let (tred, _) = dag_transitive_reduction_closure(&list);
-    for e in tred.edge_indices() {
-        let (a, b) = tred.edge_endpoints(e).unwrap();
-        let (i, j) = (toposort[a as usize].index(), toposort[b as usize].index());
-        let kind = if trace[i].thread() == trace[j].thread() { "po" } else { "conflict" };
-        g.add_edge(NodeIndex::new(i), NodeIndex::new(j), kind);
-    }
-    Ok(g)
 }
 
 /// DOT text of a happens-before graph: one column (cluster) per thread, program order in

@@ -37,6 +37,7 @@ pub mod table;
 
 pub use report::{
     choices_of, switches, Bound, BugFound, Counterexample, Options, Phase, Progress, Report, Stats, Status, Strategy, Verdict, VerdictKind,
+    DEFAULT_MAX_MEMORY,
 };
 
 use crate::exec;
@@ -45,7 +46,7 @@ use crate::ir::Program;
 use crate::layout::{Invariant, InvariantSet};
 use crate::state::State;
 use crate::step::Choice;
-use bfs::{Bfs, Slice};
+use bfs::{Batch, Bfs, Ctx, Merged};
 use encode::{fingerprint, Codec, Work};
 use por::Por;
 use shorten::Shorten;
@@ -69,8 +70,15 @@ pub struct Explorer {
     start_ms: Option<f64>,
     last_ms: f64,
     work: Work,
+    /// The search's last expanded range, and one state expanded again.
+    batch: Batch,
+    redo: Batch,
     report: Option<Report>,
 }
+
+/// Work items expanded at a time: few enough that a batch stays in the caches between its
+/// expansion and its merge.
+const BATCH: usize = 1024;
 
 impl Explorer {
     pub fn new(prog: &Program, opts: Options) -> Explorer {
@@ -79,7 +87,7 @@ impl Explorer {
         let checks = invariants::checked(prog);
         let mut work = Work::new(&codec);
         let (phase, bfs, sample) = match opts.strategy {
-            Strategy::Exhaustive => (Phase::Search, Some(Bfs::new(prog, &codec, por.is_some(), checks, &mut work)), None),
+            Strategy::Exhaustive => (Phase::Search, Some(Bfs::new(prog, &codec, por.as_ref(), checks, &mut work)), None),
             Strategy::Random { .. } | Strategy::Pct { .. } => (Phase::Sample, None, Some(sample::Sampler::new(&opts))),
         };
         Explorer {
@@ -98,6 +106,8 @@ impl Explorer {
             start_ms: None,
             last_ms: 0.0,
             work,
+            batch: Batch::default(),
+            redo: Batch::default(),
             report: None,
         }
     }
@@ -213,17 +223,34 @@ impl Explorer {
 
     fn search_slice(&mut self, budget: u64) -> u64 {
         let b = self.bfs.as_mut().unwrap();
-        let (used, slice) = b.slice(&self.prog, &self.codec, self.por.as_ref(), &self.opts, self.checks, budget, &mut self.work);
-        if let Slice::Ended(bound) = slice {
-            if bound.is_some() {
-                self.stopped = bound;
+        let ctx = Ctx { prog: &self.prog, codec: &self.codec, por: self.por.as_ref(), opts: &self.opts, all: self.checks };
+        let mut used = 0u64;
+        let merged = loop {
+            let (start, end) = b.pending(self.codec.size());
+            // About two transitions a state: no more than the budget asks for.
+            let take = ((budget - used) as usize / 2).clamp(1, BATCH).min(end - start);
+            b.expand(&ctx, start, start + take, &mut self.batch, &mut self.work);
+            let (n, m) = b.merge(&ctx, &self.batch, &mut self.work, &mut self.redo);
+            used += n.max(1);
+            if m != Merged::Running || used >= budget {
+                break m;
             }
-            let (found, bugs) = b.results(&self.prog);
-            self.found = found;
-            self.bugs.extend(bugs);
-            self.after_search();
+        };
+        if let Merged::Ended(bound) = merged {
+            self.search_ended(bound);
         }
         used
+    }
+
+    fn search_ended(&mut self, bound: Option<Bound>) {
+        let b = self.bfs.as_ref().unwrap();
+        if bound.is_some() {
+            self.stopped = bound;
+        }
+        let (found, bugs) = b.results(&self.prog);
+        self.found = found;
+        self.bugs.extend(bugs);
+        self.after_search();
     }
 
     fn sample_slice(&mut self, budget: u64) -> u64 {

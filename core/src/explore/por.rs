@@ -304,6 +304,9 @@ pub struct Por {
     res: Res,
     /// `step[t][pc]`: the instruction at pc with the silent ones that may follow it.
     step: Vec<Vec<Footprint>>,
+    /// `fixed[t][pc]`: the footprint of a step from pc at any state, when the state does not
+    /// change it (no page named by a register, no TLB entry or pin decides it).
+    fixed: Vec<Vec<Option<Footprint>>>,
     /// `future[t][pc]`: every instruction reachable from pc, pc included.
     future: Vec<Vec<Footprint>>,
     /// `tail[t][pc]`: the silent instructions that may run after the one at pc.
@@ -363,8 +366,9 @@ impl Por {
     pub fn new(prog: &Program) -> Por {
         let l = &prog.layout;
         let map = fix::PTE_ALL << fix::MAP0;
-        let checks = prog
-            .checks
+        // One entry per invariant, however often the program lists it (`ample` keeps one
+        // constraint per entry, in an array of `Invariant::ALL.len()`).
+        let checks = invariants::checked(prog)
             .iter()
             .filter_map(|inv| {
                 let bits = match inv {
@@ -375,7 +379,7 @@ impl Por {
                     // Judged only in final states, which stubborn sets keep reachable.
                     Invariant::Exists => return None,
                 };
-                Some((*inv, bits))
+                Some((inv, bits))
             })
             .collect();
         let ptl: Vec<usize> = (0..l.ptes.len()).map(|p| l.ptl_of(p)).collect();
@@ -391,6 +395,7 @@ impl Por {
             enabled: prog.model == MemoryModel::Sc,
             res: Res::new(prog),
             step: vec![],
+            fixed: vec![],
             future: vec![],
             tail: vec![],
             tail_fix: vec![],
@@ -444,6 +449,10 @@ impl Por {
                 }
             }
             por.step.push((0..n).map(|pc| own[pc].union(tail[pc])).collect());
+            let fixed = (0..n)
+                .map(|pc| state_free(&code[pc].op).then(|| por.footprint(prog, t, &code[pc].op, Some(&prog.init), true).union(tail[pc])))
+                .collect();
+            por.fixed.push(fixed);
             por.future.push(future);
             por.tail.push(tail);
             por.tail_fix.push(tail_fix);
@@ -797,6 +806,12 @@ impl Por {
         }
     }
 
+    /// True when a stubborn set may rely on the cycle proviso: the program checks an
+    /// invariant that a state (with a PTE) can break.
+    pub fn proviso_possible(&self) -> bool {
+        !self.checks.is_empty() && !self.ptl.is_empty()
+    }
+
     /// True when thread `t`'s instruction at `pc` lies on a cycle of its code: only such steps
     /// can close a cycle of states (along one, each thread that moves comes back to its pc).
     pub fn on_cycle(&self, t: usize, pc: u16) -> bool {
@@ -812,10 +827,23 @@ impl Por {
         }
         for c in enabled {
             let t = c.thread();
-            let pc = s.threads[t].pc as usize;
-            out[t] = self.footprint(prog, t, &prog.threads[t].instrs[pc].op, Some(s), true).union(self.tail[t][pc]);
+            out[t] = self.step_footprint(prog, s, t, s.threads[t].pc as usize);
         }
         true
+    }
+
+    /// The footprint of thread `t`'s step from `pc` at `s` (for the reduction: a release
+    /// touches nothing), silent tail included.
+    #[inline]
+    fn step_footprint(&self, prog: &Program, s: &State, t: usize, pc: usize) -> Footprint {
+        let at = || self.footprint(prog, t, &prog.threads[t].instrs[pc].op, Some(s), true).union(self.tail[t][pc]);
+        match self.fixed[t][pc] {
+            Some(fp) => {
+                debug_assert_eq!(fp, at(), "thread {t} pc {pc}: a footprint that depends on the state");
+                fp
+            }
+            None => at(),
+        }
     }
 
     /// The footprint of taking `c` in `s`.
@@ -921,77 +949,67 @@ impl Por {
         }
     }
 
-    /// Runs thread `t` alone from `s`, at most [`SOLO`] steps, recording each step's
-    /// footprint: what it does in any run where no other thread changes what it reads.
-    fn solo(&self, prog: &Program, s: &State, t: usize, st: &mut Stubborn) {
-        let first = st.steps.len();
-        let pfirst = st.prefix.len();
-        let mut q = *s;
-        let mut prefix = Footprint::default();
-        st.prefix.push(prefix);
-        let end = loop {
-            let th = q.threads[t];
-            if th.status != Status::Running {
-                break End::Done;
-            }
-            if st.steps.len() - first == SOLO {
-                break End::Open(th.pc);
-            }
-            if exec::can_run(prog, &q, t).is_err() {
-                break End::Blocked(th.pc, self.wait(prog, &q, t, st.live));
-            }
-            let pc = th.pc as usize;
-            let fp = self.footprint(prog, t, &prog.threads[t].instrs[pc].op, Some(&q), true).union(self.tail[t][pc]);
-            if exec::step(prog, &mut q, t).is_err() {
-                break End::Open(th.pc);
-            }
-            prefix = prefix.union(fp);
-            st.steps.push((fp, th.pc));
-            st.prefix.push(prefix);
-        };
-        st.solo[t] = Solo { first, pfirst, len: st.steps.len() - first, end };
-    }
-
     /// Chooses the choices to explore from `s`, given every enabled one (`enabled`, as
-    /// `exec::choices` orders them); writes the indices (into `enabled`) to `out`. Returns
-    /// None, leaving `out` empty, when no proper subset qualifies; else whether the subset
-    /// relies on the cycle proviso.
-    pub fn ample(&self, prog: &Program, s: &State, enabled: &[Choice], out: &mut Vec<u8>) -> Option<bool> {
+    /// `exec::choices` orders them) and their footprints (`now`, from
+    /// [`Por::step_footprints`]); writes the indices (into `enabled`) to `out`. Returns None,
+    /// leaving `out` empty, when no proper subset qualifies; else whether the subset relies on
+    /// the cycle proviso.
+    pub fn ample(
+        &self,
+        prog: &Program,
+        s: &State,
+        enabled: &[Choice],
+        now: &[Footprint; MAX_THREADS],
+        out: &mut Vec<u8>,
+        w: &mut PorWork,
+    ) -> Option<bool> {
         out.clear();
         if !self.enabled || enabled.len() < 2 || enabled.iter().any(|c| !matches!(c, Choice::Run(_))) {
             return None;
         }
+        let en = enabled.iter().fold(0u32, |m, c| m | 1 << c.thread());
+        // Every stubborn set holds, with a thread of it that can run, each thread whose next
+        // step conflicts with that thread's next step (the next step is the first thing a
+        // thread outside the set may do). When those conflicts join every thread that can run,
+        // no set is smaller than all of them: say so before running any thread alone.
+        let mut joined = en & en.wrapping_neg();
+        loop {
+            let more = bits(en & !joined).filter(|&v| bits(joined).any(|u| now[u].conflicts(now[v]))).fold(0, |m, v| m | 1 << v);
+            if more == 0 {
+                break;
+            }
+            joined |= more;
+        }
+        if joined == en {
+            return None;
+        }
         let n = prog.threads.len();
         let mut st = Stubborn {
-            code: &self.future,
-            en: 0,
+            por: self,
+            prog,
+            s,
+            en,
             live: 0,
-            now: [Footprint::default(); MAX_THREADS],
+            now: *now,
             future: [Footprint::default(); MAX_THREADS],
             wait: [Wait::Holder(0); MAX_THREADS],
-            solo: Default::default(),
-            steps: Vec::with_capacity(n * SOLO),
-            prefix: Vec::with_capacity(n * (SOLO + 1)),
+            solo: [Solo::default(); MAX_THREADS],
+            started: 0,
+            w,
         };
         let mut fixes = [0u32; MAX_THREADS];
         for t in 0..n {
             if s.threads[t].status == Status::Running {
                 st.live |= 1 << t;
                 st.future[t] = self.future[t][s.threads[t].pc as usize];
+                st.solo[t].pc = s.threads[t].pc;
             }
         }
-        for c in enabled {
-            let t = c.thread();
-            st.en |= 1 << t;
-            let pc = s.threads[t].pc as usize;
-            st.now[t] = self.footprint(prog, t, &prog.threads[t].instrs[pc].op, Some(s), true).union(self.tail[t][pc]);
-            fixes[t] = self.step_fix(prog, s, t, pc);
+        for t in bits(en) {
+            fixes[t] = self.step_fix(prog, s, t, s.threads[t].pc as usize);
         }
-        for t in bits(st.live) {
-            if st.en & (1 << t) == 0 {
-                st.wait[t] = self.wait(prog, s, t, st.live);
-            }
-            self.solo(prog, s, t, &mut st);
+        for t in bits(st.live & !en) {
+            st.wait[t] = self.wait(prog, s, t, st.live);
         }
         // Per invariant that holds here: the fix bits it depends on, and its up-set.
         let bad = invariants::violated(prog, s);
@@ -1055,7 +1073,7 @@ impl Por {
     }
 }
 
-/// How many steps [`Por::solo`] runs a thread alone, at most.
+/// How many steps a thread runs alone for [`Por::ample`], at most.
 const SOLO: usize = 64;
 
 /// How a thread's run alone ended.
@@ -1069,26 +1087,42 @@ enum End {
     Open(u16),
 }
 
-#[derive(Clone, Copy, Debug)]
+/// A thread's run alone from the state, as far as it was needed: `len` steps (in
+/// [`PorWork::steps`] from `t * SOLO`), then `end`, or, while it is not over, more steps from
+/// `pc`.
+#[derive(Clone, Copy, Debug, Default)]
 struct Solo {
-    /// Its steps, in `Stubborn::steps` from `first`; their prefixes in `Stubborn::prefix`
-    /// from `pfirst`.
-    first: usize,
-    pfirst: usize,
     len: usize,
-    end: End,
+    pc: u16,
+    end: Option<End>,
 }
 
-impl Default for Solo {
+/// Scratch space of [`Por::ample`], which a search keeps from state to state.
+pub struct PorWork {
+    /// Per thread: the state its run alone has reached.
+    q: Vec<State>,
+    /// Per thread `t`, from `t * SOLO`: the steps of its run alone (footprint, pc).
+    steps: Vec<(Footprint, u16)>,
+    /// Per thread `t`, from `t * (SOLO + 1)`: the unions of the prefixes of its run alone, the
+    /// empty one first.
+    prefix: Vec<Footprint>,
+}
+
+impl Default for PorWork {
     fn default() -> Self {
-        Solo { first: 0, pfirst: 0, len: 0, end: End::Done }
+        PorWork {
+            q: vec![State::default(); MAX_THREADS],
+            steps: vec![(Footprint::default(), 0); MAX_THREADS * SOLO],
+            prefix: vec![Footprint::default(); MAX_THREADS * (SOLO + 1)],
+        }
     }
 }
 
 /// The threads at one state, for building stubborn sets (sets of threads, as bits).
 struct Stubborn<'a> {
-    /// `Por::future`.
-    code: &'a [Vec<Footprint>],
+    por: &'a Por,
+    prog: &'a Program,
+    s: &'a State,
     /// Threads that can run now, and threads that can still run some day.
     en: u32,
     live: u32,
@@ -1098,41 +1132,126 @@ struct Stubborn<'a> {
     future: [Footprint; MAX_THREADS],
     /// Per blocked thread: what lets it go.
     wait: [Wait; MAX_THREADS],
-    /// Per live thread: its run alone from the state.
+    /// Per live thread: its run alone from the state, so far.
     solo: [Solo; MAX_THREADS],
-    /// The steps of the runs alone (footprint, pc), and the unions of their prefixes (one
-    /// more per thread: the empty prefix first).
-    steps: Vec<(Footprint, u16)>,
-    prefix: Vec<Footprint>,
+    /// Threads whose run alone has left the state (their `PorWork::q` is theirs).
+    started: u32,
+    w: &'a mut PorWork,
 }
 
 impl Stubborn<'_> {
+    /// Step `k` of thread `v`'s run alone.
+    #[inline]
+    fn step(&self, v: usize, k: usize) -> (Footprint, u16) {
+        self.w.steps[v * SOLO + k]
+    }
+
+    /// The union of the first `k` steps of thread `v`'s run alone.
+    #[inline]
+    fn prefix(&self, v: usize, k: usize) -> Footprint {
+        if k == 0 {
+            Footprint::default()
+        } else {
+            self.w.prefix[v * (SOLO + 1) + k]
+        }
+    }
+
+    /// How thread `v`'s run alone ends, or where it stands while it may go on.
+    #[inline]
+    fn end(&self, v: usize) -> End {
+        self.solo[v].end.unwrap_or(End::Open(self.solo[v].pc))
+    }
+
+    /// Runs thread `v` alone one more step (at most [`SOLO`] in all), recording the step's
+    /// footprint: what it does in any run where no other thread changes what it reads.
+    fn extend(&mut self, v: usize) {
+        if self.solo[v].end.is_some() {
+            return;
+        }
+        if self.started & (1 << v) == 0 {
+            self.w.q[v] = *self.s;
+            self.started |= 1 << v;
+        }
+        let (prog, por, live) = (self.prog, self.por, self.live);
+        let len = self.solo[v].len;
+        let q = &mut self.w.q[v];
+        let th = q.threads[v];
+        let end = if th.status != Status::Running {
+            Some(End::Done)
+        } else if len == SOLO {
+            Some(End::Open(th.pc))
+        } else if exec::can_run(prog, q, v).is_err() {
+            Some(End::Blocked(th.pc, por.wait(prog, q, v, live)))
+        } else {
+            let fp = por.step_footprint(prog, q, v, th.pc as usize);
+            if exec::step(prog, q, v).is_err() {
+                Some(End::Open(th.pc))
+            } else {
+                let at = v * (SOLO + 1) + len;
+                let before = if len == 0 { Footprint::default() } else { self.w.prefix[at] };
+                self.w.steps[v * SOLO + len] = (fp, th.pc);
+                self.w.prefix[at + 1] = before.union(fp);
+                self.solo[v].len = len + 1;
+                self.solo[v].pc = self.w.q[v].threads[v].pc;
+                None
+            }
+        };
+        self.solo[v].end = end;
+    }
+
+    /// Runs the threads outside `set` alone as far as [`Stubborn::futures`] looks: a thread
+    /// until one of its steps may be changed by what another thread outside `set` does alone
+    /// (what a thread may do includes its whole run alone, so its cut lies at or before that
+    /// step, and what comes after it is never looked at), or until its run ends. The steps
+    /// are taken in turns, so that no thread runs far ahead of a change the others will make.
+    fn run_alone(&mut self, set: u32) {
+        let out = self.live & !set;
+        let mut open = out;
+        while open != 0 {
+            let mut more = 0;
+            for v in bits(open) {
+                if self.solo[v].end.is_some() {
+                    continue;
+                }
+                let others = bits(out & !(1 << v)).fold(Footprint::default(), |m, u| m.union(self.prefix(u, self.solo[u].len)));
+                if others.affects(self.prefix(v, self.solo[v].len)) {
+                    continue;
+                }
+                self.extend(v);
+                more |= 1 << v;
+            }
+            open = more;
+        }
+    }
+
     /// What thread `v` may do when the first `cut` steps of its run alone are as recorded,
     /// and, if it ran alone to a block, whether nothing can let it go.
     fn may(&self, v: usize, cut: usize, stuck: bool) -> Footprint {
         let so = &self.solo[v];
-        let done = self.prefix[so.pfirst + cut];
+        let done = self.prefix(v, cut);
         let rest = if cut < so.len {
-            Some(self.steps[so.first + cut].1)
+            Some(self.step(v, cut).1)
         } else {
-            match so.end {
+            match self.end(v) {
                 End::Done => None,
                 End::Blocked(_, _) if stuck => None,
                 End::Blocked(pc, _) | End::Open(pc) => Some(pc),
             }
         };
         match rest {
-            Some(pc) => done.union(self.code[v][pc as usize]),
+            Some(pc) => done.union(self.por.future[v][pc as usize]),
             None => done,
         }
     }
+
     /// What each thread outside `set` may do in a run of steps of threads outside `set` only.
     /// A thread takes the steps of its run alone as recorded up to the first one that some
     /// other thread outside `set` may change (what the step reads), then anything its code
     /// allows; if its run alone ends blocked and nothing outside `set` can let it go, it does
     /// nothing more. The greatest such cuts: a step counts as changeable only when some thread
     /// may change it as far as the others are cut.
-    fn futures(&self, set: u32) -> [Footprint; MAX_THREADS] {
+    fn futures(&mut self, set: u32) -> [Footprint; MAX_THREADS] {
+        self.run_alone(set);
         let out = self.live & !set;
         let mut cut = [0usize; MAX_THREADS];
         let mut stuck = [true; MAX_THREADS];
@@ -1147,13 +1266,12 @@ impl Stubborn<'_> {
             let mut changed = false;
             for v in bits(out) {
                 let others = out & !(1 << v);
-                let so = &self.solo[v];
-                let steps = &self.steps[so.first..so.first + cut[v]];
-                if let Some(k) = steps.iter().position(|(fp, _)| bits(others).any(|u| fut[u].affects(*fp))) {
+                let affected = bits(others).fold(Footprint::default(), |m, u| m.union(fut[u]));
+                if let Some(k) = (0..cut[v]).position(|k| affected.affects(self.step(v, k).0)) {
                     cut[v] = k;
                     changed = true;
-                } else if cut[v] == so.len && stuck[v] {
-                    let free = match so.end {
+                } else if cut[v] == self.solo[v].len && stuck[v] {
+                    let free = match self.end(v) {
                         End::Blocked(_, Wait::Holder(h)) => h & !set != 0,
                         End::Blocked(_, Wait::Change(fp)) => bits(others).any(|u| fut[u].touches(fp)),
                         _ => false,
@@ -1172,7 +1290,7 @@ impl Stubborn<'_> {
 
     /// The least stubborn set of threads that holds `set`: every thread whose possible steps
     /// may conflict with an enabled next step of the set, or may let a blocked one go.
-    fn close(&self, mut set: u32) -> u32 {
+    fn close(&mut self, mut set: u32) -> u32 {
         loop {
             let fut = self.futures(set);
             let mut add = 0;
@@ -1192,6 +1310,31 @@ impl Stubborn<'_> {
             }
             set |= add;
         }
+    }
+}
+
+/// True when an instruction's footprint is the same at every state: it names no page by a
+/// register, and no TLB entry, pin, free page or evaluated value decides what it touches.
+fn state_free(op: &Op) -> bool {
+    let page = |p: &PageArg| matches!(p, PageArg::Const(_));
+    match op {
+        Op::Branch { cond: e, .. } | Op::Assign { value: e, .. } | Op::VarSet { value: e, .. } | Op::Await { cond: e } => expr_free(e),
+        Op::PageLock(p) | Op::PageUnlock(p) | Op::PageTrylock { page: p, .. } => page(p),
+        Op::RefAdd { page: p, .. } | Op::RefAddUnless { page: p, .. } | Op::MapAdd { page: p, .. } | Op::NewAnonRmap(p) => page(p),
+        Op::SetPageFlag { page: p, .. } => page(p),
+        Op::CopyChunk { src, dst, .. } => page(src) && page(dst),
+        Op::SetPte { .. } | Op::User { .. } | Op::Alloc { .. } | Op::GupRelease | Op::Dma { .. } => false,
+        _ => true,
+    }
+}
+
+/// True when reading `e` touches the same resources at every state.
+fn expr_free(e: &CExpr) -> bool {
+    match e {
+        CExpr::PageCount(p) | CExpr::MapCount(p) | CExpr::MaybePinned(p) | CExpr::PageFlag(p, _) => matches!(p, PageArg::Const(_)),
+        CExpr::Field(inner, _) | CExpr::Not(inner) => expr_free(inner),
+        CExpr::Bin(_, l, r) => expr_free(l) && expr_free(r),
+        _ => true,
     }
 }
 

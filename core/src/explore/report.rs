@@ -31,7 +31,11 @@ pub struct Options {
     /// Stop once every checked invariant is broken (else explore every state).
     pub stop_when_all_violated: bool,
     /// Bounds: a search stopped by one gives `Verdict::Unknown` (unless it found a violation).
+    /// `max_states` counts the states visited (`u64::MAX`: no bound but memory);
+    /// `max_memory` bounds the bytes the search holds (its tables, links and frontier), and
+    /// the search also stops, with the same bound, when the allocator refuses it memory.
     pub max_states: u64,
+    pub max_memory: u64,
     pub max_depth: u32,
     pub time_limit_ms: Option<f64>,
     /// Seed of the sampling strategies.
@@ -45,7 +49,8 @@ impl Default for Options {
             reduction: true,
             shortest: true,
             stop_when_all_violated: true,
-            max_states: 20_000_000,
+            max_states: u64::MAX,
+            max_memory: DEFAULT_MAX_MEMORY,
             max_depth: 100_000,
             time_limit_ms: None,
             seed: 1,
@@ -53,10 +58,19 @@ impl Default for Options {
     }
 }
 
+/// The memory a search may hold when the caller says nothing: what a page of the browser can
+/// count on (a front end that knows its machine passes more).
+pub const DEFAULT_MAX_MEMORY: u64 = 1 << 30;
+
 /// What stopped a search before it was complete.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Bound {
     States(u64),
+    /// The memory bound of `bytes`, reached after `states` states.
+    Memory {
+        bytes: u64,
+        states: u64,
+    },
     Depth(u32),
     TimeMs(f64),
     Cancelled,
@@ -70,6 +84,7 @@ impl Bound {
     pub fn name(&self) -> &'static str {
         match self {
             Bound::States(_) => "max_states",
+            Bound::Memory { .. } => "max_memory",
             Bound::Depth(_) => "max_depth",
             Bound::TimeMs(_) => "time_limit",
             Bound::Cancelled => "cancelled",
@@ -78,12 +93,44 @@ impl Bound {
     }
     pub fn describe(&self) -> String {
         match self {
-            Bound::States(n) => format!("stopped at the bound of {n} states"),
+            Bound::States(n) => format!("stopped at the bound of {} states", thousands(*n)),
+            Bound::Memory { bytes, states } => {
+                format!("stopped at the memory bound of {} after {} states", bytes_text(*bytes), thousands(*states))
+            }
             Bound::Depth(n) => format!("stopped at the depth bound of {n} steps"),
             Bound::TimeMs(ms) => format!("stopped at the time limit of {ms} ms"),
             Bound::Cancelled => "cancelled".to_string(),
             Bound::Sampled { runs } => format!("{runs} sampled runs found no violation (sampling never proves safety)"),
         }
+    }
+}
+
+/// `55000000` as `55,000,000`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A size in binary units: `2.0 GiB`, `512 MiB`.
+pub fn bytes_text(b: u64) -> String {
+    const UNITS: [&str; 5] = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = b as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    match u {
+        0 => format!("{b} bytes"),
+        _ if v >= 100.0 || v.fract() == 0.0 => format!("{v:.0} {}", UNITS[u]),
+        _ => format!("{v:.1} {}", UNITS[u]),
     }
 }
 
@@ -226,6 +273,8 @@ pub struct Progress {
     pub ms: f64,
 }
 
+/// (A slice returns one; the report, which ends the search, is not worth a box.)
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Status {
     Running(Progress),

@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 
-use super::bfs::MAX_IDS;
 use super::encode::{fingerprint, with_tag, Codec, Work};
 use super::report::{choices_of, Stats};
 use super::table::FpSet;
@@ -102,7 +101,8 @@ impl Shorten {
         let sh = self;
         let mut done = 0u64;
         let mut s = prog.init;
-        let limit = max_states.min(MAX_IDS);
+        // Nodes are numbered in 32 bits.
+        let limit = max_states.min(u32::MAX as u64 - 1);
         let mut complete = None;
         while done < budget {
             if sh.pos >= sh.cur.nodes.len() {

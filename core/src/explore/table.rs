@@ -1,28 +1,62 @@
-//! The set of visited states: 64-bit fingerprints in one open-addressing table (linear
-//! probing), 8 bytes a slot, at most 3/4 full; optionally one byte of data per state (the
-//! reduced search keeps a sleep set there), in a parallel array.
+//! The sets of visited states: 64-bit fingerprints (never 0, which marks an empty slot) in
+//! open-addressing tables, at most 3/4 full.
+//!
+//! [`FpSet`] keeps fingerprints alone, 8 bytes a slot, with linear probing. [`FpMap`] keeps one
+//! byte of data beside each (the reduced search's sleep set), in buckets of one cache line: 7
+//! fingerprints and their 7 bytes, so that finding a state and reading its byte costs one
+//! memory access. A table of either kind has any number of slots, not only a power of two (a
+//! slot's index is the high half of the fingerprint times the size), so that a search can grow
+//! its table to fill the memory it is allowed, and no further. Growing asks the allocator
+//! first ([`Vec::try_reserve_exact`]): an allocation that fails leaves the table as it was.
 
+/// The slot (or bucket) of `fp` among `n`: the high bits of `fp * n`. (Where it lands only
+/// decides the order in memory, never what the table holds.)
+#[inline]
+fn index(fp: u64, n: usize) -> usize {
+    #[cfg(target_pointer_width = "64")]
+    {
+        ((fp as u128 * n as u128) >> 64) as usize
+    }
+    // Fewer than 2^32 slots: the high half is enough, and wasm32 has no 128-bit product.
+    #[cfg(not(target_pointer_width = "64"))]
+    {
+        (((fp >> 32) * n as u64) >> 32) as usize
+    }
+}
+
+/// How many entries a table of `cap` entries holds before it must grow.
+#[inline]
+fn limit(cap: usize) -> usize {
+    cap / 4 * 3 + (cap % 4) * 3 / 4
+}
+
+/// The smallest number of entries that holds `n` within the load limit.
+fn entries_for(n: usize) -> usize {
+    (n * 4).div_ceil(3).max(64)
+}
+
+/// The allocator refused a table the memory it asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutOfMemory;
+
+/// A vector of `n` zeros, or None when the allocator refuses it.
+fn zeros<T: Clone + Default>(n: usize) -> Option<Vec<T>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).ok()?;
+    v.resize(n, T::default());
+    Some(v)
+}
+
+/// Fingerprints alone.
 #[derive(Clone, Debug, Default)]
 pub struct FpSet {
     slots: Vec<u64>,
-    /// Empty, or one byte per slot.
-    vals: Vec<u8>,
-    with_vals: bool,
     len: usize,
 }
 
 impl FpSet {
     pub fn with_capacity(n: usize) -> FpSet {
-        let cap = (n * 4 / 3 + 1).next_power_of_two().max(64);
-        FpSet { slots: vec![0; cap], vals: vec![], with_vals: false, len: 0 }
-    }
-
-    /// The same, with a byte of data per state (0 for a state added by [`FpSet::insert`]).
-    pub fn with_values(n: usize) -> FpSet {
-        let mut t = FpSet::with_capacity(n);
-        t.with_vals = true;
-        t.vals = vec![0; t.slots.len()];
-        t
+        FpSet { slots: vec![0; entries_for(n)], len: 0 }
     }
 
     pub fn len(&self) -> usize {
@@ -35,71 +69,190 @@ impl FpSet {
 
     /// Bytes held by the table.
     pub fn bytes(&self) -> usize {
-        self.slots.len() * 8 + self.vals.len()
+        self.slots.len() * 8
     }
 
-    #[inline]
-    fn slot(fp: u64, mask: usize) -> usize {
-        // The high half too, so the index is as good on a 32-bit target.
-        ((fp ^ (fp >> 32)) as usize) & mask
+    /// True when the next new fingerprint makes the table grow.
+    pub fn is_full(&self) -> bool {
+        self.len + 1 > limit(self.slots.len())
     }
 
-    /// Adds `fp` (never 0); true when it was not there yet.
+    /// Bytes of the table grown to `slots` slots.
+    pub fn bytes_with(slots: usize) -> usize {
+        slots * 8
+    }
+
+    pub fn slots(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Adds `fp` (never 0); true when it was not there yet. Grows the table (doubling) when
+    /// it is full.
     #[inline]
     pub fn insert(&mut self, fp: u64) -> bool {
-        self.insert_val(fp, 0).is_ok()
-    }
-
-    /// Adds `fp` (never 0) with `val`; when it was there already, returns its slot (for
-    /// [`FpSet::val_mut`]) and leaves its value.
-    #[inline]
-    pub fn insert_val(&mut self, fp: u64, val: u8) -> Result<(), usize> {
         debug_assert!(fp != 0);
-        if self.slots.is_empty() {
-            self.slots = vec![0; 64];
-            if self.with_vals {
-                self.vals = vec![0; 64];
-            }
+        if self.is_full() {
+            let bigger = (self.slots.len() * 2).max(64);
+            self.try_grow(bigger).expect("out of memory");
         }
-        if (self.len + 1) * 4 > self.slots.len() * 3 {
-            self.grow();
-        }
-        let mask = self.slots.len() - 1;
-        let mut i = Self::slot(fp, mask);
+        let n = self.slots.len();
+        let mut i = index(fp, n);
         loop {
             let s = self.slots[i];
             if s == fp {
-                return Err(i);
+                return false;
             }
             if s == 0 {
                 self.slots[i] = fp;
-                if self.with_vals {
-                    self.vals[i] = val;
-                }
                 self.len += 1;
-                return Ok(());
+                return true;
             }
-            i = (i + 1) & mask;
+            i += 1;
+            if i == n {
+                i = 0;
+            }
+        }
+    }
+
+    #[inline]
+    pub fn contains(&self, fp: u64) -> bool {
+        let n = self.slots.len();
+        if n == 0 {
+            return false;
+        }
+        let mut i = index(fp, n);
+        loop {
+            let s = self.slots[i];
+            if s == fp {
+                return true;
+            }
+            if s == 0 {
+                return false;
+            }
+            i += 1;
+            if i == n {
+                i = 0;
+            }
+        }
+    }
+
+    /// Rebuilds the table with `slots` slots (more than its entries need); Err, with the
+    /// table unchanged, when the allocator refuses the memory.
+    pub fn try_grow(&mut self, slots: usize) -> Result<(), OutOfMemory> {
+        let slots = slots.max(entries_for(self.len + 1));
+        let mut fresh = FpSet { slots: zeros(slots).ok_or(OutOfMemory)?, len: 0 };
+        for &fp in self.slots.iter().filter(|f| **f != 0) {
+            fresh.insert(fp);
+        }
+        *self = fresh;
+        Ok(())
+    }
+}
+
+/// Seven fingerprints and their bytes: one cache line.
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C, align(64))]
+struct Bucket {
+    fps: [u64; 7],
+    vals: [u8; 8],
+}
+
+/// Fingerprints with a byte of data each.
+#[derive(Clone, Debug, Default)]
+pub struct FpMap {
+    buckets: Vec<Bucket>,
+    len: usize,
+}
+
+/// Where an entry of an [`FpMap`] is (until the map grows).
+pub type Slot = usize;
+
+impl FpMap {
+    pub fn with_capacity(n: usize) -> FpMap {
+        FpMap { buckets: vec![Bucket::default(); entries_for(n).div_ceil(7)], len: 0 }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.buckets.len() * std::mem::size_of::<Bucket>()
+    }
+
+    /// The number of entries, full and empty.
+    pub fn slots(&self) -> usize {
+        self.buckets.len() * 7
+    }
+
+    /// Bytes of the map grown to `slots` entries.
+    pub fn bytes_with(slots: usize) -> usize {
+        slots.div_ceil(7) * std::mem::size_of::<Bucket>()
+    }
+
+    pub fn is_full(&self) -> bool {
+        self.len + 1 > limit(self.slots())
+    }
+
+    /// Adds `fp` (never 0) with `val`; when it was there already, returns its slot and leaves
+    /// its value. Grows the map (doubling) when it is full.
+    #[inline]
+    pub fn insert(&mut self, fp: u64, val: u8) -> Result<(), Slot> {
+        debug_assert!(fp != 0);
+        if self.is_full() {
+            let bigger = (self.slots() * 2).max(64);
+            self.try_grow(bigger).expect("out of memory");
+        }
+        let n = self.buckets.len();
+        let mut b = index(fp, n);
+        loop {
+            let bucket = &mut self.buckets[b];
+            for k in 0..7 {
+                let s = bucket.fps[k];
+                if s == fp {
+                    return Err(b * 8 + k);
+                }
+                if s == 0 {
+                    bucket.fps[k] = fp;
+                    bucket.vals[k] = val;
+                    self.len += 1;
+                    return Ok(());
+                }
+            }
+            b += 1;
+            if b == n {
+                b = 0;
+            }
         }
     }
 
     /// The slot of `fp`, if it is there.
     #[inline]
-    pub fn find(&self, fp: u64) -> Option<usize> {
-        if self.slots.is_empty() {
+    pub fn find(&self, fp: u64) -> Option<Slot> {
+        let n = self.buckets.len();
+        if n == 0 {
             return None;
         }
-        let mask = self.slots.len() - 1;
-        let mut i = Self::slot(fp, mask);
+        let mut b = index(fp, n);
         loop {
-            let s = self.slots[i];
-            if s == fp {
-                return Some(i);
+            let bucket = &self.buckets[b];
+            for k in 0..7 {
+                let s = bucket.fps[k];
+                if s == fp {
+                    return Some(b * 8 + k);
+                }
+                if s == 0 {
+                    return None;
+                }
             }
-            if s == 0 {
-                return None;
+            b += 1;
+            if b == n {
+                b = 0;
             }
-            i = (i + 1) & mask;
         }
     }
 
@@ -108,26 +261,75 @@ impl FpSet {
         self.find(fp).is_some()
     }
 
-    /// The byte of data in a slot (of a table made with [`FpSet::with_values`]).
     #[inline]
-    pub fn val_mut(&mut self, slot: usize) -> &mut u8 {
-        &mut self.vals[slot]
+    pub fn val(&self, slot: Slot) -> u8 {
+        self.buckets[slot / 8].vals[slot % 8]
     }
 
-    fn grow(&mut self) {
-        let bigger = vec![0; self.slots.len() * 2];
-        let old = std::mem::replace(&mut self.slots, bigger);
-        let old_vals = std::mem::replace(&mut self.vals, if self.with_vals { vec![0; self.slots.len()] } else { vec![] });
-        let mask = self.slots.len() - 1;
-        for (k, fp) in old.into_iter().enumerate().filter(|(_, f)| *f != 0) {
-            let mut i = Self::slot(fp, mask);
-            while self.slots[i] != 0 {
-                i = (i + 1) & mask;
-            }
-            self.slots[i] = fp;
-            if self.with_vals {
-                self.vals[i] = old_vals[k];
+    #[inline]
+    pub fn val_mut(&mut self, slot: Slot) -> &mut u8 {
+        &mut self.buckets[slot / 8].vals[slot % 8]
+    }
+
+    /// Rebuilds the map with `slots` entries (more than it holds); Err, with the map
+    /// unchanged, when the allocator refuses the memory.
+    pub fn try_grow(&mut self, slots: usize) -> Result<(), OutOfMemory> {
+        let slots = slots.max(entries_for(self.len + 1));
+        let mut fresh = FpMap { buckets: zeros(slots.div_ceil(7)).ok_or(OutOfMemory)?, len: 0 };
+        for b in &self.buckets {
+            for k in 0..7 {
+                if b.fps[k] != 0 {
+                    let _ = fresh.insert(b.fps[k], b.vals[k]);
+                }
             }
         }
+        *self = fresh;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fp(i: u64) -> u64 {
+        crate::explore::encode::fmix64(i + 1) | 1
+    }
+
+    #[test]
+    fn a_set_keeps_every_fingerprint_through_growth() {
+        let mut s = FpSet::with_capacity(0);
+        for i in 0..10_000 {
+            assert!(s.insert(fp(i)));
+        }
+        for i in 0..10_000 {
+            assert!(!s.insert(fp(i)));
+            assert!(s.contains(fp(i)));
+        }
+        assert!(!s.contains(fp(10_001)));
+        assert_eq!(s.len(), 10_000);
+        // Any size, not only a power of two.
+        s.try_grow(20_001).unwrap();
+        assert_eq!(s.slots(), 20_001);
+        assert!((0..10_000).all(|i| s.contains(fp(i))));
+    }
+
+    #[test]
+    fn a_map_keeps_every_value_through_growth() {
+        let mut m = FpMap::with_capacity(0);
+        for i in 0..10_000 {
+            assert_eq!(m.insert(fp(i), (i % 251) as u8), Ok(()));
+        }
+        for i in 0..10_000 {
+            let slot = m.insert(fp(i), 0).unwrap_err();
+            assert_eq!(m.val(slot), (i % 251) as u8);
+            *m.val_mut(slot) ^= 1;
+        }
+        m.try_grow(30_000).unwrap();
+        for i in 0..10_000 {
+            assert_eq!(m.val(m.find(fp(i)).unwrap()), (i % 251) as u8 ^ 1);
+        }
+        assert_eq!(m.find(fp(10_001)), None);
+        assert_eq!(std::mem::size_of::<Bucket>(), 64);
     }
 }
