@@ -7,9 +7,11 @@
 #   - wasm-bindgen-cli at exactly the version Cargo.lock pins
 #     (cargo install into ~/.cache/racelab/wasm-bindgen-<version>/)
 #   - binaryen 132's wasm-opt (npm ci in e2e/); WASM_OPT=none builds without it
+#   - the editor's npm packages: CodeMirror 6 and esbuild (npm ci in web/editor/)
 #
 # Steps: cargo build (release, wasm32) -> wasm-bindgen --target web ->
-# wasm-opt -Oz -> copy public/ and index.html (with ?v=<hash> cache busters).
+# wasm-opt -Oz -> copy public/, bundle the editor (web/editor/build.sh: npm ci
+# once, esbuild) -> index.html (with ?v=<hash> cache busters).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -47,6 +49,9 @@ else
 fi
 
 cp -R "$ROOT/public/." "$stage/"
+
+# The scenario editor (CodeMirror 6, one ES module) that the app imports on demand.
+"$ROOT/web/editor/build.sh" "$stage"
 
 # Cache busting: the file names stay fixed (relative URLs, no manifest), and
 # index.html asks for them with ?v=<content hash>.

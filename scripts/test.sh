@@ -7,8 +7,8 @@
 #   - e2e/node_modules (npm ci: playwright-core, binaryen's wasm-opt)
 #   - wasm-bindgen-cli at Cargo.lock's version (see scripts/build.sh)
 #
-# Then: cargo fmt --check, clippy (core natively, all targets; web for wasm32)
-# with -D warnings, the core's native tests, the explorer's quick benchmark, the site
+# Then: cargo fmt --check, clippy (core and CLI natively, all targets; web for wasm32)
+# with -D warnings, the native tests of the core and the CLI, the explorer's quick benchmark, the site
 # build, the e2e tests.
 # A failing check does not stop the others, except that the e2e tests need the build.
 set -euo pipefail
@@ -89,12 +89,12 @@ if ! passed setup; then
 fi
 
 step fmt cargo fmt --all --check
-step clippy-core cargo clippy "${CARGO_LOCKED[@]}" -p racelab-core --all-targets -- -D warnings
+step clippy-native cargo clippy "${CARGO_LOCKED[@]}" -p racelab-core -p racelab-cli --all-targets -- -D warnings
 step clippy-web cargo clippy "${CARGO_LOCKED[@]}" -p racelab-web --target "$WASM_TARGET" --all-targets -- -D warnings
-step test-core cargo test "${CARGO_LOCKED[@]}" -p racelab-core
+step test-native cargo test "${CARGO_LOCKED[@]}" -p racelab-core -p racelab-cli
 # The explorer's benchmark in its quick mode: it prints figures and checks nothing but that
-# the whole verdict table still runs (the verdicts themselves are asserted by test-core).
-step bench cargo run "${CARGO_LOCKED[@]}" -q --profile bench -p racelab-core --bin racelab -- bench --quick
+# the whole verdict table still runs (the verdicts themselves are asserted by test-native).
+step bench cargo run "${CARGO_LOCKED[@]}" -q --profile bench -p racelab-cli -- bench --quick
 step build "$ROOT/scripts/build.sh"
 if passed build; then
     step e2e bash -c 'cd e2e && node --test tests/'

@@ -70,3 +70,9 @@ impl Catalog {
 pub fn builtin_files() -> &'static [(&'static str, &'static str)] {
     embedded::FILES
 }
+
+/// The C litmus tests of `traces/` (the validation suite's), by path relative to it: not
+/// scenarios until imported (`lab::litmus_to_scenario`).
+pub fn builtin_litmus() -> &'static [(&'static str, &'static str)] {
+    embedded::LITMUS
+}

@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-pub use crate::catalog::{builtin_files, Catalog};
+pub use crate::catalog::{builtin_files, builtin_litmus, Catalog};
 pub use crate::describe::{self, Change, ChangeKind};
 pub use crate::exec;
 pub use crate::explore::{
@@ -14,6 +14,8 @@ pub use crate::explore::{
 };
 pub use crate::ir::Program;
 pub use crate::layout::{Invariant, Layout, MemoryModel};
+pub use crate::limits::{MAX_PCT_DEPTH, MAX_STEPS};
+pub use crate::litmus;
 pub use crate::permalink::{LinkSchedule, Permalink, PermalinkError, PERMALINK_VERSION};
 pub use crate::replay::{self, Deviation, DeviationKind, ReplayError, Run};
 pub use crate::scenario::{self, is_scenario_source, Citation, CitationKind, Fate, Outcome, Policy, Scenario, TraceDef};
@@ -24,6 +26,9 @@ pub use crate::view;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ScheduleSpec {
+    /// Either spelling, as a person gives it (`racelab replay --schedule`), read by the one
+    /// rule of `schedule::parse`.
+    Text(String),
     /// Compact letters, as in permalinks (`a5c9d`).
     Compact(String),
     /// Thread names, as in trace files (`monitor*5 app2*9`).
@@ -120,6 +125,7 @@ pub fn open<'c>(catalog: &'c Catalog, req: &Request) -> Result<Opened<'c>, LabEr
     let threads = match &req.schedule {
         ScheduleSpec::Compact(t) => schedule::decode(t, sc.threads.len()).map_err(LabError::Schedule)?,
         ScheduleSpec::Names(t) => schedule::parse_names(t, &sc.layout).map_err(LabError::Schedule)?,
+        ScheduleSpec::Text(t) => schedule::parse(t, &sc.layout).map_err(LabError::Schedule)?,
         ScheduleSpec::Choices(v) => v.clone(),
         ScheduleSpec::Trace(name) => {
             let t = sc.trace(name).ok_or_else(|| LabError::UnknownTrace {
@@ -257,4 +263,12 @@ pub fn counterexample_link(scenario: &str, prog: &Program, trace: &[Choice]) -> 
         schedule: LinkSchedule::Steps(schedule::encode(&run.schedule)),
         step: trace.len(),
     })
+}
+
+/// A C litmus test (herd's format, as the kernel's `tools/memory-model/litmus-tests/` write it)
+/// as racelab scenario source, ready to load like a `.race` file; or the place in the test that
+/// racelab cannot express, and why. `file_name` names the test in the scenario's comment and in
+/// the error.
+pub fn litmus_to_scenario(file_name: &str, text: &str) -> Result<String, Diagnostic> {
+    crate::litmus::to_scenario(file_name, text)
 }

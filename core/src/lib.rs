@@ -12,6 +12,7 @@ pub mod ir;
 pub mod lab;
 pub mod layout;
 pub mod limits;
+pub mod litmus;
 pub mod permalink;
 pub mod primitives;
 pub mod relaxed;

@@ -140,13 +140,16 @@ pub struct Expectation {
 }
 
 /// A verdict the scenario claims for every interleaving of a policy under a memory model
-/// (`verdict POLICY on MODEL safe|INVARIANT`): what an exhaustive search must find.
+/// (`verdict POLICY on MODEL safe|INVARIANT [in STEPS]`): what an exhaustive search must find.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerdictDef {
     pub policy: String,
     pub model: MemoryModel,
-    /// None: no reachable state breaks a checked invariant; Some: this one breaks.
+    /// None: no reachable state breaks a checked invariant; Some: this one breaks first (the
+    /// shortest trace that breaks any checked invariant breaks this one).
     pub violated: Option<Invariant>,
+    /// The number of steps of that shortest trace, when the line says it (`in STEPS`).
+    pub shortest: Option<usize>,
     pub comment: String,
 }
 
@@ -998,10 +1001,10 @@ impl Loader<'_> {
         Ok(())
     }
 
-    /// `verdict POLICY on MODEL safe|INVARIANT ["comment"]`
+    /// `verdict POLICY on MODEL safe|INVARIANT [in STEPS] ["comment"]`
     fn verdict(&self, line: &AttrLine, sc: &Scenario) -> Result<VerdictDef, Diagnostic> {
         let usage = "expected `verdict POLICY on MODEL safe` or `verdict POLICY on MODEL INVARIANT`";
-        let mut args = line.args.iter();
+        let mut args = line.args.iter().peekable();
         let policy = match args.next() {
             Some(Arg::Word(w)) if sc.policy(&w.name).is_some() => w.name.clone(),
             Some(Arg::Word(w)) => return self.err(w.pos, format!("`{}` is not one of the scenario's policies", w.name)),
@@ -1035,6 +1038,21 @@ impl Loader<'_> {
             }
             _ => return self.err(line.key.pos, usage),
         };
+        let mut shortest = None;
+        if let Some(Arg::Word(w)) = args.peek() {
+            if w.name == "in" {
+                args.next();
+                if violated.is_none() {
+                    return self.err(w.pos, "a `safe` verdict has no shortest trace: `in STEPS` follows an invariant");
+                }
+                let max = crate::limits::MAX_STEPS;
+                shortest = match args.next() {
+                    Some(Arg::Int(n, _)) if (1..=max as i64).contains(n) => Some(*n as usize),
+                    Some(Arg::Int(_, p)) => return self.err(*p, format!("the shortest trace has 1 to {max} steps")),
+                    _ => return self.err(w.pos, "expected the length of the shortest trace after `in`, as in `in 25`"),
+                };
+            }
+        }
         let comment = match args.next() {
             Some(Arg::Str(s, _)) => s.clone(),
             None => String::new(),
@@ -1046,7 +1064,7 @@ impl Loader<'_> {
         if sc.verdicts.iter().any(|v| v.policy == policy && v.model == model) {
             return self.err(line.key.pos, format!("a second verdict for {policy} on {}", model.name()));
         }
-        Ok(VerdictDef { policy, model, violated, comment })
+        Ok(VerdictDef { policy, model, violated, shortest, comment })
     }
 
     fn trace(&self, b: &syntax::BlockDecl, sc: &Scenario) -> Result<TraceDef, Diagnostic> {

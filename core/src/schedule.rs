@@ -7,6 +7,8 @@
 //! * compact, for permalinks: one letter per thread (`a` is the first thread; upper case for a
 //!   drain) followed by an optional repeat count, `a5c9d`; an access performed early is `_`,
 //!   the thread's letter and the pc: `_b17`.
+//!
+//! [`parse`] reads either, by one rule: names first, then compact letters (see there).
 
 use std::fmt;
 
@@ -64,7 +66,7 @@ pub fn parse_names(text: &str, layout: &Layout) -> Result<Vec<Choice>, ScheduleE
         };
         let Some(c) = parse_choice(name, layout) else {
             let names: Vec<&str> = layout.threads.iter().map(|t| t.name.as_str()).collect();
-            return err(at, format!("unknown thread `{name}` (threads: {})", names.join(", ")));
+            return err(at, format!("unknown thread `{}` (threads: {})", cut(name), names.join(", ")));
         };
         if out.len() + count > MAX_STEPS {
             return err(at, format!("more than {MAX_STEPS} steps"));
@@ -72,6 +74,45 @@ pub fn parse_names(text: &str, layout: &Layout) -> Result<Vec<Choice>, ScheduleE
         out.extend(std::iter::repeat_n(c, count));
     }
     Ok(out)
+}
+
+/// The prefix that marks compact letters copied from a link's `t=` field.
+pub const COMPACT_PREFIX: &str = "t=";
+
+/// Reads a schedule in either spelling, by one rule:
+///
+/// 1. a text that starts with `t=` (as copied from a link) is compact letters;
+/// 2. else a text that reads as thread names ([`parse_names`]) is thread names;
+/// 3. else a text of one word of ASCII letters, digits and `_` is compact letters ([`decode`]).
+///
+/// Names come first because people type them. The two can only be confused when the whole
+/// text is one thread's name that also spells compact letters (a thread named `a`, `b2` or
+/// `ab`): it then reads as that thread, and `t=a` is the first thread in compact letters.
+/// [`format_names`] and `t=` + [`encode`] always read back as the schedule they spell.
+pub fn parse(text: &str, layout: &Layout) -> Result<Vec<Choice>, ScheduleError> {
+    let threads = layout.threads.len();
+    if let Some(compact) = text.strip_prefix(COMPACT_PREFIX) {
+        return decode(compact, threads).map_err(|e| ScheduleError { at: e.at + COMPACT_PREFIX.len(), message: e.message });
+    }
+    let as_names = match parse_names(text, layout) {
+        Ok(s) => return Ok(s),
+        Err(e) => e,
+    };
+    if text.is_empty() || !text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(as_names);
+    }
+    decode(text, threads).map_err(|as_compact| ScheduleError {
+        at: as_names.at,
+        message: format!("{}; nor is it compact letters (at character {}: {})", as_names.message, as_compact.at, as_compact.message),
+    })
+}
+
+/// At most 40 characters of a text an error message quotes.
+fn cut(s: &str) -> String {
+    match s.char_indices().nth(40) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
 }
 
 fn runs(schedule: &[Choice]) -> Vec<(Choice, usize)> {
@@ -185,7 +226,7 @@ pub fn decode(text: &str, threads: usize) -> Result<Vec<Choice>, ScheduleError> 
             let digits: String = chars[start..i].iter().collect();
             match digits.parse::<usize>() {
                 Ok(n) if n >= 2 && !digits.starts_with('0') => n,
-                _ => return err(start + 1, format!("`{digits}` is not a repeat count (2 or more, no leading zero)")),
+                _ => return err(start + 1, format!("`{}` is not a repeat count (2 or more, no leading zero)", cut(&digits))),
             }
         };
         if out.len() + count > MAX_STEPS {
@@ -219,6 +260,59 @@ mod tests {
         assert_eq!(decode("a_b17_b17b2A", 2).unwrap(), early);
         assert_eq!(decode("_c1", 2).unwrap_err().at, 2);
         assert_eq!(decode("_b", 2).unwrap_err().at, 3);
+    }
+
+    fn layout(names: &[&str]) -> Layout {
+        Layout {
+            mms: vec![],
+            ptes: vec![],
+            pages: vec![],
+            vars: vec![],
+            locks: vec![],
+            threads: names
+                .iter()
+                .map(|n| crate::layout::ThreadInfo { name: n.to_string(), cpu: Some(0), mm: 0, description: String::new() })
+                .collect(),
+            data_slots: 0,
+            per_mm: vec![],
+        }
+    }
+
+    #[test]
+    fn parse_reads_names_first_then_compact_letters() {
+        let l = layout(&["monitor", "writer", "stale"]);
+        assert_eq!(parse("writer*2 stale", &l).unwrap(), runs(&[1, 1, 2]));
+        // `permalink --schedule writer` prints `t=b`: both that and `b` read back.
+        assert_eq!(parse("b", &l).unwrap(), runs(&[1]));
+        assert_eq!(parse("t=b", &l).unwrap(), runs(&[1]));
+        assert_eq!(parse("a5c_b3B", &l).unwrap(), [runs(&[0, 0, 0, 0, 0, 2]), vec![Choice::Early(1, 3), Choice::Drain(1)]].concat());
+        assert_eq!(parse("", &l).unwrap(), vec![]);
+    }
+
+    #[test]
+    fn a_thread_named_like_compact_letters_is_read_by_its_name() {
+        let l = layout(&["b", "a"]);
+        assert_eq!(parse("a", &l).unwrap(), runs(&[1]));
+        assert_eq!(parse("t=a", &l).unwrap(), runs(&[0]));
+        assert_eq!(parse("a b*2", &l).unwrap(), runs(&[1, 0, 0]));
+        assert_eq!(parse("ab", &l).unwrap(), runs(&[0, 1]));
+    }
+
+    #[test]
+    fn parse_errors_say_what_each_spelling_found() {
+        let l = layout(&["monitor", "writer", "stale"]);
+        assert_eq!(
+            parse("writr", &l).unwrap_err().to_string(),
+            "schedule, at character 1: unknown thread `writr` (threads: monitor, writer, stale); nor is it compact letters \
+             (at character 1: `w` names thread #23, but the scenario has 3 threads (a..c))"
+        );
+        assert_eq!(
+            parse("writer stal", &l).unwrap_err().to_string(),
+            "schedule, at character 8: unknown thread `stal` (threads: monitor, writer, stale)"
+        );
+        assert_eq!(parse("t=a3d", &l).unwrap_err().at, 5);
+        let long = "x".repeat(100_000);
+        assert!(parse(&format!("a {long}"), &l).unwrap_err().to_string().len() < 200);
     }
 
     #[test]

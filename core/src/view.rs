@@ -571,8 +571,30 @@ fn lock_used(prog: &Program, lock: usize) -> bool {
     prog.threads.iter().any(|c| c.instrs.iter().any(|i| matches!(i.op, Op::LockAcquire { lock: l, .. } if l as usize == lock)))
 }
 
-/// The view of step `step` (1-based) of a run.
+/// The view of step `step` (1-based) of a run. It looks back over the steps before it; to
+/// view every step of a long run, [`steps`] does it in one pass.
 pub fn step(prog: &Program, run: &Run, step: usize) -> StepView {
+    let first_broken: Vec<Option<usize>> =
+        prog.checks.iter().map(|inv| run.steps[..step].iter().position(|s| s.violated.contains(*inv)).map(|i| i + 1)).collect();
+    step_view(prog, run, step, &first_broken)
+}
+
+/// The views of every step of a run, in order, in time linear in its length: [`step`] for
+/// each, with the first step at which each checked invariant broke carried along.
+pub fn steps<'a>(prog: &'a Program, run: &'a Run) -> impl Iterator<Item = StepView> + 'a {
+    let mut first_broken: Vec<Option<usize>> = vec![None; prog.checks.len()];
+    (1..=run.steps.len()).map(move |i| {
+        for (first, inv) in first_broken.iter_mut().zip(&prog.checks) {
+            if first.is_none() && run.steps[i - 1].violated.contains(*inv) {
+                *first = Some(i);
+            }
+        }
+        step_view(prog, run, i, &first_broken)
+    })
+}
+
+/// Step `step`'s view, given the first step (up to it) at which each of `prog.checks` broke.
+fn step_view(prog: &Program, run: &Run, step: usize, first_broken: &[Option<usize>]) -> StepView {
     let rec = &run.steps[step - 1];
     let t = rec.thread;
     let before = &run.states[step - 1];
@@ -601,14 +623,15 @@ pub fn step(prog: &Program, run: &Run, step: usize) -> StepView {
     let invariants = prog
         .checks
         .iter()
-        .map(|inv| {
+        .zip(first_broken)
+        .map(|(inv, broken_at)| {
             let v = invariants::violation(prog, after, *inv);
             InvariantView {
                 name: inv.name().to_string(),
                 description: inv.description().to_string(),
                 ok: v.is_none(),
                 message: v.map(|v| describe::violation_text(prog, after, &v)),
-                broken_at: run.steps[..step].iter().position(|s| s.violated.contains(*inv)).map(|i| i + 1),
+                broken_at: *broken_at,
             }
         })
         .collect();

@@ -1,5 +1,6 @@
-//! The explorer: exact counts on small programs, the verdict table of the catalog, sampling,
-//! the incremental API, fingerprints and graphs.
+//! The explorer: exact counts on small programs, sampling, the incremental API, fingerprints
+//! and graphs. The verdicts of the catalog are the `verdict` lines of `traces/`, one test each
+//! in `tests/verdicts.rs`.
 
 mod common;
 
@@ -11,63 +12,6 @@ use racelab_core::layout::MemoryModel;
 use racelab_core::scenario::Scenario;
 use racelab_core::step::Choice;
 use racelab_core::{Catalog, Program};
-
-/// One row of the verdict table: scenario, policy, expected verdict, and for a violation the
-/// invariant and the length of the shortest trace that breaks it.
-type Row = (&'static str, &'static str, &'static str, Option<(&'static str, usize)>);
-
-/// The verdict table (`races.md` is the ground truth for the verdicts). One row per line; a
-/// new scenario or policy is a new line.
-const TABLE: &[Row] = &[
-    ("race1a", "v5_10", "violated", Some(("no_lost_write", 25))),
-    ("race1a", "uffd_wp_write_lock", "safe", None),
-    ("race1a", "uffd_wrprotect_group_lock", "violated", Some(("no_lost_write", 26))),
-    ("race1a", "fault_flush_if_pending", "safe", None),
-    ("race1a", "merged_6ce64428", "safe", None),
-    ("race1a", "vma_wrprotect_tlb_flush_pending", "safe", None),
-    ("race1a", "mapcount_reuse", "safe", None),
-    ("race1a", "copy_under_ptl", "safe", None),
-    ("race1a", "anon_exclusive", "safe", None),
-    ("race1b", "v5_10", "violated", Some(("no_lost_write", 31))),
-    ("race1b", "uffd_wp_write_lock", "safe", None),
-    // races.md §3b: the group lock closes variant B (the un-protect starts once the
-    // write-protect has set the marker; a lone un-protect is race 1A, where it does not help).
-    ("race1b", "uffd_wrprotect_group_lock", "safe", None),
-    ("race1b", "fault_flush_if_pending", "safe", None),
-    ("race1b", "merged_6ce64428", "safe", None),
-    ("race1b", "vma_wrprotect_tlb_flush_pending", "safe", None),
-    ("race1b", "mapcount_reuse", "safe", None),
-    ("race1b", "copy_under_ptl", "safe", None),
-    ("race1b", "anon_exclusive", "safe", None),
-    ("race2", "v5_10", "violated", Some(("no_lost_write", 26))),
-    ("race2", "clear_refs_write_lock", "violated", Some(("no_lost_write", 29))),
-    ("race2", "clear_refs_flush", "violated", Some(("no_lost_write", 26))),
-    ("race2", "merged_clear_refs", "safe", None),
-    ("race2", "nadav_write_lock_rfc", "violated", Some(("no_lost_write", 29))),
-    ("race2", "skip_pinned_wrprotect", "violated", Some(("no_lost_write", 28))),
-    ("race2", "fault_flush_if_pending", "violated", Some(("no_lost_write", 29))),
-    ("race2", "vma_wrprotect_tlb_flush_pending", "safe", None),
-    ("race2", "mapcount_reuse", "safe", None),
-    ("race2", "anon_exclusive", "safe", None),
-    ("race2sd", "v5_10", "violated", Some(("soft_dirty_accurate", 10))),
-    ("race2sd", "clear_refs_write_lock", "violated", Some(("soft_dirty_accurate", 10))),
-    ("race2sd", "clear_refs_flush", "safe", None),
-    ("race2sd", "merged_clear_refs", "safe", None),
-    ("race2sd", "fault_flush_if_pending", "violated", Some(("soft_dirty_accurate", 10))),
-    ("race2sd", "vma_wrprotect_tlb_flush_pending", "safe", None),
-    ("race4a", "v5_10", "violated", Some(("pinned_writable", 15))),
-    ("race4a", "write_protect_seq", "safe", None),
-    ("race4a", "wrprotect_first", "safe", None),
-    ("race4a", "anon_exclusive", "safe", None),
-    ("race5a", "v5_10", "violated", Some(("pin_in_sync", 33))),
-    ("race5a", "mapcount_reuse", "safe", None),
-    ("race5a", "skip_pinned_wrprotect", "violated", Some(("pin_in_sync", 35))),
-    ("race5a", "anon_exclusive", "safe", None),
-    ("race5b", "v5_10", "violated", Some(("pin_in_sync", 28))),
-    ("race5b", "mapcount_reuse", "safe", None),
-    ("race5b", "skip_pinned_wrprotect", "safe", None),
-    ("race5b", "anon_exclusive", "safe", None),
-];
 
 fn program(c: &Catalog, id: &str, policy: &str) -> Program {
     let sc = c.scenario(id).unwrap_or_else(|| panic!("no scenario {id}"));
@@ -140,48 +84,6 @@ fn independent_threads_reduce_to_one_interleaving() {
     assert_eq!((reduced.stats.states, reduced.stats.transitions, reduced.stats.terminal), (10, 9, 1));
     // Reduced wherever two or more threads could run.
     assert_eq!(reduced.stats.reduced, 6);
-}
-
-fn verdict_row(r: &Report) -> (String, Option<(String, usize)>) {
-    (r.verdict.name().to_string(), r.first().map(|c| (c.invariant.name().to_string(), c.trace.len())))
-}
-
-#[test]
-fn the_verdict_table_matches_the_catalog() {
-    let c = Catalog::builtin();
-    for (id, policy, verdict, cx) in TABLE {
-        let prog = program(&c, id, policy);
-        let want = (verdict.to_string(), cx.map(|(i, n)| (i.to_string(), n)));
-        for reduction in [true, false] {
-            let r = run(&prog, Options { reduction, ..Options::default() });
-            assert_eq!(verdict_row(&r), want, "{id} under {policy} (reduction {reduction})");
-            if let Some(first) = r.first() {
-                assert!(first.shortest, "{id} under {policy}: the trace is proven shortest");
-                // The trace replays, and breaks the invariant at its last step and not before.
-                let run = racelab_core::replay(&prog, &first.trace).unwrap();
-                assert_eq!(run.first_violation(first.invariant), Some(first.trace.len()), "{id} under {policy}");
-            }
-        }
-    }
-}
-
-#[test]
-fn every_policy_of_a_tabled_scenario_has_a_row() {
-    let c = Catalog::builtin();
-    let tabled: HashSet<&str> = TABLE.iter().map(|r| r.0).collect();
-    let mut missing = vec![];
-    for sc in &c.scenarios {
-        if !tabled.contains(sc.id.as_str()) {
-            eprintln!("note: scenario {} has no rows in TABLE (tests/explore.rs) yet", sc.id);
-            continue;
-        }
-        for p in &sc.policies {
-            if !TABLE.iter().any(|r| r.0 == sc.id && r.1 == p.name) {
-                missing.push(format!("{} {}", sc.id, p.name));
-            }
-        }
-    }
-    assert!(missing.is_empty(), "add rows to TABLE in tests/explore.rs for: {}", missing.join(", "));
 }
 
 #[test]
@@ -348,6 +250,20 @@ fn pct_finds_the_lost_write_and_sampling_is_deterministic() {
 }
 
 #[test]
+fn pct_takes_any_depth_and_run_length_without_overflow_or_huge_allocations() {
+    let prog = program(&Catalog::builtin(), "race1a", "v5_10");
+    for (depth, max_steps) in [(u32::MAX, u32::MAX), (0, 1), (racelab_core::limits::MAX_PCT_DEPTH, 1000)] {
+        let opts = Options { strategy: Strategy::Pct { runs: 3, depth, max_steps }, shortest: false, ..Options::default() };
+        let r = run(&prog, opts);
+        assert!(r.stats.transitions > 0 && r.stats.transitions <= 3 * 1000, "depth {depth}: {:?}", r.stats);
+    }
+    // The depth is capped, not wrapped: u32::MAX samples the same runs as the cap.
+    let pct = |depth| Options { strategy: Strategy::Pct { runs: 50, depth, max_steps: 1000 }, shortest: false, ..Options::default() };
+    let (a, b) = (run(&prog, pct(u32::MAX)), run(&prog, pct(racelab_core::limits::MAX_PCT_DEPTH)));
+    assert_eq!((a.stats.states, a.stats.transitions), (b.stats.states, b.stats.transitions));
+}
+
+#[test]
 fn the_state_graph_marks_violating_states() {
     let prog = only(&common::test_catalog("readers1"));
     let g = graph::state_graph(&prog, 100);
@@ -377,35 +293,4 @@ fn the_happens_before_graph_orders_conflicting_steps() {
     assert!(dot.contains("subgraph cluster_0"), "{dot}");
     assert!(dot.contains("color = \"#b00000\""), "{dot}");
     assert!(graph::happens_before(&prog, &[Choice::Run(9)]).is_err());
-}
-
-fn racelab(args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_racelab")).args(args).output().unwrap()
-}
-
-#[test]
-fn check_json_prints_one_verdict_per_line_and_bad_arguments_exit_2() {
-    let out = racelab(&["check", "race1a", "--json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(lines.len(), Catalog::builtin().scenario("race1a").unwrap().policies.len());
-    let v = &lines[0];
-    assert_eq!((v["scenario"].as_str(), v["policy"].as_str(), v["memory_model"].as_str()), (Some("race1a"), Some("v5_10"), Some("sc")));
-    assert_eq!(
-        (v["verdict"].as_str(), v["invariant"].as_str(), v["trace_len"].as_u64()),
-        (Some("violated"), Some("no_lost_write"), Some(25))
-    );
-    assert_eq!(v["trace"].as_array().unwrap().len(), 25);
-    assert_eq!(v["trace"][0].as_str(), Some("monitor"));
-    for key in ["states", "transitions", "ms"] {
-        assert!(v[key].is_number(), "{key}");
-    }
-    let out = racelab(&["check", "race1a", "--policy", "merged_6ce64428", "--max-states", "10", "--json"]);
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!((v["verdict"].as_str(), v["bound"].as_str()), (Some("unknown"), Some("max_states")));
-    for bad in [&["check", "nosuch"][..], &["check", "race1a", "--max-states", "x"], &["graph", "race1a", "--kind", "x"], &["explain"]] {
-        let out = racelab(bad);
-        assert_eq!(out.status.code(), Some(2), "{bad:?}");
-        assert!(String::from_utf8_lossy(&out.stderr).starts_with("racelab: "), "{bad:?}");
-    }
 }

@@ -13,7 +13,7 @@ use crate::exec;
 use crate::invariants;
 use crate::ir::Program;
 use crate::layout::{Invariant, InvariantSet};
-use crate::state::MAX_THREADS;
+use crate::state::{State, MAX_THREADS};
 use crate::step::{Choice, StepError};
 
 const NO_PARENT: u32 = u32::MAX;
@@ -331,45 +331,16 @@ impl Bfs {
                         old = true;
                     }
                     if por.is_some() {
-                        // Reached with another sleep set: it keeps what sleeps in both; if it
-                        // was expanded already, the threads that woke up run from it again.
-                        let v = b.seen.val_mut(slot);
-                        let woke = *v & SLEEP & !asleep;
-                        if woke != 0 && *v & NO_SLEEP == 0 {
-                            *v &= !woke;
-                            if *v & EXPANDED != 0 {
-                                if b.dups.len() as u64 >= MAX_IDS {
-                                    stopped = Some(Bound::States(opts.max_states.min(MAX_IDS)));
-                                    finished = true;
-                                    break 'outer;
-                                }
-                                b.next.again_meta.push((DUP_BASE + b.dups.len() as u32, woke));
-                                b.dups.push(link(id, idx));
-                                b.next.again.extend_from_slice(&w.enc);
-                            }
+                        if let Err(bound) = b.reached_again(slot, asleep, link(id, idx), &w.enc, opts) {
+                            stopped = Some(bound);
+                            finished = true;
+                            break 'outer;
                         }
                     }
                     continue;
                 }
-                if por.is_some() {
-                    b.next_seen.insert(fp);
-                }
-                let new_id = b.parents.len() as u32;
-                b.parents.push(link(id, idx));
-                b.next.states.extend_from_slice(&w.enc);
-                b.stats.states += 1;
-                if !all.is_empty() {
-                    let v = invariants::violated(prog, &n).intersect(all);
-                    if !v.is_empty() {
-                        for (i, f) in b.found.iter_mut().enumerate() {
-                            if v.contains(Invariant::ALL[i]) && f.is_none() {
-                                *f = Some((new_id, b.depth + 1));
-                            }
-                        }
-                    }
-                }
-                if b.stats.states >= opts.max_states.min(MAX_IDS) {
-                    stopped = Some(Bound::States(opts.max_states.min(MAX_IDS)));
+                if let Err(bound) = b.add_state(prog, &n, fp, por.is_some(), link(id, idx), &w.enc, all, opts) {
+                    stopped = Some(bound);
                     finished = true;
                     break 'outer;
                 }
@@ -386,6 +357,64 @@ impl Bfs {
             stopped = Some(Bound::Depth(opts.max_depth));
         }
         (done, Slice::Ended(stopped))
+    }
+
+    /// A successor seen before, reached with sleep set `asleep`: it keeps what sleeps in both;
+    /// if it was expanded already, the threads that woke up run from it again (next level).
+    #[inline]
+    fn reached_again(&mut self, slot: usize, asleep: u8, link: u32, enc: &[u8], opts: &Options) -> Result<(), Bound> {
+        let v = self.seen.val_mut(slot);
+        let woke = *v & SLEEP & !asleep;
+        if woke != 0 && *v & NO_SLEEP == 0 {
+            *v &= !woke;
+            if *v & EXPANDED != 0 {
+                if self.dups.len() as u64 >= MAX_IDS {
+                    return Err(Bound::States(opts.max_states.min(MAX_IDS)));
+                }
+                self.next.again_meta.push((DUP_BASE + self.dups.len() as u32, woke));
+                self.dups.push(link);
+                self.next.again.extend_from_slice(enc);
+            }
+        }
+        Ok(())
+    }
+
+    /// A new state `n` (fingerprint `fp`, encoding `enc`) on the next level, reached by
+    /// `link`: numbered, queued, and checked against the invariants in `all`.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn add_state(
+        &mut self,
+        prog: &Program,
+        n: &State,
+        fp: u64,
+        reduction: bool,
+        link: u32,
+        enc: &[u8],
+        all: InvariantSet,
+        opts: &Options,
+    ) -> Result<(), Bound> {
+        if reduction {
+            self.next_seen.insert(fp);
+        }
+        let new_id = self.parents.len() as u32;
+        self.parents.push(link);
+        self.next.states.extend_from_slice(enc);
+        self.stats.states += 1;
+        if !all.is_empty() {
+            let v = invariants::violated(prog, n).intersect(all);
+            if !v.is_empty() {
+                for (i, f) in self.found.iter_mut().enumerate() {
+                    if v.contains(Invariant::ALL[i]) && f.is_none() {
+                        *f = Some((new_id, self.depth + 1));
+                    }
+                }
+            }
+        }
+        if self.stats.states >= opts.max_states.min(MAX_IDS) {
+            return Err(Bound::States(opts.max_states.min(MAX_IDS)));
+        }
+        Ok(())
     }
 
     fn path(&self, mut id: u32) -> Vec<u8> {

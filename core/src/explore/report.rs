@@ -16,6 +16,8 @@ pub enum Strategy {
     Random { runs: u64, max_steps: u32 },
     /// `runs` runs of PCT (Burckhardt et al., 2010): random thread priorities, lowered at
     /// `depth - 1` random steps; finds a bug of depth `depth` with a known probability.
+    /// `depth` is taken in 1..=`limits::MAX_PCT_DEPTH`, `max_steps` up to `limits::MAX_STEPS`
+    /// (the same for `Random`).
     Pct { runs: u64, depth: u32, max_steps: u32 },
 }
 

@@ -14,6 +14,7 @@ use crate::exec::{self};
 use crate::invariants;
 use crate::ir::Program;
 use crate::layout::{Invariant, InvariantSet};
+use crate::limits::{MAX_PCT_DEPTH, MAX_STEPS};
 use crate::rng::Rng;
 use crate::state::{State, MAX_THREADS};
 use crate::step::{Choice, StepError};
@@ -77,6 +78,9 @@ impl Sampler {
         self.steps.clear();
         self.in_run = true;
         if let Strategy::Pct { depth, .. } = opts.strategy {
+            // Capped, so that `depth + p` below cannot overflow and a run keeps at most
+            // MAX_PCT_DEPTH - 1 change points.
+            let depth = depth.clamp(1, MAX_PCT_DEPTH);
             // Distinct random priorities above `depth` for every choice slot.
             let n = 2 * MAX_THREADS;
             let mut order: Vec<u32> = (0..n as u32).collect();
@@ -88,7 +92,7 @@ impl Sampler {
                 self.priorities[slot] = depth + p;
             }
             self.change_points.clear();
-            for _ in 1..depth.max(1) {
+            for _ in 1..depth {
                 self.change_points.push(1 + self.rng.below(self.est_len.max(1) as u64) as u32);
             }
         }
@@ -110,6 +114,8 @@ impl Sampler {
             Strategy::Pct { runs, max_steps, .. } => (runs, max_steps),
             Strategy::Exhaustive => (0, 0),
         };
+        // A run is a schedule: no longer than any schedule may be.
+        let max_steps = max_steps.min(MAX_STEPS as u32);
         let mut done = 0;
         while done < budget && !self.finished {
             if !self.in_run {

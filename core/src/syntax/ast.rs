@@ -180,15 +180,24 @@ impl fmt::Display for Expr {
                 _ => write!(f, "!{e}"),
             },
             Expr::Binary(op, l, r) => {
-                let paren = |e: &Expr, f: &mut fmt::Formatter<'_>| -> fmt::Result {
+                // Operators of one level associate to the left, so a right operand of the
+                // same level was written in parentheses: `a - (b - c)`.
+                let paren = |e: &Expr, right: bool, f: &mut fmt::Formatter<'_>| -> fmt::Result {
                     match e {
-                        Expr::Binary(inner, ..) if inner.precedence() < op.precedence() => write!(f, "({e})"),
+                        Expr::Binary(inner, ..)
+                            if inner.precedence() < op.precedence()
+                                || (right
+                                    && inner.precedence() == op.precedence()
+                                    && !(inner == op && matches!(op, BinOp::And | BinOp::Or))) =>
+                        {
+                            write!(f, "({e})")
+                        }
                         _ => write!(f, "{e}"),
                     }
                 };
-                paren(l, f)?;
+                paren(l, false, f)?;
                 write!(f, " {} ", op.symbol())?;
-                paren(r, f)
+                paren(r, true, f)
             }
             Expr::Flag(set, name) => write!(f, "{}{}", if *set { "+" } else { "-" }, name.name),
             Expr::Load(va, slot, _) => write!(f, "load {}[{}]", path_text(va), slot),

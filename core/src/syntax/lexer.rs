@@ -95,6 +95,15 @@ pub(super) fn lex(file: &str, src: &str) -> Result<Vec<Token>, Diagnostic> {
                         i += 2;
                         col += 2;
                     }
+                    // A terminal would act on a control character wherever the string is
+                    // printed; the language has no use for one (`\n` writes a newline).
+                    Some(&ch) if ch.is_control() && ch != '\t' => {
+                        return Err(Diagnostic::new(
+                            file,
+                            Pos { line, col },
+                            format!("a string cannot hold the control character `{}`", shown(ch)),
+                        ));
+                    }
                     Some(&ch) => {
                         s.push(ch);
                         i += 1;
@@ -139,8 +148,41 @@ pub(super) fn lex(file: &str, src: &str) -> Result<Vec<Token>, Diagnostic> {
             out.push(Token { tok: Tok::Punct(p), pos });
             continue;
         }
-        return Err(Diagnostic::new(file, pos, format!("unexpected character `{c}`")));
+        return Err(Diagnostic::new(file, pos, format!("unexpected character `{}`", shown(c))));
     }
     out.push(Token { tok: Tok::Eof, pos: Pos { line, col } });
     Ok(out)
+}
+
+/// A character as a message shows it: itself, or `\u{1b}` for one that a terminal would act
+/// on or that reorders the text around it (a control, a bidirectional override).
+fn shown(c: char) -> String {
+    if c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c) || ('\u{2066}'..='\u{2069}').contains(&c) {
+        format!("\\u{{{:x}}}", c as u32)
+    } else {
+        c.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(src: &str) -> String {
+        lex("t.race", src).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_control_character_in_a_string_is_an_error_that_shows_it_escaped() {
+        assert_eq!(error("title \"a\u{1b}[2Jb\""), "t.race:1:9: a string cannot hold the control character `\\u{1b}`");
+        assert_eq!(error("x\n  \"\u{9b}\""), "t.race:2:4: a string cannot hold the control character `\\u{9b}`");
+        assert!(lex("t.race", "\"tab\there, newline\\n\"").is_ok());
+    }
+
+    #[test]
+    fn an_unexpected_control_character_is_shown_escaped() {
+        assert_eq!(error("x = 1 \u{1b}]0;title\u{7}"), "t.race:1:7: unexpected character `\\u{1b}`");
+        assert_eq!(error("x \u{202e}"), "t.race:1:3: unexpected character `\\u{202e}`");
+        assert_eq!(error("x @"), "t.race:1:3: unexpected character `@`");
+    }
 }

@@ -21,6 +21,22 @@ mod tests {
     }
 
     #[test]
+    fn a_right_operand_of_the_same_level_prints_in_parentheses() {
+        for text in ["a - (b - c)", "(a - b) - c", "a - b & 3", "(a - (b - 1)) & 3", "a && (b || c)", "a && b && c", "!(a == 1) || b"] {
+            let e = parse_expr("t.race", text, Pos { line: 1, col: 1 }).unwrap();
+            let again = parse_expr("t.race", &e.to_string(), Pos { line: 1, col: 1 }).unwrap();
+            assert_eq!(again.to_string(), e.to_string(), "{text}");
+            assert_eq!(
+                format!("{again:?}").replace(char::is_numeric, ""),
+                format!("{e:?}").replace(char::is_numeric, ""),
+                "{text} printed as {e}"
+            );
+        }
+        assert_eq!(parse_expr("t.race", "a - (b - c)", Pos { line: 1, col: 1 }).unwrap().to_string(), "a - (b - c)");
+        assert_eq!(parse_expr("t.race", "(a - b) - c", Pos { line: 1, col: 1 }).unwrap().to_string(), "a - b - c");
+    }
+
+    #[test]
     fn parses_a_thread_with_branches() {
         let src = "racelab 1\nthread app on CPU2 \"x\" {\n  orig = pte(V)\n  if !pte_same(orig, V) { ptl_unlock; goto retry }\n  store V[1] = 2 \"why\"\n}\n";
         let f = parse("t.race", src).unwrap();

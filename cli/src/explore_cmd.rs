@@ -1,0 +1,307 @@
+//! `racelab check`, `explain` and `graph`: the explorer from a terminal.
+
+use std::time::Instant;
+
+use racelab_core::lab::{
+    self, graph, schedule, Catalog, Explorer, MemoryModel, Options, Program, Report, Request, Scenario, ScheduleSpec, Strategy, Verdict,
+};
+
+use crate::cli::{CheckArgs, ExplainArgs, GraphArgs, GraphKind, SearchArgs, StrategyArg};
+use crate::json;
+use crate::progress::Reporter;
+use crate::term;
+use crate::CliError;
+
+pub fn options(a: &SearchArgs) -> Result<Options, CliError> {
+    let mut o = Options { reduction: !a.no_reduction, ..Options::default() };
+    if let Some(n) = a.max_states {
+        o.max_states = n;
+    }
+    if let Some(n) = a.max_depth {
+        o.max_depth = n;
+    }
+    o.time_limit_ms = a.time_limit;
+    if let Some(seed) = a.seed {
+        o.seed = seed;
+    }
+    let runs = a.runs.unwrap_or(1000);
+    let max_steps = a.max_steps.unwrap_or(10_000);
+    o.strategy = match a.strategy.unwrap_or(StrategyArg::Exhaustive) {
+        StrategyArg::Exhaustive => Strategy::Exhaustive,
+        StrategyArg::Random => Strategy::Random { runs, max_steps },
+        StrategyArg::Pct => Strategy::Pct { runs, depth: a.pct_depth.unwrap_or(3), max_steps },
+    };
+    if o.strategy == Strategy::Exhaustive && (a.runs.is_some() || a.pct_depth.is_some()) {
+        return Err(CliError::Usage("--runs and --pct-depth go with --strategy random or pct".into()));
+    }
+    Ok(o)
+}
+
+fn clock() -> impl FnMut() -> f64 {
+    let t0 = Instant::now();
+    move || t0.elapsed().as_secs_f64() * 1000.0
+}
+
+/// Explores `prog` to the end, with its progress on stderr when that is a terminal.
+pub fn run_explorer(prog: &Program, opts: Options) -> Report {
+    let mut c = clock();
+    let mut progress = Reporter::new(&format!("{} under {} ({})", prog.scenario, prog.policy, prog.model.name()));
+    Explorer::new(prog, opts).run_to_end(&mut c, &mut |p| {
+        progress.update(p);
+        true
+    })
+}
+
+/// Every (scenario, policy, model) a `check` asks for.
+fn rows<'c>(catalog: &'c Catalog, a: &CheckArgs, id: Option<&str>) -> Result<Vec<(&'c Scenario, usize, MemoryModel)>, CliError> {
+    let scenarios: Vec<&Scenario> = match id {
+        Some(id) => vec![lab::scenario(catalog, id).map_err(|e| CliError::Input(e.to_string()))?],
+        None => catalog.scenarios.iter().collect(),
+    };
+    let model = a.model;
+    let mut out = vec![];
+    for sc in scenarios {
+        let policies: Vec<usize> = match a.policy.as_deref() {
+            None => (0..sc.policies.len()).collect(),
+            Some(p) => match sc.policy(p) {
+                Some(i) => vec![i],
+                None if id.is_none() => vec![],
+                None => {
+                    return Err(CliError::Input(
+                        lab::LabError::UnknownPolicy {
+                            scenario: sc.id.clone(),
+                            policy: p.to_string(),
+                            known: sc.policies.iter().map(|p| p.name.clone()).collect(),
+                        }
+                        .to_string(),
+                    ))
+                }
+            },
+        };
+        let models: Vec<MemoryModel> = match model {
+            Some(m) if sc.models.contains(&m) => vec![m],
+            Some(m) if id.is_some() => {
+                return Err(CliError::Input(
+                    lab::LabError::UnsupportedModel { scenario: sc.id.clone(), model: m, known: sc.models.clone() }.to_string(),
+                ))
+            }
+            Some(_) => vec![],
+            None => sc.models.clone(),
+        };
+        for &p in &policies {
+            for &m in &models {
+                out.push((sc, p, m));
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(CliError::Input("no scenario, policy and model match".into()));
+    }
+    Ok(out)
+}
+
+pub fn check_line<'a>(prog: &Program, r: &'a Report) -> json::Check<'a> {
+    let cx = r.first();
+    json::Check {
+        bound: match r.verdict {
+            Verdict::Unknown(b) => Some(b.name()),
+            _ => None,
+        },
+        bugs: (!r.bugs.is_empty()).then(|| r.bugs.iter().map(|b| b.message.as_str()).collect()),
+        invariant: cx.map(|c| c.invariant.name()),
+        memory_model: r.model.name(),
+        ms: (r.ms * 1000.0).round() / 1000.0,
+        policy: &r.policy,
+        scenario: &r.scenario,
+        states: r.stats.states,
+        switches: cx.map(|c| c.switches),
+        trace: cx.map(|c| c.trace.iter().map(|ch| schedule::choice_name(*ch, &prog.layout)).collect()).unwrap_or_default(),
+        trace_len: cx.map(|c| c.trace.len()),
+        transitions: r.stats.transitions,
+        verdict: r.verdict.name(),
+        violations: (r.violations.len() > 1).then(|| {
+            r.violations
+                .iter()
+                .map(|c| json::CheckViolation { invariant: c.invariant.name(), switches: c.switches, trace_len: c.trace.len() })
+                .collect()
+        }),
+    }
+}
+
+pub fn check(a: &CheckArgs, catalog: &Catalog, id: Option<&str>) -> Result<(), CliError> {
+    let opts = options(&a.search)?;
+    let rows = rows(catalog, a, id)?;
+    let json = a.json;
+    let t0 = Instant::now();
+    if !json {
+        say!(
+            "{:<12} {:<34} {:<7} {:<9} {:<20} {:>5} {:>4} {:>10} {:>12} {:>9}",
+            "scenario",
+            "policy",
+            "model",
+            "verdict",
+            "invariant",
+            "steps",
+            "cs",
+            "states",
+            "transitions",
+            "ms"
+        );
+    }
+    for (sc, p, m) in rows {
+        let prog = Program::compile(sc, p, m).map_err(|e| CliError::Input(e.to_string()))?;
+        let r = run_explorer(&prog, opts.clone());
+        for b in &r.bugs {
+            tell!(
+                "racelab: warning: {} under {}: a step fails ({}) after {}",
+                sc.id,
+                prog.policy,
+                b.message,
+                schedule::format_names(&b.trace, &prog.layout)
+            );
+        }
+        if json {
+            term::json_line(&check_line(&prog, &r));
+            continue;
+        }
+        let cx = r.first();
+        say!(
+            "{:<12} {:<34} {:<7} {:<9} {:<20} {:>5} {:>4} {:>10} {:>12} {:>9.2}",
+            sc.id,
+            prog.policy,
+            m.name(),
+            r.verdict.name(),
+            cx.map(|c| c.invariant.name()).unwrap_or("-"),
+            cx.map(|c| c.trace.len().to_string()).unwrap_or("-".into()),
+            cx.map(|c| c.switches.to_string()).unwrap_or("-".into()),
+            r.stats.states,
+            r.stats.transitions,
+            r.ms
+        );
+        if let Some(c) = cx {
+            say!("{:<12} schedule: {}", "", schedule::format_names(&c.trace, &prog.layout));
+        }
+        if let Verdict::Unknown(b) = r.verdict {
+            say!("{:<12} {}", "", b.describe());
+        }
+    }
+    if !json {
+        say!("total {:.1} ms", t0.elapsed().as_secs_f64() * 1000.0);
+    }
+    Ok(())
+}
+
+pub fn explain(a: &ExplainArgs, catalog: &Catalog, id: &str) -> Result<(), CliError> {
+    let sc = lab::scenario(catalog, id).map_err(|e| CliError::Input(e.to_string()))?;
+    let prog = lab::compile(sc, a.target.policy.as_deref(), a.target.model()).map_err(|e| CliError::Input(e.to_string()))?;
+    let want = a.invariant;
+    if let Some(inv) = want {
+        if !prog.checks.contains(&inv) {
+            return Err(CliError::Input(format!("{} does not check {}", prog.scenario, inv.name())));
+        }
+    }
+    let mut opts = options(&a.search)?;
+    opts.stop_when_all_violated = want.is_none() || prog.checks.len() == 1;
+    let r = run_explorer(&prog, opts);
+    let cx = r.violations.iter().find(|c| want.is_none_or(|w| c.invariant == w));
+    let Some(cx) = cx else {
+        let what = match r.verdict {
+            Verdict::Safe => format!(
+                "safe: every one of the {} reachable states keeps {}",
+                r.stats.states,
+                prog.checks.iter().map(|i| i.name()).collect::<Vec<_>>().join(", ")
+            ),
+            Verdict::Unknown(b) => format!("unknown: {} ({} states explored), and no violation found", b.describe(), r.stats.states),
+            Verdict::Violated => {
+                format!("{} holds in every reachable state; other invariants break", want.map(|w| w.name()).unwrap_or("?"))
+            }
+        };
+        if a.json {
+            term::json_line(&check_line(&prog, &r));
+        } else {
+            say!("{} under {} ({}): {what}", sc.id, prog.policy, prog.model.name());
+        }
+        return Ok(());
+    };
+    let req = Request {
+        scenario: sc.id.clone(),
+        policy: Some(prog.policy.clone()),
+        model: prog.model,
+        schedule: ScheduleSpec::Choices(cx.trace.clone()),
+        nearest: false,
+    };
+    let opened = lab::open(catalog, &req).map_err(|e| CliError::Input(e.to_string()))?;
+    if !a.json {
+        say!(
+            "The {} trace that breaks {}: {} steps, {} context switches (explored {} states{}).\n",
+            if cx.shortest { "shortest" } else { "found" },
+            cx.invariant.name(),
+            cx.trace.len(),
+            cx.switches,
+            r.stats.states,
+            if r.reduction { " with partial-order reduction" } else { "" }
+        );
+    }
+    crate::output::replay(&opened, a.json);
+    Ok(())
+}
+
+pub fn graph(a: &GraphArgs, catalog: &Catalog, id: &str) -> Result<(), CliError> {
+    let sc = lab::scenario(catalog, id).map_err(|e| CliError::Input(e.to_string()))?;
+    let prog = lab::compile(sc, a.target.policy.as_deref(), a.target.model()).map_err(|e| CliError::Input(e.to_string()))?;
+    let dot = match a.kind {
+        GraphKind::States => {
+            if a.trace.trace.is_some() || a.trace.schedule.is_some() {
+                return Err(CliError::Usage("--trace and --schedule go with --kind hb".into()));
+            }
+            let max = a.search.max_states.map_or(20_000, |n| usize::try_from(n).unwrap_or(usize::MAX));
+            let g = graph::state_graph(&prog, max);
+            if !g.complete {
+                tell!("racelab: warning: the graph is cut at {max} states (raise --max-states)");
+            }
+            graph::state_graph_dot(&prog, &g)
+        }
+        GraphKind::Hb => {
+            let (trace, what) = match (&a.trace.trace, &a.trace.schedule) {
+                (Some(t), _) => {
+                    let spec = ScheduleSpec::Trace(t.to_string());
+                    let req = Request {
+                        scenario: sc.id.clone(),
+                        policy: Some(prog.policy.clone()),
+                        model: prog.model,
+                        schedule: spec,
+                        nearest: true,
+                    };
+                    let opened = lab::open(catalog, &req).map_err(|e| CliError::Input(e.to_string()))?;
+                    (opened.run.schedule.clone(), format!("trace {t}"))
+                }
+                (None, Some(s)) => {
+                    let parsed = schedule::parse(s, &prog.layout).map_err(|e| CliError::Input(e.to_string()))?;
+                    (parsed, "the given schedule".to_string())
+                }
+                (None, None) => {
+                    let r = run_explorer(&prog, options(&a.search)?);
+                    match r.first() {
+                        Some(c) => (c.trace.clone(), format!("the shortest trace breaking {}", c.invariant.name())),
+                        None => {
+                            return Err(CliError::Input(format!(
+                                "{} under {} breaks no invariant ({}): give a trace to draw with --trace NAME or --schedule S",
+                                sc.id,
+                                prog.policy,
+                                r.verdict.name()
+                            )))
+                        }
+                    }
+                }
+            };
+            let g = graph::happens_before(&prog, &trace).map_err(CliError::Input)?;
+            let title = format!("{} under {}: happens-before of {what} ({} steps)", sc.id, prog.policy, trace.len());
+            graph::happens_before_dot(&prog, &g, &title)
+        }
+    };
+    match a.output.as_deref() {
+        Some(path) if path != "-" => std::fs::write(path, dot).map_err(|e| CliError::Input(format!("{path}: {e}")))?,
+        _ => term::text(&dot),
+    }
+    Ok(())
+}

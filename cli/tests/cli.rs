@@ -1,0 +1,230 @@
+//! The `racelab` binary from the outside: exit statuses and the shape of its output.
+
+use racelab_core::lab::Catalog;
+
+fn racelab(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_racelab")).args(args).output().unwrap()
+}
+
+#[test]
+fn check_json_prints_one_verdict_per_line_and_bad_arguments_exit_2() {
+    let out = racelab(&["check", "race1a", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), Catalog::builtin().scenario("race1a").unwrap().policies.len());
+    let v = &lines[0];
+    assert_eq!((v["scenario"].as_str(), v["policy"].as_str(), v["memory_model"].as_str()), (Some("race1a"), Some("v5_10"), Some("sc")));
+    assert_eq!(
+        (v["verdict"].as_str(), v["invariant"].as_str(), v["trace_len"].as_u64()),
+        (Some("violated"), Some("no_lost_write"), Some(25))
+    );
+    assert_eq!(v["trace"].as_array().unwrap().len(), 25);
+    assert_eq!(v["trace"][0].as_str(), Some("monitor"));
+    for key in ["states", "transitions", "ms"] {
+        assert!(v[key].is_number(), "{key}");
+    }
+    let out = racelab(&["check", "race1a", "--policy", "merged_6ce64428", "--max-states", "10", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((v["verdict"].as_str(), v["bound"].as_str()), (Some("unknown"), Some("max_states")));
+    for bad in [&["check", "nosuch"][..], &["check", "race1a", "--max-states", "x"], &["graph", "race1a", "--kind", "x"], &["explain"]] {
+        let out = racelab(bad);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).starts_with("racelab: "), "{bad:?}");
+    }
+}
+
+#[test]
+fn every_command_has_its_own_help() {
+    for cmd in ["list", "show", "replay", "permalink", "check", "explain", "graph", "bench", "completions"] {
+        let out = racelab(&[cmd, "--help"]);
+        assert_eq!(out.status.code(), Some(0), "{cmd} --help: {}", String::from_utf8_lossy(&out.stderr));
+        let help = String::from_utf8(out.stdout).unwrap();
+        assert!(help.contains(&format!("Usage: racelab {cmd}")), "{cmd}: {help}");
+        assert!(help.contains("Exit status: 0"), "{cmd}: {help}");
+    }
+    let help = String::from_utf8(racelab(&["check", "--help"]).stdout).unwrap();
+    for option in ["--max-states", "--strategy", "--pct-depth", "--json", "--traces", "--all"] {
+        assert!(help.contains(option), "check --help lacks {option}");
+    }
+    let help = String::from_utf8(racelab(&["help", "graph"]).stdout).unwrap();
+    assert!(help.contains("-o, --output <FILE>"), "{help}");
+}
+
+#[test]
+fn version_names_the_package_and_the_link_format() {
+    let out = racelab(&["--version"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with(&format!("racelab {}", env!("CARGO_PKG_VERSION"))), "{text}");
+    assert!(text.contains("permalinks: v="), "{text}");
+}
+
+#[test]
+fn completions_cover_every_command_in_each_shell() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = racelab(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let script = String::from_utf8(out.stdout).unwrap();
+        for word in ["replay", "permalink", "pct-depth", "traces"] {
+            assert!(script.contains(word), "{shell} completions lack {word}");
+        }
+    }
+    let out = racelab(&["completions", "tcsh"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn usage_errors_start_with_the_tool_name_and_exit_2() {
+    for (args, says) in [
+        (&["check", "race1a", "--frobnicate"][..], "unexpected argument '--frobnicate'"),
+        (&["check", "race1a", "--max-states", "0"], "--max-states <N>': must be at least 1"),
+        (&["check", "race1a", "--runs", "5"], "--runs and --pct-depth go with --strategy random or pct"),
+        (&["check", "race1a", "--strategy", "pct", "--pct-depth", "4294967295"], "'--pct-depth <D>': the bug depth goes from 1 to 1000"),
+        (&["check", "race1a", "--strategy", "random", "--max-steps", "0"], "'--max-steps <N>': a sampled run goes from 1 to 100000"),
+        (&["check", "race1a", "--all"], "cannot be used with"),
+        (&["replay", "race1a"], "required arguments were not provided"),
+        (&["replay", "race1a", "--trace", "lost_write", "--schedule", "a"], "cannot be used with"),
+        (&["show", "race1a", "--model", "power"], "unknown memory model `power` (sc, x86-tso, arm64)"),
+        (&["explain", "race1a", "--invariant", "nope"], "unknown invariant `nope`"),
+        (&["graph", "race1a", "--kind", "x"], "invalid value 'x' for '--kind <KIND>'"),
+        (&["nosuch"], "unrecognized subcommand 'nosuch'"),
+        (&[], "Usage: racelab <COMMAND>"),
+    ] {
+        let out = racelab(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+        if !args.is_empty() {
+            assert!(err.starts_with("racelab: "), "{args:?}: {err}");
+        }
+    }
+}
+
+/// Runs racelab with stdout (or stderr) into a pipe whose reading end is already closed, so
+/// that every write to it fails with EPIPE, as under `racelab … | head -0`.
+fn racelab_into_closed_pipe(args: &[&str], closed_stderr: bool) -> std::process::Output {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_racelab"));
+    cmd.args(args);
+    if closed_stderr {
+        cmd.stderr(writer).stdout(std::process::Stdio::piped());
+    } else {
+        cmd.stdout(writer).stderr(std::process::Stdio::piped());
+    }
+    cmd.output().unwrap()
+}
+
+#[test]
+fn a_closed_stdout_ends_every_command_quietly_with_status_0() {
+    for args in [
+        &["list"][..],
+        &["list", "--json"],
+        &["show", "race1a"],
+        &["show", "race1a", "--json"],
+        &["replay", "race1a", "--trace", "lost_write"],
+        &["replay", "race1a", "--trace", "lost_write", "--json"],
+        &["permalink", "race1a", "--trace", "lost_write"],
+        &["check", "race1a"],
+        &["check", "race1a", "--json"],
+        &["explain", "race1a"],
+        &["graph", "race1a"],
+        &["graph", "race1a", "--kind", "hb"],
+        &["completions", "bash"],
+        &["check", "--help"],
+        &["--version"],
+    ] {
+        let out = racelab_into_closed_pipe(args, false);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(out.stderr.is_empty(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+#[test]
+fn check_all_json_into_head_1_stops_quietly() {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_racelab"))
+        .args(["check", "--all", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    assert!(first.starts_with("{\"invariant\""), "{first}");
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn a_closed_stderr_keeps_the_exit_status() {
+    let out = racelab_into_closed_pipe(&["show", "nosuch"], true);
+    assert_eq!(out.status.code(), Some(2));
+    let out = racelab_into_closed_pipe(&["check", "race1a", "--bogus"], true);
+    assert_eq!(out.status.code(), Some(2));
+    // A warning to a closed stderr does not stop the command's output.
+    let out = racelab_into_closed_pipe(&["graph", "race1a", "--max-states", "3"], true);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("digraph"), "{}", String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn a_full_disk_is_status_1() {
+    if !std::path::Path::new("/dev/full").exists() {
+        return;
+    }
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_racelab")).args(["list"]).stdout(full).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("racelab: cannot write the output: "), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+fn stdout_of(args: &[&str]) -> String {
+    let out = racelab(args);
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn every_command_reads_a_schedule_as_permalink_writes_it() {
+    let link = stdout_of(&["permalink", "race1a", "--schedule", "writer"]);
+    assert!(link.contains("&t=b&"), "{link}");
+    for s in ["b", "t=b", "writer"] {
+        let summary = stdout_of(&["replay", "race1a", "--schedule", s, "--json"]);
+        assert!(summary.lines().last().unwrap().contains(r#""schedule":"writer""#), "{s}: {summary}");
+    }
+    // The early access of a link, in replay and in graph alike.
+    let letters = "_a1b2a2";
+    assert!(stdout_of(&["replay", "litmus_sb", "--model", "arm64", "--schedule", letters]).contains("P0.early1 P1*2 P0*2"));
+    let dot = stdout_of(&["graph", "litmus_sb", "--model", "arm64", "--kind", "hb", "--schedule", letters]);
+    assert!(dot.starts_with("digraph"), "{dot}");
+    let dot = stdout_of(&["graph", "litmus_sb", "--model", "arm64", "--kind", "hb", "--schedule", "P0.early1 P1*2 P0*2"]);
+    assert!(dot.contains("(5 steps)"), "{dot}");
+}
+
+/// The longest schedule anything accepts, printed step by step: one pass over the run (the
+/// step table looked back over every earlier step for each one, 5.6 s at this length).
+#[test]
+fn replay_prints_a_schedule_of_the_maximum_length() {
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../core/tests/scenarios/por_cycle.race");
+    let text = stdout_of(&["replay", file, "--schedule", "spin*100000"]);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[1].contains("100000 steps"), "{}", lines[1]);
+    assert!(lines.iter().any(|l| l.starts_with("100000    WRITE_ONCE(a, 0)")), "no step 100000");
+    assert!(lines[lines.len() - 2].starts_with("verdict: safe"), "{}", lines[lines.len() - 2]);
+    let out = racelab(&["replay", file, "--schedule", "spin*100001"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(String::from_utf8(out.stderr).unwrap(), "racelab: schedule, at character 1: more than 100000 steps\n");
+}
+
+/// A search of a few seconds, with stderr a pipe: no progress line (it is for terminals).
+#[test]
+fn a_long_check_prints_no_progress_into_a_pipe() {
+    let out = racelab(&["check", "race1b", "--policy", "merged_6ce64428", "--strategy", "random", "--runs", "15000"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8(out.stdout).unwrap().contains("15000 sampled runs found no violation"));
+}
