@@ -53,12 +53,27 @@ impl Catalog {
         Catalog { scenarios, errors, sources }
     }
 
+    /// This catalog with some files replaced or added: (path relative to the traces root, text).
+    /// Every scenario is loaded again, so one that `use`s an edited kernel file sees the edit.
+    pub fn with_edits(&self, edits: &[(String, String)]) -> Catalog {
+        let mut sources = self.sources.clone();
+        for (name, text) in edits {
+            sources.insert(name.clone(), text.clone());
+        }
+        Catalog::from_sources(sources)
+    }
+
     pub fn scenario(&self, id: &str) -> Option<&Scenario> {
         self.scenarios.iter().find(|s| s.id == id)
     }
 
     pub fn source(&self, name: &str) -> Option<&str> {
         self.sources.get(name).map(String::as_str)
+    }
+
+    /// Every file's name (relative to the traces root), in order.
+    pub fn files(&self) -> impl Iterator<Item = &str> {
+        self.sources.keys().map(String::as_str)
     }
 
     pub fn ids(&self) -> Vec<&str> {
