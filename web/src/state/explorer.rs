@@ -1,8 +1,10 @@
 //! Runs the core's explorer in the browser in slices, so the page stays responsive: each
 //! JavaScript task does about one frame's worth of small `Explorer::run` calls (short wasm
 //! calls also let V8 tier the code up), then yields to the event loop with `setTimeout(0)`.
+//! The gallery's verdicts run so; the player's explorer runs in a Web Worker (`state::worker`),
+//! which reports the same [`Summary`].
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -10,10 +12,6 @@ use racelab_core::lab::{Choice, Explorer, Options, Phase, Program, Progress, Rep
 
 use crate::catalog::now_ms;
 
-/// Work per `Explorer::run` call when the curve matters: one state expanded (the calls come
-/// from Rust, so they cost little), so that the curve sees exactly where the search moves from
-/// one depth to the next.
-pub const FINE: u64 = 1;
 /// Work per call when only the verdict matters.
 pub const COARSE: u64 = 4_096;
 /// Work per JavaScript task before yielding, in milliseconds.
@@ -57,16 +55,6 @@ impl Summary {
     }
 }
 
-/// Stops a running search; dropping it does not.
-#[derive(Clone, Default)]
-pub struct Handle(Rc<Cell<bool>>);
-
-impl Handle {
-    pub fn cancel(&self) {
-        self.0.set(true)
-    }
-}
-
 type OnProgress = Box<dyn Fn(&Progress, &Curve)>;
 type OnDone = Box<dyn FnOnce(Summary, Curve)>;
 
@@ -77,7 +65,6 @@ struct Job {
     curve: Curve,
     on_progress: OnProgress,
     on_done: Option<OnDone>,
-    cancelled: Rc<Cell<bool>>,
 }
 
 /// Starts checking every interleaving of `program`, `slice` transitions (about) per call of the
@@ -88,8 +75,7 @@ pub fn start(
     slice: u64,
     on_progress: impl Fn(&Progress, &Curve) + 'static,
     on_done: impl FnOnce(Summary, Curve) + 'static,
-) -> Handle {
-    let cancelled = Rc::new(Cell::new(false));
+) {
     let job = Job {
         ex: Explorer::new(program, Options::default()),
         slice,
@@ -97,11 +83,9 @@ pub fn start(
         curve: vec![],
         on_progress: Box::new(on_progress),
         on_done: Some(Box::new(on_done)),
-        cancelled: cancelled.clone(),
     };
     let job = Rc::new(RefCell::new(job));
     leptos::prelude::set_timeout(move || tick(job), Duration::ZERO);
-    Handle(cancelled)
 }
 
 fn tick(job: Rc<RefCell<Job>>) {
@@ -109,9 +93,6 @@ fn tick(job: Rc<RefCell<Job>>) {
     loop {
         let status = {
             let mut j = job.borrow_mut();
-            if j.cancelled.get() {
-                return;
-            }
             let slice = j.slice;
             let status = j.ex.run(slice, now_ms());
             if let Status::Running(p) = &status {

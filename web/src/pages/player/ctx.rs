@@ -57,7 +57,7 @@ impl Ctx {
     pub fn keep_url_in_sync(self) {
         let Ctx { session, step, push, .. } = self;
         Effect::new(move |first: Option<()>| {
-            let fragment = session.with(|s| s.fragment(step.get()));
+            let fragment = session.with(|s| s.url_fragment(step.get()));
             route::write(&fragment, push.get_value());
             push.set_value(false);
             if first.is_none() {

@@ -20,7 +20,7 @@ pub fn ThreadLanes() -> impl IntoView {
         let code = ctx.session.with_untracked(|s| s.code.clone());
         let n = code.len();
         view! {
-            <div class="lanes" data-testid="lanes" style=format!("--lanes: {n}")>
+            <div class="lanes" data-testid="lanes" style=("--lanes", n.to_string())>
                 {code.into_iter().enumerate().map(|(t, code)| view! { <ThreadLane t code/> }).collect_view()}
             </div>
         }
