@@ -132,7 +132,7 @@ test('a pasted LKMM litmus test becomes a scenario that runs, and what cannot be
   await editor.run();
   const player = new PlayerPage(page, url);
   assert.match(await player.attr('scenario'), /sb|SB/i);
-  await player.selectModel('x86_tso');
+  await player.selectModel('x86-tso');
   const r = await player.checkEveryInterleaving(60_000);
   assert.equal(r.verdict, 'violated', 'x86-TSO lets both loads read 0 (herd: Sometimes)');
 });
