@@ -8,8 +8,8 @@
 #   - wasm-bindgen-cli at Cargo.lock's version (see scripts/build.sh)
 #
 # Then: cargo fmt --check, clippy (core and CLI natively, all targets; web for wasm32)
-# with -D warnings, the native tests of the core and the CLI, the explorer's quick benchmark, the site
-# build, the e2e tests.
+# with -D warnings, the native tests of the core and the CLI, the web app's unit tests (wasm32,
+# in Node), the explorer's quick benchmark, the site build, the e2e tests.
 # A failing check does not stop the others, except that the e2e tests need the build.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -73,6 +73,19 @@ summary() {
     printf '%sALL PASSED%s\n' "$GREEN" "$RESET"
 }
 
+# The web app's unit tests: built for wasm32 and run in Node by wasm-bindgen-test-runner, which
+# comes with wasm-bindgen-cli (at Cargo.lock's version, so it reads what the test build writes).
+# The runner writes a CommonJS script into a temporary directory; it gets one under the target
+# directory, since a stray package.json with "type": "module" in /tmp makes Node refuse it.
+test_web() {
+    ensure_wasm_bindgen
+    local tmp
+    tmp="$(cargo_target_dir)/wasm-bindgen-test"
+    mkdir -p "$tmp"
+    TMPDIR="$tmp" CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$(dirname "$WASM_BINDGEN")/wasm-bindgen-test-runner" \
+        cargo test "${CARGO_LOCKED[@]}" -p racelab-web --target "$WASM_TARGET"
+}
+
 setup() {
     ensure_rust
     ensure_rust_components
@@ -92,6 +105,7 @@ step fmt cargo fmt --all --check
 step clippy-native cargo clippy "${CARGO_LOCKED[@]}" -p racelab-core -p racelab-cli --all-targets -- -D warnings
 step clippy-web cargo clippy "${CARGO_LOCKED[@]}" -p racelab-web --target "$WASM_TARGET" --all-targets -- -D warnings
 step test-native cargo test "${CARGO_LOCKED[@]}" -p racelab-core -p racelab-cli
+step test-web test_web
 # The explorer's benchmark in its quick mode: it prints figures and checks nothing but that
 # the whole verdict table still runs (the verdicts themselves are asserted by test-native).
 step bench cargo run "${CARGO_LOCKED[@]}" -q --profile bench -p racelab-cli -- bench --quick

@@ -63,8 +63,13 @@ thread_local! {
 
 /// The decoded `location.hash`, without the `#`.
 pub fn current_fragment() -> String {
-    let raw = leptos::prelude::window().location().hash().unwrap_or_default();
-    let decoded = js_sys::decode_uri_component(&raw).ok().and_then(|s| s.as_string()).unwrap_or(raw);
+    decode(&leptos::prelude::window().location().hash().unwrap_or_default())
+}
+
+/// A `location.hash` as the browser gives it (percent-encoded), decoded and without its `#`;
+/// kept as it is when it is not valid percent-encoding.
+pub fn decode(raw: &str) -> String {
+    let decoded = js_sys::decode_uri_component(raw).ok().and_then(|s| s.as_string()).unwrap_or_else(|| raw.to_string());
     decoded.strip_prefix('#').unwrap_or(&decoded).to_string()
 }
 
@@ -99,4 +104,96 @@ pub fn write(fragment: &str, push: bool) {
         }
     }
     window.location().set_hash(&url).ok();
+}
+
+#[cfg(test)]
+mod tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+
+    fn player(s: &str) -> Route {
+        Route::Player(s.to_string())
+    }
+
+    #[wasm_bindgen_test]
+    fn nothing_a_bare_hash_or_a_slash_is_the_gallery() {
+        for hash in ["", "#", "#/", "/", "#//"] {
+            assert_eq!(Route::from_hash(hash), Route::Gallery, "{hash:?}");
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn a_permalink_goes_to_the_player_without_its_hash() {
+        let link = "v=1&s=race1a&p=v5_10&t=a5b10cb12a3&i=25";
+        assert_eq!(Route::from_hash(&format!("#{link}")), player(link));
+        assert_eq!(Route::from_hash(link), player(link));
+        assert_eq!(Route::from_hash(&format!("#{link} ")), player(link), "trailing space is trimmed");
+    }
+
+    #[wasm_bindgen_test]
+    fn any_key_value_fragment_goes_to_the_player_which_explains_it() {
+        assert_eq!(Route::from_hash("#v=2"), player("v=2"));
+        assert_eq!(Route::from_hash("#s=nope&junk"), player("s=nope&junk"));
+        assert_eq!(Route::from_hash("#="), player("="));
+    }
+
+    #[wasm_bindgen_test]
+    fn a_race_route_names_its_scenario() {
+        assert_eq!(Route::from_hash("#/race/race1a"), Route::Race("race1a".to_string()));
+        assert_eq!(Route::from_hash("/race/race1a/"), Route::Race("race1a".to_string()));
+        assert_eq!(Route::from_hash("#/race/no_such_race"), Route::Race("no_such_race".to_string()), "the player says it is unknown");
+    }
+
+    #[wasm_bindgen_test]
+    fn the_debug_panic_route_is_recognised() {
+        assert_eq!(Route::from_hash("#/debug/panic"), Route::DebugPanic);
+        assert_eq!(Route::from_hash("#/debug/panic/"), Route::DebugPanic);
+    }
+
+    #[wasm_bindgen_test]
+    fn junk_is_not_found_and_kept_as_typed() {
+        for hash in ["#/nope", "#/race", "#/race/", "#/race/a/b", "#hello", "#/debug", "#/RACE/race1a", "#/race//x"] {
+            assert_eq!(Route::from_hash(hash), Route::NotFound(hash.to_string()), "{hash:?}");
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn only_the_first_hash_is_taken_off() {
+        assert_eq!(Route::from_hash("##/"), Route::NotFound("##/".to_string()));
+        assert_eq!(Route::from_hash("#v=1&s=race1a#i=3"), player("v=1&s=race1a#i=3"));
+        assert_eq!(Route::from_hash("#/race/race1a#top"), Route::Race("race1a#top".to_string()));
+    }
+
+    #[wasm_bindgen_test]
+    fn decode_takes_off_the_hash_and_percent_decodes() {
+        assert_eq!(decode("#v=1&s=race1a&t=a5b10&i=3"), "v=1&s=race1a&t=a5b10&i=3");
+        assert_eq!(decode("#/race/race%201a"), "/race/race 1a");
+        assert_eq!(decode("v%3D1%26s%3Drace1a"), "v=1&s=race1a");
+        assert_eq!(decode("#v=1%23x"), "v=1#x", "an encoded # is data, not a second fragment");
+        assert_eq!(decode("%23%2F"), "/", "a # that was encoded is taken off once decoded");
+        assert_eq!(decode(""), "");
+    }
+
+    #[wasm_bindgen_test]
+    fn decode_keeps_invalid_percent_encoding_as_it_is() {
+        assert_eq!(decode("#/race/100%"), "/race/100%");
+        assert_eq!(decode("#%E0%A4%A"), "%E0%A4%A");
+    }
+
+    #[wasm_bindgen_test]
+    fn decoded_fragments_route_like_typed_ones() {
+        assert_eq!(Route::from_hash(&decode("#v%3D1%26s%3Drace1a%26i%3D0")), player("v=1&s=race1a&i=0"));
+        assert_eq!(Route::from_hash(&decode("#%2Frace%2Frace1a")), Route::Race("race1a".to_string()));
+        assert_eq!(Route::from_hash(&decode("#%2F")), Route::Gallery);
+    }
+
+    #[wasm_bindgen_test]
+    fn the_app_recognises_the_fragment_it_wrote_last() {
+        mark_own("v=1&s=race1a&i=3");
+        assert!(is_own("v=1&s=race1a&i=3"));
+        assert!(!is_own("v=1&s=race1a&i=4"));
+        mark_own("/");
+        assert!(!is_own("v=1&s=race1a&i=3"));
+    }
 }

@@ -88,6 +88,27 @@ pub fn start(
     leptos::prelude::set_timeout(move || tick(job), Duration::ZERO);
 }
 
+/// Records a progress report of the search: `states` found so far while expanding level `depth`.
+fn record(curve: &mut Curve, depth: u32, states: u64) {
+    match curve.last_mut() {
+        Some(last) if last.0 == depth => last.1 = last.1.max(states),
+        _ => curve.push((depth, states)),
+    }
+}
+
+/// Ends the curve of a search that found `states` states in all, `depth` levels deep. The
+/// states found since the last progress report are those of the deepest level, found while
+/// expanding the one before it.
+fn close(curve: &mut Curve, states: u64, depth: u32) {
+    if states > curve.last().map(|l| l.1).unwrap_or(1) {
+        let d = depth.saturating_sub(1);
+        match curve.last_mut() {
+            Some(last) if last.0 >= d => last.1 = states,
+            _ => curve.push((d, states)),
+        }
+    }
+}
+
 fn tick(job: Rc<RefCell<Job>>) {
     let started = now_ms();
     loop {
@@ -97,10 +118,7 @@ fn tick(job: Rc<RefCell<Job>>) {
             let status = j.ex.run(slice, now_ms());
             if let Status::Running(p) = &status {
                 if p.phase == Phase::Search {
-                    match j.curve.last_mut() {
-                        Some(last) if last.0 == p.depth => last.1 = last.1.max(p.states),
-                        _ => j.curve.push((p.depth, p.states)),
-                    }
+                    record(&mut j.curve, p.depth, p.states);
                 }
             }
             status
@@ -110,16 +128,7 @@ fn tick(job: Rc<RefCell<Job>>) {
                 let (done, curve, ms) = {
                     let mut j = job.borrow_mut();
                     let mut curve = std::mem::take(&mut j.curve);
-                    // The states found since the last call that reported progress: those of the
-                    // deepest level (found while expanding the one before it).
-                    let total = report.stats.states;
-                    if total > curve.last().map(|l| l.1).unwrap_or(1) {
-                        let d = report.stats.depth.saturating_sub(1);
-                        match curve.last_mut() {
-                            Some(last) if last.0 >= d => last.1 = total,
-                            _ => curve.push((d, total)),
-                        }
-                    }
+                    close(&mut curve, report.stats.states, report.stats.depth);
                     (j.on_done.take(), curve, now_ms() - j.started)
                 };
                 if let Some(done) = done {
@@ -139,5 +148,49 @@ fn tick(job: Rc<RefCell<Job>>) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+
+    #[wasm_bindgen_test]
+    fn progress_at_one_depth_keeps_the_largest_count() {
+        let mut c = Curve::new();
+        record(&mut c, 0, 3);
+        record(&mut c, 0, 7);
+        record(&mut c, 0, 5);
+        record(&mut c, 1, 9);
+        assert_eq!(c, vec![(0, 7), (1, 9)]);
+    }
+
+    #[wasm_bindgen_test]
+    fn the_end_of_a_search_adds_the_states_no_progress_report_saw() {
+        let mut c = vec![(0, 3), (1, 9)];
+        close(&mut c, 14, 4);
+        assert_eq!(c, vec![(0, 3), (1, 9), (3, 14)], "the deepest level is expanded from depth 3");
+        let mut c = vec![(0, 3), (1, 9)];
+        close(&mut c, 12, 2);
+        assert_eq!(c, vec![(0, 3), (1, 12)], "the last level reported grows to the total");
+        let mut c = vec![(0, 3), (1, 9)];
+        close(&mut c, 9, 2);
+        assert_eq!(c, vec![(0, 3), (1, 9)], "nothing new");
+        let mut c = Curve::new();
+        close(&mut c, 1, 0);
+        assert!(c.is_empty(), "a search that found only the initial state draws nothing");
+        close(&mut c, 4, 1);
+        assert_eq!(c, vec![(0, 4)], "a search too quick to report progress");
+    }
+
+    #[wasm_bindgen_test]
+    fn a_cancelled_handle_stays_cancelled() {
+        let h = Handle::default();
+        let seen = h.0.clone();
+        assert!(!seen.get());
+        h.clone().cancel();
+        assert!(seen.get());
     }
 }

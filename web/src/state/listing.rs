@@ -35,3 +35,52 @@ pub fn trace_href(scenario: &str, policy: &str, model: MemoryModel, trace: Optio
     };
     href(&Permalink { scenario: scenario.to_string(), policy: Some(policy.to_string()), model, schedule, step }.to_fragment())
 }
+
+#[cfg(test)]
+mod tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+    use crate::catalog::catalog;
+
+    #[wasm_bindgen_test]
+    fn the_gallery_lists_numbered_races_then_the_others_then_litmus() {
+        let cat = catalog();
+        let (races, litmus) = gallery_order(cat);
+        assert_eq!(races.len() + litmus.len(), cat.scenarios.len());
+        assert!(litmus.iter().all(|s| s.race == "litmus") && races.iter().all(|s| s.race != "litmus"));
+        assert_eq!(races[0].id, "race1a");
+        let numbered = |s: &&Scenario| s.race.starts_with(|c: char| ('1'..='9').contains(&c));
+        let first_other = races.iter().position(|s| !numbered(s)).unwrap_or(races.len());
+        assert!(races[first_other..].iter().all(|s| !numbered(s)), "a numbered race after an unnumbered one");
+        let names: Vec<String> = races[..first_other].iter().map(|s| s.race.to_ascii_lowercase()).collect();
+        assert!(names.windows(2).all(|w| w[0] <= w[1]), "{names:?}");
+        let catalog_litmus: Vec<&str> = cat.scenarios.iter().filter(|s| s.race == "litmus").map(|s| s.id.as_str()).collect();
+        assert_eq!(litmus.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(), catalog_litmus);
+    }
+
+    #[wasm_bindgen_test]
+    fn a_scenario_opens_under_the_first_weak_model_its_traces_expect() {
+        let cat = catalog();
+        assert_eq!(default_model(cat.scenario("race1a").unwrap()), MemoryModel::Sc);
+        assert_eq!(default_model(cat.scenario("litmus_sb").unwrap()), MemoryModel::X86Tso);
+    }
+
+    #[wasm_bindgen_test]
+    fn a_trace_href_is_the_permalink_of_the_trace_at_its_step() {
+        let h = trace_href("race1a", "v5_10", MemoryModel::Sc, Some("lost_write"), 25);
+        assert_eq!(h, "#v=1&s=race1a&p=v5_10&tr=lost_write&i=25");
+        let h = trace_href("litmus_sb", "po", MemoryModel::X86Tso, Some("buffered"), 0);
+        let link = Permalink::parse(&h).expect("the href parses as a permalink");
+        assert_eq!(
+            (link.scenario.as_str(), link.policy.as_deref(), link.model, link.step),
+            ("litmus_sb", Some("po"), MemoryModel::X86Tso, 0)
+        );
+        assert_eq!(link.schedule, LinkSchedule::Trace("buffered".to_string()));
+    }
+
+    #[wasm_bindgen_test]
+    fn a_scenario_without_traces_links_to_its_initial_state() {
+        assert_eq!(trace_href("x", "p", MemoryModel::Sc, None, 0), "#v=1&s=x&p=p&t=&i=0");
+    }
+}

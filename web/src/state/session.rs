@@ -271,3 +271,125 @@ impl Session {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+
+    const LOST_WRITE: &str = "v=1&s=race1a&p=v5_10&tr=lost_write&i=25";
+
+    fn lost_write() -> (Session, usize) {
+        Session::from_link(LOST_WRITE).expect("the canonical link opens")
+    }
+
+    #[wasm_bindgen_test]
+    fn a_canonical_link_opens_its_trace_at_its_step() {
+        let (s, step) = lost_write();
+        assert_eq!(step, 25);
+        assert_eq!((s.scenario_id(), s.policy(), s.model()), ("race1a", "v5_10", MemoryModel::Sc));
+        assert_eq!(s.trace.as_deref(), Some("lost_write"));
+        assert_eq!(s.violation, Some((25, "no_lost_write".to_string())));
+        assert_eq!(s.origin, Origin::Link);
+        assert_eq!(s.code.len(), s.info.threads.len(), "one lane of code per thread");
+    }
+
+    #[wasm_bindgen_test]
+    fn the_frame_at_the_violation_shows_the_broken_invariant() {
+        let (s, _) = lost_write();
+        let f = s.frame(25);
+        assert_eq!((f.step, f.steps), (25, s.steps()));
+        let step = f.step_view.as_ref().expect("a step after the start");
+        assert_eq!((step.step, step.thread.as_str()), (25, "writer"));
+        assert!(f.prev.is_some());
+        let inv = f.invariants.iter().find(|i| i.name == "no_lost_write").expect("race1a checks no_lost_write");
+        assert!(!inv.ok);
+        assert_eq!(inv.broken_at, Some(25));
+        assert_eq!(f.done.iter().map(Vec::len).sum::<usize>(), 25, "every step so far ran one statement");
+    }
+
+    #[wasm_bindgen_test]
+    fn the_frame_marks_the_choice_the_run_takes_next() {
+        let (s, _) = lost_write();
+        let f = s.frame(25);
+        let next = s.opened.run.schedule[25];
+        let in_run: Vec<&ChoiceView> = f.choices.iter().filter(|c| c.in_run).collect();
+        assert_eq!(in_run.len(), 1);
+        assert_eq!(in_run[0].choice, next);
+        assert!(in_run[0].blocked.is_none());
+        assert_eq!(f.choices.iter().filter(|c| c.is_run).count(), s.info.threads.len(), "a choice per thread");
+        let last = s.frame(s.steps());
+        assert!(last.choices.iter().all(|c| !c.in_run), "nothing comes after the last step");
+    }
+
+    #[wasm_bindgen_test]
+    fn the_first_frame_is_the_initial_state_and_a_step_past_the_end_is_the_last() {
+        let (s, _) = lost_write();
+        let first = s.frame(0);
+        assert!(first.step_view.is_none() && first.prev.is_none());
+        assert!(first.invariants.iter().all(|i| i.ok && i.broken_at.is_none()));
+        assert!(first.done.iter().all(Vec::is_empty));
+        assert_eq!(s.frame(10_000).step, s.steps());
+    }
+
+    #[wasm_bindgen_test]
+    fn the_fragment_of_a_step_reopens_the_same_view() {
+        let (s, _) = lost_write();
+        let (again, step) = Session::from_link(&s.fragment(12)).expect("its own link opens");
+        assert_eq!(step, 12);
+        assert_eq!(again.opened.run.schedule, s.opened.run.schedule);
+        assert_eq!(again.frame(12), s.frame(12));
+        assert_eq!(s.fragment(10_000), s.fragment(s.steps()), "a step past the end is the last");
+    }
+
+    #[wasm_bindgen_test]
+    fn a_broken_link_says_why_and_names_its_scenario_if_it_exists() {
+        let e = Session::from_link("v=2&s=race1a").err().expect("version 2 is refused");
+        assert!(e.to_string().contains("unsupported version 2"), "{e}");
+        assert_eq!(Session::scenario_of_link("v=1&s=race1a&p=no_such_policy&tr=lost_write&i=0").as_deref(), Some("race1a"));
+        assert_eq!(Session::scenario_of_link("v=1&s=no_such_race&tr=lost_write&i=0"), None);
+        assert_eq!(Session::scenario_of_link("junk"), None);
+    }
+
+    #[wasm_bindgen_test]
+    fn a_race_route_opens_the_first_canonical_trace_under_the_baseline() {
+        let s = Session::from_scenario("race1a").expect("race1a opens");
+        assert_eq!((s.policy(), s.trace.as_deref()), ("v5_10", Some("lost_write")));
+        assert!(Session::from_scenario("no_such_race").is_err());
+    }
+
+    #[wasm_bindgen_test]
+    fn a_switch_keeps_the_interleaving_and_says_where_it_comes_from() {
+        let (s, _) = lost_write();
+        let t = s.switch("uffd_wp_write_lock", MemoryModel::Sc).expect("the switch replays");
+        assert_eq!(t.origin, Origin::Switched { from: "v5_10".to_string() });
+        assert_eq!(t.policy(), "uffd_wp_write_lock");
+        assert_eq!(t.violation, None, "the write lock fixes race 1A");
+        assert_eq!(t.trace.as_deref(), Some("lost_write"), "the switched run is the trace carried over");
+        let (held_back, _) = t.deviations();
+        assert!(held_back.iter().any(|d| d.thread == "writer"), "the writer waits on mmap_lock: {held_back:?}");
+        assert!(t.switch("no_such_policy", MemoryModel::Sc).is_err());
+    }
+
+    #[wasm_bindgen_test]
+    fn the_same_step_after_a_switch_runs_the_same_statement() {
+        let (s, _) = lost_write();
+        let t = s.switch("merged_6ce64428", MemoryModel::Sc).expect("the switch replays");
+        let i = s.same_step_in(5, &t);
+        let (a, b) = (s.frame(5), t.frame(i));
+        let (a, b) = (a.step_view.unwrap(), b.step_view.unwrap());
+        assert_eq!((a.thread, a.source), (b.thread, b.source));
+    }
+
+    #[wasm_bindgen_test]
+    fn a_fork_runs_the_chosen_thread_then_every_thread_to_its_end() {
+        let (s, _) = lost_write();
+        let writer = Choice::Run(1);
+        assert_ne!(s.opened.run.schedule[0], writer, "the trace starts with another thread");
+        let f = s.fork(0, writer).expect("the writer can run first");
+        assert_eq!(f.origin, Origin::Forked { at: 1, choice: "writer".to_string() });
+        assert_eq!(f.opened.run.schedule[0], writer);
+        assert!(f.frame(f.steps()).choices.iter().all(|c| c.blocked.is_some()), "every thread ran to its end");
+    }
+}

@@ -124,3 +124,49 @@ impl Verdicts {
         keys(catalog()).len()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+    use crate::state::explorer::Summary;
+    use racelab_core::lab::VerdictKind;
+
+    #[wasm_bindgen_test]
+    fn keys_name_every_policy_and_model_of_the_catalog_once() {
+        let cat = catalog();
+        let keys = keys(cat);
+        let expected: usize = cat.scenarios.iter().map(|s| s.policies.len() * s.models.len()).sum();
+        assert_eq!(keys.len(), expected);
+        assert_eq!(keys.iter().collect::<BTreeSet<_>>().len(), keys.len(), "a key twice");
+        for k in &keys {
+            let sc = cat.scenario(&k.scenario).expect("a key names a scenario of the catalog");
+            assert!(sc.policy(&k.policy).is_some() && sc.models.contains(&k.model), "{k:?}");
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn keys_go_scenario_by_scenario_in_the_catalogs_order() {
+        let cat = catalog();
+        let keys = keys(cat);
+        let mut order: Vec<&str> = keys.iter().map(|k| k.scenario.as_str()).collect();
+        order.dedup();
+        assert_eq!(order, cat.scenarios.iter().map(|s| s.id.as_str()).collect::<Vec<_>>());
+        let first = &cat.scenarios[0];
+        assert_eq!(keys[0], VerdictKey { scenario: first.id.clone(), policy: first.policies[0].name.clone(), model: first.models[0] });
+    }
+
+    #[wasm_bindgen_test]
+    fn a_cell_states_the_word_the_page_carries() {
+        let summary =
+            |verdict| Summary { verdict, bound: None, invariant: None, trace: None, states: 1, transitions: 0, depth: 0, ms: 0.0 };
+        assert_eq!(VerdictCell::Checking.state(), "checking");
+        assert_eq!(VerdictCell::Error("x".into()).state(), "error");
+        assert_eq!(VerdictCell::Done { summary: summary(VerdictKind::Violated), link: None }.state(), "violated");
+        assert_eq!(VerdictCell::Done { summary: summary(VerdictKind::Safe), link: None }.state(), "safe");
+        assert_eq!(VerdictCell::Done { summary: summary(VerdictKind::Unknown), link: None }.state(), "unknown");
+    }
+}

@@ -6,6 +6,19 @@ const INK: RGBColor = RGBColor(0x1d, 0x1f, 0x23);
 const ACCENT: RGBColor = RGBColor(0x24, 0x56, 0xc7);
 const GRID: RGBColor = RGBColor(0xdf, 0xe2, 0xe6);
 
+/// The bars of [`states_by_depth`]: `(depth, states first found at that depth)`, the initial
+/// state alone at depth 0, and no bar for a depth that found nothing new.
+fn bars(curve: &[(u32, u64)]) -> Vec<(u32, u64)> {
+    let mut bars: Vec<(u32, u64)> = vec![(0, 1)];
+    let mut before = 1;
+    for &(d, found) in curve {
+        bars.push((d + 1, found.saturating_sub(before)));
+        before = found;
+    }
+    bars.retain(|b| b.1 > 0);
+    bars
+}
+
 /// The states at each depth of the breadth-first search (how many steps from the initial state
 /// they first appear), from the explorer's counts `(d, states found so far while expanding
 /// level d)`: how wide the state space is, step by step.
@@ -14,13 +27,7 @@ pub fn states_by_depth(curve: &[(u32, u64)], width: u32, height: u32) -> Option<
     if curve.is_empty() {
         return None;
     }
-    let mut bars: Vec<(u32, u64)> = vec![(0, 1)];
-    let mut before = 1;
-    for &(d, found) in curve {
-        bars.push((d + 1, found.saturating_sub(before)));
-        before = found;
-    }
-    bars.retain(|b| b.1 > 0);
+    let bars = bars(curve);
     let max_depth = bars.iter().map(|p| p.0).max().unwrap_or(1).max(1);
     let max_states = bars.iter().map(|p| p.1).max().unwrap_or(1).max(1);
     let mut svg = String::new();
@@ -54,4 +61,24 @@ pub fn states_by_depth(curve: &[(u32, u64)], width: u32, height: u32) -> Option<
         root.present().ok()?;
     }
     Some(svg)
+}
+
+#[cfg(test)]
+mod tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+
+    #[wasm_bindgen_test]
+    fn each_bar_counts_the_states_new_at_its_depth() {
+        assert_eq!(bars(&[(0, 3), (1, 7), (2, 7), (3, 8)]), vec![(0, 1), (1, 2), (2, 4), (4, 1)]);
+    }
+
+    #[wasm_bindgen_test]
+    fn no_curve_draws_no_chart_and_a_curve_draws_an_svg() {
+        assert_eq!(states_by_depth(&[], 560, 240), None);
+        let svg = states_by_depth(&[(0, 3), (1, 7)], 560, 240).expect("plotters draws the bars");
+        assert!(svg.starts_with("<svg") && svg.contains("width=\"560\""), "{}", &svg[..svg.len().min(120)]);
+        assert!(svg.contains("search depth"), "the x axis is named");
+    }
 }

@@ -100,3 +100,17 @@ pub fn VerdictChip(cell: Signal<VerdictCell>, model: Option<MemoryModel>) -> imp
         </span>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+
+    #[wasm_bindgen_test]
+    fn each_model_has_its_chip_label() {
+        assert_eq!(model_label(MemoryModel::Sc), "SC");
+        assert_eq!(model_label(MemoryModel::X86Tso), "x86-TSO");
+        assert_eq!(model_label(MemoryModel::Arm64), "arm64");
+    }
+}

@@ -260,3 +260,20 @@ pub fn ExplorerPanel() -> impl IntoView {
         </section>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+
+    #[wasm_bindgen_test]
+    fn counts_are_grouped_by_thousands() {
+        assert_eq!(fmt_n(0), "0");
+        assert_eq!(fmt_n(999), "999");
+        assert_eq!(fmt_n(1_000), "1,000");
+        assert_eq!(fmt_n(123_456), "123,456");
+        assert_eq!(fmt_n(1_234_567), "1,234,567");
+        assert_eq!(fmt_n(u64::MAX), "18,446,744,073,709,551,615");
+    }
+}

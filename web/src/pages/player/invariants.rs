@@ -75,3 +75,39 @@ pub fn InvariantBadges() -> impl IntoView {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+
+    fn inv(ok: bool, broken_at: Option<usize>) -> InvariantView {
+        InvariantView { name: "no_lost_write".to_string(), description: String::new(), ok, message: None, broken_at }
+    }
+
+    #[wasm_bindgen_test]
+    fn a_holding_invariant_is_green() {
+        assert_eq!(badge(&inv(true, None), 3), Badge { state: "ok", broken: false, just_now: false, headline: "holds".to_string() });
+    }
+
+    #[wasm_bindgen_test]
+    fn it_turns_red_and_flashes_at_the_step_that_breaks_it() {
+        let b = badge(&inv(false, Some(25)), 25);
+        assert_eq!(b, Badge { state: "broken", broken: true, just_now: true, headline: "broken at step 25".to_string() });
+        assert!(!badge(&inv(false, Some(25)), 26).just_now);
+    }
+
+    #[wasm_bindgen_test]
+    fn it_stays_red_after_it_holds_again() {
+        let b = badge(&inv(true, Some(25)), 30);
+        assert_eq!(b, Badge { state: "was-broken", broken: true, just_now: false, headline: "was broken at step 25".to_string() });
+    }
+
+    #[wasm_bindgen_test]
+    fn broken_from_the_start_does_not_flash() {
+        let b = badge(&inv(false, Some(0)), 0);
+        assert!(b.broken && !b.just_now);
+        assert_eq!(badge(&inv(false, None), 4).headline, "broken");
+    }
+}

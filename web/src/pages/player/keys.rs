@@ -128,3 +128,60 @@ fn apply(ctx: Ctx, action: KeyAction) -> bool {
     }
     true
 }
+
+#[cfg(test)]
+mod tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+
+    #[wasm_bindgen_test]
+    fn each_listed_key_has_its_action() {
+        let cases = [
+            ("ArrowRight", KeyAction::Forward),
+            ("ArrowLeft", KeyAction::Back),
+            (" ", KeyAction::TogglePlay),
+            ("Spacebar", KeyAction::TogglePlay),
+            ("Home", KeyAction::First),
+            ("End", KeyAction::Last),
+            ("v", KeyAction::JumpToViolation),
+            ("?", KeyAction::ToggleHelp),
+            ("Escape", KeyAction::CloseHelp),
+        ];
+        for (key, want) in cases {
+            assert_eq!(action(key), Some(want), "{key:?}");
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn digits_one_to_nine_run_the_threads_in_order() {
+        assert_eq!(action("1"), Some(KeyAction::RunThread(0)));
+        assert_eq!(action("3"), Some(KeyAction::RunThread(2)));
+        assert_eq!(action("9"), Some(KeyAction::RunThread(8)));
+        assert_eq!(action("0"), None, "there is no thread 0");
+    }
+
+    #[wasm_bindgen_test]
+    fn other_keys_are_left_to_the_page() {
+        for key in ["V", "ArrowUp", "Enter", "Tab", "12", "a", "", "F5", "PageDown"] {
+            assert_eq!(action(key), None, "{key:?}");
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn keys_typed_into_a_form_field_are_the_fields_own_except_on_the_scrubber() {
+        assert!(belongs_to_field("INPUT", Some("text")));
+        assert!(belongs_to_field("INPUT", None));
+        assert!(belongs_to_field("SELECT", None));
+        assert!(belongs_to_field("textarea", None));
+        assert!(!belongs_to_field("INPUT", Some("range")), "the scrubber steps with the arrows");
+        assert!(!belongs_to_field("BUTTON", None));
+        assert!(!belongs_to_field("BODY", None));
+    }
+
+    #[wasm_bindgen_test]
+    fn the_help_lists_every_key_once() {
+        let keys: Vec<&str> = HELP.iter().map(|(k, _)| *k).collect();
+        assert_eq!(keys, ["→", "←", "space", "Home / End", "v", "1 … 9", "?", "Esc"]);
+    }
+}

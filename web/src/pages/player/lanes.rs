@@ -175,3 +175,33 @@ fn Line(t: usize, line: CodeLine, thread: String) -> impl IntoView {
         </li>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+
+    fn line(pc: u16, function: &str, file: &str) -> CodeLine {
+        CodeLine { pc, function: function.to_string(), file: file.to_string(), text: String::new(), source: String::new(), note: None }
+    }
+
+    #[wasm_bindgen_test]
+    fn consecutive_lines_of_one_function_form_one_group() {
+        let lines = vec![
+            line(0, "do_wp_page", "mm/memory.c"),
+            line(1, "do_wp_page", "mm/memory.c"),
+            line(2, "wp_page_copy", "mm/memory.c"),
+            line(3, "do_wp_page", "mm/memory.c"),
+        ];
+        let g: Vec<(String, usize)> = groups(lines).into_iter().map(|(f, _, ls)| (f, ls.len())).collect();
+        assert_eq!(g, [("do_wp_page".to_string(), 2), ("wp_page_copy".to_string(), 1), ("do_wp_page".to_string(), 1)]);
+    }
+
+    #[wasm_bindgen_test]
+    fn the_same_function_name_in_another_file_is_another_group() {
+        let g = groups(vec![line(0, "f", "a.c"), line(1, "f", "b.c")]);
+        assert_eq!(g.len(), 2);
+        assert!(groups(Vec::new()).is_empty());
+    }
+}

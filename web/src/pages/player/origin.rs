@@ -88,3 +88,37 @@ pub fn Deviations() -> impl IntoView {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+
+    fn switched() -> Origin {
+        Origin::Switched { from: "v5_10".to_string() }
+    }
+
+    #[wasm_bindgen_test]
+    fn a_canonical_trace_is_named_and_said_to_be_carried_over_after_a_switch() {
+        assert_eq!(origin_text(&Origin::Link, Some("lost_write")), "trace lost_write");
+        assert_eq!(origin_text(&switched(), Some("lost_write")), "trace lost_write, carried over from v5_10");
+    }
+
+    #[wasm_bindgen_test]
+    fn any_other_schedule_says_where_it_comes_from() {
+        assert_eq!(origin_text(&Origin::Link, None), "a schedule from a link");
+        assert_eq!(origin_text(&switched(), None), "the same interleaving as under v5_10");
+        let forked = Origin::Forked { at: 4, choice: "writer".to_string() };
+        assert_eq!(origin_text(&forked, None), "your schedule: writer runs at step 4");
+        let cex = Origin::Counterexample { invariant: "no_lost_write".to_string() };
+        assert_eq!(origin_text(&cex, None), "the explorer's shortest trace that breaks no_lost_write");
+    }
+
+    #[wasm_bindgen_test]
+    fn deviations_are_counted_from_the_policy_switched_from_or_the_baseline() {
+        assert_eq!(carried_from(&switched(), Some("lost_write"), "base"), "v5_10");
+        assert_eq!(carried_from(&Origin::Link, Some("lost_write"), "base"), "base");
+        assert_eq!(carried_from(&Origin::Link, None, "base"), "the schedule as written");
+    }
+}

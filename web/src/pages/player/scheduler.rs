@@ -77,3 +77,49 @@ pub fn SchedulerControls() -> impl IntoView {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use racelab_core::lab::Choice;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+
+    fn choice() -> ChoiceView {
+        ChoiceView {
+            choice: Choice::Run(0),
+            label: "writer".to_string(),
+            thread: "writer".to_string(),
+            cpu: "CPU2".to_string(),
+            is_run: true,
+            what: None,
+            blocked: None,
+            in_run: false,
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn a_runnable_thread_says_its_next_statement_and_that_it_forks() {
+        assert_eq!(choice_text(&choice(), Some("ptl_unlock(V)")), ("ptl_unlock(V)".to_string(), "run this instead: forks a new schedule"));
+        let next = ChoiceView { in_run: true, ..choice() };
+        assert_eq!(choice_text(&next, Some("ptl_unlock(V)")).1, "what this run does next");
+    }
+
+    #[wasm_bindgen_test]
+    fn a_blocked_thread_says_why() {
+        let c = ChoiceView { blocked: Some("it waits for mmap_lock".to_string()), ..choice() };
+        assert_eq!(choice_text(&c, Some("ptl_unlock(V)")), ("it waits for mmap_lock".to_string(), "cannot run now"));
+    }
+
+    #[wasm_bindgen_test]
+    fn a_drain_or_early_access_says_what_it_does() {
+        let c = ChoiceView { is_run: false, what: Some("drains its store buffer".to_string()), ..choice() };
+        assert_eq!(choice_text(&c, None).0, "drains its store buffer");
+    }
+
+    #[wasm_bindgen_test]
+    fn without_a_statement_the_choice_is_its_name() {
+        assert_eq!(choice_text(&choice(), Some("")).0, "writer");
+        assert_eq!(choice_text(&choice(), None).0, "writer");
+    }
+}

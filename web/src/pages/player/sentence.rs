@@ -117,3 +117,19 @@ pub fn ChangeList() -> impl IntoView {
 fn serde_kind<T: serde::Serialize>(k: &T) -> String {
     serde_json::to_value(k).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use racelab_core::lab::ChangeKind;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+
+    #[wasm_bindgen_test]
+    fn a_change_kind_reads_as_the_core_serializes_it() {
+        assert_eq!(serde_kind(&ChangeKind::Pte), "pte");
+        assert_eq!(serde_kind(&ChangeKind::Tlb), "tlb");
+        assert_eq!(serde_kind(&ChangeKind::Ghost), "ghost");
+        assert_eq!(serde_kind(&3), "", "not a word");
+    }
+}
