@@ -62,7 +62,9 @@ fn RaceRoute(id: String) -> impl IntoView {
 fn LabRoute(fragment: String) -> impl IntoView {
     let link = format!("/lab/{fragment}");
     let Some(draft) = Draft::load() else {
-        let error = "this link opens a draft, and there is no draft in this browser: links to edited scenarios open only where they were edited".to_string();
+        let error =
+            "this link opens a draft, and there is no draft in this browser: links to edited scenarios open only where they were edited"
+                .to_string();
         return view! { <ErrorView error link scenario=None/> }.into_any();
     };
     match Session::from_link_with_edits(&fragment, draft.edits()) {

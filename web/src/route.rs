@@ -196,4 +196,13 @@ mod tests {
         mark_own("/");
         assert!(!is_own("v=1&s=race1a&i=3"));
     }
+
+    #[wasm_bindgen_test]
+    fn the_editor_and_the_lab_player_have_routes_of_their_own() {
+        assert_eq!(Route::from_hash("#/edit/race1a"), Route::Edit("race1a".to_string()));
+        assert_eq!(Route::from_hash("#/edit/new/"), Route::Edit("new".to_string()));
+        assert_eq!(Route::from_hash("#/edit/"), Route::NotFound("#/edit/".to_string()));
+        let link = "v=1&s=race1a&p=v5_10&t=a5b10cb12a3&i=25";
+        assert_eq!(Route::from_hash(&format!("#/lab/{link}")), Route::Lab(link.to_string()));
+    }
 }

@@ -6,7 +6,7 @@
 #[path = "../state/worker/protocol.rs"]
 mod protocol;
 
-use protocol::{Curve, FromWorker, Job};
+use protocol::{close, record, Curve, FromWorker, Job};
 use racelab_core::lab::{self, schedule, Catalog, Explorer, MemoryModel, Options, Phase, Status, Verdict};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -65,10 +65,7 @@ fn run(job: &Job) -> FromWorker {
         match ex.run(SLICE, now_ms()) {
             Status::Running(p) => {
                 if p.phase == Phase::Search {
-                    match curve.last_mut() {
-                        Some(last) if last.0 == p.depth => last.1 = last.1.max(p.states),
-                        _ => curve.push((p.depth, p.states)),
-                    }
+                    record(&mut curve, p.depth, p.states);
                 }
                 let now = now_ms();
                 if now - last_post >= EVERY_MS {
@@ -84,14 +81,7 @@ fn run(job: &Job) -> FromWorker {
                 }
             }
             Status::Done(r) => {
-                let total = r.stats.states;
-                if total > curve.last().map(|l| l.1).unwrap_or(1) {
-                    let d = r.stats.depth.saturating_sub(1);
-                    match curve.last_mut() {
-                        Some(last) if last.0 >= d => last.1 = total,
-                        _ => curve.push((d, total)),
-                    }
-                }
+                close(&mut curve, r.stats.states, r.stats.depth);
                 let first = r.first();
                 return FromWorker::Done {
                     verdict: r.verdict.kind().name().to_string(),

@@ -97,3 +97,43 @@ impl Draft {
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
 }
+
+#[cfg(test)]
+mod tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+
+    const RACE1A: &str = "race1a-uffd-unprotect.race";
+
+    #[wasm_bindgen_test]
+    fn a_catalog_draft_holds_its_files_and_no_edit() {
+        let d = Draft::of_catalog_file(RACE1A);
+        assert_eq!(d.files[0].0, RACE1A);
+        assert!(d.text("kernel/memory.race").is_some());
+        assert!(d.edits().is_empty() && !d.is_edited() && !d.changed);
+    }
+
+    #[wasm_bindgen_test]
+    fn only_what_differs_from_the_catalog_is_an_edit() {
+        let mut d = Draft::of_catalog_file(RACE1A);
+        let text = d.text("kernel/memory.race").unwrap().replace("flush_tlb_page(va)", "# gone");
+        d.set_text("kernel/memory.race", text.clone());
+        assert_eq!(d.edits(), vec![("kernel/memory.race".to_string(), text)]);
+    }
+
+    #[wasm_bindgen_test]
+    fn a_use_line_added_opens_its_file() {
+        let mut d = Draft::new_file("mine.race", "racelab 1\n".to_string());
+        assert_eq!(d.files.len(), 1);
+        d.set_text("mine.race", "racelab 1\nuse \"kernel/gup.race\"\n".to_string());
+        assert!(d.add_used_files());
+        assert!(d.text("kernel/gup.race").is_some(), "{:?}", d.files.iter().map(|f| &f.0).collect::<Vec<_>>());
+    }
+
+    #[wasm_bindgen_test]
+    fn a_draft_saved_before_the_changed_flag_still_reads() {
+        let d: Draft = serde_json::from_str(r#"{"main":"a.race","files":[["a.race","racelab 1\n"]]}"#).unwrap();
+        assert!(!d.changed);
+    }
+}

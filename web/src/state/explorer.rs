@@ -11,15 +11,13 @@ use std::time::Duration;
 use racelab_core::lab::{Choice, Explorer, Options, Phase, Program, Progress, Report, Status, Verdict, VerdictKind};
 
 use crate::catalog::now_ms;
+pub use crate::state::worker::protocol::Curve;
+use crate::state::worker::protocol::{close, record};
 
 /// Work per call when only the verdict matters.
 pub const COARSE: u64 = 4_096;
 /// Work per JavaScript task before yielding, in milliseconds.
 const TASK_MS: f64 = 12.0;
-
-/// The breadth-first search level by level: `(d, states found so far)`, where the states
-/// found while expanding level `d` are those of level `d + 1`.
-pub type Curve = Vec<(u32, u64)>;
 
 /// What the UI keeps of a finished search.
 #[derive(Clone, Debug, PartialEq)]
@@ -86,27 +84,6 @@ pub fn start(
     };
     let job = Rc::new(RefCell::new(job));
     leptos::prelude::set_timeout(move || tick(job), Duration::ZERO);
-}
-
-/// Records a progress report of the search: `states` found so far while expanding level `depth`.
-fn record(curve: &mut Curve, depth: u32, states: u64) {
-    match curve.last_mut() {
-        Some(last) if last.0 == depth => last.1 = last.1.max(states),
-        _ => curve.push((depth, states)),
-    }
-}
-
-/// Ends the curve of a search that found `states` states in all, `depth` levels deep. The
-/// states found since the last progress report are those of the deepest level, found while
-/// expanding the one before it.
-fn close(curve: &mut Curve, states: u64, depth: u32) {
-    if states > curve.last().map(|l| l.1).unwrap_or(1) {
-        let d = depth.saturating_sub(1);
-        match curve.last_mut() {
-            Some(last) if last.0 >= d => last.1 = states,
-            _ => curve.push((d, states)),
-        }
-    }
 }
 
 fn tick(job: Rc<RefCell<Job>>) {
@@ -183,14 +160,5 @@ mod tests {
         assert!(c.is_empty(), "a search that found only the initial state draws nothing");
         close(&mut c, 4, 1);
         assert_eq!(c, vec![(0, 4)], "a search too quick to report progress");
-    }
-
-    #[wasm_bindgen_test]
-    fn a_cancelled_handle_stays_cancelled() {
-        let h = Handle::default();
-        let seen = h.0.clone();
-        assert!(!seen.get());
-        h.clone().cancel();
-        assert!(seen.get());
     }
 }

@@ -115,7 +115,8 @@ impl Session {
             Some(t) => ScheduleSpec::Trace(t.name.clone()),
             None => ScheduleSpec::Choices(vec![]),
         };
-        let model = if sc.models.contains(&MemoryModel::Sc) { MemoryModel::Sc } else { sc.models.first().copied().unwrap_or(MemoryModel::Sc) };
+        let model =
+            if sc.models.contains(&MemoryModel::Sc) { MemoryModel::Sc } else { sc.models.first().copied().unwrap_or(MemoryModel::Sc) };
         let req = Request { scenario: sc.id.clone(), policy: None, model, schedule, nearest: true };
         let opened = lab::open(catalog, &req).map_err(|e| e.to_string())?;
         Ok(Session::in_catalog(catalog, edits, opened, Origin::Link))

@@ -58,3 +58,35 @@ pub fn download(name: &str, text: &str) -> Result<(), String> {
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+
+    #[wasm_bindgen_test]
+    fn a_file_name_keeps_only_its_last_part_and_plain_characters() {
+        assert_eq!(clean_name("race1a-uffd-unprotect.race"), "race1a-uffd-unprotect.race");
+        assert_eq!(clean_name("C:\\tmp\\my test.race"), "my_test.race");
+        assert_eq!(clean_name("../../etc/passwd"), "passwd");
+        assert_eq!(clean_name(".race"), "file.race");
+        assert_eq!(clean_name(""), "file");
+    }
+
+    #[wasm_bindgen_test]
+    fn a_litmus_file_is_imported_and_a_bad_one_says_where() {
+        let sb = "C SB\n{}\nP0(int *x, int *y)\n{\n\tint r0;\n\tWRITE_ONCE(*x, 1);\n\tr0 = READ_ONCE(*y);\n}\n\nP1(int *y, int *x)\n{\n\tint r0;\n\tWRITE_ONCE(*y, 1);\n\tr0 = READ_ONCE(*x);\n}\n\nexists (0:r0=0 /\\ 1:r0=0)\n";
+        let d = draft_from_file("SB.litmus", sb).unwrap();
+        assert_eq!(d.main, "SB.race");
+        assert!(d.text("SB.race").unwrap().contains("scenario "));
+        let err = draft_from_file("bad.litmus", "C bad\n{}\nP0(int *x) { frobnicate(x); }\nexists (x=1)\n").unwrap_err();
+        assert!(err.starts_with("bad.litmus:"), "{err}");
+    }
+
+    #[wasm_bindgen_test]
+    fn a_race_file_is_taken_as_it_is() {
+        let d = draft_from_file("notes", "racelab 1\n").unwrap();
+        assert_eq!((d.main.as_str(), d.text("notes.race")), ("notes.race", Some("racelab 1\n")));
+    }
+}

@@ -142,11 +142,16 @@ pub fn Workbench(draft: Draft) -> impl IntoView {
             };
             match Editor::create(&el, &text, (&words.primitives, &words.values), on_change).await {
                 Ok(ed) => {
-                    editor.set_value(Some(ed));
+                    // The page may have gone while the bundle loaded: then the editor goes too.
+                    if editor.try_set_value(Some(ed)).is_some() {
+                        return;
+                    }
                     ready.set(true);
                     recheck();
                 }
-                Err(e) => load_error.set(Some(e)),
+                Err(e) => {
+                    load_error.try_set(Some(e));
+                }
             }
         });
     });
