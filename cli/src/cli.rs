@@ -73,6 +73,18 @@ pub enum Command {
     #[command(long_about = "Write Graphviz DOT: the reachable state graph (--kind states, violating states red) or \
         the happens-before graph of a trace (--kind hb; by default the shortest violating one).")]
     Graph(GraphArgs),
+    /// Draw a trace as an LKML diagram: a column per CPU, a row per step, the breaking step
+    /// marked (or, with --mail, the whole mail around it)
+    #[command(long_about = "Draw a trace as an LKML diagram: a column per CPU, time downwards, a row per step with its \
+        kernel function and statement, and the step where an invariant breaks marked `<-- NAME breaks`. Every line fits \
+        --width; pure ASCII unless --unicode.\n\n\
+        With --mail, the text of a mail: the scenario, policy and model, the diagram, the verdict, the link (a full URL \
+        under --base or $RACELAB_BASE_URL, else the fragment) and the sources as lore and git links.")]
+    Diagram(DiagramArgs),
+    /// Draw one step as an SVG slide (1920x1080): the lanes around it and the state panels
+    Render(RenderArgs),
+    /// Write a trace for another tool: Chrome trace-event JSON for ui.perfetto.dev
+    Export(ExportArgs),
     /// Time the explorer on the catalog, with and without partial-order reduction
     #[command(long_about = "Time the explorer on the catalog, with and without partial-order reduction, and the \
         whole verdict table as `check --all` computes it. Build with `--profile bench` for meaningful figures.")]
@@ -285,6 +297,100 @@ pub struct GraphArgs {
     pub trace: GraphTraceArgs,
     #[command(flatten)]
     pub search: SearchArgs,
+}
+
+/// The run an export draws: a schedule of SCENARIO, or a permalink.
+#[derive(Args, Debug, Clone)]
+pub struct ExportTarget {
+    /// A scenario id of the catalog, or the path of a .race file or a C litmus test; not with --link
+    #[arg(value_name = "SCENARIO", required_unless_present = "link")]
+    pub scenario: Option<String>,
+    /// The policy (see `racelab show SCENARIO`); by default the scenario's baseline
+    #[arg(long, value_name = "P", conflicts_with = "link")]
+    pub policy: Option<String>,
+    /// The memory model: sc (the default), x86-tso or arm64
+    #[arg(long, value_name = "M", value_parser = memory_model, conflicts_with = "link")]
+    pub model: Option<MemoryModel>,
+    /// A canonical trace of the scenario, carried over to the policy as the same interleaving
+    #[arg(long, value_name = "NAME", group = "run")]
+    pub trace: Option<String>,
+    /// A schedule: thread names (`monitor*5 writer*9 stale`) or the compact letters of a link
+    #[arg(long, value_name = "S", group = "run")]
+    pub schedule: Option<String>,
+    /// A permalink of the app (the whole URL, or the fragment after `#`): its scenario, policy,
+    /// model and schedule
+    #[arg(long, value_name = "L", group = "run", conflicts_with = "scenario")]
+    pub link: Option<String>,
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+}
+
+#[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("run").required(true).multiple(false)))]
+pub struct DiagramArgs {
+    #[command(flatten)]
+    pub target: ExportTarget,
+    /// Only steps A to B, both included (`20..25`, `20..`, `..5`, `7`)
+    #[arg(long, value_name = "A..B")]
+    pub steps: Option<String>,
+    /// The longest line, in characters
+    #[arg(long, value_name = "N", default_value_t = 72)]
+    pub width: usize,
+    /// Show a run of steps of one thread as its first and last step, with `...` between
+    #[arg(long)]
+    pub fold: bool,
+    /// Box-drawing characters and arrows instead of pure ASCII
+    #[arg(long)]
+    pub unicode: bool,
+    /// The whole mail: scenario, policy, model, diagram, verdict, link and sources
+    #[arg(long)]
+    pub mail: bool,
+    /// With --mail: where the app is published, for a full link (default: $RACELAB_BASE_URL)
+    #[arg(long, value_name = "URL", requires = "mail")]
+    pub base: Option<String>,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RenderFormat {
+    /// An SVG image, 1920x1080
+    Svg,
+}
+
+#[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("run").required(true).multiple(false)))]
+pub struct RenderArgs {
+    #[command(flatten)]
+    pub target: ExportTarget,
+    /// The step to draw (0: the initial state); by default the step of --link, else the step
+    /// where the first invariant breaks, else the last
+    #[arg(long, value_name = "N")]
+    pub step: Option<usize>,
+    #[arg(long, value_enum, default_value_t = RenderFormat::Svg)]
+    pub format: RenderFormat,
+    /// Write to FILE (`-` for stdout, the default)
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<String>,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// Chrome trace-event JSON, which ui.perfetto.dev and chrome://tracing open
+    Perfetto,
+}
+
+#[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("run").required(true).multiple(false)))]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub target: ExportTarget,
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// Only steps A to B, both included (`20..25`, `20..`, `..5`, `7`)
+    #[arg(long, value_name = "A..B")]
+    pub steps: Option<String>,
+    /// Write to FILE (`-` for stdout, the default)
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<String>,
 }
 
 #[derive(Args, Debug)]

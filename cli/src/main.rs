@@ -7,6 +7,7 @@ mod term;
 mod bench;
 mod cli;
 mod explore_cmd;
+mod export_cmd;
 mod json;
 mod output;
 mod progress;
@@ -76,6 +77,9 @@ fn command_name(c: &Command) -> &'static str {
         Command::Check(_) => "check",
         Command::Explain(_) => "explain",
         Command::Graph(_) => "graph",
+        Command::Diagram(_) => "diagram",
+        Command::Render(_) => "render",
+        Command::Export(_) => "export",
         Command::Bench(_) => "bench",
         Command::Completions(_) => "completions",
     }
@@ -136,6 +140,9 @@ fn run(command: Command) -> Result<(), CliError> {
             let (catalog, id) = load_for(&a.target.catalog, &a.target.scenario)?;
             explore_cmd::graph(&a, &catalog, &id)
         }
+        Command::Diagram(a) => export_cmd::diagram(&a),
+        Command::Render(a) => export_cmd::render(&a),
+        Command::Export(a) => export_cmd::export(&a),
         Command::Bench(a) => {
             let catalog = load_catalog(&a.catalog)?;
             bench::run(&catalog, a.quick, a.json)
@@ -163,7 +170,7 @@ fn request(t: &Target, s: &ScheduleArgs, nearest: bool) -> Result<(Catalog, Requ
     Ok((catalog, req))
 }
 
-fn load_catalog(a: &CatalogArgs) -> Result<Catalog, CliError> {
+pub(crate) fn load_catalog(a: &CatalogArgs) -> Result<Catalog, CliError> {
     let catalog = match &a.traces {
         None => Catalog::builtin(),
         Some(dir) => Catalog::from_sources(read_dir(std::path::Path::new(dir))?),
@@ -176,7 +183,7 @@ fn load_catalog(a: &CatalogArgs) -> Result<Catalog, CliError> {
 
 /// The catalog, and the id of the scenario named by `arg`, which may be the path of a file:
 /// then the catalog is that file and the libraries it may `use`.
-fn load_for(a: &CatalogArgs, arg: &str) -> Result<(Catalog, String), CliError> {
+pub(crate) fn load_for(a: &CatalogArgs, arg: &str) -> Result<(Catalog, String), CliError> {
     let litmus = arg.ends_with(".litmus");
     if !arg.ends_with(".race") && !litmus {
         return Ok((load_catalog(a)?, arg.to_string()));

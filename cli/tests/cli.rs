@@ -35,7 +35,7 @@ fn check_json_prints_one_verdict_per_line_and_bad_arguments_exit_2() {
 
 #[test]
 fn every_command_has_its_own_help() {
-    for cmd in ["list", "show", "replay", "permalink", "check", "explain", "graph", "bench", "completions"] {
+    for cmd in ["list", "show", "replay", "permalink", "check", "explain", "graph", "diagram", "render", "export", "bench", "completions"] {
         let out = racelab(&[cmd, "--help"]);
         assert_eq!(out.status.code(), Some(0), "{cmd} --help: {}", String::from_utf8_lossy(&out.stderr));
         let help = String::from_utf8(out.stdout).unwrap();
@@ -227,4 +227,75 @@ fn a_long_check_prints_no_progress_into_a_pipe() {
     assert_eq!(out.status.code(), Some(0));
     assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8(out.stdout).unwrap().contains("15000 sampled runs found no violation"));
+}
+
+#[test]
+fn diagram_draws_the_same_run_from_a_trace_a_schedule_and_a_link() {
+    let by_trace = stdout_of(&["diagram", "race1a", "--trace", "lost_write"]);
+    assert!(by_trace.contains("ptl_unlock(V)  <-- no_lost_write breaks"), "{by_trace}");
+    assert!(by_trace.lines().all(|l| l.len() <= 72 && l.is_ascii()), "{by_trace}");
+    let by_schedule = stdout_of(&["diagram", "race1a", "--schedule", "monitor*5 writer*10 stale writer*12 monitor*3"]);
+    assert_eq!(by_trace, by_schedule);
+    let link = stdout_of(&["permalink", "race1a", "--trace", "lost_write"]);
+    let by_link = stdout_of(&["diagram", "--link", &format!("https://example.org/racelab/#{}", link.trim())]);
+    assert_eq!(by_trace, by_link);
+    let part = stdout_of(&["diagram", "race1a", "--trace", "lost_write", "--steps", "24..26", "--width", "100", "--unicode"]);
+    assert!(part.contains("◀── no_lost_write breaks") && !part.contains("\n 23 "), "{part}");
+}
+
+#[test]
+fn diagram_mail_links_under_the_base_given_or_in_the_environment() {
+    let fragment = stdout_of(&["permalink", "race1a", "--trace", "lost_write"]);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_racelab"))
+        .args(["diagram", "race1a", "--trace", "lost_write", "--mail"])
+        .env("RACELAB_BASE_URL", "https://example.org/racelab/")
+        .output()
+        .unwrap();
+    let mail = String::from_utf8(out.stdout).unwrap();
+    assert!(mail.lines().any(|l| l == format!("https://example.org/racelab/#{}", fragment.trim())), "{mail}");
+    assert!(mail.contains("no_lost_write breaks at step 25"), "{mail}");
+    let mail = stdout_of(&["diagram", "race1a", "--trace", "lost_write", "--mail", "--base", "https://h/r/"]);
+    assert!(mail.lines().any(|l| l == format!("https://h/r/#{}", fragment.trim())), "{mail}");
+}
+
+#[test]
+fn render_and_export_write_the_core_s_svg_and_perfetto_json() {
+    let dir = std::env::temp_dir().join(format!("racelab-export-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let svg = dir.join("s.svg");
+    let out = racelab(&["render", "race1a", "--trace", "lost_write", "--step", "25", "--format", "svg", "-o", svg.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.starts_with("<svg ") && text.contains("no_lost_write BROKEN"), "{text}");
+    // Without --step, the breaking step.
+    assert_eq!(stdout_of(&["render", "race1a", "--trace", "lost_write"]), text);
+    let json = stdout_of(&["export", "race1a", "--trace", "lost_write", "--format", "perfetto", "--steps", "20.."]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(v["traceEvents"].as_array().is_some_and(|e| e.iter().any(|e| e["name"] == "no_lost_write breaks")));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn bad_export_requests_are_messages_with_status_2() {
+    for (args, message) in [
+        (&["diagram", "race1a", "--trace", "lost_write", "--steps", "30..40"][..], "racelab: steps `30..40`: the trace has 31 steps"),
+        (&["diagram", "race1a", "--trace", "lost_write", "--width", "20"], "racelab: width 20: too narrow for 3 CPU columns"),
+        (&["diagram", "--link", "v=1&s=race1a&t=zz&i=1"], "racelab: "),
+        (&["render", "race1a", "--trace", "lost_write", "--step", "99"], "racelab: step 99 is past the end of the trace (31 steps)"),
+        (&["export", "race1a", "--trace", "lost_write"], "racelab: the following required arguments were not provided"),
+        (&["diagram", "race1a"], "racelab: the following required arguments were not provided"),
+        (
+            &["diagram", "--link", "v=1&s=race1a&tr=lost_write&i=1", "--policy", "v5_10"],
+            "racelab: the argument '--link <L>' cannot be used with",
+        ),
+        (
+            &["diagram", "race1a", "--trace", "lost_write", "--base", "https://h/"],
+            "racelab: the following required arguments were not provided",
+        ),
+    ] {
+        let out = racelab(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.starts_with(message), "{args:?}: {err}");
+    }
 }

@@ -62,6 +62,10 @@ fn every_command(file: &str) -> Vec<Vec<String>> {
         [&["explain", file][..], &bound].concat(),
         vec!["graph", file, "--max-states", "200"],
         vec!["graph", file, "--kind", "hb", "--schedule", "a2b"],
+        vec!["diagram", file, "--schedule", "a3b2_a1Ab", "--fold", "--width", "50"],
+        vec!["diagram", file, "--trace", "lost_write", "--mail"],
+        vec!["render", file, "--schedule", "a3b2_a1Ab", "--format", "svg"],
+        vec!["export", file, "--trace", "lost_write", "--format", "perfetto"],
     ];
     cmds.into_iter().map(|c| c.into_iter().map(String::from).collect()).collect()
 }

@@ -543,6 +543,36 @@ impl<'a> Compiler<'a> {
                     d = self.reg(dst, &file)?;
                     Op::RefAddUnless { dst: d, page, delta }
                 }
+                "xchg" | "cmpxchg" | "atomic_inc_return" | "atomic_dec_return" => {
+                    let n = if name.name == "cmpxchg" {
+                        3
+                    } else if name.name == "xchg" {
+                        2
+                    } else {
+                        1
+                    };
+                    self.arity(name, args, n, &file)?;
+                    let var = self.var(&args[0], &file)?;
+                    let mut local = |e: &Expr| -> Result<CExpr, Diagnostic> {
+                        let v = self.expr(e, &file)?;
+                        if !v.is_local() {
+                            return self.err(
+                                &file,
+                                e.pos(),
+                                "the value must be a constant or a register: read shared state in a step of its own",
+                            );
+                        }
+                        Ok(v)
+                    };
+                    let rmw = match name.name.as_str() {
+                        "xchg" => Rmw::Xchg(local(&args[1])?),
+                        "cmpxchg" => Rmw::CmpXchg(local(&args[1])?, local(&args[2])?),
+                        "atomic_inc_return" => Rmw::AddReturn(1),
+                        _ => Rmw::AddReturn(-1),
+                    };
+                    d = self.reg(dst, &file)?;
+                    Op::VarRmw { dst: d, var, rmw }
+                }
                 "alloc_page" => {
                     self.arity(name, args, 0, &file)?;
                     d = self.reg(dst, &file)?;
@@ -930,7 +960,7 @@ impl<'a> Compiler<'a> {
                 silent = true;
                 Op::TrackSoftDirty { pte: self.addr(&args[0], file)? }
             }
-            "smp_mb" | "smp_rmb" | "smp_wmb" | "smp_mb__before_atomic" | "smp_mb__after_atomic" => {
+            "smp_mb" | "smp_rmb" | "smp_wmb" | "smp_mb__before_atomic" | "smp_mb__after_atomic" | "smp_mb__after_spinlock" => {
                 self.arity(name, args, 0, file)?;
                 // Under sequential consistency a barrier orders nothing that is not already
                 // ordered, so it is not a step there.
@@ -940,6 +970,7 @@ impl<'a> Compiler<'a> {
                     "smp_rmb" => FenceKind::Read,
                     "smp_wmb" => FenceKind::Write,
                     "smp_mb__before_atomic" => FenceKind::BeforeAtomic,
+                    "smp_mb__after_spinlock" => FenceKind::AfterSpinlock,
                     _ => FenceKind::AfterAtomic,
                 })
             }
@@ -1191,6 +1222,14 @@ impl<'a> Compiler<'a> {
                     _ => vma_flags::COW,
                 };
                 CExpr::VmaFlag(slot, flag)
+            }
+            "spin_is_locked" => {
+                self.arity(name, args, 1, file)?;
+                let (lock, kind) = self.lock(&args[0], file)?;
+                if kind != LockKind::Spin {
+                    return self.err(file, args[0].pos(), format!("`spin_is_locked` needs a spin lock, `{}` is not one", args[0]));
+                }
+                CExpr::LockHeld(lock)
             }
             "mm_tlb_flush_pending" => {
                 let mm = self.opt_mm(name, args, file)?;

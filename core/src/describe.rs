@@ -417,6 +417,9 @@ pub fn reads_text(prog: &Program, s: &State, t: usize, e: &CExpr, out: &mut Vec<
             };
             push(format!("{f}({name}) = {}", crate::exec::eval(prog, s, t, e).unwrap_or(0)))
         }
+        CExpr::LockHeld(lock) => {
+            push(format!("spin_is_locked({}) = {}", l.locks[*lock as usize].name, crate::exec::eval(prog, s, t, e).unwrap_or(0)))
+        }
         CExpr::VmaFlag(slot, f) => {
             let name = VMA_FLAGS.iter().find(|(_, b)| b == f).map(|(n, _)| *n).unwrap_or("?");
             push(format!("VMA of {}: {name} = {}", l.ptes[*slot as usize].name, (s.vma[*slot as usize] & f != 0) as u8))
@@ -473,6 +476,8 @@ pub fn step(prog: &Program, before: &State, after: &State, choice: Choice, exec:
                 match (&prog.instr(t, exec.pc).op, early_at) {
                     (Op::VarSet { .. }, Some(i)) => d.push_str(&format!(" (already stored early, at step {i})")),
                     (Op::VarSet { .. }, None) => d.push_str(" (already stored early)"),
+                    (Op::LockAcquire { .. }, Some(i)) => d.push_str(&format!(" (already taken early, at step {i})")),
+                    (Op::LockAcquire { .. }, None) => d.push_str(" (already taken early)"),
                     (_, Some(i)) => d.push_str(&format!(" (with the values read early, at step {i})")),
                     (_, None) => d.push_str(" (with the values read early)"),
                 }
@@ -527,11 +532,17 @@ pub fn executed(prog: &Program, before: &State, t: usize, exec: &Executed) -> St
             lock_state_text(prog, before, *lock as usize)
         )),
         (
-            Op::Assign { .. } | Op::PageTrylock { .. } | Op::RefAddUnless { .. } | Op::Alloc { .. } | Op::Dma { write: false, .. },
+            Op::Assign { .. }
+            | Op::PageTrylock { .. }
+            | Op::RefAddUnless { .. }
+            | Op::Alloc { .. }
+            | Op::Dma { write: false, .. }
+            | Op::VarRmw { .. },
             Effect::Value(v),
         ) => {
             let dst = match &instr.op {
                 Op::Assign { dst, .. }
+                | Op::VarRmw { dst, .. }
                 | Op::PageTrylock { dst, .. }
                 | Op::RefAddUnless { dst, .. }
                 | Op::Alloc { dst }
@@ -560,6 +571,7 @@ pub fn loc_name(prog: &Program, loc: Loc) -> String {
         Loc::Flags(p) => format!("{}.flags", page(p)),
         Loc::Data(p, d) => format!("{}.data[{d}]", page(p)),
         Loc::Vma(p) => format!("VMA[{}]", l.ptes.get(p as usize).map(|p| p.name.as_str()).unwrap_or("?")),
+        Loc::Lock(k) => l.locks.get(k as usize).map(|k| k.name.clone()).unwrap_or_else(|| "?".into()),
     }
 }
 
@@ -567,6 +579,7 @@ pub fn loc_name(prog: &Program, loc: Loc) -> String {
 pub fn loc_text(prog: &Program, loc: Loc, v: i16) -> String {
     match loc {
         Loc::Pte(_) => format!("{} = ({})", loc_name(prog, loc), pte_text(prog, Pte(v as u16))),
+        Loc::Lock(_) => format!("{} = {}", loc_name(prog, loc), if v & 0xff == 0 { "free" } else { "held" }),
         Loc::Flags(_) => {
             let names: Vec<&str> = PAGE_FLAGS.iter().filter(|f| v as u8 & f.bit != 0).map(|f| f.label).collect();
             format!("{} = {{{}}}", loc_name(prog, loc), names.join(", "))
@@ -592,7 +605,10 @@ pub fn early_text(prog: &Program, s: &State, t: usize, pc: u16) -> String {
     let Some(cpu) = relaxed::cpu_of(prog, t) else { return String::new() };
     let (recs, n) = relaxed::records(s, cpu);
     let Some(r) = recs[..n].iter().flatten().find(|r| r.pc == pc) else { return String::new() };
-    if r.store {
+    if r.kind == relaxed::RecordKind::Lock {
+        let name = prog.layout.locks.get(r.value as usize).map(|l| l.name.as_str()).unwrap_or("?");
+        format!("takes {name} now, before the accesses ahead of it in program order: an acquire orders only what comes after it")
+    } else if r.kind == relaxed::RecordKind::Store {
         match prog.threads[t].instrs.get(pc as usize).map(|i| &i.op) {
             Some(Op::VarSet { var, .. }) => format!("stores {}, visible to every CPU now", loc_text(prog, Loc::Var(*var), r.value)),
             _ => "stores".into(),
@@ -609,7 +625,7 @@ pub fn early_text(prog: &Program, s: &State, t: usize, pc: u16) -> String {
 pub fn as_read_early(prog: &Program, before: &State, t: usize, pc: u16) -> Option<(State, Vec<String>)> {
     let cpu = relaxed::cpu_of(prog, t)?;
     let (recs, n) = relaxed::records(before, cpu);
-    let r = recs[..n].iter().flatten().find(|r| r.pc == pc && !r.store)?;
+    let r = recs[..n].iter().flatten().find(|r| r.pc == pc && r.is_load())?;
     let reads = &r.reads[..r.nreads];
     let changed = reads.iter().filter(|(l, v)| l.read(before) != *v).map(|(l, _)| loc_text(prog, *l, l.read(before))).collect();
     Some((relaxed::with_reads(before, reads), changed))

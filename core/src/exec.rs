@@ -46,6 +46,7 @@ pub fn eval(prog: &Program, s: &State, t: usize, e: &CExpr) -> Result<i32, Bug> 
         CExpr::PageFlag(p, f) => s.pages[page_of(s, t, *p)? as usize].has(*f) as i32,
         CExpr::MaybePinned(p) => (s.pages[page_of(s, t, *p)? as usize].refcount as i32 >= PIN_BIAS) as i32,
         CExpr::VmaFlag(slot, f) => (s.vma[*slot as usize] & f != 0) as i32,
+        CExpr::LockHeld(l) => (s.locks[*l as usize].mode != LockMode::Free) as i32,
         CExpr::MkPte(p, bits) => Pte::new(page_of(s, t, *p)?, *bits).to_value(),
         CExpr::Not(inner) => (eval(prog, s, t, inner)? == 0) as i32,
         CExpr::Bin(op, l, r) => {
@@ -70,15 +71,7 @@ fn read_var(prog: &Program, s: &State, t: usize, v: u8) -> i16 {
 }
 
 fn lock_available(s: &State, lock: usize, mode: LockMode, t: usize) -> bool {
-    let l = &s.locks[lock];
-    match mode {
-        LockMode::Read => {
-            l.mode != LockMode::Write && l.mode != LockMode::Group0 && l.mode != LockMode::Group1 && (l.wait_write & !bit(t)) == 0
-        }
-        LockMode::Write => l.mode == LockMode::Free,
-        LockMode::Group0 | LockMode::Group1 => l.mode == LockMode::Free || l.mode == mode,
-        LockMode::Free => true,
-    }
+    s.locks[lock].available(mode, t)
 }
 
 /// Whether thread `t` can take a step, and why not.
@@ -94,7 +87,9 @@ pub fn can_run(prog: &Program, s: &State, t: usize) -> Result<(), Blocked> {
         Op::End => Err(Blocked::Finished),
         Op::LockAcquire { lock, mode } => {
             let l = *lock as usize;
-            if lock_available(s, l, *mode, t) {
+            // Under arm64 the CPU may have taken it early already (an acquire orders only what
+            // comes after it).
+            if lock_available(s, l, *mode, t) || crate::relaxed::lock_taken_early(prog, s, t) {
                 return Ok(());
             }
             match prog.layout.locks[l].kind {
@@ -330,6 +325,11 @@ fn exec_op(prog: &Program, s: &mut State, t: usize, op: &Op, used_early: &mut bo
         }
         Op::LockAcquire { lock, mode } => {
             let l = *lock as usize;
+            if early == Some(crate::relaxed::Early::Lock) {
+                // Taken early (arm64): the thread now reaches it in program order.
+                next(s, t);
+                return Ok(effect);
+            }
             if !lock_available(s, l, *mode, t) {
                 // Only an rwsem gets here (can_run): the thread queues and sleeps.
                 let lk = &mut s.locks[l];
@@ -340,11 +340,7 @@ fn exec_op(prog: &Program, s: &mut State, t: usize, op: &Op, used_early: &mut bo
                 }
                 return Ok(Effect::Enqueued);
             }
-            let lk = &mut s.locks[l];
-            lk.wait_read &= !bit(t);
-            lk.wait_write &= !bit(t);
-            lk.mode = *mode;
-            lk.holders |= bit(t);
+            s.locks[l].take(*mode, t);
         }
         Op::LockRelease { lock, .. } => {
             let lk = &mut s.locks[*lock as usize];
@@ -471,6 +467,23 @@ fn exec_op(prog: &Program, s: &mut State, t: usize, op: &Op, used_early: &mut bo
             if early != Some(crate::relaxed::Early::Store) {
                 crate::relaxed::store(prog, s, t, *var, v, *release)?;
             }
+        }
+        Op::VarRmw { dst, var, rmw } => {
+            // On memory: under x86-TSO the step drained the buffer first (a LOCK prefix), and
+            // under arm64 RMWs are performed in program order.
+            let x = *var as usize;
+            let old = s.vars[x];
+            let (new, ret) = match rmw {
+                Rmw::Xchg(v) => (eval(prog, s, t, v)? as i16, old),
+                Rmw::CmpXchg(want, v) => {
+                    let new = if old as i32 == eval(prog, s, t, want)? { eval(prog, s, t, v)? as i16 } else { old };
+                    (new, old)
+                }
+                Rmw::AddReturn(d) => (old.wrapping_add(*d), old.wrapping_add(*d)),
+            };
+            s.vars[x] = new;
+            s.threads[t].regs[*dst as usize] = ret;
+            effect = Effect::Value(ret as i32);
         }
         Op::RefAdd { page, delta } => {
             let page = page_of(s, t, *page)?;
@@ -653,6 +666,69 @@ thread b on CPU1 \"stores y\" {
         assert_eq!(apply(&prog, &mut s, Choice::Run(1)), Err(StepError::Blocked(Blocked::Finished)));
         choices(&prog, &s, &mut c);
         assert_eq!(c, [Choice::Run(0)]);
+    }
+
+    /// One thread that exercises the value-returning atomics and `spin_is_locked`.
+    const ATOMICS: &str = "racelab 1
+policy plain {
+  fate baseline
+}
+scenario t {
+  title \"t\"
+  policies plain
+  baseline plain
+  models sc x86_tso arm64
+  check no_lost_write
+}
+state {
+  var x=5
+  lock l spin
+}
+thread a on CPU0 \"atomics\" {
+  r0 = xchg(x, 7)
+  r1 = cmpxchg(x, 1, 9)
+  r2 = cmpxchg(x, 7, 8)
+  r3 = atomic_inc_return(x)
+  r4 = atomic_dec_return(x)
+  spin_lock(l)
+  r5 = spin_is_locked(l)
+  spin_unlock(l)
+  r6 = spin_is_locked(l)
+}
+";
+
+    #[test]
+    fn value_returning_atomics_return_the_old_or_the_new_value_and_spin_is_locked_reads_the_lock() {
+        let sc = crate::scenario::load("t.race", &|n| (n == "t.race").then(|| ATOMICS.to_string())).unwrap();
+        for model in MemoryModel::ALL {
+            let prog = Program::compile(&sc, 0, model).unwrap();
+            let mut s = prog.init;
+            while can_run(&prog, &s, 0).is_ok() {
+                apply(&prog, &mut s, Choice::Run(0)).unwrap();
+            }
+            let reg = |name: &str| s.threads[0].regs[prog.threads[0].regs.iter().position(|r| r == name).unwrap()];
+            // xchg: old 5, x = 7; a failing cmpxchg returns 7 and leaves it; a successful one
+            // returns 7 and stores 8; inc_return 9; dec_return 8.
+            let got: Vec<i16> = ["r0", "r1", "r2", "r3", "r4", "r5", "r6"].iter().map(|r| reg(r)).collect();
+            assert_eq!(got, [5, 7, 7, 9, 8, 1, 0], "{}", model.name());
+            assert_eq!(s.vars[prog.layout.var("x").unwrap()], 8);
+        }
+    }
+
+    #[test]
+    fn smp_mb_after_spinlock_drains_nothing_on_x86() {
+        let src = SRC.replace("  if feature(extra) {\n    WRITE_ONCE(x, 2)\n  }\n", "  smp_mb__after_spinlock()\n");
+        let sc = crate::scenario::load("t.race", &|n| (n == "t.race").then(|| src.clone())).unwrap();
+        let prog = Program::compile(&sc, 0, MemoryModel::X86Tso).unwrap();
+        let mut s = prog.init;
+        apply(&prog, &mut s, Choice::Run(0)).unwrap();
+        apply(&prog, &mut s, Choice::Run(0)).unwrap();
+        assert_eq!(s.vars[prog.layout.var("x").unwrap()], 0, "the store still waits in the buffer");
+        // On arm64 it is smp_mb(): the load of x may not be performed before it.
+        let prog = Program::compile(&sc, 0, MemoryModel::Arm64).unwrap();
+        let mut pcs = Vec::new();
+        crate::relaxed::early_pcs(&prog, &prog.init, 0, &mut pcs);
+        assert!(pcs.is_empty(), "{pcs:?}");
     }
 
     #[test]

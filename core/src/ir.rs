@@ -59,6 +59,8 @@ pub enum CExpr {
     PageFlag(PageArg, u8),
     MaybePinned(PageArg),
     VmaFlag(u8, u8),
+    /// `spin_is_locked(l)`: 1 while the lock is held.
+    LockHeld(u8),
     MkPte(PageArg, u16),
     Not(Box<CExpr>),
     Bin(BinOp, Box<CExpr>, Box<CExpr>),
@@ -96,6 +98,22 @@ pub enum FenceKind {
     BeforeAtomic,
     /// `smp_mb__after_atomic()`
     AfterAtomic,
+    /// `smp_mb__after_spinlock()`: a full barrier where a lock acquire is not one already
+    /// (arm64: `smp_mb()`); nothing on x86, whose lock acquire is a LOCK-prefixed RMW.
+    AfterSpinlock,
+}
+
+/// A value-returning atomic read-modify-write of a shared variable: fully ordered (on arm64
+/// and in LKMM), except a `cmpxchg` that fails, which orders nothing (Documentation/atomic_t.txt).
+/// On x86 every one of them is a LOCK-prefixed instruction, a full barrier even when it fails.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Rmw {
+    /// `xchg(x, v)`: stores v, returns the old value.
+    Xchg(CExpr),
+    /// `cmpxchg(x, old, new)`: stores new if x == old; returns the old value either way.
+    CmpXchg(CExpr, CExpr),
+    /// `atomic_add_return(n, x)` and its kin: adds, returns the new value.
+    AddReturn(i16),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -168,6 +186,12 @@ pub enum Op {
         var: u8,
         value: CExpr,
         release: bool,
+    },
+    /// `r = xchg(x, v)`, `r = cmpxchg(x, old, new)`, `r = atomic_inc_return(x)`.
+    VarRmw {
+        dst: u8,
+        var: u8,
+        rmw: Rmw,
     },
     RefAdd {
         page: PageArg,

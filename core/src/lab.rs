@@ -14,6 +14,13 @@ pub use crate::exec;
 pub use crate::explore::{
     self, graph, Bound, Counterexample, Explorer, Options, Phase, Progress, Report, Status, Strategy, Verdict, VerdictKind,
 };
+pub use crate::export::{
+    self,
+    diagram::DiagramOptions,
+    graph::{GraphEdge, GraphKind, GraphNode, GraphView},
+    mail::MailOptions,
+    ExportError, StepRange,
+};
 pub use crate::ir::Program;
 pub use crate::layout::{Invariant, Layout, MemoryModel};
 pub use crate::limits::{MAX_PCT_DEPTH, MAX_STEPS};
@@ -63,6 +70,7 @@ pub enum LabError {
     Schedule(ScheduleError),
     Replay(ReplayError),
     StepOutOfRange { step: usize, steps: usize },
+    Export(ExportError),
 }
 
 impl fmt::Display for LabError {
@@ -86,6 +94,7 @@ impl fmt::Display for LabError {
             LabError::Schedule(e) => write!(f, "{e}"),
             LabError::Replay(e) => write!(f, "the schedule is invalid at step {}: {}", e.step, e.message),
             LabError::StepOutOfRange { step, steps } => write!(f, "step {step} is past the end of the trace ({steps} steps)"),
+            LabError::Export(e) => write!(f, "{e}"),
         }
     }
 }
@@ -273,6 +282,68 @@ pub fn counterexample_link(scenario: &str, prog: &Program, trace: &[Choice]) -> 
 /// the error.
 pub fn litmus_to_scenario(file_name: &str, text: &str) -> Result<String, Diagnostic> {
     crate::litmus::to_scenario(file_name, text)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Taking a race out: every export of a view, the same bytes from the page and the CLI.
+
+/// The step a view of a run opens at by default: where the first invariant breaks, else the
+/// last step.
+pub fn focus_step(opened: &Opened) -> usize {
+    match opened.run.outcome(&opened.program) {
+        Outcome::Violated { step, .. } => step,
+        Outcome::Safe => opened.run.steps.len(),
+    }
+}
+
+/// A range of steps of the run, as a person writes it: `A..B` (both included), `A..`, `..B`
+/// or `N`.
+pub fn step_range(opened: &Opened, text: &str) -> Result<StepRange, LabError> {
+    StepRange::parse(text, opened.run.steps.len()).map_err(LabError::Export)
+}
+
+/// The LKML diagram of the run: a column per CPU, a row per step, the breaking step marked.
+pub fn diagram(opened: &Opened, opts: &DiagramOptions) -> Result<String, LabError> {
+    export::diagram::diagram(&opened.program, &opened.run, opts).map_err(LabError::Export)
+}
+
+/// The link to a view: a full URL under `base` (where the app is published), the fragment
+/// (`#v=1&...`) without one.
+pub fn full_link(base: Option<&str>, link: &Permalink) -> String {
+    export::mail::full_link(base, link)
+}
+
+/// The mail about the run: scenario, policy and model, the diagram, the verdict, the link
+/// (at [`focus_step`]) and the sources, wrapped at 72 columns.
+pub fn mail(opened: &Opened, opts: &MailOptions) -> Result<String, LabError> {
+    let link = permalink(opened, focus_step(opened));
+    export::mail::mail(opened.scenario, &opened.program, &opened.run, opened.trace, &link, opts).map_err(LabError::Export)
+}
+
+/// The SVG slide of step `step` (0: the initial state): the lanes around it and the state
+/// panels, 1920×1080, in a fixed print style.
+pub fn slide_svg(opened: &Opened, step: usize) -> Result<String, LabError> {
+    export::svg::slide(opened.scenario, &opened.program, &opened.run, step).map_err(LabError::Export)
+}
+
+/// The run (its steps in `steps`, all by default) as Chrome trace-event JSON for
+/// ui.perfetto.dev.
+pub fn perfetto_json(opened: &Opened, steps: Option<StepRange>) -> Result<String, LabError> {
+    let steps = steps.map(|r| r.check(opened.run.steps.len())).transpose().map_err(LabError::Export)?;
+    Ok(export::perfetto::trace_json(opened.scenario, &opened.program, &opened.run, steps))
+}
+
+/// The happens-before graph of the run, laid out: a column per thread, each step on the layer
+/// after its latest predecessor; each node carries the link that opens the player at it.
+pub fn hb_graph_view(opened: &Opened) -> Result<GraphView, LabError> {
+    export::graph::happens_before_view(&opened.scenario.id, &opened.program, &opened.run.schedule).map_err(LabError::Export)
+}
+
+/// The reachable state graph of the run's program, laid out in layers by depth; each node
+/// carries the link (a schedule that reaches it) that opens it in the player. An error when
+/// it has more than `max_states` states.
+pub fn state_graph_view(opened: &Opened, max_states: usize) -> Result<GraphView, LabError> {
+    export::graph::states(&opened.scenario.id, &opened.program, max_states).map_err(LabError::Export)
 }
 
 /// The words of the scenario language an editor highlights and completes, from the core's

@@ -7,6 +7,7 @@ pub mod compile;
 pub mod describe;
 pub mod exec;
 pub mod explore;
+pub mod export;
 pub mod invariants;
 pub mod ir;
 pub mod lab;

@@ -61,7 +61,10 @@ impl Citation {
     /// A link a browser can open, where there is a stable one.
     pub fn url(&self) -> Option<String> {
         match self.kind {
-            CitationKind::Mail | CitationKind::Seed if self.id.contains('@') => Some(format!("https://lore.kernel.org/r/{}", self.id)),
+            // A `/` in a Message-ID would end the path: lore wants it as %2F.
+            CitationKind::Mail | CitationKind::Seed if self.id.contains('@') => {
+                Some(format!("https://lore.kernel.org/r/{}", self.id.replace('/', "%2F")))
+            }
             CitationKind::Commit => {
                 Some(format!("https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/commit/?id={}", self.id))
             }
@@ -82,6 +85,9 @@ pub enum Fate {
     Superseded,
     /// Discussed or posted, never merged nor explicitly rejected.
     Proposed,
+    /// Reasoning in a commit message or a thread, never posted as a patch of its own: shown to
+    /// see what it would do.
+    Analysis,
 }
 
 impl std::fmt::Display for Fate {
@@ -99,6 +105,7 @@ impl Fate {
             "rejected" => Fate::Rejected,
             "superseded" => Fate::Superseded,
             "proposed" => Fate::Proposed,
+            "analysis" => Fate::Analysis,
             _ => return None,
         })
     }
@@ -110,6 +117,7 @@ impl Fate {
             Fate::Rejected => "rejected",
             Fate::Superseded => "superseded",
             Fate::Proposed => "proposed",
+            Fate::Analysis => "analysis",
         }
     }
 }
@@ -366,7 +374,7 @@ fn policy_block(file: &str, b: &syntax::BlockDecl) -> Result<Policy, Diagnostic>
                         return err(
                             file,
                             line.key.pos,
-                            "expected `fate KIND \"why\"` (KIND: baseline, merged, reverted, rejected, superseded, proposed)",
+                            "expected `fate KIND \"why\"` (KIND: baseline, merged, reverted, rejected, superseded, proposed, analysis)",
                         )
                     }
                 };
@@ -374,7 +382,10 @@ fn policy_block(file: &str, b: &syntax::BlockDecl) -> Result<Policy, Diagnostic>
                     Diagnostic::new(
                         file,
                         kind.pos,
-                        format!("unknown fate `{}`: expected baseline, merged, reverted, rejected, superseded or proposed", kind.name),
+                        format!(
+                            "unknown fate `{}`: expected baseline, merged, reverted, rejected, superseded, proposed or analysis",
+                            kind.name
+                        ),
                     )
                 })?;
                 p.why = why;
@@ -1187,5 +1198,13 @@ mod tests {
         let mut want: Vec<&str> = PAGE_FLAGS.iter().map(|f| f.word).chain(["free"]).collect();
         want.sort_unstable();
         assert_eq!(listed, want);
+    }
+
+    #[test]
+    fn a_slash_in_a_message_id_is_escaped_in_its_lore_link() {
+        let c = Citation { kind: CitationKind::Mail, id: "X/pzhKj2m48brSdN@redhat.com".into(), text: String::new() };
+        assert_eq!(c.url().as_deref(), Some("https://lore.kernel.org/r/X%2FpzhKj2m48brSdN@redhat.com"));
+        let bare = Citation { kind: CitationKind::Mail, id: "CAHk-=wg_UBuo7ro1fpEGkMyFKA1".into(), text: String::new() };
+        assert_eq!(bare.url(), None, "an id without its domain has no link");
     }
 }

@@ -205,6 +205,17 @@ pub enum LockMode {
 }
 
 impl LockMode {
+    /// The mode with this discriminant (`Free` for anything else).
+    pub fn from_u8(v: u8) -> LockMode {
+        match v {
+            1 => LockMode::Read,
+            2 => LockMode::Write,
+            3 => LockMode::Group0,
+            4 => LockMode::Group1,
+            _ => LockMode::Free,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             LockMode::Free => "free",
@@ -230,6 +241,34 @@ pub struct Lock {
     pub holders: u8,
     pub wait_read: u8,
     pub wait_write: u8,
+}
+
+impl Lock {
+    /// Whether thread `t` can take the lock in `mode` now (an rwsem's reader waits behind a
+    /// queued writer other than itself).
+    pub fn available(&self, mode: LockMode, t: usize) -> bool {
+        let me = 1u8 << t;
+        match mode {
+            LockMode::Read => {
+                self.mode != LockMode::Write
+                    && self.mode != LockMode::Group0
+                    && self.mode != LockMode::Group1
+                    && (self.wait_write & !me) == 0
+            }
+            LockMode::Write => self.mode == LockMode::Free,
+            LockMode::Group0 | LockMode::Group1 => self.mode == LockMode::Free || self.mode == mode,
+            LockMode::Free => true,
+        }
+    }
+
+    /// Thread `t` takes the lock in `mode` (it is available) and leaves the wait queues.
+    pub fn take(&mut self, mode: LockMode, t: usize) {
+        let me = 1u8 << t;
+        self.wait_read &= !me;
+        self.wait_write &= !me;
+        self.mode = mode;
+        self.holders |= me;
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]

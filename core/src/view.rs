@@ -382,7 +382,7 @@ pub fn used_vars(prog: &Program) -> Vec<bool> {
     for code in &prog.threads {
         for i in &code.instrs {
             match &i.op {
-                Op::VarAdd { var, .. } | Op::WaitVar { var } => used[*var as usize] = true,
+                Op::VarAdd { var, .. } | Op::WaitVar { var } | Op::VarRmw { var, .. } => used[*var as usize] = true,
                 Op::VarSet { var, value, .. } => {
                     used[*var as usize] = true;
                     walk(value, &mut used)
@@ -708,20 +708,20 @@ pub fn describe_early(prog: &Program, s: &State, cpu: usize) -> Vec<EarlyView> {
         .flatten()
         .map(|r| {
             let instr = prog.threads[t].instrs.get(r.pc as usize);
-            let values = if r.store {
-                match instr.map(|i| &i.op) {
+            let values = match r.kind {
+                relaxed::RecordKind::Store => match instr.map(|i| &i.op) {
                     Some(Op::VarSet { var, .. }) => vec![describe::loc_text(prog, Loc::Var(*var), r.value)],
                     _ => vec![],
-                }
-            } else {
-                r.reads[..r.nreads].iter().map(|(l, v)| describe::loc_text(prog, *l, *v)).collect()
+                },
+                relaxed::RecordKind::Lock => vec![format!("{} held", describe::loc_name(prog, Loc::Lock(r.value as u8)))],
+                relaxed::RecordKind::Load => r.reads[..r.nreads].iter().map(|(l, v)| describe::loc_text(prog, *l, *v)).collect(),
             };
-            EarlyView {
-                pc: r.pc,
-                text: instr.map(|i| i.text.clone()).unwrap_or_default(),
-                kind: if r.store { EarlyKind::Store } else { EarlyKind::Load },
-                values,
-            }
+            let kind = match r.kind {
+                relaxed::RecordKind::Store => EarlyKind::Store,
+                relaxed::RecordKind::Lock => EarlyKind::Lock,
+                relaxed::RecordKind::Load => EarlyKind::Load,
+            };
+            EarlyView { pc: r.pc, text: instr.map(|i| i.text.clone()).unwrap_or_default(), kind, values }
         })
         .collect()
 }
@@ -757,12 +757,13 @@ impl ThreadStatus {
     }
 }
 
-/// An access performed early: a load, or a plain store.
+/// An access performed early: a load, a plain store, or a lock acquire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EarlyKind {
     Load,
     Store,
+    Lock,
 }
 
 impl EarlyKind {
@@ -770,6 +771,7 @@ impl EarlyKind {
         match self {
             EarlyKind::Load => "load",
             EarlyKind::Store => "store",
+            EarlyKind::Lock => "lock",
         }
     }
 }

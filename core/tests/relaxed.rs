@@ -256,3 +256,54 @@ fn the_scenario_view_carries_the_condition_and_the_verdicts() {
         Claim::Breaks(Invariant::PinnedWritable)
     );
 }
+
+#[test]
+fn on_arm64_a_lock_is_taken_early_only_when_free_and_never_past_a_release() {
+    let catalog = Catalog::builtin();
+    let early = |sc: &str, policy: &str, schedule: &str| {
+        let sc = catalog.scenario(sc).unwrap();
+        let prog = program(sc, policy, MemoryModel::Arm64);
+        let run = replay(sc, policy, MemoryModel::Arm64, schedule).unwrap();
+        let mut buf = Vec::new();
+        exec::choices(&prog, run.states.last().unwrap(), &mut buf);
+        buf.into_iter()
+            .filter_map(|c| match c {
+                Choice::Early(t, pc) => Some(prog.instr(t as usize, pc).text.clone()),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    // P0 has stored nothing yet: its acquire may go first (the load after it may not yet).
+    assert_eq!(early("litmus_sb_lock", "lock", ""), vec!["spin_lock(l)".to_string()]);
+    // Once the lock is taken early, the load after it may follow it.
+    assert!(early("litmus_sb_lock", "lock", "P0.early1").contains(&"r0 = READ_ONCE(y)".to_string()));
+    // Under x86-TSO nothing is performed early.
+    let sc = catalog.scenario("litmus_sb_lock").unwrap();
+    let prog = program(sc, "lock", MemoryModel::X86Tso);
+    let mut buf = Vec::new();
+    exec::choices(&prog, &prog.init, &mut buf);
+    assert!(buf.iter().all(|c| matches!(c, Choice::Run(_))), "{buf:?}");
+    // P0 holds a and has x = 1 and spin_unlock(a) ahead: spin_lock(l) may not pass the unlock.
+    assert!(early("litmus_sb_lock", "unlock_lock", "P0").is_empty());
+    // P1 holds l: P0 may not take it early (nor run its store to y past it).
+    assert!(!early("litmus_mp_lock", "polocks", "P1").contains(&"spin_lock(l)".to_string()));
+    assert!(early("litmus_mp_lock", "polocks", "").contains(&"spin_lock(l)".to_string()));
+}
+
+#[test]
+fn a_lock_taken_early_is_held_and_the_step_that_reaches_it_says_so() {
+    let catalog = Catalog::builtin();
+    let sc = catalog.scenario("litmus_sb_lock").unwrap();
+    let prog = program(sc, "lock", MemoryModel::Arm64);
+    let run = replay(sc, "lock", MemoryModel::Arm64, "P0.early1 P0 P0").unwrap();
+    let l = prog.layout.lock("l").unwrap();
+    assert_eq!(run.states[1].locks[l].holders, 1, "held by P0 from the early step on");
+    let cpu = &racelab_core::view::state(&prog, &run.states[1]).cpus[0];
+    assert_eq!(cpu.early.len(), 1);
+    assert_eq!(cpu.early[0].kind, racelab_core::view::EarlyKind::Lock);
+    assert_eq!(cpu.early[0].values, vec!["l held".to_string()]);
+    let reached = racelab_core::view::step(&prog, &run, 3);
+    assert_eq!(reached.early_at, Some(1));
+    assert!(reached.description.contains("already taken early, at step 1"), "{}", reached.description);
+    assert_eq!(run.states[3].locks[l].holders, 1);
+}

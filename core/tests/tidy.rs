@@ -39,7 +39,21 @@ const LAYERS: &[(&str, &[&str])] = &[
             "explore::table",
         ],
     ),
-    ("lab", &["catalog", "permalink", "view", "lab"]),
+    (
+        "lab",
+        &[
+            "catalog",
+            "permalink",
+            "view",
+            "export",
+            "export::diagram",
+            "export::graph",
+            "export::mail",
+            "export::perfetto",
+            "export::svg",
+            "lab",
+        ],
+    ),
 ];
 
 /// What a front end may import from the core.

@@ -7,7 +7,7 @@ import { GalleryPage } from '../pages/gallery.mjs';
 
 const open = useSite();
 
-const FATES = new Set(['baseline', 'merged', 'reverted', 'rejected', 'superseded', 'proposed']);
+const FATES = new Set(['baseline', 'merged', 'reverted', 'rejected', 'superseded', 'proposed', 'analysis']);
 
 test('every scenario has a card with its sources, policies, trace outcomes and verdicts', async () => {
   const { page, url } = await open();

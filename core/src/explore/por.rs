@@ -476,6 +476,7 @@ impl Por {
             CExpr::Var(v, _) => fp.read(r.var[*v as usize]),
             CExpr::Pte(p) | CExpr::PteSame(_, p) => fp.read(r.pte_all(*p as usize)),
             CExpr::VmaFlag(p, _) => fp.read(r.vma[*p as usize]),
+            CExpr::LockHeld(l) => fp.read(r.lock[*l as usize]),
             CExpr::PageCount(p) | CExpr::MapCount(p) | CExpr::MaybePinned(p) => fp.read(r.page(page_at(s, t, *p)).0),
             CExpr::PageFlag(p, f) => {
                 let (refs, life, lock, _) = r.page(page_at(s, t, *p));
@@ -646,6 +647,17 @@ impl Por {
             Op::VarSet { var, value, .. } => {
                 fp.write(r.var[*var as usize]);
                 self.expr(&mut fp, s, t, value);
+            }
+            Op::VarRmw { var, rmw, .. } => {
+                fp.read_write(r.var[*var as usize]);
+                match rmw {
+                    crate::ir::Rmw::Xchg(v) => self.expr(&mut fp, s, t, v),
+                    crate::ir::Rmw::CmpXchg(a, b) => {
+                        self.expr(&mut fp, s, t, a);
+                        self.expr(&mut fp, s, t, b);
+                    }
+                    crate::ir::Rmw::AddReturn(_) => {}
+                }
             }
             Op::RefAdd { page, delta } | Op::RefAddUnless { page, delta, .. } => {
                 let (refs, life, lock, _) = r.page(page_at(s, t, *page));

@@ -7,6 +7,30 @@ use crate::layout::MemoryModel;
 use crate::state::*;
 use crate::step::{Blocked, Effect};
 
+/// Whether thread `t`'s CPU took the lock at the thread's pc early (arm64).
+pub fn lock_taken_early(prog: &Program, s: &State, t: usize) -> bool {
+    let Some(cpu) = cpu_of(prog, t) else { return false };
+    let (recs, n) = records(s, cpu);
+    recs[..n].iter().flatten().any(|r| r.kind == RecordKind::Lock && r.pc == s.threads[t].pc)
+}
+
+/// Whether some thread reads lock `l` with `spin_is_locked`: then its lock word's write may
+/// not become visible ahead of a `smp_wmb()` (see `candidates`).
+fn lock_observed(prog: &Program, l: u8) -> bool {
+    fn reads(e: &CExpr, l: u8) -> bool {
+        match e {
+            CExpr::LockHeld(k) => *k == l,
+            CExpr::Field(x, _) | CExpr::Not(x) => reads(x, l),
+            CExpr::Bin(_, a, b) => reads(a, l) || reads(b, l),
+            _ => false,
+        }
+    }
+    prog.threads.iter().flat_map(|c| &c.instrs).any(|i| match &i.op {
+        Op::Branch { cond: e, .. } | Op::Assign { value: e, .. } | Op::Await { cond: e } => reads(e, l),
+        _ => false,
+    })
+}
+
 // ---------------------------------------------------------------------------------------------
 // arm64: what an instruction orders, reads and writes
 
@@ -141,6 +165,7 @@ pub(super) fn expr_reads(e: &CExpr, regs: &[i16; MAX_REGS], known: u16, out: &mu
         CExpr::MapCount(p) => page(p, Loc::Map, out),
         CExpr::PageFlag(p, _) => page(p, Loc::Flags, out),
         CExpr::VmaFlag(slot, _) => out.add(Loc::Vma(*slot)),
+        CExpr::LockHeld(l) => out.add(Loc::Lock(*l)),
     }
 }
 
@@ -168,6 +193,9 @@ pub(super) struct Order {
     /// It accesses a page through a register whose value is not known yet: a later store
     /// waits for the address (arm64's addr;po;[W]).
     unknown_addr: bool,
+    /// A release (an unlock, `smp_store_release`): a later acquire may not be performed
+    /// before it (ARMv8's release and acquire are RCsc).
+    release: bool,
 }
 
 pub(super) fn pool_bits(prog: &Program) -> u128 {
@@ -205,7 +233,10 @@ pub(super) fn order_of(prog: &Program, op: &Op, regs: &[i16; MAX_REGS], known: u
     match op {
         Op::Jump(_) | Op::Irq(_) | Op::TlbEvict { .. } | Op::GupReturn { .. } | Op::TrackSoftDirty { .. } => {}
         // A release orders what comes before it, not what comes after.
-        Op::LockRelease { .. } | Op::LockDowngrade { .. } => {}
+        Op::LockRelease { lock, .. } | Op::LockDowngrade { lock } => {
+            o.touched |= Loc::Lock(*lock).bit();
+            o.release = true;
+        }
         Op::Branch { cond: e, .. } | Op::Assign { value: e, .. } => {
             let mut r = Reads::default();
             expr_reads(e, regs, known, &mut r);
@@ -225,18 +256,39 @@ pub(super) fn order_of(prog: &Program, op: &Op, regs: &[i16; MAX_REGS], known: u
         | Op::User { .. }
         | Op::Flush { .. }
         | Op::PteClear { flush: true, .. }
-        | Op::LockAcquire { .. }
         | Op::PageLock(_)
         | Op::WaitVar { .. }
         | Op::Await { .. }
         | Op::VmaFlag { .. }
         | Op::Dma { .. }
         | Op::GupRelease
-        | Op::Fence(FenceKind::Full | FenceKind::BeforeAtomic | FenceKind::AfterAtomic) => {
+        | Op::Fence(FenceKind::Full | FenceKind::BeforeAtomic | FenceKind::AfterAtomic | FenceKind::AfterSpinlock) => {
             stop(&mut o);
             if let Op::User { dst, .. } | Op::Dma { dst, .. } = op {
                 o.dst = Some((*dst, true));
             }
+        }
+        Op::LockAcquire { lock, .. } => {
+            stop(&mut o);
+            o.touched |= Loc::Lock(*lock).bit();
+        }
+        Op::VarRmw { dst, var, rmw } => {
+            // Fully ordered, except a cmpxchg that fails. Which it does is known only when it
+            // runs: a later load may go ahead of it (and is discarded by `on_exec` if it then
+            // succeeds), a later store may not.
+            match rmw {
+                crate::ir::Rmw::CmpXchg(a, b) => {
+                    o.stop_stores = true;
+                    o.uses |= regs_of(a) | regs_of(b);
+                }
+                crate::ir::Rmw::Xchg(v) => {
+                    stop(&mut o);
+                    o.uses |= regs_of(v);
+                }
+                crate::ir::Rmw::AddReturn(_) => stop(&mut o),
+            }
+            o.touched |= Loc::Var(*var).bit();
+            o.dst = Some((*dst, true));
         }
         Op::Fence(FenceKind::Read) => o.rmb = true,
         Op::Fence(FenceKind::Write) => o.wmb = true,
@@ -252,9 +304,10 @@ pub(super) fn order_of(prog: &Program, op: &Op, regs: &[i16; MAX_REGS], known: u
             o.uses |= regs_of(value);
         }
         Op::VarAdd { var, .. } => o.touched |= Loc::Var(*var).bit(),
-        Op::VarSet { var, value, .. } => {
+        Op::VarSet { var, value, release } => {
             o.touched |= Loc::Var(*var).bit();
             o.uses |= regs_of(value);
+            o.release = *release;
         }
         Op::RefAdd { page, delta } => {
             touch_page(&mut o, page, Loc::Ref);
@@ -304,6 +357,7 @@ pub(super) fn order_of(prog: &Program, op: &Op, regs: &[i16; MAX_REGS], known: u
         Op::Branch { .. } | Op::Assign { .. } => o.loads = o.touched != 0,
         Op::VarSet { .. } | Op::SetPte { .. } | Op::PteClear { .. } | Op::NewAnonRmap(_) => o.stores = true,
         Op::VarAdd { .. }
+        | Op::VarRmw { .. }
         | Op::RefAdd { .. }
         | Op::RefAddUnless { .. }
         | Op::MapAdd { .. }
@@ -325,8 +379,19 @@ pub(super) fn order_of(prog: &Program, op: &Op, regs: &[i16; MAX_REGS], known: u
 /// What an instruction further ahead would do if performed early.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Cand {
-    Load { reads: [Loc; MAX_READS], n: usize },
-    Store { var: u8, value: i16 },
+    Load {
+        reads: [Loc; MAX_READS],
+        n: usize,
+    },
+    Store {
+        var: u8,
+        value: i16,
+    },
+    /// A lock acquire, taken now.
+    Lock {
+        lock: u8,
+        mode: LockMode,
+    },
 }
 
 /// The registers an access performed early depends on for its address.
@@ -395,6 +460,14 @@ pub(super) struct Walk {
     /// A load, a store not performed yet before this point (what `smp_rmb`, `smp_wmb` order).
     pend_load: bool,
     pend_store: bool,
+    /// A lock acquire may still be taken here: nothing on the way orders it (it reads and
+    /// writes the lock word, so what stops a load or a store stops it, and so does a
+    /// release; an undecided branch too, since its write cannot be undone).
+    locks: bool,
+    /// A `smp_wmb()` on the way orders a store not performed yet before later stores: a lock
+    /// acquire may pass it only where no thread reads its lock word (its write half is what
+    /// the barrier orders; taking the lock early makes the write early too).
+    wmb_bit: bool,
     points: u8,
     len: u8,
 }
@@ -412,7 +485,9 @@ pub(super) fn candidates(prog: &Program, s: &State, t: usize, out: &mut Vec<(u16
         return;
     }
     let (recs, nrec) = records(s, cpu);
-    if nrec >= MAX_EARLY {
+    let nlocks = recs[..nrec].iter().flatten().filter(|r| r.kind == RecordKind::Lock).count();
+    let (access_room, lock_room) = (nrec - nlocks < MAX_EARLY, nlocks < MAX_EARLY_LOCKS);
+    if !access_room && !lock_room {
         return;
     }
     let free = MAX_SB - used(&s.sb[cpu]);
@@ -422,7 +497,7 @@ pub(super) fn candidates(prog: &Program, s: &State, t: usize, out: &mut Vec<(u16
     let mut pending = 0u128;
     for r in recs[..nrec].iter().flatten() {
         pending |= r.bits();
-        if let (true, Some(Op::VarSet { var, .. })) = (r.store, code.get(r.pc as usize).map(|i| &i.op)) {
+        if let (RecordKind::Store, Some(Op::VarSet { var, .. })) = (r.kind, code.get(r.pc as usize).map(|i| &i.op)) {
             pending |= Loc::Var(*var).bit();
         }
     }
@@ -436,6 +511,8 @@ pub(super) fn candidates(prog: &Program, s: &State, t: usize, out: &mut Vec<(u16
         touched: pending,
         pend_load: false,
         pend_store: false,
+        locks: true,
+        wmb_bit: false,
         points: 0,
         len: 0,
     });
@@ -447,24 +524,43 @@ pub(super) fn candidates(prog: &Program, s: &State, t: usize, out: &mut Vec<(u16
         }
         let pc = w.pc;
         let Some(instr) = code.get(pc as usize) else { continue };
-        if pc != th.pc && !out.iter().any(|(p, _)| *p == pc) && !recs[..nrec].iter().flatten().any(|r| r.pc == pc) {
-            if let Some(c) = candidate(&instr.op, &w) {
+        let taken_early = recs[..nrec].iter().flatten().any(|r| r.pc == pc);
+        if pc != th.pc && !out.iter().any(|(p, _)| *p == pc) && !taken_early {
+            if let Op::LockAcquire { lock, mode } = &instr.op {
+                // An acquire orders what comes after it, not what comes before: the CPU may
+                // take the lock while earlier accesses are still to be performed.
+                let ok = w.loads
+                    && w.locks
+                    && !(w.wmb_bit && lock_observed(prog, *lock))
+                    && w.touched & Loc::Lock(*lock).bit() == 0
+                    && s.locks[*lock as usize].available(*mode, t);
+                if ok && lock_room && free >= 1 {
+                    out.push((pc, Cand::Lock { lock: *lock, mode: *mode }));
+                }
+            } else if let Some(c) = candidate(&instr.op, &w).filter(|_| access_room) {
                 let need = match c {
                     Cand::Load { n, .. } => 1 + n,
-                    Cand::Store { .. } => 1,
+                    Cand::Store { .. } | Cand::Lock { .. } => 1,
                 };
                 if need <= free {
                     out.push((pc, c));
                 }
             }
         }
-        let o = order_of(prog, &instr.op, &w.regs, w.known);
+        // A lock taken early orders nothing any more: the acquire has been performed.
+        let o = if taken_early && matches!(instr.op, Op::LockAcquire { .. }) {
+            Order::default()
+        } else {
+            order_of(prog, &instr.op, &w.regs, w.known)
+        };
         // smp_rmb() orders loads before it (not performed yet) with every access after it;
         // smp_wmb() stores before it with stores after it.
         let rmb_bites = o.rmb && w.pend_load;
         let wmb_bites = o.wmb && w.pend_store;
         w.loads &= !(o.stop_loads || rmb_bites);
         w.stores &= !(o.stop_stores || rmb_bites || wmb_bites || o.unknown_addr);
+        w.locks &= !(o.stop_loads || o.stop_stores || rmb_bites || o.unknown_addr || o.release);
+        w.wmb_bit |= wmb_bites;
         if !w.loads && !w.stores {
             continue;
         }
@@ -504,6 +600,7 @@ pub(super) fn candidates(prog: &Program, s: &State, t: usize, out: &mut Vec<(u16
                 None => {
                     // Undecided: a store may not pass it; a load may, either way.
                     w.stores = false;
+                    w.locks = false;
                     if w.loads {
                         let mut other = w;
                         other.pc = *if_false;
@@ -555,7 +652,7 @@ pub fn early(prog: &Program, s: &mut State, t: usize, pc: u16) -> Result<Effect,
     let mut all: Vec<Record> = recs[..n].iter().flatten().copied().collect();
     let r = match c {
         Cand::Load { reads, n } => {
-            let mut r = Record { pc, store: false, value: 0, reads: [(Loc::Var(0), 0); MAX_READS], nreads: n };
+            let mut r = Record { pc, kind: RecordKind::Load, value: 0, reads: [(Loc::Var(0), 0); MAX_READS], nreads: n };
             for (i, l) in reads[..n].iter().enumerate() {
                 r.reads[i] = (*l, l.read(s));
             }
@@ -563,7 +660,11 @@ pub fn early(prog: &Program, s: &mut State, t: usize, pc: u16) -> Result<Effect,
         }
         Cand::Store { var, value } => {
             s.vars[var as usize] = value;
-            Record { pc, store: true, value, reads: [(Loc::Var(0), 0); MAX_READS], nreads: 0 }
+            Record { pc, kind: RecordKind::Store, value, reads: [(Loc::Var(0), 0); MAX_READS], nreads: 0 }
+        }
+        Cand::Lock { lock, mode } => {
+            s.locks[lock as usize].take(mode, t);
+            Record { pc, kind: RecordKind::Lock, value: lock as i16, reads: [(Loc::Var(0), 0); MAX_READS], nreads: 0 }
         }
     };
     all.push(r);
@@ -578,6 +679,8 @@ pub enum Early {
     Load([(Loc, i16); MAX_READS], usize),
     /// Its store was performed early: do not store again.
     Store,
+    /// Its lock was taken early: it is held already.
+    Lock,
 }
 
 /// Thread `t` is about to run `op` at its pc (arm64): an access it performed early is used,
@@ -591,16 +694,26 @@ pub fn on_exec(prog: &Program, s: &mut State, t: usize, op: &Op) -> Option<Early
     let pc = s.threads[t].pc;
     let regs = s.threads[t].regs;
     let (recs, n) = records(s, cpu);
-    let o = order_of(prog, op, &regs, ALL_KNOWN);
+    let lock_here = recs[..n].iter().flatten().any(|r| r.pc == pc && r.kind == RecordKind::Lock);
+    // A lock taken early was performed then: reaching it orders nothing now.
+    let mut o = if lock_here { Order::default() } else { order_of(prog, op, &regs, ALL_KNOWN) };
+    if let Op::VarRmw { var, rmw: crate::ir::Rmw::CmpXchg(want, _), .. } = op {
+        // It runs now: when it succeeds it is fully ordered after all.
+        if local_eval(want, &regs, ALL_KNOWN).is_some_and(|w| w == s.vars[*var as usize] as i32) {
+            o.stop_loads = true;
+        }
+    }
     let ends = matches!(op, Op::End | Op::Sleep(_));
     let mut used_now = None;
-    let mut keep: [Option<Record>; MAX_EARLY] = [None; MAX_EARLY];
+    let mut keep: [Option<Record>; MAX_RECORDS] = [None; MAX_RECORDS];
     let mut k = 0;
     for r in recs[..n].iter().flatten() {
         let mut r = *r;
         if r.pc == pc && used_now.is_none() {
-            if r.store {
+            if r.kind == RecordKind::Store {
                 used_now = Some(Early::Store);
+            } else if r.kind == RecordKind::Lock {
+                used_now = Some(Early::Lock);
             } else if addr_regs(op) & r.value as u16 & !LOADED == 0
                 && load_reads(op, &regs, ALL_KNOWN)
                     .is_some_and(|(l, m)| m == r.nreads && l[..m].iter().zip(&r.reads).all(|(a, b)| *a == b.0))
@@ -609,7 +722,7 @@ pub fn on_exec(prog: &Program, s: &mut State, t: usize, op: &Op) -> Option<Early
             }
             continue;
         }
-        if !r.store {
+        if r.is_load() {
             let mut flags = r.value as u16;
             if ends || o.stop_loads || (o.rmb && flags & LOADED != 0) || o.touched & r.bits() != 0 {
                 continue;

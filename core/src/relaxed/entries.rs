@@ -18,6 +18,8 @@ pub enum Loc {
     Flags(u8),
     Data(u8, u8),
     Vma(u8),
+    /// A lock's word (what `spin_is_locked` reads).
+    Lock(u8),
 }
 
 pub(super) const PTE_BIT0: u32 = MAX_VARS as u32;
@@ -26,7 +28,8 @@ pub(super) const MAP_BIT0: u32 = REF_BIT0 + MAX_PAGES as u32;
 pub(super) const FLAGS_BIT0: u32 = MAP_BIT0 + MAX_PAGES as u32;
 pub(super) const DATA_BIT0: u32 = FLAGS_BIT0 + MAX_PAGES as u32;
 pub(super) const VMA_BIT0: u32 = DATA_BIT0 + (MAX_PAGES * MAX_DATA) as u32;
-const _: () = assert!(VMA_BIT0 + (MAX_PTES as u32) <= 128);
+pub(super) const LOCK_BIT0: u32 = VMA_BIT0 + MAX_PTES as u32;
+const _: () = assert!(LOCK_BIT0 + (MAX_LOCKS as u32) <= 128);
 /// Every location of every page (an access through a page register whose value is unknown).
 pub(super) const ALL_PAGE_BITS: u128 = ((1u128 << (VMA_BIT0 - REF_BIT0)) - 1) << REF_BIT0;
 
@@ -41,6 +44,7 @@ impl Loc {
             Loc::Flags(p) => 0x5000 | p as u16,
             Loc::Data(p, d) => 0x6000 | (p as u16) << 4 | d as u16,
             Loc::Vma(p) => 0x7000 | p as u16,
+            Loc::Lock(l) => 0x8000 | l as u16,
         }
     }
 
@@ -54,6 +58,7 @@ impl Loc {
             5 => Loc::Flags(low),
             6 => Loc::Data(low >> 4, low & 15),
             7 => Loc::Vma(low),
+            8 => Loc::Lock(low),
             _ => return None,
         })
     }
@@ -68,6 +73,7 @@ impl Loc {
                 Loc::Flags(p) => FLAGS_BIT0 + p as u32,
                 Loc::Data(p, d) => DATA_BIT0 + (p as usize * MAX_DATA + d as usize) as u32,
                 Loc::Vma(p) => VMA_BIT0 + p as u32,
+                Loc::Lock(l) => LOCK_BIT0 + l as u32,
             }
     }
 
@@ -81,6 +87,8 @@ impl Loc {
             Loc::Flags(p) => s.pages[p as usize].flags as i16,
             Loc::Data(p, d) => s.pages[p as usize].data[d as usize] as i16,
             Loc::Vma(p) => s.vma[p as usize] as i16,
+            // Mode in the low byte, holders in the high one.
+            Loc::Lock(l) => s.locks[l as usize].mode as i16 | (s.locks[l as usize].holders as i16) << 8,
         }
     }
 
@@ -93,6 +101,11 @@ impl Loc {
             Loc::Flags(p) => s.pages[p as usize].flags = v as u8,
             Loc::Data(p, d) => s.pages[p as usize].data[d as usize] = v as u8,
             Loc::Vma(p) => s.vma[p as usize] = v as u8,
+            Loc::Lock(l) => {
+                let lk = &mut s.locks[l as usize];
+                lk.mode = LockMode::from_u8(v as u8);
+                lk.holders = (v >> 8) as u8;
+            }
         }
     }
 }
@@ -119,6 +132,9 @@ pub mod kind {
     pub const EARLY_STORE: u8 = 3;
     /// arm64: one location an EARLY_LOAD read, and the value it read.
     pub const READ: u8 = 4;
+    /// arm64: a lock acquire performed early (the lock is held already); `loc` is the pc of
+    /// its instruction, `value` the lock's index.
+    pub const EARLY_LOCK: u8 = 5;
 }
 
 /// In an EARLY_LOAD's value: the thread has run a load since (an `smp_rmb` after it orders
@@ -127,6 +143,10 @@ pub(super) const LOADED: u16 = 1 << 15;
 
 /// At most this many accesses of one thread are in flight out of program order at once.
 pub const MAX_EARLY: usize = 2;
+/// And at most this many lock acquires taken early, besides (fork takes two PT locks in a row).
+pub const MAX_EARLY_LOCKS: usize = 2;
+/// Records of one CPU: accesses and locks.
+pub const MAX_RECORDS: usize = MAX_EARLY + MAX_EARLY_LOCKS;
 /// How far ahead a thread looks for an access to perform early: scheduling points, and
 /// instructions along one path (silent ones included).
 pub(super) const WINDOW: u8 = 10;
@@ -155,18 +175,32 @@ pub(super) fn push(sb: &mut [SbEntry; MAX_SB], e: SbEntry) -> bool {
     true
 }
 
+/// What an access performed early was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordKind {
+    /// A load: its values wait for the thread to reach it, and it may be discarded.
+    Load,
+    /// A plain store, in memory already.
+    Store,
+    /// A lock acquire: the lock is held already.
+    Lock,
+}
+
 /// An access performed early, as read back from the entries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Record {
     pub pc: u16,
-    pub store: bool,
-    /// EARLY_LOAD: tainted registers; EARLY_STORE: the value stored.
+    pub kind: RecordKind,
+    /// EARLY_LOAD: tainted registers; EARLY_STORE: the value stored; EARLY_LOCK: the lock.
     pub value: i16,
     pub reads: [(Loc, i16); MAX_READS],
     pub nreads: usize,
 }
 
 impl Record {
+    pub fn is_load(&self) -> bool {
+        self.kind == RecordKind::Load
+    }
     pub(super) fn bits(&self) -> u128 {
         self.reads[..self.nreads].iter().fold(0, |m, (l, _)| m | l.bit())
     }
@@ -176,18 +210,22 @@ impl Record {
 }
 
 /// The accesses `cpu` performed early (arm64), oldest first.
-pub fn records(s: &State, cpu: usize) -> ([Option<Record>; MAX_EARLY], usize) {
+pub fn records(s: &State, cpu: usize) -> ([Option<Record>; MAX_RECORDS], usize) {
     let sb = &s.sb[cpu];
-    let mut out = [None; MAX_EARLY];
+    let mut out = [None; MAX_RECORDS];
     let mut n = 0;
     let mut i = 0;
     while i < MAX_SB && sb[i].flags != 0 {
         let e = sb[i];
         match e.flags {
-            kind::EARLY_LOAD | kind::EARLY_STORE => {
+            kind::EARLY_LOAD | kind::EARLY_STORE | kind::EARLY_LOCK => {
                 let mut r = Record {
                     pc: e.loc,
-                    store: e.flags == kind::EARLY_STORE,
+                    kind: match e.flags {
+                        kind::EARLY_LOAD => RecordKind::Load,
+                        kind::EARLY_STORE => RecordKind::Store,
+                        _ => RecordKind::Lock,
+                    },
                     value: e.value,
                     reads: [(Loc::Var(0), 0); MAX_READS],
                     nreads: 0,
@@ -198,7 +236,7 @@ pub fn records(s: &State, cpu: usize) -> ([Option<Record>; MAX_EARLY], usize) {
                     r.nreads += 1;
                     i += 1;
                 }
-                if n < MAX_EARLY {
+                if n < MAX_RECORDS {
                     out[n] = Some(r);
                     n += 1;
                 }
@@ -214,7 +252,12 @@ pub(super) fn write_records(s: &mut State, cpu: usize, recs: &[Record]) {
     *sb = [SbEntry::default(); MAX_SB];
     let mut i = 0;
     for r in recs {
-        sb[i] = SbEntry { loc: r.pc, value: r.value, flags: if r.store { kind::EARLY_STORE } else { kind::EARLY_LOAD } };
+        let flags = match r.kind {
+            RecordKind::Load => kind::EARLY_LOAD,
+            RecordKind::Store => kind::EARLY_STORE,
+            RecordKind::Lock => kind::EARLY_LOCK,
+        };
+        sb[i] = SbEntry { loc: r.pc, value: r.value, flags };
         i += 1;
         for (l, v) in &r.reads[..r.nreads] {
             sb[i] = SbEntry { loc: l.code(), value: *v, flags: kind::READ };

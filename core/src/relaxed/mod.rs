@@ -13,7 +13,9 @@
 //!   thread early, out of program order, with [`Choice::Early`](crate::step::Choice): a load
 //!   (`READ_ONCE`, `atomic_read`, a condition that reads shared state, the read of a copy) or a
 //!   plain store to a shared variable (`WRITE_ONCE`, `atomic_set`). Nothing overtakes a full
-//!   barrier (`smp_mb`, `smp_mb__before/after_atomic`, a fully ordered RMW, a TLB flush), an
+//!   barrier (`smp_mb`, `smp_mb__before/after_atomic`, `smp_mb__after_spinlock`, a fully
+//!   ordered RMW, a TLB flush; a load may run ahead of a `cmpxchg`, which orders nothing when
+//!   it fails, and is discarded when it succeeds), an
 //!   acquire (a lock, `smp_load_acquire`), an access to the same location, or a user access
 //!   through the TLB; `smp_rmb` stops everything while a load before it is still to be
 //!   performed, `smp_wmb` stores while a store before it is; a store never overtakes a branch
@@ -21,8 +23,11 @@
 //!   yet, nor uses a register that a pending load will write (a data dependency), and neither
 //!   does a load for its own address. A load may run ahead past an undecided branch
 //!   (speculation): it is kept only if the thread then reaches it with nothing on the way that
-//!   orders it, and is discarded otherwise. At most [`MAX_EARLY`] accesses of a thread are in
-//!   flight at once, found at most `WINDOW` steps ahead.
+//!   orders it, and is discarded otherwise. A lock acquire is an ACQUIRE (CASA, LDAXR): a free
+//!   lock may be taken early, before the accesses ahead of it, but never past a release (RCsc),
+//!   a barrier or an undecided branch; a release (STLR) lets later accesses go first. At most
+//!   [`MAX_EARLY`] accesses and [`MAX_EARLY_LOCKS`] locks of a thread are in flight at once,
+//!   found at most `WINDOW` steps ahead.
 //!
 //! Both kinds of in-flight operations live in [`State::sb`], as [`SbEntry`]s of the CPU: a
 //! buffered store (x86-TSO), or an access performed early (arm64, a header entry followed by

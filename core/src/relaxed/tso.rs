@@ -96,7 +96,7 @@ pub fn tso_drains(op: &Op) -> bool {
             | Op::Branch { .. }
             | Op::Assign { .. }
             | Op::VarSet { .. }
-            | Op::Fence(FenceKind::Read | FenceKind::Write | FenceKind::BeforeAtomic | FenceKind::AfterAtomic)
+            | Op::Fence(FenceKind::Read | FenceKind::Write | FenceKind::BeforeAtomic | FenceKind::AfterAtomic | FenceKind::AfterSpinlock)
             | Op::Irq(_)
             | Op::TlbEvict { .. }
             | Op::GupReturn { .. }

@@ -12,22 +12,14 @@ pub struct ShownCitation {
     pub text: String,
 }
 
-/// A commit by its first 12 hex digits; a seed mail (cited by file, its text beginning with
-/// the mail's Message-ID) by its Message-ID, linked on lore.kernel.org; anything else as cited.
+/// A commit by its first 12 hex digits; a mail or a seed by its Message-ID, as cited. The core
+/// gives the link (lore.kernel.org for a Message-ID, git.kernel.org for a commit).
 pub fn shown(c: &CitationView) -> ShownCitation {
     let id = match c.kind {
         CitationKind::Commit => c.id.chars().take(12).collect(),
-        CitationKind::Seed => c.text.split_once(": ").map(|(id, _)| id.to_string()).unwrap_or_else(|| c.id.clone()),
         _ => c.id.clone(),
     };
-    let url = c.url.clone().or_else(|| {
-        let (id, _) = c.text.split_once(": ")?;
-        (c.kind == CitationKind::Seed && id.contains('@') && !id.contains(char::is_whitespace))
-            .then(|| format!("https://lore.kernel.org/r/{id}"))
-    });
-    // A seed's text begins with the Message-ID shown as its link.
-    let text = c.text.strip_prefix(&format!("{id}: ")).unwrap_or(&c.text).to_string();
-    ShownCitation { id, url, text }
+    ShownCitation { id, url: c.url.clone(), text: c.text.clone() }
 }
 
 #[component]
@@ -71,24 +63,19 @@ mod tests {
     }
 
     #[wasm_bindgen_test]
-    fn a_seed_is_listed_by_its_message_id_and_linked_on_lore() {
-        let c = cite(CitationKind::Seed, "seed1.txt", "X+Oxr6@redhat.com: the user-visible rule", None);
+    fn a_seed_is_listed_by_its_message_id_with_the_link_the_core_gives() {
+        let url = "https://lore.kernel.org/r/X+Oxr6@redhat.com";
+        let c = cite(CitationKind::Seed, "X+Oxr6@redhat.com", "Andrea Arcangeli: the user-visible rule", Some(url));
         assert_eq!(
             shown(&c),
-            ShownCitation {
-                id: "X+Oxr6@redhat.com".into(),
-                url: Some("https://lore.kernel.org/r/X+Oxr6@redhat.com".into()),
-                text: "the user-visible rule".into()
-            }
+            ShownCitation { id: "X+Oxr6@redhat.com".into(), url: Some(url.into()), text: "Andrea Arcangeli: the user-visible rule".into() }
         );
     }
 
     #[wasm_bindgen_test]
-    fn a_seed_without_a_message_id_is_not_linked() {
-        let c = cite(CitationKind::Seed, "seed2.txt", "not an id: some text", None);
-        assert_eq!(shown(&c), ShownCitation { id: "not an id".into(), url: None, text: "some text".into() });
-        let c = cite(CitationKind::Seed, "seed3.txt", "no colon here", None);
-        assert_eq!(shown(&c), ShownCitation { id: "seed3.txt".into(), url: None, text: "no colon here".into() });
+    fn a_citation_without_a_link_is_not_linked() {
+        let c = cite(CitationKind::Seed, "seed3.txt", "no Message-ID here", None);
+        assert_eq!(shown(&c), ShownCitation { id: "seed3.txt".into(), url: None, text: "no Message-ID here".into() });
     }
 
     #[wasm_bindgen_test]
