@@ -9,15 +9,18 @@
 #   - binaryen 132's wasm-opt (npm ci in e2e/); WASM_OPT=none builds without it
 #   - the editor's npm packages: CodeMirror 6 and esbuild (npm ci in web/editor/)
 #
-# Steps: cargo build (the size-tuned wasm profile, wasm32) -> wasm-bindgen --target web ->
-# wasm-opt -Oz -> copy public/, bundle the editor (web/editor/build.sh: npm ci
-# once, esbuild) -> index.html (with ?v=<hash> cache busters).
+# Steps: cargo build (the size-tuned wasm profile, wasm32: the app and the explorer's worker) ->
+# wasm-bindgen --target web -> wasm-opt -Oz -> copy public/, bundle the editor
+# (web/editor/build.sh: npm ci once, esbuild) -> index.html, boot.js and
+# worker.js with ?v=<hash> cache busters.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 PACKAGE=racelab-web
 BIN=racelab-web  # the [[bin]] in web/Cargo.toml
-OUT_NAME=racelab_web  # -> racelab_web.js + racelab_web_bg.wasm, as index.html expects
+OUT_NAME=racelab_web  # -> racelab_web.js + racelab_web_bg.wasm, as public/boot.js expects
+WORKER_BIN=racelab-worker  # the explorer's Web Worker, another [[bin]]
+WORKER_OUT=racelab_worker  # -> racelab_worker.js + racelab_worker_bg.wasm, as public/worker.js expects
 DIST=${DIST_DIR:-$ROOT/dist}
 
 started=$SECONDS
@@ -27,9 +30,11 @@ ensure_wasm_bindgen
 ensure_wasm_opt
 
 log "cargo build --profile wasm --target $WASM_TARGET -p $PACKAGE"
-(cd "$ROOT" && cargo build "${CARGO_LOCKED[@]}" --profile wasm --target "$WASM_TARGET" -p "$PACKAGE" --bin "$BIN")
+(cd "$ROOT" && cargo build "${CARGO_LOCKED[@]}" --profile wasm --target "$WASM_TARGET" -p "$PACKAGE" --bin "$BIN" --bin "$WORKER_BIN")
 wasm="$(cargo_target_dir)/$WASM_TARGET/wasm/$BIN.wasm"
+worker_wasm="$(cargo_target_dir)/$WASM_TARGET/wasm/$WORKER_BIN.wasm"
 [[ -f "$wasm" ]] || die "cargo did not produce $wasm"
+[[ -f "$worker_wasm" ]] || die "cargo did not produce $worker_wasm"
 
 # Assemble in a sibling directory, then swap it in: a server running on dist/
 # never sees a half-written site.
@@ -38,12 +43,16 @@ stage=$(mktemp -d "$(dirname "$DIST")/.$(basename "$DIST").tmp.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 
 log "wasm-bindgen --target web ($("$WASM_BINDGEN" --version))"
-"$WASM_BINDGEN" --target web --no-typescript --remove-name-section --remove-producers-section \
-    --out-dir "$stage" --out-name "$OUT_NAME" "$wasm"
+for pair in "$OUT_NAME:$wasm" "$WORKER_OUT:$worker_wasm"; do
+    "$WASM_BINDGEN" --target web --no-typescript --remove-name-section --remove-producers-section \
+        --out-dir "$stage" --out-name "${pair%%:*}" "${pair#*:}"
+done
 
 if [[ -n "$WASM_OPT" ]]; then
     log "wasm-opt -Oz ($("$WASM_OPT" --version))"
-    "$WASM_OPT" -Oz "$stage/${OUT_NAME}_bg.wasm" -o "$stage/${OUT_NAME}_bg.wasm"
+    for name in "$OUT_NAME" "$WORKER_OUT"; do
+        "$WASM_OPT" -Oz "$stage/${name}_bg.wasm" -o "$stage/${name}_bg.wasm"
+    done
 else
     warn "skipping wasm-opt"
 fi
@@ -58,11 +67,26 @@ cp -R "$ROOT/public/." "$stage/"
 hash_of() { sha256sum "$@" | sha256sum | cut -c1-12; }
 v_app=$(hash_of "$stage/$OUT_NAME.js" "$stage/${OUT_NAME}_bg.wasm")
 v_css=$(hash_of "$stage/style.css")
-sed -e "s|\"\./$OUT_NAME\.js\"|\"./$OUT_NAME.js?v=$v_app\"|g" \
-    -e "s|\"\./${OUT_NAME}_bg\.wasm\"|\"./${OUT_NAME}_bg.wasm?v=$v_app\"|g" \
-    -e "s|\"\./style\.css\"|\"./style.css?v=$v_css\"|g" \
-    "$ROOT/index.html" >"$stage/index.html"
-grep -q "$OUT_NAME.js?v=$v_app" "$stage/index.html" || die "index.html does not import ./$OUT_NAME.js"
+v_worker=$(hash_of "$stage/$WORKER_OUT.js" "$stage/${WORKER_OUT}_bg.wasm" "$stage/worker.js")
+v_editor=$(hash_of "$stage/editor.js")
+version() {  # version FILE: its URLs of the app's files, with ?v=<hash>
+    sed -i -e "s|\"\./$OUT_NAME\.js\"|\"./$OUT_NAME.js?v=$v_app\"|g" \
+        -e "s|\"\./${OUT_NAME}_bg\.wasm\"|\"./${OUT_NAME}_bg.wasm?v=$v_app\"|g" \
+        -e "s|\"\./$WORKER_OUT\.js\"|\"./$WORKER_OUT.js?v=$v_worker\"|g" \
+        -e "s|\"\./${WORKER_OUT}_bg\.wasm\"|\"./${WORKER_OUT}_bg.wasm?v=$v_worker\"|g" \
+        -e "s|\"\./style\.css\"|\"./style.css?v=$v_css\"|g" \
+        -e "s|\"\./editor\.js\"|\"./editor.js?v=$v_editor\"|g" \
+        -e "s|\"\./worker\.js\"|\"./worker.js?v=$v_worker\"|g" "$1"
+}
+version "$stage/boot.js"
+version "$stage/worker.js"
+v_boot=$(hash_of "$stage/boot.js")
+cp "$ROOT/index.html" "$stage/index.html"
+version "$stage/index.html"
+sed -i -e "s|\"\./boot\.js\"|\"./boot.js?v=$v_boot\"|g" "$stage/index.html"
+grep -q "$OUT_NAME.js?v=$v_app" "$stage/boot.js" || die "boot.js does not import ./$OUT_NAME.js"
+grep -q "boot.js?v=$v_boot" "$stage/index.html" || die "index.html does not load ./boot.js"
+grep -q "$WORKER_OUT.js?v=$v_worker" "$stage/worker.js" || die "worker.js does not import ./$WORKER_OUT.js"
 chmod 755 "$stage"
 
 old="$stage.old"
@@ -73,4 +97,5 @@ trap - EXIT
 
 log "built $DIST in $((SECONDS - started)) s"
 printf '  %-22s %s\n' "${OUT_NAME}_bg.wasm" "$(size_report "$DIST/${OUT_NAME}_bg.wasm")" \
-    "$OUT_NAME.js" "$(size_report "$DIST/$OUT_NAME.js")" >&2
+    "$OUT_NAME.js" "$(size_report "$DIST/$OUT_NAME.js")" \
+    "${WORKER_OUT}_bg.wasm" "$(size_report "$DIST/${WORKER_OUT}_bg.wasm")" >&2

@@ -82,6 +82,16 @@ impl Catalog {
         Catalog { scenarios, errors, sources }
     }
 
+    /// This catalog with some files replaced or added: (path relative to the traces root, text).
+    /// Every scenario is loaded again, so one that `use`s an edited kernel file sees the edit.
+    pub fn with_edits(&self, edits: &[(String, String)]) -> Catalog {
+        let mut sources: BTreeMap<String, String> = self.sources.iter().map(|(n, t)| (n.clone(), t.to_string())).collect();
+        for (name, text) in edits {
+            sources.insert(name.clone(), text.clone());
+        }
+        Catalog::from_sources(sources)
+    }
+
     pub fn scenario(&self, id: &str) -> Option<&Scenario> {
         self.scenarios.iter().find(|s| s.id == id)
     }
@@ -93,6 +103,11 @@ impl Catalog {
     /// Every file of the catalog: (path relative to the traces root, text).
     pub fn sources(&self) -> impl Iterator<Item = (&str, &str)> {
         self.sources.iter().map(|(n, t)| (n.as_str(), &**t))
+    }
+
+    /// Every file's name (relative to the traces root), in order.
+    pub fn files(&self) -> impl Iterator<Item = &str> {
+        self.sources.keys().map(String::as_str)
     }
 
     pub fn ids(&self) -> Vec<&str> {

@@ -4,6 +4,8 @@
 //! import `racelab_core::lab` and nothing else of the core (checked by `core/tests/tidy.rs`), so
 //! a broken request reads the same in both.
 
+use std::cell::RefCell;
+use std::collections::BTreeSet;
 use std::fmt;
 
 use crate::library::ResolveError;
@@ -708,4 +710,203 @@ pub fn compare(a: &Opened, b: &Opened) -> Result<Comparison, LabError> {
         .position(|r| r.differs)
         .map(|k| (k, describe::diff(&b.program, &a.run.states[rows[k].a_at], &b.run.states[rows[k].b_at])));
     Ok(Comparison { rows, first_difference })
+}
+
+/// The words of the scenario language an editor highlights and completes, from the core's
+/// table of primitives: the steps (`ptl_lock`, `flush_tlb_range`, and those whose result is
+/// assigned, `ok = trylock_page(p)`) and the values read in conditions (`page_count`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Language {
+    pub primitives: Vec<&'static str>,
+    pub values: Vec<&'static str>,
+}
+
+pub fn language() -> Language {
+    use crate::primitives::{Use, PRIMITIVES};
+    let of = |keep: fn(Use) -> bool| PRIMITIVES.iter().filter(|p| keep(p.kind)).map(|p| p.name).collect();
+    Language { primitives: of(|k| k != Use::Value), values: of(|k| k == Use::Value) }
+}
+
+/// Loads the scenario in `file` of `catalog`, and says which files it read (itself and every
+/// file its `use` lines reach, in the order they were read), whether or not it loads.
+fn load_tracked(catalog: &Catalog, file: &str) -> (Result<Scenario, Diagnostic>, Vec<String>) {
+    let read = RefCell::new(Vec::<String>::new());
+    let loaded = scenario::load(file, &|name| {
+        let mut r = read.borrow_mut();
+        if !r.iter().any(|n| n == name) {
+            r.push(name.to_string());
+        }
+        catalog.source(name).map(str::to_string)
+    });
+    (loaded, read.into_inner())
+}
+
+/// The files a scenario is made of: `file` itself, then each file its `use` lines reach (those
+/// that exist), in the order the loader reads them. An editor opens each in a tab.
+pub fn sources_of(catalog: &Catalog, file: &str) -> Vec<String> {
+    let (_, read) = load_tracked(catalog, file);
+    read.into_iter().filter(|n| catalog.source(n).is_some()).collect()
+}
+
+/// Checks edited sources, (path relative to the traces root, text), against `base` (the
+/// built-in catalog): each edited file is parsed, and every scenario that reads one of them
+/// (an edited scenario, or one that `use`s an edited kernel file) is loaded and compiled under
+/// each of its policies and memory models. Returns every diagnostic found, each once, in the
+/// order found; none when the edits are sound.
+pub fn check_edits(base: &Catalog, edits: &[(String, String)]) -> Vec<Diagnostic> {
+    let catalog = base.with_edits(edits);
+    let edited: BTreeSet<&str> = edits.iter().map(|(n, _)| n.as_str()).collect();
+    let mut out: Vec<Diagnostic> = Vec::new();
+    let mut push = |d: Diagnostic| {
+        if !out.contains(&d) {
+            out.push(d)
+        }
+    };
+    for (name, text) in edits {
+        if let Err(d) = crate::syntax::parse(name, text) {
+            push(d);
+        }
+    }
+    for file in catalog.files() {
+        if !catalog.source(file).is_some_and(is_scenario_source) {
+            continue;
+        }
+        let (loaded, read) = load_tracked(&catalog, file);
+        if !read.iter().any(|n| edited.contains(n.as_str())) {
+            continue;
+        }
+        match loaded {
+            Err(d) => push(d),
+            Ok(sc) => {
+                if let Some(other) = base.scenario(&sc.id).filter(|o| o.file != file && edited.contains(file)) {
+                    let text = catalog.source(file).unwrap_or_default();
+                    let pos = scenario_line(text);
+                    push(Diagnostic::new(file, pos, format!("scenario id `{}` is already used by {}", sc.id, other.file)));
+                }
+                for p in 0..sc.policies.len() {
+                    for &m in &sc.models {
+                        if let Err(d) = Program::compile(&sc, p, m) {
+                            push(d);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // What only the whole catalog sees: a scenario id used twice.
+    for d in &catalog.errors {
+        if edited.contains(d.file.as_str()) {
+            push(d.clone());
+        }
+    }
+    out
+}
+
+/// Where a source's `scenario NAME {` line names it (1:1 if it has none).
+fn scenario_line(text: &str) -> crate::syntax::Pos {
+    for (i, line) in text.lines().enumerate() {
+        let rest = line.trim_start();
+        if let Some(name) = rest.strip_prefix("scenario ") {
+            let col = line.len() - rest.len() + "scenario ".len() + (name.len() - name.trim_start().len());
+            return crate::syntax::Pos { line: i as u32 + 1, col: line[..col].chars().count() as u32 + 1 };
+        }
+    }
+    crate::syntax::Pos { line: 1, col: 1 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RACE1A: &str = "race1a-uffd-unprotect.race";
+    const MEMORY: &str = "kernel/memory.race";
+
+    fn source(name: &str) -> String {
+        Catalog::builtin().source(name).unwrap_or_else(|| panic!("no {name} in the catalog")).to_string()
+    }
+
+    /// The text with the first line containing `needle` replaced by `with`, and that line's number.
+    fn replace_line(text: &str, needle: &str, with: &str) -> (String, u32) {
+        let i = text.lines().position(|l| l.contains(needle)).unwrap_or_else(|| panic!("no line with `{needle}`"));
+        let lines: Vec<&str> = text.lines().enumerate().map(|(j, l)| if j == i { with } else { l }).collect();
+        (lines.join("\n") + "\n", i as u32 + 1)
+    }
+
+    #[test]
+    fn unchanged_sources_check_clean() {
+        let base = Catalog::builtin();
+        assert_eq!(check_edits(&base, &[(RACE1A.into(), source(RACE1A)), (MEMORY.into(), source(MEMORY))]), vec![]);
+    }
+
+    #[test]
+    fn a_typo_in_a_thread_is_reported_at_its_line_and_column() {
+        let base = Catalog::builtin();
+        let (text, line) = replace_line(&source(RACE1A), "userfaultfd_writeprotect(V, 0)", "  userfaultfd_writeprotec(V, 0)");
+        let diags = check_edits(&base, &[(RACE1A.into(), text)]);
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!((diags[0].file.as_str(), diags[0].pos.line, diags[0].pos.col), (RACE1A, line, 3), "{}", diags[0]);
+        assert!(diags[0].message.contains("userfaultfd_writeprotec"), "{}", diags[0]);
+    }
+
+    #[test]
+    fn an_unknown_primitive_in_a_kernel_file_is_reported_in_that_file_once() {
+        let base = Catalog::builtin();
+        let text = source(MEMORY);
+        let (text, line) = replace_line(&text, "flush_tlb_page(va)", "    flush_tlb_pgae(va)");
+        let diags = check_edits(&base, &[(MEMORY.into(), text)]);
+        let here: Vec<_> = diags.iter().filter(|d| d.file == MEMORY && d.pos.line == line).collect();
+        assert_eq!(here.len(), 1, "{diags:?}");
+        assert!(here[0].message.contains("flush_tlb_pgae"), "{}", here[0]);
+    }
+
+    #[test]
+    fn a_new_scenario_with_a_used_id_is_an_error() {
+        let base = Catalog::builtin();
+        let diags = check_edits(&base, &[("mine.race".into(), source(RACE1A))]);
+        let line = source(RACE1A).lines().position(|l| l.starts_with("scenario race1a")).unwrap() as u32 + 1;
+        let d = diags.iter().find(|d| d.file == "mine.race" && d.message.contains("already used")).expect("the duplicate id");
+        assert_eq!((d.pos.line, d.pos.col), (line, 10), "{d}");
+        assert!(d.message.contains(RACE1A), "{d}");
+    }
+
+    #[test]
+    fn removing_the_flush_of_6ce64428_breaks_race1a_under_that_fix() {
+        let base = Catalog::builtin();
+        // The fix's flush: the first `flush_tlb_page(va)` after its comment in do_wp_page.
+        let orig = source(MEMORY);
+        let fix = orig.find("6ce64428: uffd-wp may have deferred a flush").expect("the fix's branch");
+        let at = fix + orig[fix..].find("flush_tlb_page(va)").expect("its flush");
+        let text = format!("{}# removed{}", &orig[..at], &orig[at + "flush_tlb_page(va)".len()..]);
+        let edits = [(MEMORY.to_string(), text)];
+        assert_eq!(check_edits(&base, &edits), vec![]);
+        let edited = base.with_edits(&edits);
+        let req = |catalog: &Catalog| {
+            let req = Request {
+                scenario: "race1a".into(),
+                policy: Some("merged_6ce64428".into()),
+                model: MemoryModel::Sc,
+                schedule: ScheduleSpec::Trace("lost_write".into()),
+                nearest: true,
+            };
+            let o = open(catalog, &req).unwrap();
+            matches!(o.run.outcome(&o.program), Outcome::Violated { .. })
+        };
+        assert!(!req(&base), "the fix holds in the catalog");
+        assert!(req(&edited), "without its flush, the fix no longer holds");
+    }
+
+    #[test]
+    fn a_scenario_is_made_of_its_file_and_the_files_it_uses() {
+        let files = sources_of(&Catalog::builtin(), RACE1A);
+        assert_eq!(files[0], RACE1A);
+        assert!(files.iter().any(|f| f == MEMORY) && files.iter().any(|f| f == "kernel/userfaultfd.race"), "{files:?}");
+        assert!(files.iter().any(|f| f == "kernel/policies.race"), "{files:?}");
+    }
+
+    #[test]
+    fn the_language_lists_steps_and_values_from_the_primitive_table() {
+        let l = language();
+        assert!(l.primitives.contains(&"flush_tlb_page") && l.primitives.contains(&"trylock_page"));
+        assert!(l.values.contains(&"page_count") && !l.primitives.contains(&"page_count"));
+    }
 }

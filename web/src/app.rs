@@ -3,10 +3,12 @@
 
 use leptos::prelude::*;
 
+use crate::pages::editor::EditorPage;
 use crate::pages::error::ErrorView;
 use crate::pages::gallery::Gallery;
 use crate::pages::player::{Player, SideBySide};
 use crate::route::{self, Route};
+use crate::state::drafts::Draft;
 use crate::state::fields::{self, Presenting};
 use crate::state::session::Session;
 use crate::state::verdicts::Verdicts;
@@ -73,6 +75,22 @@ fn RaceRoute(id: String) -> impl IntoView {
     }
 }
 
+/// `#/lab/<permalink>`: the player on the draft saved in this browser.
+#[component]
+fn LabRoute(fragment: String) -> impl IntoView {
+    let link = format!("/lab/{fragment}");
+    let Some(draft) = Draft::load() else {
+        let error =
+            "this link opens a draft, and there is no draft in this browser: links to edited scenarios open only where they were edited"
+                .to_string();
+        return view! { <ErrorView error link scenario=None/> }.into_any();
+    };
+    match Session::from_link_with_edits(&fragment, draft.edits()) {
+        Ok((session, step)) => view! { <Player session step/> }.into_any(),
+        Err(e) => view! { <ErrorView error=e.to_string() link scenario=None/> }.into_any(),
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_context(Verdicts::new());
@@ -103,6 +121,8 @@ pub fn App() -> impl IntoView {
                 }
                 Route::Player(fragment) => view! { <PlayerRoute fragment/> }.into_any(),
                 Route::Race(id) => view! { <RaceRoute id/> }.into_any(),
+                Route::Edit(what) => view! { <EditorPage what/> }.into_any(),
+                Route::Lab(fragment) => view! { <LabRoute fragment/> }.into_any(),
                 Route::NotFound(hash) => {
                     view! { <ErrorView error=format!("there is no page at `{}`", racelab_core::lab::echo(&hash)) link=hash scenario=None/> }.into_any()
                 }

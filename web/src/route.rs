@@ -5,7 +5,10 @@
 //! * `#v=1&s=…&p=…&m=…&t=…&i=…`: the player, on exactly the view the core's permalink names
 //!   (anything of the form `key=value&…` goes to the player, which explains what is wrong with
 //!   a broken link);
-//! * `#/race/<id>`: a short name for a scenario's first canonical trace under its baseline.
+//! * `#/race/<id>`: a short name for a scenario's first canonical trace under its baseline;
+//! * `#/edit/<id>`, `#/edit/new`, `#/edit/draft`: the editor, on a catalog scenario, a new
+//!   file, or the draft saved in this browser;
+//! * `#/lab/<permalink>`: the player on the draft (the catalog overlaid with its edits).
 
 use std::cell::RefCell;
 
@@ -18,6 +21,10 @@ pub enum Route {
     Player(String),
     /// `#/race/<id>`.
     Race(String),
+    /// `#/edit/<what>`: a scenario id, `new` or `draft`.
+    Edit(String),
+    /// `#/lab/<permalink fragment>`: a view of the draft's scenario.
+    Lab(String),
     /// Anything else (kept to show it back to the user).
     NotFound(String),
     /// `#/debug/panic`: panics on purpose, so the e2e tests can check that a panic is shown on
@@ -34,12 +41,16 @@ impl Route {
         if !raw.starts_with('/') && (raw.contains('=') || raw.to_ascii_lowercase().contains("%3d")) {
             return Route::Player(raw.to_string());
         }
+        if let Some(link) = raw.strip_prefix("/lab/") {
+            return Route::Lab(link.to_string());
+        }
         let path = raw.strip_prefix('/').unwrap_or(raw);
         let path = path.strip_suffix('/').unwrap_or(path);
         let segments: Vec<&str> = if path.is_empty() { Vec::new() } else { path.split('/').collect() };
         match segments.as_slice() {
             [] => Route::Gallery,
             ["race", id] if !id.is_empty() => Route::Race((*id).to_string()),
+            ["edit", what] if !what.is_empty() => Route::Edit((*what).to_string()),
             ["debug", "panic"] => Route::DebugPanic,
             _ => Route::NotFound(hash.to_string()),
         }
@@ -195,5 +206,14 @@ mod tests {
         assert!(!is_own("v=1&s=race1a&i=4"));
         mark_own("/");
         assert!(!is_own("v=1&s=race1a&i=3"));
+    }
+
+    #[wasm_bindgen_test]
+    fn the_editor_and_the_lab_player_have_routes_of_their_own() {
+        assert_eq!(Route::from_hash("#/edit/race1a"), Route::Edit("race1a".to_string()));
+        assert_eq!(Route::from_hash("#/edit/new/"), Route::Edit("new".to_string()));
+        assert_eq!(Route::from_hash("#/edit/"), Route::NotFound("#/edit/".to_string()));
+        let link = "v=1&s=race1a&p=v5_10&t=a5b10cb12a3&i=25";
+        assert_eq!(Route::from_hash(&format!("#/lab/{link}")), Route::Lab(link.to_string()));
     }
 }

@@ -1,27 +1,23 @@
 //! Runs the core's explorer in the browser in slices, so the page stays responsive: each
 //! JavaScript task does about one frame's worth of small `Explorer::run` calls (short wasm
 //! calls also let V8 tier the code up), then yields to the event loop with `setTimeout(0)`.
+//! The gallery's verdicts run so; the player's explorer runs in a Web Worker (`state::worker`),
+//! which reports the same [`Summary`].
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
 use racelab_core::lab::{Choice, Explorer, Options, Phase, Program, Progress, Report, Status, Verdict, VerdictKind};
 
 use crate::catalog::now_ms;
+pub use crate::state::worker::protocol::Curve;
+use crate::state::worker::protocol::{close, record};
 
-/// Work per `Explorer::run` call when the curve matters: one state expanded (the calls come
-/// from Rust, so they cost little), so that the curve sees exactly where the search moves from
-/// one depth to the next.
-pub const FINE: u64 = 1;
 /// Work per call when only the verdict matters.
 pub const COARSE: u64 = 4_096;
 /// Work per JavaScript task before yielding, in milliseconds.
 const TASK_MS: f64 = 12.0;
-
-/// The breadth-first search level by level: `(d, states found so far)`, where the states
-/// found while expanding level `d` are those of level `d + 1`.
-pub type Curve = Vec<(u32, u64)>;
 
 /// What the UI keeps of a finished search.
 #[derive(Clone, Debug, PartialEq)]
@@ -57,16 +53,6 @@ impl Summary {
     }
 }
 
-/// Stops a running search; dropping it does not.
-#[derive(Clone, Default)]
-pub struct Handle(Rc<Cell<bool>>);
-
-impl Handle {
-    pub fn cancel(&self) {
-        self.0.set(true)
-    }
-}
-
 type OnProgress = Box<dyn Fn(&Progress, &Curve)>;
 type OnDone = Box<dyn FnOnce(Summary, Curve)>;
 
@@ -77,7 +63,6 @@ struct Job {
     curve: Curve,
     on_progress: OnProgress,
     on_done: Option<OnDone>,
-    cancelled: Rc<Cell<bool>>,
 }
 
 /// Starts checking every interleaving of `program`, `slice` transitions (about) per call of the
@@ -88,8 +73,7 @@ pub fn start(
     slice: u64,
     on_progress: impl Fn(&Progress, &Curve) + 'static,
     on_done: impl FnOnce(Summary, Curve) + 'static,
-) -> Handle {
-    let cancelled = Rc::new(Cell::new(false));
+) {
     let job = Job {
         ex: Explorer::new(program, Options::default()),
         slice,
@@ -97,32 +81,9 @@ pub fn start(
         curve: vec![],
         on_progress: Box::new(on_progress),
         on_done: Some(Box::new(on_done)),
-        cancelled: cancelled.clone(),
     };
     let job = Rc::new(RefCell::new(job));
     leptos::prelude::set_timeout(move || tick(job), Duration::ZERO);
-    Handle(cancelled)
-}
-
-/// Records a progress report of the search: `states` found so far while expanding level `depth`.
-fn record(curve: &mut Curve, depth: u32, states: u64) {
-    match curve.last_mut() {
-        Some(last) if last.0 == depth => last.1 = last.1.max(states),
-        _ => curve.push((depth, states)),
-    }
-}
-
-/// Ends the curve of a search that found `states` states in all, `depth` levels deep. The
-/// states found since the last progress report are those of the deepest level, found while
-/// expanding the one before it.
-fn close(curve: &mut Curve, states: u64, depth: u32) {
-    if states > curve.last().map(|l| l.1).unwrap_or(1) {
-        let d = depth.saturating_sub(1);
-        match curve.last_mut() {
-            Some(last) if last.0 >= d => last.1 = states,
-            _ => curve.push((d, states)),
-        }
-    }
 }
 
 fn tick(job: Rc<RefCell<Job>>) {
@@ -130,9 +91,6 @@ fn tick(job: Rc<RefCell<Job>>) {
     loop {
         let status = {
             let mut j = job.borrow_mut();
-            if j.cancelled.get() {
-                return;
-            }
             let slice = j.slice;
             let status = j.ex.run(slice, now_ms());
             if let Status::Running(p) = &status {
@@ -202,14 +160,5 @@ mod tests {
         assert!(c.is_empty(), "a search that found only the initial state draws nothing");
         close(&mut c, 4, 1);
         assert_eq!(c, vec![(0, 4)], "a search too quick to report progress");
-    }
-
-    #[wasm_bindgen_test]
-    fn a_cancelled_handle_stays_cancelled() {
-        let h = Handle::default();
-        let seen = h.0.clone();
-        assert!(!seen.get());
-        h.clone().cancel();
-        assert!(seen.get());
     }
 }

@@ -5,8 +5,8 @@
 
 use racelab_core::lab::view::{self, InvariantView, ScenarioView, StateView, StepView, ThreadCodeView};
 use racelab_core::lab::{
-    self, describe, exec, replay, schedule, Choice, Comparison, DeviationKind, LabError, MemoryModel, Notice, Opened, Outcome, Permalink,
-    Request, ScheduleSpec,
+    self, describe, exec, replay, schedule, Catalog, Choice, Comparison, DeviationKind, LabError, MemoryModel, Notice, Opened, Outcome,
+    Permalink, Request, ScheduleSpec,
 };
 
 use crate::catalog::{catalog, library};
@@ -25,6 +25,10 @@ pub enum Origin {
 }
 
 pub struct Session {
+    /// The catalog the run comes from: the built-in one, or one overlaid with the draft's edits.
+    pub catalog: &'static Catalog,
+    /// The draft's edits the catalog carries (none for a built-in scenario).
+    pub edits: Vec<(String, String)>,
     pub opened: Opened<'static>,
     pub info: ScenarioView,
     pub code: Vec<ThreadCodeView>,
@@ -85,6 +89,10 @@ pub struct Frame {
 
 impl Session {
     fn new(opened: Opened<'static>, origin: Origin) -> Session {
+        Session::in_catalog(catalog(), Vec::new(), opened, origin)
+    }
+
+    fn in_catalog(catalog: &'static Catalog, edits: Vec<(String, String)>, opened: Opened<'static>, origin: Origin) -> Session {
         let sc = opened.scenario;
         let info = view::scenario(sc);
         let code = view::code(&opened.program, sc);
@@ -93,7 +101,7 @@ impl Session {
             _ => None,
         };
         // A run opened from its steps may still be a canonical trace.
-        let trace = lab::canonical_trace(catalog(), &opened);
+        let trace = lab::canonical_trace(catalog, &opened);
         let mut changed_kinds: Vec<String> = Vec::new();
         let mut runs = vec![false; opened.program.threads.len()];
         for rec in &opened.run.steps {
@@ -116,7 +124,71 @@ impl Session {
             };
             (!e.comment.is_empty()).then(|| (at.min(opened.run.steps.len()), e.comment.clone()))
         });
-        Session { opened, info, code, trace, violation, origin, changed_kinds, runs, narration, compared: None, notices: Vec::new() }
+        Session {
+            catalog,
+            edits,
+            opened,
+            info,
+            code,
+            trace,
+            violation,
+            origin,
+            changed_kinds,
+            runs,
+            narration,
+            compared: None,
+            notices: Vec::new(),
+        }
+    }
+
+    /// A run of the same catalog (and edits) as this one.
+    fn next(&self, opened: Opened<'static>, origin: Origin) -> Session {
+        Session::in_catalog(self.catalog, self.edits.clone(), opened, origin)
+    }
+
+    /// Opens a permalink fragment on the built-in catalog overlaid with `edits`.
+    pub fn from_link_with_edits(fragment: &str, edits: Vec<(String, String)>) -> Result<(Session, usize), LabError> {
+        let lib = crate::state::lab::library_with_edits(&edits);
+        let view = lab::open_link(lib, fragment)?;
+        let step = view.step;
+        let mut session = Session::in_catalog(lib.current(), edits, view.opened, Origin::Link);
+        session.notices = view.notices;
+        Ok((session, step))
+    }
+
+    /// The first canonical trace (or the empty schedule) of the scenario declared in `file`,
+    /// under its baseline and sequential consistency, on the catalog overlaid with `edits`.
+    pub fn from_file_with_edits(file: &str, edits: Vec<(String, String)>) -> Result<Session, String> {
+        let catalog = crate::state::lab::with_edits(&edits);
+        let sc = catalog.scenarios.iter().find(|s| s.file == file).ok_or_else(|| match catalog.errors.iter().find(|d| d.file == file) {
+            Some(d) => d.to_string(),
+            None => format!("{file} declares no scenario"),
+        })?;
+        let schedule = match sc.traces.first() {
+            Some(t) => ScheduleSpec::Trace(t.name.clone()),
+            None => ScheduleSpec::Choices(vec![]),
+        };
+        let model =
+            if sc.models.contains(&MemoryModel::Sc) { MemoryModel::Sc } else { sc.models.first().copied().unwrap_or(MemoryModel::Sc) };
+        let req = Request { scenario: sc.id.clone(), policy: None, model, schedule, nearest: true };
+        let opened = lab::open(catalog, &req).map_err(|e| e.to_string())?;
+        Ok(Session::in_catalog(catalog, edits, opened, Origin::Link))
+    }
+
+    /// Whether the run comes from edited sources.
+    pub fn is_edited(&self) -> bool {
+        !self.edits.is_empty()
+    }
+
+    /// The fragment the address bar shows for this run at `step`: the permalink, under
+    /// `/lab/` when the run comes from the draft (it opens from this browser's draft).
+    pub fn url_fragment(&self, step: usize) -> String {
+        let f = self.fragment(step);
+        if self.is_edited() {
+            format!("/lab/{f}")
+        } else {
+            f
+        }
     }
 
     /// Opens a permalink fragment: the session and the step it names.
@@ -190,7 +262,7 @@ impl Session {
         let opened = lab::switch(&self.opened, policy, model)?;
         let from = if model == self.model() { self.policy().to_string() } else { format!("{} ({})", self.policy(), self.model().name()) };
         let compared = lab::compare(&self.opened, &opened).ok().map(|c| (c.added(), c.held_back()));
-        let mut next = Session::new(opened, Origin::Switched { from });
+        let mut next = self.next(opened, Origin::Switched { from });
         next.compared = compared;
         Ok(next)
     }
@@ -199,13 +271,13 @@ impl Session {
     pub fn fork(&self, step: usize, choice: Choice) -> Result<Session, LabError> {
         let opened = lab::fork(&self.opened, step, choice)?;
         let label = schedule::choice_name(choice, &opened.program.layout);
-        Ok(Session::new(opened, Origin::Forked { at: step + 1, choice: label }))
+        Ok(self.next(opened, Origin::Forked { at: step + 1, choice: label }))
     }
 
     /// A counterexample of the explorer, run to completion after its last step.
     pub fn counterexample(&self, trace: &[Choice], invariant: &str) -> Result<Session, LabError> {
         let opened = lab::counterexample(&self.opened, trace)?;
-        Ok(Session::new(opened, Origin::Counterexample { invariant: invariant.to_string() }))
+        Ok(self.next(opened, Origin::Counterexample { invariant: invariant.to_string() }))
     }
 
     /// Steps of the requested schedule that the program could not take (a fix held the thread

@@ -1,20 +1,27 @@
-//! "Check every interleaving": the core's explorer on this policy and memory model, run in
-//! slices, with its progress, verdict, a chart of the states it found, and a button that opens
-//! the shortest trace breaking an invariant.
+//! "Check every interleaving": the core's explorer on this policy and memory model, run in a
+//! Web Worker within the bounds the user sets (states, seconds), with its live progress, a
+//! cancel button, the verdict, a chart of the states it found, and a button that opens the
+//! shortest trace breaking an invariant.
 
 use leptos::prelude::*;
-use racelab_core::lab::{MemoryModel, Progress, VerdictKind};
+use racelab_core::lab::{MemoryModel, VerdictKind};
 
 use super::ctx::Ctx;
-use crate::state::explorer::{self, Curve, Handle, Summary};
+use crate::state::explorer::Summary;
+use crate::state::worker::{self, Curve, Handle, Job, Live};
 use crate::ui::chart;
 
 #[derive(Clone, Debug, PartialEq)]
 enum CheckState {
     Idle,
-    Running { progress: Option<Progress>, svg: Option<String> },
+    Running { progress: Option<Live>, svg: Option<String> },
     Done { summary: Summary, svg: Option<String> },
+    Failed(String),
 }
+
+/// The bounds a search starts with: enough for every scenario of the catalog.
+const MAX_STATES: u64 = 5_000_000;
+const MAX_SECONDS: f64 = 120.0;
 
 const CHART: (u32, u32) = (560, 240);
 
@@ -36,6 +43,8 @@ pub fn ExplorerPanel() -> impl IntoView {
     let state = RwSignal::new(CheckState::Idle);
     let handle: StoredValue<Option<Handle>, LocalStorage> = StoredValue::new_local(None);
     let key = Memo::new(move |_| ctx.session.with(|s| (s.policy().to_string(), s.model())));
+    let max_states = RwSignal::new(MAX_STATES);
+    let max_seconds = RwSignal::new(MAX_SECONDS);
 
     // A new policy or model: what was checked no longer applies.
     Effect::new(move |prev: Option<(String, MemoryModel)>| {
@@ -59,16 +68,26 @@ pub fn ExplorerPanel() -> impl IntoView {
             h.cancel();
         }
         state.set(CheckState::Running { progress: None, svg: None });
-        let program = ctx.session.with_untracked(|s| s.opened.program.clone());
-        let last_chart = std::cell::Cell::new(0.0f64);
-        let h = explorer::start(
-            &program,
-            explorer::FINE,
-            move |p: &Progress, curve: &Curve| {
+        let (job, threads) = ctx.session.with_untracked(|s| {
+            let job = Job {
+                edits: s.edits.clone(),
+                scenario: s.scenario_id().to_string(),
+                policy: s.policy().to_string(),
+                model: s.model().name().to_string(),
+                max_states: max_states.get_untracked(),
+                max_seconds: max_seconds.get_untracked(),
+            };
+            (job, s.opened.program.threads.len())
+        });
+        let last_chart = std::cell::Cell::new(f64::NEG_INFINITY);
+        let started = worker::start(
+            job,
+            threads,
+            move |p: Live, curve: Curve| {
                 // Redraw the chart at most a few times a second.
                 let svg = if p.ms - last_chart.get() > 250.0 {
                     last_chart.set(p.ms);
-                    chart::states_by_depth(curve, CHART.0, CHART.1)
+                    chart::states_by_depth(&curve, CHART.0, CHART.1)
                 } else {
                     state
                         .try_with_untracked(|s| match s {
@@ -77,13 +96,17 @@ pub fn ExplorerPanel() -> impl IntoView {
                         })
                         .flatten()
                 };
-                state.set(CheckState::Running { progress: Some(*p), svg });
+                state.set(CheckState::Running { progress: Some(p), svg });
             },
-            move |summary, curve| {
-                state.set(CheckState::Done { summary, svg: chart::states_by_depth(&curve, CHART.0, CHART.1) });
+            move |result, curve| match result {
+                Ok(summary) => state.set(CheckState::Done { summary, svg: chart::states_by_depth(&curve, CHART.0, CHART.1) }),
+                Err(e) => state.set(CheckState::Failed(e)),
             },
         );
-        handle.set_value(Some(h));
+        match started {
+            Ok(h) => handle.set_value(Some(h)),
+            Err(e) => state.set(CheckState::Failed(e)),
+        }
     };
     let cancel = move |_| {
         if let Some(h) = handle.get_value() {
@@ -111,8 +134,42 @@ pub fn ExplorerPanel() -> impl IntoView {
             <h3>"Check every interleaving"</h3>
             <p class="muted">
                 "The explorer searches every schedule of " {what}
-                " (breadth-first, with partial-order reduction) for a state that breaks an invariant."
+                " (breadth-first, with partial-order reduction) for a state that breaks an invariant, in a background worker: the page stays responsive."
             </p>
+            <div class="explorer-bounds" data-testid="explorer-bounds">
+                <label>
+                    "stop after "
+                    <input
+                        type="number"
+                        min="1"
+                        data-testid="explorer-max-states"
+                        prop:value=move || max_states.get().to_string()
+                        on:change=move |ev| {
+                            if let Ok(n) = event_target_value(&ev).trim().parse::<u64>() {
+                                max_states.set(n.max(1));
+                            }
+                        }
+                    />
+                    " states"
+                </label>
+                <label>
+                    " or "
+                    <input
+                        type="number"
+                        min="1"
+                        data-testid="explorer-max-seconds"
+                        prop:value=move || max_seconds.get().to_string()
+                        on:change=move |ev| {
+                            if let Ok(n) = event_target_value(&ev).trim().parse::<f64>() {
+                                if n.is_finite() {
+                                    max_seconds.set(n.max(0.1));
+                                }
+                            }
+                        }
+                    />
+                    " seconds"
+                </label>
+            </div>
             {move || match state.get() {
                 CheckState::Idle => view! {
                     <button data-testid="explorer-run" class="primary" on:click=start>
@@ -120,17 +177,27 @@ pub fn ExplorerPanel() -> impl IntoView {
                     </button>
                 }
                 .into_any(),
+                CheckState::Failed(e) => view! {
+                    <div class="explorer-done" data-testid="explorer-status" data-state="failed">
+                        <p class="verdict-line verdict-error" data-testid="explorer-error">{e}</p>
+                        <button data-testid="explorer-run" on:click=start>
+                            "check again"
+                        </button>
+                    </div>
+                }
+                .into_any(),
                 CheckState::Running { progress, svg } => view! {
                     <div class="explorer-running" data-testid="explorer-status" data-state="running">
-                        <p>
+                        <p data-testid="explorer-progress">
                             {match progress {
                                 Some(p) => format!(
-                                    "{} · depth {} · {} states · {} transitions · {:.0} ms",
-                                    p.phase.name(),
+                                    "{} · depth {} · {} states · {} transitions · {} states/s · {:.1} s",
+                                    p.phase,
                                     p.depth,
                                     fmt_n(p.states),
                                     fmt_n(p.transitions),
-                                    p.ms,
+                                    fmt_n(p.rate() as u64),
+                                    p.ms / 1000.0,
                                 ),
                                 None => "starting…".to_string(),
                             }}

@@ -2,12 +2,25 @@
 
 use leptos::prelude::*;
 
+use super::ctx::Ctx;
+use crate::state::share;
+
 #[component]
 pub fn CopyLinkButton() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
     let status = RwSignal::new(None::<String>);
     let copy = move |_| {
         let window = window();
-        let url = window.location().href().unwrap_or_default();
+        let link = ctx.session.with_untracked(|s| share::share_link(s, ctx.step.get_untracked()));
+        let fragment = match link {
+            Ok(f) => f,
+            Err(e) => {
+                status.set(Some(e));
+                return;
+            }
+        };
+        let href = window.location().href().unwrap_or_default();
+        let url = format!("{}#{fragment}", href.split('#').next().unwrap_or_default());
         let clipboard = window.navigator().clipboard();
         let promise = clipboard.write_text(&url);
         leptos::task::spawn_local(async move {

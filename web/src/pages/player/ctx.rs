@@ -71,7 +71,7 @@ impl Ctx {
         let Ctx { session, step, push, present, .. } = self;
         Effect::new(move |first: Option<()>| {
             let page = PageFields { present: present.get(), compare: None };
-            let fragment = fields::join(&session.with(|s| s.fragment(step.get())), &page);
+            let fragment = fields::join(&session.with(|s| s.url_fragment(step.get())), &page);
             route::write(&fragment, push.get_value());
             push.set_value(false);
             if first.is_none() {

@@ -21,7 +21,7 @@ pub fn ThreadLanes() -> impl IntoView {
         let n = code.len();
         let running = runs.iter().filter(|r| **r).count();
         view! {
-            <div class="lanes" data-testid="lanes" style=format!("--lanes: {n}; --running: {}", running.max(1))>
+            <div class="lanes" data-testid="lanes" style:--lanes=n.to_string() style:--running=running.max(1).to_string()>
                 {code
                     .into_iter()
                     .enumerate()

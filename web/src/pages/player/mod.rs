@@ -85,8 +85,27 @@ pub fn Player(session: Session, step: usize) -> impl IntoView {
                     <ModelSwitch/>
                     <CompareSwitch/>
                     <CopyLinkButton/>
+                    <a
+                        class="button"
+                        data-testid="edit-scenario"
+                        href=move || session.with(|s| if s.is_edited() { "#/edit/draft".to_string() } else { format!("#/edit/{}", s.scenario_id()) })
+                        title="edit this scenario and the kernel files it uses"
+                    >
+                        {move || session.with(|s| if s.is_edited() { "back to the editor" } else { "edit this scenario" })}
+                    </a>
                 </div>
             </div>
+            {move || {
+                session
+                    .with(|s| s.is_edited())
+                    .then(|| {
+                        view! {
+                            <p class="notice edited-notice" data-testid="edited-notice">
+                                "An edited scenario, from the draft in this browser."
+                            </p>
+                        }
+                    })
+            }}
             {move || {
                 ctx.notice
                     .get()

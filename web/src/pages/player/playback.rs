@@ -101,7 +101,7 @@ pub fn PlaybackControls() -> impl IntoView {
                                     <span
                                         class="violation-tick"
                                         title=format!("the invariant breaks at step {v}")
-                                        style=format!("left: calc({} * (100% - 1.2rem) + 0.6rem)", v as f64 / n as f64)
+                                        style=("left", format!("calc({} * (100% - 1.2rem) + 0.6rem)", v as f64 / n as f64))
                                     ></span>
                                 }
                             })
