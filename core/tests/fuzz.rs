@@ -479,7 +479,7 @@ fn mutated_inputs_give_ok_or_an_error() {
             if out.is_some() && i % 1000 == 0 {
                 eprintln!("{i} cases, {} panicked", found.len());
             }
-            let case = make_case(&mut rng, &catalog, &links, &sources, &donors);
+            let case = make_case(&mut rng, catalog, &links, &sources, &donors);
             if let Some(out) = &out {
                 write_case(&out.join("current"), &case);
             }

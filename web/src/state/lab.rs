@@ -9,8 +9,11 @@ use racelab_core::lab::{Archive, Catalog, Library};
 
 use crate::catalog::{catalog, library};
 
+/// A set of edits, (path, text) per file, and the library built from it.
+type Overlay = (Vec<(String, String)>, &'static Library);
+
 thread_local! {
-    static OVERLAYS: RefCell<Vec<(Vec<(String, String)>, &'static Library)>> = const { RefCell::new(Vec::new()) };
+    static OVERLAYS: RefCell<Vec<Overlay>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The built-in library with `edits` applied to its current catalog; the built-in one itself

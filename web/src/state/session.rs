@@ -442,8 +442,10 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn a_broken_link_says_why_and_names_its_scenario_if_it_exists() {
-        let e = Session::from_link("v=2&s=race1a").err().expect("version 2 is refused");
-        assert!(e.to_string().contains("unsupported version 2"), "{e}");
+        let e = Session::from_link("v=9&s=race1a").err().expect("an unknown version is refused");
+        assert!(e.to_string().contains("version 9"), "{e}");
+        let e = Session::from_link("v=2&s=race1a").err().expect("a version 2 link without its pin is refused");
+        assert!(e.to_string().contains("`h=`"), "{e}");
         assert_eq!(Session::scenario_of_link("v=1&s=race1a&p=no_such_policy&tr=lost_write&i=0").as_deref(), Some("race1a"));
         assert_eq!(Session::scenario_of_link("v=1&s=no_such_race&tr=lost_write&i=0"), None);
         assert_eq!(Session::scenario_of_link("junk"), None);

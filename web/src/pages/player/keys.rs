@@ -210,6 +210,6 @@ mod tests {
     #[wasm_bindgen_test]
     fn the_help_lists_every_key_once() {
         let keys: Vec<&str> = HELP.iter().map(|(k, _)| *k).collect();
-        assert_eq!(keys, ["→", "←", "space", "Home / End", "v", "1 … 9", "?", "Esc"]);
+        assert_eq!(keys, ["→ or PageDown", "← or PageUp", "space", "Home / End", "v", "1 … 9", "p", "?", "Esc"]);
     }
 }
