@@ -569,15 +569,23 @@ pub fn perfetto_json(opened: &Opened, steps: Option<StepRange>) -> Result<String
 
 /// The happens-before graph of the run, laid out: a column per thread, each step on the layer
 /// after its latest predecessor; each node carries the link that opens the player at it.
-pub fn hb_graph_view(opened: &Opened) -> Result<GraphView, LabError> {
-    export::graph::happens_before_view(&opened.scenario.id, &opened.program, &opened.run.schedule).map_err(LabError::Export)
+pub fn hb_graph_view(lib: &Library, opened: &Opened) -> Result<GraphView, LabError> {
+    let link = |s: &[Choice]| step_link(lib, opened, s);
+    export::graph::happens_before_view(&opened.scenario.id, &link, &opened.program, &opened.run.schedule).map_err(LabError::Export)
 }
 
 /// The reachable state graph of the run's program, laid out in layers by depth; each node
 /// carries the link (a schedule that reaches it) that opens it in the player. An error when
 /// it has more than `max_states` states.
-pub fn state_graph_view(opened: &Opened, max_states: usize) -> Result<GraphView, LabError> {
-    export::graph::states(&opened.scenario.id, &opened.program, max_states).map_err(LabError::Export)
+pub fn state_graph_view(lib: &Library, opened: &Opened, max_states: usize) -> Result<GraphView, LabError> {
+    let link = |s: &[Choice]| step_link(lib, opened, s);
+    export::graph::states(&opened.scenario.id, &link, &opened.program, max_states).map_err(LabError::Export)
+}
+
+/// The link of the state `schedule` reaches in the opened run's scenario, policy and model.
+fn step_link(lib: &Library, opened: &Opened, schedule: &[Choice]) -> String {
+    let steps = LinkSchedule::Steps(schedule::encode(schedule));
+    lib.link(opened.scenario, &opened.program.policy, opened.program.model, steps, schedule.len()).to_fragment()
 }
 
 /// How one row of a side-by-side comparison of two runs of the same interleaving lines up.

@@ -259,7 +259,7 @@ fn a_mail_gives_the_verdict_the_link_that_reopens_it_and_the_sources() {
         "https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/commit/?id=6ce64428d62026a10cb5d80138ff2f90cc21d367"
     ));
     assert!(m.contains("    https://lore.kernel.org/r/X+D0hTZCrWS3P5Pi@google.com"), "{m}");
-    // The seed's message id, from its text.
+    // A seed mail, by its Message-ID.
     assert!(m.contains("    https://lore.kernel.org/r/X+Oxr6Zu5xAIY8Qp@redhat.com"), "{m}");
     // A fix's own sources join the scenario's.
     let fixed = open(&catalog, "race1a", "lost_write", "merged_6ce64428", MemoryModel::Sc);
@@ -515,7 +515,7 @@ fn the_state_graph_of_a_litmus_test_is_laid_out_and_each_node_opens_its_state() 
     let lib = Library::builtin();
     let catalog = lib.current();
     let o = open(&catalog, "litmus_sb", "buffered", "po", MemoryModel::X86Tso);
-    let g = lab::state_graph_view(&o, 5000).unwrap();
+    let g = lab::state_graph_view(&lib, &o, 5000).unwrap();
     assert!(g.nodes.len() > 5 && !g.edges.is_empty(), "{}", g.title);
     let mut places = BTreeSet::new();
     for n in &g.nodes {
@@ -537,9 +537,10 @@ fn the_state_graph_of_a_litmus_test_is_laid_out_and_each_node_opens_its_state() 
 
 #[test]
 fn a_state_graph_past_its_cap_is_an_error_that_says_so() {
-    let catalog = Catalog::builtin();
+    let lib = Library::builtin();
+    let catalog = lib.current();
     let o = open(&catalog, "race1a", "lost_write", "v5_10", MemoryModel::Sc);
-    let e = lab::state_graph_view(&o, 50).unwrap_err().to_string();
+    let e = lab::state_graph_view(&lib, &o, 50).unwrap_err().to_string();
     assert!(e.starts_with("the state graph has more than 50 states"), "{e}");
 }
 
@@ -548,7 +549,7 @@ fn the_happens_before_graph_puts_each_thread_in_a_column_and_marks_the_break() {
     let lib = Library::builtin();
     let catalog = lib.current();
     let o = open(&catalog, "race1a", "lost_write", "v5_10", MemoryModel::Sc);
-    let g = lab::hb_graph_view(&o).unwrap();
+    let g = lab::hb_graph_view(&lib, &o).unwrap();
     assert_eq!(g.nodes.len(), 31);
     for e in &g.edges {
         let (a, b) = (&g.nodes[e.from], &g.nodes[e.to]);

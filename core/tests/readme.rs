@@ -87,6 +87,9 @@ fn readme_limits_table_states_the_limits_of_the_code() {
     assert!(row("sampling").contains(&thousands(MAX_PCT_DEPTH as usize)));
     let link = row("link");
     assert!(link.contains(&thousands(racelab_core::lab::MAX_LINK_BYTES)), "{link}");
-    assert!(link.contains(&format!("{} notes of at most {} characters", racelab_core::lab::MAX_NOTES, racelab_core::lab::MAX_NOTE_CHARS)), "{link}");
+    assert!(
+        link.contains(&format!("{} notes of at most {} characters", racelab_core::lab::MAX_NOTES, racelab_core::lab::MAX_NOTE_CHARS)),
+        "{link}"
+    );
     assert!(link.contains(&format!("{} files", racelab_core::lab::MAX_SOURCE_FILES)), "{link}");
 }

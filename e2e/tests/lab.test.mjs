@@ -53,7 +53,7 @@ test('removing the flush of merged_6ce64428 from do_wp_page makes race 1A lose t
   await editor.run();
   const player = new PlayerPage(page, url);
   assert.equal(await player.attr('scenario'), 'race1a');
-  assert.match(await editor.fragment(), /^\/lab\/v=1&s=race1a&/);
+  assert.match(await editor.fragment(), /^\/lab\/v=2&s=race1a&/);
   await page.getByTestId('edited-notice').waitFor();
   await player.selectPolicy('merged_6ce64428');
   const at = await player.jumpToViolation();

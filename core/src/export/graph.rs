@@ -13,7 +13,6 @@ use serde::{Deserialize, Serialize};
 use super::ExportError;
 use crate::explore::graph::{happens_before, state_graph, HbNode};
 use crate::ir::Program;
-use crate::permalink::{LinkSchedule, Permalink};
 use crate::schedule;
 use crate::step::Choice;
 
@@ -65,13 +64,13 @@ pub struct GraphView {
     pub height: f64,
 }
 
-fn link(scenario: &str, prog: &Program, schedule: &[Choice]) -> String {
-    Permalink::new(scenario, Some(&prog.policy), prog.model, LinkSchedule::Steps(schedule::encode(schedule)), schedule.len()).to_fragment()
-}
+/// The link of the state a schedule reaches, as the caller makes links (pinned to the files the
+/// run was opened on): the export knows the schedule, the library the version.
+pub type LinkOf<'a> = &'a dyn Fn(&[Choice]) -> String;
 
 /// The reachable state graph of `prog`, laid out; an error when it has more than
 /// `max_states` states.
-pub fn states(scenario: &str, prog: &Program, max_states: usize) -> Result<GraphView, ExportError> {
+pub fn states(scenario: &str, link: LinkOf, prog: &Program, max_states: usize) -> Result<GraphView, ExportError> {
     let g = state_graph(prog, max_states);
     if !g.complete {
         return Err(ExportError::GraphTooLarge { states: g.graph.node_count(), max: max_states });
@@ -113,7 +112,7 @@ pub fn states(scenario: &str, prog: &Program, max_states: usize) -> Result<Graph
                 violating: !broken.is_empty(),
                 broken,
                 thread: None,
-                link: link(scenario, prog, path[n.index()].as_deref().unwrap_or(&[])),
+                link: link(path[n.index()].as_deref().unwrap_or(&[])),
                 layer: layers[n.index()],
                 x: xs[n.index()],
                 y: ys[n.index()],
@@ -130,7 +129,7 @@ pub fn states(scenario: &str, prog: &Program, max_states: usize) -> Result<Graph
 
 /// The happens-before graph of the run of `trace` (steps in one thread's column, each on the
 /// layer after its latest predecessor), laid out.
-pub fn happens_before_view(scenario: &str, prog: &Program, trace: &[Choice]) -> Result<GraphView, ExportError> {
+pub fn happens_before_view(scenario: &str, link: LinkOf, prog: &Program, trace: &[Choice]) -> Result<GraphView, ExportError> {
     let g: DiGraph<HbNode, &'static str> = happens_before(prog, trace).map_err(ExportError::Trace)?;
     let n = g.node_count();
     let mut layers = vec![0usize; n];
@@ -162,7 +161,7 @@ pub fn happens_before_view(scenario: &str, prog: &Program, trace: &[Choice]) -> 
                 violating: !broken.is_empty(),
                 broken,
                 thread: Some(w.thread.clone()),
-                link: link(scenario, prog, &trace[..w.step]),
+                link: link(&trace[..w.step]),
                 layer: layers[i.index()],
                 x: xs[i.index()],
                 y: ys[i.index()],

@@ -153,16 +153,11 @@ fn reference(c: &Citation) -> Option<(String, Option<String>)> {
             let short: String = c.id.chars().take(12).collect();
             Some((format!("commit {short}: {}", c.text), c.url()))
         }
-        CitationKind::Mail => {
+        // A seed is one of the mails the catalog started from, cited by its Message-ID.
+        CitationKind::Mail | CitationKind::Seed => {
             let link = c.url();
             let head = if link.is_some() { c.text.clone() } else { format!("{} (Message-ID {})", c.text, c.id) };
             Some((head, link))
-        }
-        CitationKind::Seed => {
-            // A seed's text starts with its message id: `X+Oxr6Zu5xAIY8Qp@redhat.com: ...`.
-            let (id, rest) = c.text.split_once(": ").unwrap_or(("", &c.text));
-            let link = id.contains('@').then(|| format!("https://lore.kernel.org/r/{id}"));
-            Some((rest.to_string(), link))
         }
         CitationKind::Catalog | CitationKind::Code => None,
     }
