@@ -339,10 +339,8 @@ fn a_chain_of_thirty_thousand_terms_is_a_message() {
     std::fs::remove_dir_all(lib).unwrap();
 }
 
-/// Issue 9.2, which the explorer fixes: an invariant checked six times indexed out of bounds.
-/// Run with `--ignored` once that fix has landed.
+/// Issue 9.2: an invariant checked six times indexed out of bounds.
 #[test]
-#[ignore = "needs the explorer's fix of repeated checks (issue 9.2)"]
 fn an_invariant_checked_six_times_is_checked_once() {
     let dir = scratch("known");
     let src = std::fs::read_to_string(root().join("traces/race1a-uffd-unprotect.race")).unwrap();

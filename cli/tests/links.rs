@@ -46,7 +46,8 @@ const LOST_WRITE_V1: &str = "v=1&s=race1a&p=v5_10&t=a5b10cb12a3&i=25";
 fn open_replays_a_version_1_link_and_says_which_version_it_opened() {
     let out = ok(&["open", LOST_WRITE_V1]);
     let mut lines = out.lines();
-    assert_eq!(lines.next(), Some("a version 1 link: race1a as in the current catalog"));
+    // race1a has changed since links were versioned: a v1 link opens the version it was made from.
+    assert_eq!(lines.next(), Some("a version 1 link: race1a as it was when links were first versioned (an older version)"));
     assert!(out.contains("verdict: violated: no_lost_write breaks at step 25"), "{out}");
     let replay = ok(&["replay", "race1a", "--trace", "lost_write"]);
     assert_eq!(schedule_line(&out), schedule_line(&replay));
@@ -57,7 +58,7 @@ fn open_takes_a_whole_url_repairs_mail_damage_and_prints_the_notices() {
     let damaged = format!("<https://example.org/racelab/#{}>.", LOST_WRITE_V1.replace('&', "&amp;"));
     let out = ok(&["open", &damaged]);
     let lines: Vec<&str> = out.lines().take(2).collect();
-    assert_eq!(lines[0], "a version 1 link: race1a as in the current catalog");
+    assert_eq!(lines[0], "a version 1 link: race1a as it was when links were first versioned (an older version)");
     assert_eq!(lines[1], "note: the link was repaired: `&amp;` was read as `&`; `>.` after the link was dropped");
     let cut = ok(&["open", "v=1&s=race1a&p=v5_10&t=a5b10cb1&i=12", "permalink"]);
     assert!(cut.contains("warning: the schedule ends inside a step (`1`)"), "{cut}");
@@ -79,7 +80,7 @@ fn open_json_starts_with_the_link_and_its_notices() {
     assert_eq!(first["kind"], "link");
     assert_eq!(first["version"], 1);
     assert_eq!(first["step"], 25);
-    assert_eq!(first["files"]["kind"], "current");
+    assert_eq!(first["files"]["kind"], "archived");
     assert_eq!(first["notices"][0]["kind"], "scenario-case");
     assert_eq!(first["notices"][0]["level"], "info");
     let last: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();

@@ -231,7 +231,7 @@ fn mails_of_every_canonical_trace_match_their_golden_files_and_wrap_at_72() {
     let lib = Library::builtin();
     let catalog = lib.current();
     let mut files: BTreeMap<String, String> = BTreeMap::new();
-    for c in cases(&catalog).into_iter().filter(is_baseline) {
+    for c in cases(catalog).into_iter().filter(is_baseline) {
         let opts = MailOptions { base: Some("https://example.org/racelab/".into()), ..Default::default() };
         let text = lab::mail(&lib, &c.opened, &opts).unwrap();
         for line in text.lines() {
@@ -249,7 +249,7 @@ fn mails_of_every_canonical_trace_match_their_golden_files_and_wrap_at_72() {
 fn a_mail_gives_the_verdict_the_link_that_reopens_it_and_the_sources() {
     let lib = Library::builtin();
     let catalog = lib.current();
-    let o = open(&catalog, "race1a", "lost_write", "v5_10", MemoryModel::Sc);
+    let o = open(catalog, "race1a", "lost_write", "v5_10", MemoryModel::Sc);
     let m = lab::mail(&lib, &o, &MailOptions::default()).unwrap();
     assert!(m.contains("no_lost_write breaks at step 25: V[0] should read 3"), "{m}");
     let fragment = m.lines().find(|l| l.starts_with("#v=")).expect("the fragment, without a base");
@@ -262,7 +262,7 @@ fn a_mail_gives_the_verdict_the_link_that_reopens_it_and_the_sources() {
     // A seed mail, by its Message-ID.
     assert!(m.contains("    https://lore.kernel.org/r/X+Oxr6Zu5xAIY8Qp@redhat.com"), "{m}");
     // A fix's own sources join the scenario's.
-    let fixed = open(&catalog, "race1a", "lost_write", "merged_6ce64428", MemoryModel::Sc);
+    let fixed = open(catalog, "race1a", "lost_write", "merged_6ce64428", MemoryModel::Sc);
     let m = lab::mail(&lib, &fixed, &MailOptions::default()).unwrap();
     assert!(m.contains("No invariant breaks in these"), "{m}");
 }
@@ -271,7 +271,7 @@ fn a_mail_gives_the_verdict_the_link_that_reopens_it_and_the_sources() {
 fn full_links_join_a_base_and_the_fragment() {
     let lib = Library::builtin();
     let catalog = lib.current();
-    let o = open(&catalog, "race1a", "lost_write", "v5_10", MemoryModel::Sc);
+    let o = open(catalog, "race1a", "lost_write", "v5_10", MemoryModel::Sc);
     let l = lab::permalink(&lib, &o, 25);
     let f = l.to_fragment();
     assert_eq!(lab::full_link(None, &l), format!("#{f}"));
@@ -514,7 +514,7 @@ fn the_perfetto_trace_of_race_1a_matches_its_golden_file_and_hands_the_ptl_over(
 fn the_state_graph_of_a_litmus_test_is_laid_out_and_each_node_opens_its_state() {
     let lib = Library::builtin();
     let catalog = lib.current();
-    let o = open(&catalog, "litmus_sb", "buffered", "po", MemoryModel::X86Tso);
+    let o = open(catalog, "litmus_sb", "buffered", "po", MemoryModel::X86Tso);
     let g = lab::state_graph_view(&lib, &o, 5000).unwrap();
     assert!(g.nodes.len() > 5 && !g.edges.is_empty(), "{}", g.title);
     let mut places = BTreeSet::new();
@@ -539,7 +539,7 @@ fn the_state_graph_of_a_litmus_test_is_laid_out_and_each_node_opens_its_state() 
 fn a_state_graph_past_its_cap_is_an_error_that_says_so() {
     let lib = Library::builtin();
     let catalog = lib.current();
-    let o = open(&catalog, "race1a", "lost_write", "v5_10", MemoryModel::Sc);
+    let o = open(catalog, "race1a", "lost_write", "v5_10", MemoryModel::Sc);
     let e = lab::state_graph_view(&lib, &o, 50).unwrap_err().to_string();
     assert!(e.starts_with("the state graph has more than 50 states"), "{e}");
 }
@@ -548,7 +548,7 @@ fn a_state_graph_past_its_cap_is_an_error_that_says_so() {
 fn the_happens_before_graph_puts_each_thread_in_a_column_and_marks_the_break() {
     let lib = Library::builtin();
     let catalog = lib.current();
-    let o = open(&catalog, "race1a", "lost_write", "v5_10", MemoryModel::Sc);
+    let o = open(catalog, "race1a", "lost_write", "v5_10", MemoryModel::Sc);
     let g = lab::hb_graph_view(&lib, &o).unwrap();
     assert_eq!(g.nodes.len(), 31);
     for e in &g.edges {

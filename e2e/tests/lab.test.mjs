@@ -175,7 +175,7 @@ test('the explorer runs in a worker: ~10^6 states, the page answers clicks withi
 
   const verdict = await player.explorerVerdict.waitFor({ timeout: 120_000 }).then(() => player.explorerVerdict);
   assert.equal(await verdict.getAttribute('data-verdict'), 'unknown');
-  assert.match(await verdict.textContent(), /^Unknown: stopped at the bound of 1000000 states\.$/);
+  assert.match(await verdict.textContent(), /^Unknown: stopped at the bound of 1,000,000 states\.$/);
 
   // Cancel stops a search at once.
   await page.getByTestId('explorer-max-states').fill('50000000');
