@@ -16,6 +16,7 @@ pub use crate::catalog::{builtin_files, builtin_litmus, Catalog};
 pub use crate::catalog::{pin, PIN_CHARS};
 pub use crate::describe::{self, Change, ChangeKind};
 pub use crate::exec;
+pub use crate::explore::report::thousands;
 pub use crate::explore::{
     self, graph, Bound, Counterexample, Explorer, Options, Phase, Progress, Report, Status, Strategy, Verdict, VerdictKind,
 };

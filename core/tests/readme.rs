@@ -51,17 +51,7 @@ fn readme_limits_table_states_the_limits_of_the_code() {
     let row = |what: &str| {
         table.lines().find(|l| l.starts_with(&format!("| {what}"))).unwrap_or_else(|| panic!("no row `{what}` in the limits table"))
     };
-    let thousands = |n: usize| {
-        let s = n.to_string();
-        let mut out = String::new();
-        for (i, c) in s.chars().enumerate() {
-            if i > 0 && (s.len() - i).is_multiple_of(3) {
-                out.push(',');
-            }
-            out.push(c);
-        }
-        out
-    };
+    let thousands = |n: usize| racelab_core::explore::report::thousands(n as u64);
     assert!(row("source file").contains(&MAX_SOURCE_BYTES.to_string()));
     assert!(row("expression depth").contains(&format!("{MAX_EXPR_DEPTH} levels")));
     assert!(row("nesting").contains(&format!("{MAX_NESTING} levels")));

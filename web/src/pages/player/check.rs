@@ -4,7 +4,7 @@
 //! shortest trace breaking an invariant.
 
 use leptos::prelude::*;
-use racelab_core::lab::{MemoryModel, VerdictKind};
+use racelab_core::lab::{thousands, MemoryModel, VerdictKind};
 
 use super::ctx::Ctx;
 use crate::state::explorer::Summary;
@@ -24,18 +24,6 @@ const MAX_STATES: u64 = 5_000_000;
 const MAX_SECONDS: f64 = 120.0;
 
 const CHART: (u32, u32) = (560, 240);
-
-fn fmt_n(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
 
 #[component]
 pub fn ExplorerPanel() -> impl IntoView {
@@ -194,9 +182,9 @@ pub fn ExplorerPanel() -> impl IntoView {
                                     "{} · depth {} · {} states · {} transitions · {} states/s · {:.1} s",
                                     p.phase,
                                     p.depth,
-                                    fmt_n(p.states),
-                                    fmt_n(p.transitions),
-                                    fmt_n(p.rate() as u64),
+                                    thousands(p.states),
+                                    thousands(p.transitions),
+                                    thousands(p.rate() as u64),
                                     p.ms / 1000.0,
                                 ),
                                 None => "starting…".to_string(),
@@ -222,8 +210,8 @@ pub fn ExplorerPanel() -> impl IntoView {
                     };
                     let stats = format!(
                         "{} states · {} transitions · depth {} · {:.0} ms",
-                        fmt_n(summary.states),
-                        fmt_n(summary.transitions),
+                        thousands(summary.states),
+                        thousands(summary.transitions),
                         summary.depth,
                         summary.ms,
                     );
@@ -269,11 +257,11 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn counts_are_grouped_by_thousands() {
-        assert_eq!(fmt_n(0), "0");
-        assert_eq!(fmt_n(999), "999");
-        assert_eq!(fmt_n(1_000), "1,000");
-        assert_eq!(fmt_n(123_456), "123,456");
-        assert_eq!(fmt_n(1_234_567), "1,234,567");
-        assert_eq!(fmt_n(u64::MAX), "18,446,744,073,709,551,615");
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(123_456), "123,456");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(thousands(u64::MAX), "18,446,744,073,709,551,615");
     }
 }
