@@ -76,12 +76,15 @@ summary() {
 # The web app's unit tests: built for wasm32 and run in Node by wasm-bindgen-test-runner, which
 # comes with wasm-bindgen-cli (at Cargo.lock's version, so it reads what the test build writes).
 # The runner writes a CommonJS script into a temporary directory; it gets one under the target
-# directory, since a stray package.json with "type": "module" in /tmp makes Node refuse it.
+# directory with a package.json of its own that says so, since Node reads the nearest one above
+# a script, and a package.json with "type": "module" in any parent directory (/tmp, say, when
+# the checkout lives there) would make it refuse the script.
 test_web() {
     ensure_wasm_bindgen
     local tmp
     tmp="$(cargo_target_dir)/wasm-bindgen-test"
     mkdir -p "$tmp"
+    printf '{"type": "commonjs"}\n' >"$tmp/package.json"
     TMPDIR="$tmp" CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$(dirname "$WASM_BINDGEN")/wasm-bindgen-test-runner" \
         cargo test "${CARGO_LOCKED[@]}" -p racelab-web --target "$WASM_TARGET"
 }
