@@ -2,7 +2,7 @@
 //! permalink` before links were versioned) and of version 2 (made by the core for every
 //! canonical trace under every policy and model) open exactly as recorded, on the catalog as it
 //! is and after a deliberate change to a kernel proc; a link with an unknown pin opens with a
-//! warning. `UPDATE_EXPECT=1` rewrites the recorded outcomes (and the version 2 links).
+//! warning. `UPDATE_EXPECT=1` rewrites the recorded outcomes; the links themselves stay.
 
 use std::path::PathBuf;
 
@@ -55,6 +55,19 @@ fn write(name: &str, header: &str, lines: &[(String, String)]) {
 const V1_HEADER: &str = "# Version 1 links, as `racelab permalink SCENARIO --policy P --model M --trace T [--step 0]` printed them\n# before links were versioned, for every canonical trace under every policy and model; after each,\n# what it opens: the step shown, the run's steps, its outcome, its schedule and a digest of the state.\n";
 const V2_HEADER: &str = "# Version 2 links made by the core for every canonical trace under every policy and model, on the\n# day versioned links began; after each, what it opens (as in v1.txt).\n";
 
+/// A link opens the files its author saw: the current ones without a notice, or, when the
+/// scenario has changed since, the archived ones with exactly one notice that says so.
+fn assert_opens_its_authors_version(v: &lab::LinkView, link: &str) {
+    match v.files {
+        Files::Current => assert!(v.notices.is_empty(), "{link}: {:?}", v.notices),
+        Files::Archived { .. } => {
+            assert_eq!(v.notices.iter().map(|n| n.kind).collect::<Vec<_>>(), [NoticeKind::OlderVersion], "{link}: {:?}", v.notices);
+            assert!(v.notices[0].text.contains("a newer version exists"), "{link}: {}", v.notices[0].text);
+        }
+        ref other => panic!("{link}: opened {other:?}"),
+    }
+}
+
 fn update() -> bool {
     std::env::var_os("UPDATE_EXPECT").is_some()
 }
@@ -73,7 +86,6 @@ fn canonical(cat: &Catalog) -> Vec<(String, String, MemoryModel, String)> {
 }
 
 #[test]
-#[ignore = "recorded when v1 links opened race1a's current files; since race1a changed they open its archived version (an OlderVersion notice): re-record the v1 expectations"]
 fn stored_version_1_links_open_exactly_as_recorded() {
     let lib = Library::builtin();
     let g = read("v1.txt");
@@ -87,7 +99,7 @@ fn stored_version_1_links_open_exactly_as_recorded() {
         }
         let v = lab::open_link(&lib, link).unwrap();
         assert_eq!(v.version, 1);
-        assert!(v.notices.is_empty(), "{link}: {:?}", v.notices);
+        assert_opens_its_authors_version(&v, link);
         lines.push((link.clone(), got));
     }
     if update() {
@@ -97,11 +109,19 @@ fn stored_version_1_links_open_exactly_as_recorded() {
 }
 
 #[test]
-#[ignore = "recorded when v1 links opened race1a's current files; since race1a changed they open its archived version (an OlderVersion notice): re-record the v1 expectations"]
 fn every_canonical_version_1_link_opens() {
-    // As the gallery wrote them, and the e2e suite opens them: `tr=` at the breaking step.
+    // As the gallery wrote them before links were versioned: `tr=` at the breaking step, for
+    // every canonical trace of each scenario's files of that time (a policy or model added since
+    // was never in a version 1 link).
     let lib = Library::builtin();
-    let all = canonical(lib.current());
+    let mut all = Vec::new();
+    for sc in &lib.current().scenarios {
+        let then = match lib.archive().v1_baseline(&sc.id) {
+            Some(set) => lib.catalog_of(lib.archive().files(set).unwrap()),
+            None => lib.current(),
+        };
+        all.extend(canonical(then).into_iter().filter(|(s, ..)| *s == sc.id));
+    }
     assert!(all.len() > 200);
     for (s, p, m, t) in &all {
         let model = if *m == MemoryModel::Sc { String::new() } else { format!("&m={}", m.name()) };
@@ -109,7 +129,12 @@ fn every_canonical_version_1_link_opens() {
             let link = format!("v=1&s={s}&p={p}{model}&tr={t}{i}");
             let v = lab::open_link(&lib, &link).unwrap_or_else(|e| panic!("{link}: {e}"));
             assert_eq!((v.opened.program.policy.as_str(), v.opened.program.model), (p.as_str(), *m), "{link}");
-            assert_eq!(v.files, Files::Current, "{link}");
+            let older = v.notices.iter().any(|n| n.kind == NoticeKind::OlderVersion);
+            match v.files {
+                Files::Current => assert!(!older, "{link}: {:?}", v.notices),
+                Files::Archived { .. } => assert!(older, "{link}: {:?}", v.notices),
+                ref other => panic!("{link}: opened {other:?}"),
+            }
         }
     }
 }
@@ -129,23 +154,42 @@ fn v2_links(lib: &Library) -> Vec<String> {
 }
 
 #[test]
-fn version_2_links_made_today_open_exactly_as_recorded() {
+fn stored_version_2_links_open_exactly_as_recorded() {
+    // Made by the core for every canonical trace when versioned links began; they keep opening
+    // what they showed then, from the archive once their scenario has changed.
     let lib = Library::builtin();
-    if update() {
-        let lines: Vec<(String, String)> = v2_links(&lib).into_iter().map(|l| (l.clone(), outcome_line(&lib, &l).unwrap())).collect();
-        write("v2.txt", V2_HEADER, &lines);
-        return;
-    }
     let g = read("v2.txt");
     assert!(g.links.len() > 200);
+    let mut lines = Vec::new();
     for (link, expect) in &g.links {
         assert!(link.starts_with("v=2&") && link.contains("&h="), "{link}");
         assert!(!link.contains("&src="), "a catalog link carries no source: {link}");
-        assert_eq!(&outcome_line(&lib, link).unwrap(), expect, "{link}");
+        let got = outcome_line(&lib, link).unwrap();
+        if !update() {
+            assert_eq!(&got, expect, "{link}");
+        }
+        let v = lab::open_link(&lib, link).unwrap();
+        assert_eq!(v.version, 2, "{link}");
+        assert_opens_its_authors_version(&v, link);
+        // The link of the opened view is the link.
+        assert_eq!(v.link(&lib).to_fragment(), *link);
+        lines.push((link.clone(), got));
+    }
+    if update() {
+        write("v2.txt", V2_HEADER, &lines);
+    }
+}
+
+#[test]
+fn version_2_links_made_today_open_the_current_files_and_round_trip() {
+    let lib = Library::builtin();
+    let links = v2_links(&lib);
+    assert!(links.len() > 200);
+    for link in &links {
+        assert!(!link.contains("&src="), "a catalog link carries no source: {link}");
         let v = lab::open_link(&lib, link).unwrap();
         assert_eq!((v.version, &v.files), (2, &Files::Current), "{link}");
         assert!(v.notices.is_empty(), "{link}: {:?}", v.notices);
-        // The link of the opened view is the link.
         assert_eq!(v.link(&lib).to_fragment(), *link);
     }
 }
@@ -164,7 +208,6 @@ fn changed_catalog() -> Catalog {
 }
 
 #[test]
-#[ignore = "recorded when v1 links opened race1a's current files; since race1a changed they open its archived version (an OlderVersion notice): re-record the v1 expectations"]
 fn after_a_change_to_a_kernel_proc_old_links_open_the_old_version_with_a_notice() {
     let lib = Library::new(changed_catalog(), Archive::builtin());
     // The change matters: race 1A's lost write no longer happens on the changed catalog.
@@ -186,8 +229,10 @@ fn after_a_change_to_a_kernel_proc_old_links_open_the_old_version_with_a_notice(
             let v = lab::open_link(&lib, link).unwrap();
             let uses_memory = v.opened.scenario.files.iter().any(|f| f.path == "kernel/memory.race");
             if !uses_memory {
-                assert_eq!(v.files, Files::Current, "{link}");
-                assert!(v.notices.is_empty(), "{link}: {:?}", v.notices);
+                // As on the built-in catalog: the change does not touch it.
+                let builtin = lab::open_link(self::builtin(), link).unwrap();
+                assert_eq!(v.files, builtin.files, "{link}");
+                assert_eq!(v.notices, builtin.notices, "{link}");
                 continue;
             }
             older += 1;
@@ -287,14 +332,20 @@ fn open(link: &str) -> lab::LinkView<'static> {
     lab::open_link(builtin(), link).unwrap_or_else(|e| panic!("{link}: {e}"))
 }
 
+/// The notices of [`kinds`].
+fn others<'v>(v: &'v lab::LinkView) -> Vec<&'v lab::Notice> {
+    v.notices.iter().filter(|n| n.kind != NoticeKind::OlderVersion).collect()
+}
+
+/// The notices a link gives besides the one that says it opened an older version of a scenario
+/// changed since (whether it does depends on the catalog's history, not on the link).
 fn kinds(v: &lab::LinkView) -> Vec<NoticeKind> {
-    v.notices.iter().map(|n| n.kind).collect()
+    v.notices.iter().map(|n| n.kind).filter(|k| *k != NoticeKind::OlderVersion).collect()
 }
 
 const LOST_WRITE: &str = "v=1&s=race1a&p=v5_10&t=a5b10cb12a3&i=25";
 
 #[test]
-#[ignore = "recorded when v1 links opened race1a's current files; since race1a changed they open its archived version (an OlderVersion notice): re-record the v1 expectations"]
 fn mail_damage_is_repaired_and_said() {
     for damaged in [
         format!("{LOST_WRITE}."),
@@ -307,17 +358,17 @@ fn mail_damage_is_repaired_and_said() {
         let v = open(&damaged);
         assert_eq!((v.step, v.opened.run.steps.len()), (25, 31), "{damaged}");
         assert_eq!(kinds(&v), [NoticeKind::Repaired], "{damaged}");
-        assert!(v.notices[0].text.starts_with("the link was repaired: "), "{}", v.notices[0].text);
+        assert!(others(&v)[0].text.starts_with("the link was repaired: "), "{}", others(&v)[0].text);
     }
     let v = open(&format!("#{LOST_WRITE}"));
-    assert!(v.notices.is_empty());
+    assert!(kinds(&v).is_empty(), "{:?}", v.notices);
 }
 
 #[test]
 fn scenario_ids_match_regardless_of_case_where_unambiguous() {
     let v = open(&LOST_WRITE.replace("race1a", "RACE1A"));
     assert_eq!(v.opened.scenario.id, "race1a");
-    assert_eq!(v.notices[0].to_string(), "note: scenario `RACE1A` was read as `race1a`");
+    assert_eq!(others(&v)[0].to_string(), "note: scenario `RACE1A` was read as `race1a`");
     // Two scenarios that differ only in case: the id must be exact.
     let file = |id: &str| format!("racelab 1\nscenario {id} {{\n  title \"t\"\n}}\nthread a {{\n  cpu 0\n}}\n");
     let cat = Catalog::from_sources(vec![("a.race".to_string(), file("ab")), ("b.race".to_string(), file("AB"))]);
@@ -329,7 +380,6 @@ fn scenario_ids_match_regardless_of_case_where_unambiguous() {
 }
 
 #[test]
-#[ignore = "recorded when v1 links opened race1a's current files; since race1a changed they open its archived version (an OlderVersion notice): re-record the v1 expectations"]
 fn a_schedule_cut_short_opens_what_remains_at_the_nearest_step() {
     let lib = Library::builtin();
     // `b12` cut to `b1`, which no link spells: the last step was cut. The step asked for exists
@@ -338,7 +388,7 @@ fn a_schedule_cut_short_opens_what_remains_at_the_nearest_step() {
     assert_eq!((v.step, v.opened.run.steps.len()), (12, 17));
     assert_eq!(kinds(&v), [NoticeKind::ScheduleCut]);
     assert_eq!(
-        v.notices[0].text,
+        others(&v)[0].text,
         "the schedule ends inside a step (`1`): the link may have been cut short; it opened the 17 steps before it"
     );
     // It does not: the last step, with a notice.
@@ -346,7 +396,7 @@ fn a_schedule_cut_short_opens_what_remains_at_the_nearest_step() {
     assert_eq!(v.step, 17);
     assert_eq!(kinds(&v), [NoticeKind::ScheduleCut, NoticeKind::StepPastEnd]);
     assert_eq!(
-        v.notices[1].text,
+        others(&v)[1].text,
         "the link asks for step 25, but its run has 17 steps (the link may have been cut short): it opened step 17"
     );
     let v = open("v=1&s=race1a&p=v5_10&t=a5b10c&i=25");
@@ -356,12 +406,12 @@ fn a_schedule_cut_short_opens_what_remains_at_the_nearest_step() {
     assert_eq!((v.step, kinds(&v)), (17, vec![NoticeKind::ScheduleCut, NoticeKind::NoStep]));
     let v = open("v=1&s=race1a&p=v5_10&t=a5b10cb12a3");
     assert_eq!(v.step, 25, "no step: where the invariant breaks");
-    assert!(v.notices[0].text.ends_with("it opened step 25, where no_lost_write breaks"), "{}", v.notices[0].text);
+    assert!(others(&v)[0].text.ends_with("it opened step 25, where no_lost_write breaks"), "{}", others(&v)[0].text);
     // Cut inside an access performed early (`_b1…`), or through its pc.
     let v = open("v=1&s=litmus_mp&p=po&m=arm64&t=a2_b&i=3");
     assert_eq!((v.opened.run.steps.len(), v.step), (2, 2));
     assert_eq!(kinds(&v), [NoticeKind::ScheduleCut, NoticeKind::StepPastEnd]);
-    assert!(v.notices[0].text.starts_with("the schedule ends inside a step (`_b`)"), "{}", v.notices[0].text);
+    assert!(others(&v)[0].text.starts_with("the schedule ends inside a step (`_b`)"), "{}", others(&v)[0].text);
     let v = open("v=1&s=litmus_mp&p=po&m=arm64&t=a2_b99&i=3");
     assert_eq!(v.opened.run.steps.len(), 2);
     assert_eq!(kinds(&v)[0], NoticeKind::ScheduleCut);
@@ -484,7 +534,6 @@ fn a_zip_bomb_link_is_an_error() {
 const MAX_LINK: usize = lab::MAX_LINK_BYTES;
 
 #[test]
-#[ignore = "recorded when v1 links opened race1a's current files; since race1a changed they open its archived version (an OlderVersion notice): re-record the v1 expectations"]
 fn side_by_side_presentation_embed_and_notes_come_back_from_the_link() {
     let lib = Library::builtin();
     let v = open("v=1&s=race1a&p=v5_10&t=a5b10cb12a3&i=25");
