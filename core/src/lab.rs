@@ -250,7 +250,10 @@ fn decode_recovering(text: &str, threads: usize, notices: &mut Vec<Notice>) -> R
         let head = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
         (text.len() - head.len() == 1).then(|| head.strip_suffix('_')).flatten()
     });
-    for cut in [Some(digits), early].into_iter().flatten() {
+    // A prefix of a valid count (2 or more, no leading zero) is valid, or it is `1`: other
+    // digits that do not decode (a count too large) are not a cut.
+    let cut_count = Some(digits).filter(|d| &text[d.len()..] == "1");
+    for cut in [cut_count, early].into_iter().flatten() {
         if cut.len() == text.len() || e.at <= cut.chars().count() {
             continue;
         }
@@ -258,9 +261,9 @@ fn decode_recovering(text: &str, threads: usize, notices: &mut Vec<Notice>) -> R
             notices.push(Notice::new(
                 NoticeKind::ScheduleCut,
                 format!(
-                    "the schedule ends inside a step (`{}`): the link may have been cut short; it opened the {} steps before it",
+                    "the schedule ends inside a step (`{}`): the link may have been cut short; it opened the {} before it",
                     echo(&text[cut.len()..]),
-                    choices.len()
+                    crate::scenario::plural(choices.len(), "step", "steps")
                 ),
             ));
             return Ok(choices);
@@ -280,9 +283,9 @@ fn replay_recovering(prog: &Program, choices: &[Choice], notices: &mut Vec<Notic
             notices.push(Notice::new(
                 NoticeKind::ScheduleCut,
                 format!(
-                    "the schedule's last step cannot be taken ({}): the link may have been cut short; it opened the {} steps before it",
+                    "the schedule's last step cannot be taken ({}): the link may have been cut short; it opened the {} before it",
                     e.message,
-                    run.steps.len()
+                    crate::scenario::plural(run.steps.len(), "step", "steps")
                 ),
             ));
             Ok(run)

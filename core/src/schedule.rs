@@ -226,6 +226,12 @@ pub fn decode(text: &str, threads: usize) -> Result<Vec<Choice>, ScheduleError> 
             let digits: String = chars[start..i].iter().collect();
             match digits.parse::<usize>() {
                 Ok(n) if n >= 2 && !digits.starts_with('0') => n,
+                Err(_) if !digits.starts_with('0') => {
+                    return err(
+                        start + 1,
+                        format!("`{}` is too large a repeat count (a schedule has at most {MAX_STEPS} steps)", cut(&digits)),
+                    )
+                }
                 _ => return err(start + 1, format!("`{}` is not a repeat count (2 or more, no leading zero)", cut(&digits))),
             }
         };
@@ -326,5 +332,7 @@ mod tests {
             "schedule, at character 2: `1` is not a repeat count (2 or more, no leading zero)"
         );
         assert_eq!(decode("a-", 4).unwrap_err().at, 2);
+        let e = decode("a99999999999999999999", 4).unwrap_err().to_string();
+        assert!(e.ends_with("`99999999999999999999` is too large a repeat count (a schedule has at most 100000 steps)"), "{e}");
     }
 }

@@ -391,6 +391,11 @@ fn a_schedule_cut_short_opens_what_remains_at_the_nearest_step() {
         others(&v)[0].text,
         "the schedule ends inside a step (`1`): the link may have been cut short; it opened the 17 steps before it"
     );
+    // A count too large to be a step count is not a cut count: the link is broken.
+    let e = lab::open_link(&lib, "v=1&s=race1a&p=v5_10&t=a99999999999999999999").err().unwrap().to_string();
+    assert!(e.contains("99999999999999999999"), "{e}");
+    let v = open("v=1&s=race1a&p=v5_10&t=a1");
+    assert!(others(&v)[0].text.ends_with("it opened the 1 step before it"), "{}", others(&v)[0].text);
     // It does not: the last step, with a notice.
     let v = open("v=1&s=race1a&p=v5_10&t=a5b10cb1&i=25");
     assert_eq!(v.step, 17);
