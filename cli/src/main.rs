@@ -276,7 +276,7 @@ pub(crate) fn load_for(a: &CatalogArgs, arg: &str) -> Result<(Catalog, String), 
     if !arg.ends_with(".race") && !litmus {
         return Ok((load_catalog(a)?, arg.to_string()));
     }
-    let mut text = std::fs::read_to_string(arg).map_err(|e| CliError::Input(format!("{arg}: {e}")))?;
+    let mut text = read_text(arg)?;
     if litmus {
         // A C litmus test: imported into a scenario, then loaded like a .race file.
         text = lab::litmus_to_scenario(arg, &text).map_err(|e| CliError::Input(e.to_string()))?;
@@ -295,7 +295,10 @@ pub(crate) fn load_for(a: &CatalogArgs, arg: &str) -> Result<(Catalog, String), 
                 if files.iter().any(|(n, _)| *n == candidate) {
                     continue;
                 }
-                if let Ok(used) = std::fs::read_to_string(&candidate) {
+                if !std::path::Path::new(&candidate).is_file() {
+                    continue;
+                }
+                if let Ok(used) = read_text(&candidate) {
                     todo.push((candidate.clone(), used.clone()));
                     files.push((candidate, used));
                 }
@@ -313,6 +316,24 @@ pub(crate) fn load_for(a: &CatalogArgs, arg: &str) -> Result<(Catalog, String), 
     Ok((catalog, id))
 }
 
+/// A source file as text: too large a file is refused before it is read, and bytes that are not
+/// UTF-8 are named by line and column.
+pub(crate) fn read_text(path: &str) -> Result<String, CliError> {
+    let input = |m: String| CliError::Input(format!("{path}: {m}"));
+    let size = std::fs::metadata(path).map_err(|e| input(e.to_string()))?.len();
+    if size > lab::MAX_FILE_BYTES as u64 {
+        return Err(input(format!("the file is {size} bytes long: a scenario source holds at most {} (1 MiB)", lab::MAX_FILE_BYTES)));
+    }
+    let bytes = std::fs::read(path).map_err(|e| input(e.to_string()))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = good.iter().filter(|b| **b == b'\n').count() + 1;
+        let col = good.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+        let byte = e.as_bytes()[good.len()];
+        CliError::Input(format!("{path}:{line}:{col}: byte 0x{byte:02x} is not UTF-8: a scenario is UTF-8 text"))
+    })
+}
+
 fn read_dir(root: &std::path::Path) -> Result<Vec<(String, String)>, CliError> {
     fn walk(dir: &std::path::Path, root: &std::path::Path, out: &mut Vec<(String, String)>) -> std::io::Result<()> {
         for e in std::fs::read_dir(dir)? {
@@ -321,13 +342,16 @@ fn read_dir(root: &std::path::Path) -> Result<Vec<(String, String)>, CliError> {
                 walk(&path, root, out)?;
             } else if path.extension().is_some_and(|x| x == "race") {
                 let rel = path.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
-                out.push((rel, std::fs::read_to_string(&path)?));
+                out.push((rel, path.to_string_lossy().into_owned()));
             }
         }
         Ok(())
     }
     let mut out = Vec::new();
     walk(root, root, &mut out).map_err(|e| CliError::Input(format!("{}: {e}", root.display())))?;
+    for (_, path) in out.iter_mut() {
+        *path = read_text(path)?;
+    }
     if out.is_empty() {
         return Err(CliError::Input(format!("{}: no .race files", root.display())));
     }

@@ -102,3 +102,25 @@ fn a_message_is_one_line_whatever_it_quotes() {
     assert!(err.starts_with("racelab: unknown scenario `two\\nlines`"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+#[test]
+fn a_file_that_is_not_utf8_or_too_large_is_named_with_where_it_breaks() {
+    let (dir, _) = scenario_dir("bytes", "SB", "n");
+    let bad = dir.join("bad.race");
+    std::fs::write(&bad, b"racelab 1\nscenario x {\n  title \"\xff\"\n}\n").unwrap();
+    let bad = bad.to_string_lossy().into_owned();
+    let out = racelab(&["check", &bad]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("bad.race:3:10: byte 0xff is not UTF-8"), "{err}");
+    // In a catalog directory too, before any file is parsed.
+    let out = racelab(&["list", "--traces", &dir.to_string_lossy()]);
+    assert!(String::from_utf8(out.stderr).unwrap().contains("bad.race:3:10: byte 0xff"));
+    let big = dir.join("big.race");
+    std::fs::write(&big, vec![b' '; (1 << 20) + 1]).unwrap();
+    let out = racelab(&["show", &big.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("the file is 1048577 bytes long"), "{err}");
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -41,6 +41,8 @@ pub use crate::scenario::{self, is_scenario_source, Citation, CitationKind, Fate
 pub use crate::schedule::{self, ScheduleError};
 pub use crate::step::Choice;
 pub use crate::syntax::Diagnostic;
+/// The most bytes of one source file (a `.race` file or a litmus test).
+pub use crate::syntax::MAX_SOURCE_BYTES as MAX_FILE_BYTES;
 pub use crate::view;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
