@@ -188,10 +188,14 @@ pub fn wrap(text: &str, width: usize, indent: usize) -> Vec<String> {
         // just past them counts, and is dropped).
         let at_space = (1..=room).rev().find(|&i| rest[i] == ' ');
         let after_sign = (1..=room).rev().find(|&i| rest[i - 1] == '(' || rest[i - 1] == ',');
-        let after_underscore = (room / 2..=room).rev().find(|&i| rest[i - 1] == '_');
+        // Before the arguments of a call, when there are any (`()` alone on a line says nothing).
+        let before_paren = (2..=room).rev().find(|&i| rest[i] == '(' && rest.get(i + 1) != Some(&')'));
+        // An underscore in the second half of the line is as good a break as a space; anywhere
+        // else it still beats cutting a word in two.
+        let after_underscore = |from: usize| (from.max(2)..=room).rev().find(|&i| rest[i - 1] == '_');
         let cut = match (at_space, after_sign) {
             (Some(a), Some(b)) => a.max(b),
-            (a, b) => a.or(b).or(after_underscore).unwrap_or(room),
+            (a, b) => a.or(b).or(after_underscore(room / 2)).or(before_paren).or(after_underscore(2)).unwrap_or(room),
         };
         let line: String = rest[..cut].iter().collect::<String>().trim_end().to_string();
         lines.push(format!("{prefix}{line}"));
@@ -257,6 +261,10 @@ mod tests {
         assert_eq!(wrap("mm_tlb_flush_pending()", 18, 2), ["mm_tlb_flush_", "  pending()"]);
         assert_eq!(wrap("if PageKsm(page) || page_count(page) != 1", 20, 2), ["if PageKsm(page) ||", "  page_count(page)", "  != 1"]);
         assert_eq!(wrap("short", 20, 2), ["short"]);
+        assert_eq!(wrap("page_mapcount(page) == 1", 13, 2), ["page_mapcount", "  (page) == 1"]);
+        assert_eq!(wrap("pte_wrprotect(ptent))", 13, 2), ["pte_wrprotect", "  (ptent))"]);
+        assert_eq!(wrap("mmap_read_lock()", 14, 2), ["mmap_read_", "  lock()"]);
+        assert_eq!(wrap("change_protection_range", 16, 2), ["change_", "  protection_", "  range"]);
         for w in 4..30 {
             for line in wrap("a_very_long_identifier_without_breaks(and, some, args) then more", w, 2) {
                 assert!(line.chars().count() <= w.max(6), "{line:?} at {w}");
