@@ -91,18 +91,23 @@ fn pool(jobs: usize) -> Option<rayon::ThreadPool> {
 /// (a level is expanded a few thousand states at a time) and steal ranges from each other
 /// when the work per state is uneven; `std::thread::scope` would start threads every round.
 pub fn run_explorer(prog: &Program, opts: Options, jobs: usize) -> Report {
-    let mut c = clock();
     let mut progress = Reporter::new(&format!("{} under {} ({})", prog.scenario, prog.policy, prog.model.name()));
-    let mut show = |p: &lab::Progress| {
+    explore_on(prog, opts, jobs, &mut |p| {
         progress.update(p);
         true
-    };
+    })
+}
+
+/// Explores `prog` to the end on `jobs` threads, calling `progress` between slices (false
+/// from it cancels); the report's time is the wall clock's.
+pub fn explore_on(prog: &Program, opts: Options, jobs: usize, progress: &mut dyn FnMut(&lab::Progress) -> bool) -> Report {
+    let mut c = clock();
     let mut ex = Explorer::new(prog, opts);
     match pool(jobs) {
-        None => ex.run_to_end(&mut c, &mut show),
+        None => ex.run_to_end(&mut c, progress),
         Some(pool) => {
             let mut expand = |tasks: &mut [Expansion<'_>]| pool.install(|| tasks.par_iter_mut().for_each(|t| t.run()));
-            ex.run_to_end_with(&mut c, &mut show, jobs * LANES_PER_JOB, &mut expand)
+            ex.run_to_end_with(&mut c, progress, jobs * LANES_PER_JOB, &mut expand)
         }
     }
 }
