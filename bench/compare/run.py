@@ -4,8 +4,9 @@
 For each row (a family, N threads, K iterations; see gen.py) the runner writes the model in
 racelab's language and in Promela, then runs, back to back and one at a time:
 
-  racelab    check FILE.race --json --no-reduction        the plain search
-  racelab    check FILE.race --json                       with its partial-order reduction
+  racelab    check FILE.race --json --no-reduction --jobs 1   the plain search, one thread
+  racelab    check FILE.race --json --no-reduction --jobs 2   the plain search on two threads
+  racelab    check FILE.race --json --jobs 1                  with its partial-order reduction
   SPIN       spin -a; gcc -O2 -DNOREDUCE -DSAFETY; ./pan  exhaustive, no reduction
   SPIN       spin -a; gcc -O2 -DSAFETY; ./pan             with SPIN's partial-order reduction
   Stateright BFS and DFS checkers, 1 and 2 threads        (the crate in stateright/, if built)
@@ -207,8 +208,8 @@ def build_stateright():
     return os.path.join(target, "release", "racelab-compare-stateright")
 
 
-def run_racelab(binary, race_file, reduction, timeout):
-    argv = [binary, "check", race_file, "--json", "--max-states", str(RACELAB_STATE_CAP)]
+def run_racelab(binary, race_file, reduction, timeout, jobs=1):
+    argv = [binary, "check", race_file, "--json", "--max-states", str(RACELAB_STATE_CAP), "--jobs", str(jobs)]
     if not reduction:
         argv.append("--no-reduction")
     rc, so, se, wall, rss, cpu = measure(argv, timeout=timeout)
@@ -343,6 +344,7 @@ def run_row(family, n, k, a, tools):
     log(f"{name}: racelab ...")
     rep = (a.runs, a.repeat_below)
     row["racelab"] = best_of(lambda: run_racelab(tools["racelab"], race_file, False, a.timeout), *rep)
+    row["racelab_par"] = best_of(lambda: run_racelab(tools["racelab"], race_file, False, a.timeout, jobs=2), *rep)
     row["racelab_por"] = best_of(lambda: run_racelab(tools["racelab"], race_file, True, a.timeout), *rep)
     log(f"{name}: SPIN ...")
     for key, reduction in (("spin", False), ("spin_por", True)):
@@ -361,7 +363,7 @@ def run_row(family, n, k, a, tools):
     # Every exhaustive search must count what racelab's plain search counted.
     ref = row["racelab"]
     row["mismatch"] = []
-    for key in ["spin"] + [f"sr_{c}{t}" for c, t in STATERIGHT_RUNS]:
+    for key in ["racelab_par", "spin"] + [f"sr_{c}{t}" for c, t in STATERIGHT_RUNS]:
         r = row.get(key)
         if not r or r.get("error") or ref.get("error"):
             continue
@@ -424,12 +426,13 @@ def tables(rows, clock):
     out = []
     # With two threads, CPU time adds up both: the two-thread Stateright columns are always wall.
     par = "" if clock == "wall" else " (wall)"
-    h = ["model", "states", "transitions", f"racelab {unit}", f"SPIN {unit}"]
+    h = ["model", "states", "transitions", f"racelab {unit}", f"racelab ×2{par}", "×2 speed-up", f"SPIN {unit}"]
     if with_sr:
         h += [f"SR BFS {unit}", "SR DFS", f"SR BFS ×2{par}", f"SR DFS ×2{par}"]
-    h.append("racelab / SPIN")
+    h += ["racelab / SPIN", f"racelab ×2 / SPIN{par}"]
     if with_sr:
-        h += ["racelab / SR BFS", "/ SR DFS", f"/ SR DFS ×2{par}"]
+        h += ["racelab / SR BFS", "/ SR DFS", f"/ SR DFS ×2{par}", f"racelab ×2 / SR DFS ×2{par}"]
+    h.append("load")
     out.append("| " + " | ".join(h) + " |")
     out.append("|" + "---|" * len(h))
     for row in rows:
@@ -439,13 +442,18 @@ def tables(rows, clock):
             thousands(rl.get("states")),
             thousands(rl.get("transitions")),
             secs(rl, clock),
+            secs(row.get("racelab_par"), "wall"),
+            ratio(rl, row.get("racelab_par"), "wall"),
             secs(row["spin"], clock),
         ]
         if with_sr:
             cells += [secs(row.get(f"sr_{c}{t}"), clock if t == 1 else "wall") for c, t in STATERIGHT_RUNS]
-        cells.append(ratio(rl, row["spin"], clock))
+        cells += [ratio(rl, row["spin"], clock), ratio(row.get("racelab_par"), row["spin"], "wall", clock)]
         if with_sr:
             cells += [ratio(rl, row.get("sr_bfs1"), clock), ratio(rl, row.get("sr_dfs1"), clock), ratio(rl, row.get("sr_dfs2"), clock, "wall")]
+            cells.append(ratio(row.get("racelab_par"), row.get("sr_dfs2"), "wall"))
+        loads = [x for x in (row.get("load_before"), row.get("load_after")) if x is not None]
+        cells.append("–" if not loads else f"{min(loads):.1f}–{max(loads):.1f}")
         out.append("| " + " | ".join(cells) + " |")
     out.append("")
     h = ["model", "racelab reduced: states", unit, "÷ plain", "SPIN POR: states", unit, "÷ plain", "bytes/state: racelab", "SPIN"]
@@ -477,7 +485,7 @@ def notes(rows):
     for row in rows:
         for m in row["mismatch"]:
             out.append(f"- {row['name']}: counts differ, no ratio printed: {m}")
-        for key in ("racelab", "racelab_por", "spin", "spin_por", "sr_bfs1", "sr_dfs1", "sr_bfs2", "sr_dfs2"):
+        for key in ("racelab", "racelab_par", "racelab_por", "spin", "spin_por", "sr_bfs1", "sr_dfs1", "sr_bfs2", "sr_dfs2"):
             r = row.get(key)
             if r and r.get("error"):
                 out.append(f"- {row['name']} {key}: {r['error']}")

@@ -9,6 +9,8 @@ use std::time::Instant;
 
 use racelab_core::lab::{explore, Catalog, MemoryModel, Options, Program, Report};
 
+use crate::explore_cmd;
+
 use crate::json;
 use crate::term;
 use crate::CliError;
@@ -32,6 +34,51 @@ fn peak_rss() -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024)
+}
+
+/// The one-minute load average (Linux): the parallel figure means little when it is high.
+fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg").ok()?.split_whitespace().next()?.parse().ok()
+}
+
+/// N threads x K iterations of an unlocked counter (`bench/compare/gen.py`'s `unlocked`).
+fn unlocked_counter(n: usize, k: usize) -> String {
+    let mut s = String::from("racelab 1\npolicy as_written {\n  title \"as written\"\n  fate baseline\n}\n");
+    s += "scenario counter {\n  title \"an unlocked counter\"\n  policies as_written\n  baseline as_written\n  check no_lost_write\n}\n";
+    s += "state {\n  var c=0\n}\n";
+    for t in 0..n {
+        s += &format!("thread t{t} on CPU{t} \"increments\" {{\n");
+        s += &"  r = READ_ONCE(c)\n  WRITE_ONCE(c, r + 1)\n  r = 0\n".repeat(k);
+        s += "}\n";
+    }
+    s
+}
+
+/// The plain search of a generated counter (10^7 states; 10^5 quick) on one thread and on
+/// every core, best of `repeat`: (jobs, states, ms on one, ms on all, load before).
+fn parallel(quick: bool, repeat: usize) -> Result<(usize, u64, f64, f64, Option<f64>), CliError> {
+    let (n, k) = if quick { (3, 4) } else { (3, 10) };
+    let catalog = Catalog::from_sources(vec![("counter.race".to_string(), unlocked_counter(n, k))]);
+    let sc = catalog.scenarios.first().ok_or_else(|| CliError::Input(format!("the generated counter: {:?}", catalog.errors)))?;
+    let prog = Program::compile(sc, sc.baseline, MemoryModel::Sc).map_err(|e| CliError::Input(e.to_string()))?;
+    let opts = Options { reduction: false, stop_when_all_violated: false, shortest: false, ..Options::default() };
+    let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let load = load_average();
+    let best = |jobs: usize| {
+        let mut best: Option<Report> = None;
+        for _ in 0..repeat {
+            let r = explore_cmd::explore_on(&prog, opts.clone(), jobs, &mut |_| true);
+            if best.as_ref().is_none_or(|b| r.ms < b.ms) {
+                best = Some(r);
+            }
+        }
+        best.unwrap()
+    };
+    let (one, all) = (best(1), best(jobs));
+    if (one.stats, &one.verdict) != (all.stats, &all.verdict) {
+        return Err(CliError::Input(format!("the search on {jobs} threads differs from the one on one thread: {:?}", all.stats)));
+    }
+    Ok((jobs, one.stats.states, one.ms, all.ms, load))
 }
 
 struct Row {
@@ -110,6 +157,8 @@ pub fn run(catalog: &Catalog, quick: bool, as_json: bool) -> Result<(), CliError
         }
         None => (String::new(), 0, 0.0, 0.0),
     };
+    let (jobs, par_states, one_ms, all_ms, load) = parallel(quick, repeat)?;
+    let speedup = one_ms / all_ms.max(1e-9);
     let rss = peak_rss();
 
     if as_json {
@@ -136,6 +185,10 @@ pub fn run(catalog: &Catalog, quick: bool, as_json: bool) -> Result<(), CliError
         let summary = json::BenchSummary {
             max_bytes_per_state: bps,
             most_threads: &most_id,
+            parallel_jobs: jobs,
+            parallel_load: load,
+            parallel_speedup: speedup,
+            parallel_states: par_states,
             peak_rss: rss,
             quick,
             reduction_max: most_max,
@@ -198,6 +251,10 @@ pub fn run(catalog: &Catalog, quick: bool, as_json: bool) -> Result<(), CliError
     say!("search memory: at most {bps:.1} bytes per state on runs of 10k states or more (target <= 48)");
     say!(
         "reduction on {most_id} ({most_threads} threads, the most): {most_min:.2}x to {most_max:.2}x fewer states across its policies (target >= 5x)"
+    );
+    say!(
+        "parallel search, unlocked counter without reduction ({par_states} states): {one_ms:.0} ms on 1 thread, {all_ms:.0} ms on {jobs}: {speedup:.2}x (target >= 1.6x on 2 cores at 10^7 states; load average before: {})",
+        load.map_or("unknown".to_string(), |l| format!("{l:.2}"))
     );
     if let Some(rss) = rss {
         say!("peak resident memory of this process: {:.1} MiB", rss as f64 / (1 << 20) as f64);

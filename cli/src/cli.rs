@@ -197,6 +197,10 @@ pub struct SearchArgs {
     /// With --strategy random or pct: the longest run, in steps, from 1 to 100000 [default: 10000]
     #[arg(long, value_name = "N", value_parser = max_steps)]
     pub max_steps: Option<u32>,
+    /// Expand each level of the exhaustive search on N threads; the states, verdicts and
+    /// traces are those of `--jobs 1` [default: the available parallelism]
+    #[arg(long, value_name = "N", value_parser = jobs)]
+    pub jobs: Option<usize>,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -501,6 +505,14 @@ fn memory_model(s: &str) -> Result<MemoryModel, String> {
 fn invariant(s: &str) -> Result<Invariant, String> {
     Invariant::parse(s)
         .ok_or_else(|| format!("unknown invariant `{s}` ({})", Invariant::ALL.iter().map(|i| i.name()).collect::<Vec<_>>().join(", ")))
+}
+
+fn jobs(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n @ 1..=256) => Ok(n),
+        Ok(_) => Err("must be from 1 to 256".into()),
+        Err(_) => Err(format!("`{s}` is not a valid number")),
+    }
 }
 
 fn at_least_one(s: &str) -> Result<u64, String> {

@@ -3,9 +3,11 @@
 use std::time::Instant;
 
 use racelab_core::lab::{
-    self, graph, schedule, Catalog, Explorer, Library, MemoryModel, Options, Program, Report, Request, Scenario, ScheduleSpec, Strategy,
-    Verdict,
+    self, graph, schedule, Catalog, Expansion, Explorer, Library, MemoryModel, Options, Program, Report, Request, Scenario, ScheduleSpec,
+    Strategy, Verdict,
 };
+
+use rayon::prelude::*;
 
 use crate::cli::{CheckArgs, ExplainArgs, GraphArgs, GraphKind, SearchArgs, StrategyArg};
 use crate::json;
@@ -62,14 +64,52 @@ fn clock() -> impl FnMut() -> f64 {
     move || t0.elapsed().as_secs_f64() * 1000.0
 }
 
-/// Explores `prog` to the end, with its progress on stderr when that is a terminal.
-pub fn run_explorer(prog: &Program, opts: Options) -> Report {
-    let mut c = clock();
+/// The threads a search runs on: `--jobs`, or the available parallelism.
+pub fn jobs(a: &SearchArgs) -> usize {
+    a.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// Ranges expanded at once per thread: enough for the work-stealing to even out ranges of
+/// unequal work, few enough that the batches are still in the caches when they are merged.
+const LANES_PER_JOB: usize = 4;
+
+/// A pool of `jobs` threads for the explorer's expansions, or none for one job (or when the
+/// system gives no threads: the search then runs on this one).
+fn pool(jobs: usize) -> Option<rayon::ThreadPool> {
+    if jobs <= 1 {
+        return None;
+    }
+    rayon::ThreadPoolBuilder::new().num_threads(jobs).thread_name(|i| format!("racelab-explore-{i}")).build().ok()
+}
+
+/// Explores `prog` to the end on `jobs` threads (one: the sequential search), with its
+/// progress on stderr when that is a terminal.
+///
+/// The threads live here, not in the core (which must stay thread-free for wasm): the core
+/// hands out ranges of a level to expand ([`Expansion`]) and merges their batches in order.
+/// They run on a rayon pool: its threads persist across the many short rounds of a search
+/// (a level is expanded a few thousand states at a time) and steal ranges from each other
+/// when the work per state is uneven; `std::thread::scope` would start threads every round.
+pub fn run_explorer(prog: &Program, opts: Options, jobs: usize) -> Report {
     let mut progress = Reporter::new(&format!("{} under {} ({})", prog.scenario, prog.policy, prog.model.name()));
-    Explorer::new(prog, opts).run_to_end(&mut c, &mut |p| {
+    explore_on(prog, opts, jobs, &mut |p| {
         progress.update(p);
         true
     })
+}
+
+/// Explores `prog` to the end on `jobs` threads, calling `progress` between slices (false
+/// from it cancels); the report's time is the wall clock's.
+pub fn explore_on(prog: &Program, opts: Options, jobs: usize, progress: &mut dyn FnMut(&lab::Progress) -> bool) -> Report {
+    let mut c = clock();
+    let mut ex = Explorer::new(prog, opts);
+    match pool(jobs) {
+        None => ex.run_to_end(&mut c, progress),
+        Some(pool) => {
+            let mut expand = |tasks: &mut [Expansion<'_>]| pool.install(|| tasks.par_iter_mut().for_each(|t| t.run()));
+            ex.run_to_end_with(&mut c, progress, jobs * LANES_PER_JOB, &mut expand)
+        }
+    }
 }
 
 /// Every (scenario, policy, model) a `check` asks for.
@@ -170,7 +210,7 @@ pub fn check(a: &CheckArgs, catalog: &Catalog, id: Option<&str>) -> Result<(), C
     }
     for (sc, p, m) in rows {
         let prog = Program::compile(sc, p, m).map_err(|e| CliError::Input(e.to_string()))?;
-        let r = run_explorer(&prog, opts.clone());
+        let r = run_explorer(&prog, opts.clone(), jobs(&a.search));
         for b in &r.bugs {
             tell!(
                 "racelab: warning: {} under {}: a step fails ({}) after {}",
@@ -223,7 +263,7 @@ pub fn explain(a: &ExplainArgs, lib: &Library, id: &str) -> Result<(), CliError>
     }
     let mut opts = options(&a.search)?;
     opts.stop_when_all_violated = want.is_none() || prog.checks.len() == 1;
-    let r = run_explorer(&prog, opts);
+    let r = run_explorer(&prog, opts, jobs(&a.search));
     let cx = r.violations.iter().find(|c| want.is_none_or(|w| c.invariant == w));
     let Some(cx) = cx else {
         let what = match r.verdict {
@@ -301,7 +341,7 @@ pub fn graph(a: &GraphArgs, catalog: &Catalog, id: &str) -> Result<(), CliError>
                     (parsed, "the given schedule".to_string())
                 }
                 (None, None) => {
-                    let r = run_explorer(&prog, options(&a.search)?);
+                    let r = run_explorer(&prog, options(&a.search)?, jobs(&a.search));
                     match r.first() {
                         Some(c) => (c.trace.clone(), format!("the shortest trace breaking {}", c.invariant.name())),
                         None => {

@@ -152,6 +152,10 @@ pub struct BenchRun {
 pub struct BenchSummary<'a> {
     pub max_bytes_per_state: f64,
     pub most_threads: &'a str,
+    pub parallel_jobs: usize,
+    pub parallel_load: Option<f64>,
+    pub parallel_speedup: f64,
+    pub parallel_states: u64,
     pub peak_rss: Option<u64>,
     pub quick: bool,
     pub reduction_max: f64,

@@ -369,3 +369,36 @@ fn bad_export_requests_are_messages_with_status_2() {
         assert!(err.starts_with(message), "{args:?}: {err}");
     }
 }
+
+/// `check --json` without the times.
+fn verdicts(args: &[&str]) -> Vec<serde_json::Value> {
+    let out = racelab(args);
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let mut lines: Vec<serde_json::Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    for v in &mut lines {
+        v.as_object_mut().unwrap().remove("ms");
+    }
+    lines
+}
+
+#[test]
+fn check_on_several_jobs_prints_the_verdicts_counts_and_traces_of_one_job() {
+    let dir = std::env::temp_dir().join(format!("racelab-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("jobs.race");
+    std::fs::write(&path, unlocked_counter(3, 4)).unwrap();
+    let file = path.to_str().unwrap();
+    for args in
+        [&["check", "race1b", "--json"][..], &["check", "race2", "--json", "--no-reduction"], &["check", file, "--json", "--no-reduction"]]
+    {
+        let one = verdicts(&[args, &["--jobs", "1"]].concat());
+        assert!(one.iter().all(|v| v["states"].as_u64().unwrap() > 100), "{args:?}: {one:?}");
+        for jobs in ["2", "3", "4"] {
+            assert_eq!(verdicts(&[args, &["--jobs", jobs]].concat()), one, "{args:?} --jobs {jobs}");
+        }
+    }
+    for bad in ["0", "x", "257"] {
+        assert_eq!(racelab(&["check", "race1a", "--jobs", bad]).status.code(), Some(2), "--jobs {bad}");
+    }
+}

@@ -18,7 +18,7 @@ pub use crate::describe::{self, Change, ChangeKind};
 pub use crate::exec;
 pub use crate::explore::report::thousands;
 pub use crate::explore::{
-    self, graph, Bound, Counterexample, Explorer, Options, Phase, Progress, Report, Status, Strategy, Verdict, VerdictKind,
+    self, graph, Bound, Counterexample, Expansion, Explorer, Options, Phase, Progress, Report, Status, Strategy, Verdict, VerdictKind,
 };
 pub use crate::export::{
     self,

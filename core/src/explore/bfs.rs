@@ -224,6 +224,9 @@ struct Succ {
     idx: u8,
     asleep: u8,
     bad: InvariantSet,
+    /// Found in the table at its expansion (by [`Bfs::expand_known`], without reduction):
+    /// visited already, so the merge need not look it up again.
+    known: bool,
 }
 
 /// The expansion of a range of work items of a level, for [`Bfs::merge`].
@@ -360,7 +363,21 @@ impl Bfs {
         out.clear(start);
         let mut s = ctx.prog.init;
         for i in start..end {
-            self.expand_one(ctx, i, &mut s, out, w);
+            self.expand_one(ctx, i, &mut s, out, w, false);
+        }
+    }
+
+    /// As [`Bfs::expand`], and without reduction each successor is also looked up in the table
+    /// of visited states, to spare the merge that look-up when it is there. The merge is the
+    /// part of a level that one thread does: a caller that expands ranges on several threads
+    /// moves this work onto them. (The table only grows, so a state found there stays there;
+    /// a state not found may still be a duplicate, which the merge finds.)
+    pub fn expand_known(&self, ctx: &Ctx, start: usize, end: usize, out: &mut Batch, w: &mut Work) {
+        out.clear(start);
+        let mut s = ctx.prog.init;
+        let known = matches!(self.seen, Seen::Plain(_));
+        for i in start..end {
+            self.expand_one(ctx, i, &mut s, out, w, known);
         }
     }
 
@@ -372,7 +389,7 @@ impl Bfs {
     }
 
     /// Expands work item `i` into `out` (its item, successors and bugs appended).
-    fn expand_one(&self, ctx: &Ctx, i: usize, s: &mut State, out: &mut Batch, w: &mut Work) {
+    fn expand_one(&self, ctx: &Ctx, i: usize, s: &mut State, out: &mut Batch, w: &mut Work, look_up: bool) {
         let (prog, codec, por, opts) = (ctx.prog, ctx.codec, ctx.por, ctx.opts);
         let (_, enc, hint, again) = self.cur.item(i, codec.size());
         let mut item = Item::default();
@@ -496,7 +513,8 @@ impl Bfs {
                 old = true;
             }
             let bad = if ctx.all.is_empty() { InvariantSet::EMPTY } else { invariants::violated(prog, &n).intersect(ctx.all) };
-            out.succ.push(Succ { fp, idx, asleep, bad });
+            let known = look_up && self.seen.contains(fp);
+            out.succ.push(Succ { fp, idx, asleep, bad, known });
             out.encs.extend_from_slice(&w.enc);
             out.transitions += 1;
         }
@@ -654,7 +672,7 @@ impl Bfs {
                 return Err((done, b));
             }
             let new = match &mut self.seen {
-                Seen::Plain(set) => set.insert(sc.fp),
+                Seen::Plain(set) => !sc.known && set.insert(sc.fp),
                 Seen::Sleep(m) => match m.insert(sc.fp, sc.asleep) {
                     Ok(()) => true,
                     Err(slot) => {

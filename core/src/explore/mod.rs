@@ -73,7 +73,39 @@ pub struct Explorer {
     /// The search's last expanded range, and one state expanded again.
     batch: Batch,
     redo: Batch,
+    /// For [`Explorer::run_with`]: a batch and a scratch space per range expanded at once.
+    lanes: Vec<(Batch, Work)>,
     report: Option<Report>,
+}
+
+/// What expands the ranges of a level for [`Explorer::run_with`]: it runs every one.
+pub type Expand<'e> = dyn FnMut(&mut [Expansion<'_>]) + 'e;
+
+/// One range of a BFS level to expand, handed to the caller of [`Explorer::run_with`], who may
+/// run it on any thread: it reads the search and writes only its own batch.
+pub struct Expansion<'a> {
+    bfs: &'a Bfs,
+    ctx: &'a Ctx<'a>,
+    start: usize,
+    end: usize,
+    batch: &'a mut Batch,
+    work: &'a mut Work,
+}
+
+impl Expansion<'_> {
+    /// Expands the range.
+    pub fn run(&mut self) {
+        self.bfs.expand_known(self.ctx, self.start, self.end, self.batch, self.work);
+    }
+
+    /// The work items (states) in the range.
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.end == self.start
+    }
 }
 
 /// Work items expanded at a time: few enough that a batch stays in the caches between its
@@ -108,6 +140,7 @@ impl Explorer {
             work,
             batch: Batch::default(),
             redo: Batch::default(),
+            lanes: vec![],
             report: None,
         }
     }
@@ -172,6 +205,45 @@ impl Explorer {
     /// Does at most about `budget` transitions of work, then returns. `now_ms` is the
     /// caller's clock (any origin), used for the time bound and the report's duration.
     pub fn run(&mut self, budget: u64, now_ms: f64) -> Status {
+        self.run_inner(budget, now_ms, None)
+    }
+
+    /// As [`Explorer::run`], with the ranges of each level expanded by `expand`, which is given
+    /// up to `lanes` [`Expansion`]s at a time and must [`Expansion::run`] every one of them
+    /// before it returns, in any order and on any threads (the core starts none). The merge
+    /// takes the batches in order, so the states, their numbers, the verdicts and the traces
+    /// are those of [`Explorer::run`], whatever `lanes` is and however `expand` runs them.
+    /// Only the exhaustive search uses it; sampling and shortening run as in `run`.
+    pub fn run_with(&mut self, budget: u64, now_ms: f64, lanes: usize, expand: &mut Expand<'_>) -> Status {
+        self.run_inner(budget, now_ms, Some((lanes.max(1), expand)))
+    }
+
+    /// As [`Explorer::run_to_end`], expanding with `expand` (see [`Explorer::run_with`]).
+    pub fn run_to_end_with(
+        &mut self,
+        clock: &mut dyn FnMut() -> f64,
+        progress: &mut dyn FnMut(&Progress) -> bool,
+        lanes: usize,
+        expand: &mut Expand<'_>,
+    ) -> Report {
+        loop {
+            match self.run_with(1 << 18, clock(), lanes, expand) {
+                Status::Done(mut r) => {
+                    r.ms = clock() - self.start_ms.unwrap_or(0.0);
+                    return r;
+                }
+                Status::Running(p) => {
+                    if !progress(&p) {
+                        let mut r = self.cancel();
+                        r.ms = clock() - self.start_ms.unwrap_or(0.0);
+                        return r;
+                    }
+                }
+            }
+        }
+    }
+
+    fn run_inner(&mut self, budget: u64, now_ms: f64, mut par: Option<(usize, &mut Expand<'_>)>) -> Status {
         let start = *self.start_ms.get_or_insert(now_ms);
         self.last_ms = now_ms;
         if self.phase != Phase::Done {
@@ -185,7 +257,10 @@ impl Explorer {
         let mut left = budget.max(1);
         while left > 0 && self.phase != Phase::Done {
             let used = match self.phase {
-                Phase::Search => self.search_slice(left),
+                Phase::Search => match &mut par {
+                    Some((lanes, expand)) => self.search_slice_with(left, *lanes, &mut **expand),
+                    None => self.search_slice(left),
+                },
                 Phase::Sample => self.sample_slice(left),
                 Phase::Shorten => self.shorten_slice(left),
                 Phase::Done => 0,
@@ -233,6 +308,56 @@ impl Explorer {
             let (n, m) = b.merge(&ctx, &self.batch, &mut self.work, &mut self.redo);
             used += n.max(1);
             if m != Merged::Running || used >= budget {
+                break m;
+            }
+        };
+        if let Merged::Ended(bound) = merged {
+            self.search_ended(bound);
+        }
+        used
+    }
+
+    /// A slice of the search whose ranges `expand` expands, `lanes` of them at a time, each
+    /// of up to `BATCH` work items; then the batches are merged in order, as `search_slice`
+    /// merges its one.
+    fn search_slice_with(&mut self, budget: u64, lanes: usize, expand: &mut Expand<'_>) -> u64 {
+        let size = self.codec.size();
+        while self.lanes.len() < lanes {
+            self.lanes.push((Batch::default(), Work::new(&self.codec)));
+        }
+        let b = self.bfs.as_mut().unwrap();
+        let ctx = Ctx { prog: &self.prog, codec: &self.codec, por: self.por.as_ref(), opts: &self.opts, all: self.checks };
+        let mut used = 0u64;
+        let merged = 'slice: loop {
+            let (start, end) = b.pending(size);
+            let take = ((budget - used) as usize / 2).clamp(1, BATCH * lanes).min(end - start);
+            let n = take.div_ceil(BATCH);
+            {
+                let bfs: &Bfs = b;
+                let mut tasks: Vec<Expansion> = self.lanes[..n]
+                    .iter_mut()
+                    .enumerate()
+                    .map(|(j, (batch, work))| Expansion {
+                        bfs,
+                        ctx: &ctx,
+                        start: start + j * BATCH,
+                        end: (start + (j + 1) * BATCH).min(start + take),
+                        batch,
+                        work,
+                    })
+                    .collect();
+                expand(&mut tasks);
+            }
+            let mut m = Merged::Running;
+            for (batch, _) in &self.lanes[..n] {
+                let (k, r) = b.merge(&ctx, batch, &mut self.work, &mut self.redo);
+                used += k.max(1);
+                m = r;
+                if m != Merged::Running {
+                    break 'slice m;
+                }
+            }
+            if used >= budget {
                 break m;
             }
         };
