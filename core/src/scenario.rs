@@ -48,6 +48,17 @@ fn or_invariants(name: &str) -> String {
     }
 }
 
+/// A reference to a heading of the project's docs: `docs/<name>.md#<anchor>`.
+pub fn is_doc_ref(s: &str) -> bool {
+    match s.strip_prefix("docs/").and_then(|r| r.split_once(".md#")) {
+        Some((name, anchor)) => {
+            let word = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            word(name) && word(anchor)
+        }
+        None => false,
+    }
+}
+
 /// What a citation points at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -56,7 +67,7 @@ pub enum CitationKind {
     Seed,
     Commit,
     Mail,
-    /// A section of the catalog of races.
+    /// A heading of the project's description of the races (`docs/races.md#memory-ordering`).
     Catalog,
     Code,
 }
@@ -102,6 +113,9 @@ impl Citation {
             CitationKind::Commit => {
                 Some(format!("https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/commit/?id={}", self.id))
             }
+            // The repository's own description of the races, which the site publishes beside
+            // the app (`docs/races.md`): a relative link works wherever the site is served.
+            CitationKind::Catalog if is_doc_ref(&self.id) => Some(self.id.clone()),
             _ => None,
         }
     }
@@ -250,7 +264,7 @@ pub struct Scenario {
     pub summary: String,
     /// The catalog's name of the race, such as `1A` or `4a`.
     pub race: String,
-    /// Where the catalog describes it (`races.md §3a`).
+    /// Where the project's docs describe it (`docs/races.md#race-1a`).
     pub section: String,
     pub citations: Vec<Citation>,
     pub notes: Vec<String>,
