@@ -45,10 +45,7 @@ fn race3_arm64_uffd_wp_rows_say_arm64_from_v6_10_and_are_anachronisms() {
         assert!(!x86.anachronism, "{}", x86.text);
     }
     let merged = v.applies_to("merged_6ce64428", MemoryModel::Arm64).unwrap();
-    assert_eq!(
-        merged.text,
-        "applies to: arm64 ≥ v6.10, not to this policy's kernels (≥ v5.12-rc3, < v5.19): an anachronism"
-    );
+    assert_eq!(merged.text, "applies to: arm64 ≥ v6.10, not to this policy's kernels (≥ v5.12-rc3, < v5.19): an anachronism");
 }
 
 #[test]
