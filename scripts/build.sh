@@ -58,6 +58,9 @@ else
 fi
 
 cp -R "$ROOT/public/." "$stage/"
+# The races the scenarios rest on: the page's catalog citations link to this copy.
+mkdir -p "$stage/docs"
+cp "$ROOT/docs/races.md" "$stage/docs/races.md"
 
 # The scenario editor (CodeMirror 6, one ES module) that the app imports on demand.
 "$ROOT/web/editor/build.sh" "$stage"

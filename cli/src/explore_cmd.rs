@@ -160,9 +160,11 @@ fn rows<'c>(catalog: &'c Catalog, a: &CheckArgs, id: Option<&str>) -> Result<Vec
     Ok(out)
 }
 
-pub fn check_line<'a>(prog: &Program, r: &'a Report) -> json::Check<'a> {
+pub fn check_line<'a>(prog: &Program, r: &'a Report, applies: Option<lab::RowApplies>) -> json::Check<'a> {
     let cx = r.first();
     json::Check {
+        anachronism: applies.as_ref().map(|a| a.anachronism),
+        applies: applies.map(|a| a.text),
         bound: match r.verdict {
             Verdict::Unknown(b) => Some(b.name()),
             _ => None,
@@ -220,8 +222,9 @@ pub fn check(a: &CheckArgs, catalog: &Catalog, id: Option<&str>) -> Result<(), C
                 schedule::format_names(&b.trace, &prog.layout)
             );
         }
+        let applies = sc.applies_to(p, m);
         if json {
-            term::json_line(&check_line(&prog, &r));
+            term::json_line(&check_line(&prog, &r, applies));
             continue;
         }
         let cx = r.first();
@@ -238,6 +241,9 @@ pub fn check(a: &CheckArgs, catalog: &Catalog, id: Option<&str>) -> Result<(), C
             r.stats.transitions,
             r.ms
         );
+        if let Some(a) = &applies {
+            say!("{:<12} {}", "", a.text);
+        }
         if let Some(c) = cx {
             say!("{:<12} schedule: {}", "", schedule::format_names(&c.trace, &prog.layout));
         }
@@ -278,7 +284,8 @@ pub fn explain(a: &ExplainArgs, lib: &Library, id: &str) -> Result<(), CliError>
             }
         };
         if a.json {
-            term::json_line(&check_line(&prog, &r));
+            let applies = sc.policy(&prog.policy).and_then(|p| sc.applies_to(p, prog.model));
+            term::json_line(&check_line(&prog, &r, applies));
         } else {
             say!("{} under {} ({}): {what}", sc.id, prog.policy, prog.model.name());
         }

@@ -95,6 +95,12 @@ pub struct Summary<'a> {
 /// `check --json`: one verdict.
 #[derive(Serialize)]
 pub struct Check<'a> {
+    /// The row's code did not exist on its architecture at the policy's version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub anachronism: Option<bool>,
+    /// Where the row applies (`applies to: arm64 ≥ v6.10`), when the scenario says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applies: Option<String>,
     /// What stopped the search, when the verdict is `unknown`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bound: Option<&'static str>,

@@ -96,6 +96,7 @@ impl Program {
             cpumask: vec![0; sc.layout.mms.len()],
             init: sc.init,
             exists: None,
+            reads_anon_exclusive: false,
         };
         for (t, def) in sc.threads.iter().enumerate() {
             let mut c = Compiler::new(sc, &mut prog, t);
@@ -1303,7 +1304,12 @@ impl<'a> Compiler<'a> {
                     "page_mapcount" => CExpr::MapCount(p),
                     "page_maybe_dma_pinned" => CExpr::MaybePinned(p),
                     test => match PAGE_FLAGS.iter().find(|f| f.test == test) {
-                        Some(f) => CExpr::PageFlag(p, f.bit),
+                        Some(f) => {
+                            if f.bit == page_flags::ANON_EXCLUSIVE {
+                                self.prog.reads_anon_exclusive = true;
+                            }
+                            CExpr::PageFlag(p, f.bit)
+                        }
                         None => return self.unknown_function(name, file),
                     },
                 }

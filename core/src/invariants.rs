@@ -1,4 +1,4 @@
-//! The invariants of `races.md`, evaluated on one state.
+//! The invariants of `docs/races.md` ("The machine"), evaluated on one state.
 //!
 //! A PTE is judged only while its page-table lock is free: inside a PT-lock section the kernel
 //! is allowed intermediate states (fork write-protects a PTE and may restore it; a COW clears
@@ -74,7 +74,11 @@ pub fn violation(prog: &Program, s: &State, inv: Invariant) -> Option<Violation>
             for pin in s.pins.iter().filter(|p| p.active() && p.flags & pin_flags::PIN != 0 && p.flags & pin_flags::WRITE != 0) {
                 let p = pin.pte as usize;
                 let pte = s.ptes[p];
-                if pte.present() && pte.page() == pin.page && !pte.has(Pte::W) && ptl_free(prog, s, p) {
+                // From v5.19 a write fault reuses a PageAnonExclusive page whatever its
+                // refcount: write-protected, it is still the page the pin holds after the
+                // next write, so only a pinned page that is no longer exclusive breaks this.
+                let reused = prog.reads_anon_exclusive && s.pages[pin.page as usize].has(page_flags::ANON_EXCLUSIVE);
+                if pte.present() && pte.page() == pin.page && !pte.has(Pte::W) && !reused && ptl_free(prog, s, p) {
                     return Some(Violation::PinnedWriteProtected { page: pin.page, holder: pin.holder, pte: pin.pte });
                 }
             }

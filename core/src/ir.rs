@@ -311,6 +311,10 @@ pub struct Program {
     pub init: State,
     /// The scenario's `exists` condition on the final state, compiled.
     pub exists: Option<FinalCond>,
+    /// The code tests `PageAnonExclusive` (v5.19 and later): PG_anon_exclusive is the
+    /// kernel's, and a write fault reuses an exclusive page instead of copying it. Where no
+    /// instruction reads it, a page's flag means nothing to the invariants.
+    pub reads_anon_exclusive: bool,
 }
 
 /// A condition on the final state: registers of threads (`P1.r0`), shared variables,

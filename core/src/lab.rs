@@ -10,6 +10,7 @@ use std::fmt;
 
 use crate::library::ResolveError;
 
+pub use crate::applies::RowApplies;
 pub use crate::archive::Archive;
 pub use crate::bundle::{MAX_SOURCE_BYTES, MAX_SOURCE_FILES};
 pub use crate::catalog::{builtin_files, builtin_litmus, Catalog};

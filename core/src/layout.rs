@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The invariants a scenario can ask for (`races.md` §3–§7).
+/// The invariants a scenario can ask for (`docs/races.md`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Invariant {
@@ -46,7 +46,9 @@ impl Invariant {
     pub fn description(self) -> &'static str {
         match self {
             Invariant::NoLostWrite => "every store that retired to V is in the page V maps",
-            Invariant::PinnedWritable => "a page pinned with FOLL_WRITE stays writable in the pinning mm",
+            Invariant::PinnedWritable => {
+                "a page pinned with FOLL_WRITE stays writable in the pinning mm, or (v5.19 on) PageAnonExclusive, so a write fault reuses it"
+            }
             Invariant::PinInSync => "a GUP holder and the page table agree on the page",
             Invariant::SoftDirtyAccurate => "a page written after clear_refs returned is soft-dirty",
             Invariant::Exists => "the final state never satisfies the scenario's `exists` condition",
@@ -54,7 +56,7 @@ impl Invariant {
     }
 }
 
-/// The memory model a program runs under (`races.md` §10).
+/// The memory model a program runs under (`docs/races.md`, "Memory ordering").
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum MemoryModel {
     #[default]

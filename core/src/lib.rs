@@ -2,6 +2,7 @@
 //! replayed step by step. See ARCHITECTURE.md for the map; this crate does no IO and knows
 //! nothing of browsers or terminals.
 
+pub mod applies;
 pub mod archive;
 pub mod bundle;
 pub mod catalog;

@@ -17,7 +17,7 @@ const PAGE_FLAG_WORDS: &str = "free, anon, ksm, exclusive or locked";
 const FATES: &str = "baseline, merged, reverted, rejected, superseded, proposed or analysis";
 const POLICY_ATTRS: &str = "title, fate, source or features";
 const SCENARIO_ATTRS: &str =
-    "title, summary, race, section, note, cite, policies, baseline, assume, check, models, exists, verdict or fault_handler";
+    "title, summary, race, section, note, cite, policies, baseline, assume, check, models, exists, verdict, applies or fault_handler";
 /// The memory models as a file writes them (a word: `x86_tso`, not `x86-tso`).
 const MODELS: &str = "sc, x86_tso or arm64";
 const STATE_DECLS: &str = "mm, slots, page, vma, pte, tlb, var, lock or pinned";
@@ -48,6 +48,17 @@ fn or_invariants(name: &str) -> String {
     }
 }
 
+/// A reference to a heading of the project's docs: `docs/<name>.md#<anchor>`.
+pub fn is_doc_ref(s: &str) -> bool {
+    match s.strip_prefix("docs/").and_then(|r| r.split_once(".md#")) {
+        Some((name, anchor)) => {
+            let word = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            word(name) && word(anchor)
+        }
+        None => false,
+    }
+}
+
 /// What a citation points at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -56,7 +67,7 @@ pub enum CitationKind {
     Seed,
     Commit,
     Mail,
-    /// A section of the catalog of races.
+    /// A heading of the project's description of the races (`docs/races.md#memory-ordering`).
     Catalog,
     Code,
 }
@@ -102,6 +113,9 @@ impl Citation {
             CitationKind::Commit => {
                 Some(format!("https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/commit/?id={}", self.id))
             }
+            // The repository's own description of the races, which the site publishes beside
+            // the app (`docs/races.md`): a relative link works wherever the site is served.
+            CitationKind::Catalog if is_doc_ref(&self.id) => Some(self.id.clone()),
             _ => None,
         }
     }
@@ -250,7 +264,7 @@ pub struct Scenario {
     pub summary: String,
     /// The catalog's name of the race, such as `1A` or `4a`.
     pub race: String,
-    /// Where the catalog describes it (`races.md §3a`).
+    /// Where the project's docs describe it (`docs/races.md#race-1a`).
     pub section: String,
     pub citations: Vec<Citation>,
     pub notes: Vec<String>,
@@ -271,6 +285,8 @@ pub struct Scenario {
     pub exists: Option<ExistsDef>,
     /// Exhaustive verdicts the scenario claims.
     pub verdicts: Vec<VerdictDef>,
+    /// Where each policy × model row applies (`applies` lines).
+    pub applies: crate::applies::Applies,
     /// The files it was loaded from, its own first, with their texts and content hashes (filled
     /// by the catalog; empty for a scenario loaded by other means). Links pin them.
     pub files: Vec<FileRef>,
@@ -287,6 +303,12 @@ pub struct FileRef {
 }
 
 impl Scenario {
+    /// Where the row of policy `policy` (an index) under `model` applies; `None` when the
+    /// scenario has no `applies` line.
+    pub fn applies_to(&self, policy: usize, model: MemoryModel) -> Option<crate::applies::RowApplies> {
+        self.applies.row(&self.policies.get(policy)?.name, model)
+    }
+
     pub fn policy(&self, name: &str) -> Option<usize> {
         self.policies.iter().position(|p| p.name == name)
     }
@@ -590,9 +612,11 @@ impl Loader<'_> {
             traces: vec![],
             exists: None,
             verdicts: vec![],
+            applies: Default::default(),
             files: vec![],
         };
         let mut verdict_lines = Vec::new();
+        let mut applies_lines = Vec::new();
         let mut baseline: Option<Ident> = None;
         for line in &header.lines {
             match line.key.name.as_str() {
@@ -672,6 +696,7 @@ impl Loader<'_> {
                     }
                 }
                 "verdict" => verdict_lines.push(line),
+                "applies" => applies_lines.push(line),
                 "fault_handler" => match words(file, line)?.as_slice() {
                     [w] => {
                         if !self.lib.procs.contains_key(&w.name) {
@@ -711,6 +736,10 @@ impl Loader<'_> {
         }
         for line in verdict_lines {
             sc.verdicts.push(self.verdict(line, &sc)?);
+        }
+        let names: Vec<&str> = sc.policies.iter().map(|p| p.name.as_str()).collect();
+        for line in applies_lines {
+            crate::applies::parse_line(file, line, &names, &sc.models, &mut sc.applies)?;
         }
         if sc.title.is_empty() {
             return self.err(header.kind.pos, "the scenario has no `title`");

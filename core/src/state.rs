@@ -1,4 +1,4 @@
-//! The machine state of `races.md` §8.1, as one fixed-size `Copy` value.
+//! The machine of `docs/races.md` ("The machine"), as one fixed-size `Copy` value.
 //!
 //! Everything the explorer hashes lives here and nowhere else: a state is plain data of a few
 //! hundred bytes, with no heap, so that cloning and fingerprinting it is cheap. Names (which

@@ -266,6 +266,27 @@ pub struct ScenarioView {
     pub exists: Option<String>,
     /// What a search of every interleaving finds, as the scenario claims it.
     pub verdicts: Vec<VerdictView>,
+    /// Where each policy × model row applies, one per row, when the scenario says it.
+    #[serde(default)]
+    pub applies: Vec<AppliesView>,
+}
+
+/// Where one policy × model row applies: the kernels and architectures where its code existed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppliesView {
+    pub policy: String,
+    pub model: MemoryModel,
+    /// `applies to: arm64 ≥ v6.10`.
+    pub text: String,
+    /// The code did not exist on the row's architecture at the version the policy is from.
+    pub anachronism: bool,
+}
+
+impl ScenarioView {
+    /// Where the row `policy` × `model` applies, if the scenario says.
+    pub fn applies_to(&self, policy: &str, model: MemoryModel) -> Option<&AppliesView> {
+        self.applies.iter().find(|a| a.policy == policy && a.model == model)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -347,6 +368,17 @@ pub fn scenario(sc: &Scenario) -> ScenarioView {
                     None => Claim::Safe,
                 },
                 comment: v.comment.clone(),
+            })
+            .collect(),
+        applies: (0..sc.policies.len())
+            .flat_map(|p| sc.models.iter().map(move |&m| (p, m)))
+            .filter_map(|(p, m)| {
+                sc.applies_to(p, m).map(|a| AppliesView {
+                    policy: sc.policies[p].name.clone(),
+                    model: m,
+                    text: a.text,
+                    anachronism: a.anachronism,
+                })
             })
             .collect(),
     }

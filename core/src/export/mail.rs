@@ -64,6 +64,11 @@ pub fn mail(
         crate::layout::MemoryModel::Arm64 => "arm64: accesses may be performed out of program order",
     };
     para(&mut out, &format!("Model:    {} ({model})", prog.model.name()), 10);
+    // Where the row's code existed, so that nobody reports an anachronism as a live bug.
+    if let Some(a) = pi.and_then(|i| sc.applies_to(i, prog.model)) {
+        let place = a.text.strip_prefix("applies to: ").unwrap_or(&a.text);
+        para(&mut out, &format!("Applies:  {place}"), 10);
+    }
     let names = schedule::format_names(&run.schedule, &sc.layout);
     let steps = run.steps.len();
     let trace_line = match trace {

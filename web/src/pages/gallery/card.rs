@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use racelab_core::lab::view::{self, ScenarioView};
-use racelab_core::lab::Scenario;
+use racelab_core::lab::{self, Scenario};
 
 use super::citations::CitationList;
 use super::policy_row::PolicyRow;
@@ -25,7 +25,16 @@ pub fn ScenarioCard(sc: &'static Scenario) -> impl IntoView {
         <li class="card" data-testid="scenario-card" data-scenario=info.id.clone()>
             <div class="card-head">
                 <span class="race-tag" data-testid="race">{race_tag(&info.race)}</span>
-                <span class="section">{info.section.clone()}</span>
+                {if lab::scenario::is_doc_ref(&info.section) {
+                    view! {
+                        <a class="section" href=info.section.clone() target="_blank" rel="noopener" data-testid="section">
+                            {info.section.clone()}
+                        </a>
+                    }
+                        .into_any()
+                } else {
+                    view! { <span class="section">{info.section.clone()}</span> }.into_any()
+                }}
             </div>
             <h3 class="card-title">
                 <a href=open data-testid="card-open">

@@ -26,6 +26,21 @@ pub fn PolicyRow(sc: &'static Scenario, p: PolicyView, traces: Vec<String>, outc
         let link = trace_href(&sc.id, &baseline, model, first, step);
         format!("{link}&q={}", p.name)
     });
+    // Where the row applies, per memory model, as the scenario says it (the core's sentence).
+    let applies = sc
+        .policy(&p.name)
+        .map(|i| sc.models.iter().filter_map(|&m| sc.applies_to(i, m).map(|a| (m, a))).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(m, a)| {
+            let text = if labelled { format!("{}: {}", m.name(), a.text) } else { a.text };
+            view! {
+                <span class="applies" class:anachronism=a.anachronism data-testid="applies" data-model=m.name()>
+                    {text}
+                </span>
+            }
+        })
+        .collect_view();
     let trace_cells = traces
         .iter()
         .map(|t| {
@@ -57,6 +72,7 @@ pub fn PolicyRow(sc: &'static Scenario, p: PolicyView, traces: Vec<String>, outc
                     <code>{p.name.clone()}</code>
                 </a>
                 <span class="policy-title">{p.title.clone()}</span>
+                {applies}
                 {compare.map(|href| {
                     view! {
                         <a class="compare-link" href=href data-testid="compare-link">

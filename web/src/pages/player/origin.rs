@@ -37,6 +37,15 @@ pub fn RunOrigin() -> impl IntoView {
         ctx.session.with(|s| {
             let schedule = lab::schedule::format_names(&s.opened.run.schedule, &s.opened.program.layout);
             let what = origin_text(&s.origin, s.trace.as_deref());
+            // Where this policy × model row applies (kernels, architectures), as the core says.
+            let applies = s.info.applies_to(s.policy(), s.model()).map(|a| {
+                view! {
+                    " · "
+                    <span class="applies" class:anachronism=a.anachronism data-testid="applies">
+                        {a.text.clone()}
+                    </span>
+                }
+            });
             view! {
                 <p class="origin" data-testid="origin">
                     <span class="origin-what">{what}</span>
@@ -44,6 +53,7 @@ pub fn RunOrigin() -> impl IntoView {
                     <code class="schedule" title="the schedule: which thread runs at each step">
                         {schedule}
                     </code>
+                    {applies}
                 </p>
             }
         })
