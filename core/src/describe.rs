@@ -82,7 +82,9 @@ pub fn blocked_text(prog: &Program, s: &State, t: usize, b: Blocked) -> String {
         Blocked::FlushHeldOff { cpu } => format!("its TLB flush waits for CPU{cpu} to acknowledge the IPI, and CPU{cpu} has IRQs off"),
         Blocked::NoPin { holder } => format!("there is no GUP reference from `{}` to DMA through yet", prog.thread_name(holder as usize)),
         Blocked::WaitEvent { var } => format!("it waits for {} to become nonzero", l.vars[var as usize].name),
-        Blocked::Awaiting => format!("it waits until {}", without_outer_brackets(prog.instr(t, s.threads[t].pc).text.trim_start_matches("await"))),
+        Blocked::Awaiting => {
+            format!("it waits until {}", without_outer_brackets(prog.instr(t, s.threads[t].pc).text.trim_start_matches("await")))
+        }
         Blocked::NothingToDrain => "its CPU has no buffered store that may drain now".into(),
         Blocked::CannotReorder { pc } => {
             let text = prog.threads.get(t).and_then(|c| c.instrs.get(pc as usize)).map(|i| i.text.as_str()).unwrap_or("?");

@@ -338,7 +338,9 @@ impl Permalink {
         let step = get("i").map(|v| number("i", v, "step number", MAX_STEPS)).transpose()?;
         let compare_step = get("qi").map(|v| number("qi", v, "step number", MAX_STEPS)).transpose()?;
         let compare = match (get("q"), get("qm")) {
-            (None, None) if compare_step.is_some() => return err("qi", "a step of the second view, and the link has no second view (q= or qm=)"),
+            (None, None) if compare_step.is_some() => {
+                return err("qi", "a step of the second view, and the link has no second view (q= or qm=)")
+            }
             (None, None) => None,
             (q, qm) => Some(Compare {
                 policy: q.map(|v| safe_name("q", v)).transpose()?,
@@ -459,7 +461,10 @@ mod tests {
         let p = Permalink::parse("v=1&s=race1a&p=v5_10&tr=lost_write&i=10&q=merged_6ce64428&qi=12&view=present").unwrap();
         assert_eq!(p.compare, Some(Compare { policy: Some("merged_6ce64428".into()), model: None, step: Some(12) }));
         assert!(p.present);
-        assert_eq!(error("v=1&s=race1a&tr=lost_write&note=1:a"), "`note=`: a version 2 field in a version 1 link (version 1 has v, s, p, m, t, tr, i, q, qm, qi, view)");
+        assert_eq!(
+            error("v=1&s=race1a&tr=lost_write&note=1:a"),
+            "`note=`: a version 2 field in a version 1 link (version 1 has v, s, p, m, t, tr, i, q, qm, qi, view)"
+        );
     }
 
     #[test]
