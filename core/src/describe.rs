@@ -82,7 +82,9 @@ pub fn blocked_text(prog: &Program, s: &State, t: usize, b: Blocked) -> String {
         Blocked::FlushHeldOff { cpu } => format!("its TLB flush waits for CPU{cpu} to acknowledge the IPI, and CPU{cpu} has IRQs off"),
         Blocked::NoPin { holder } => format!("there is no GUP reference from `{}` to DMA through yet", prog.thread_name(holder as usize)),
         Blocked::WaitEvent { var } => format!("it waits for {} to become nonzero", l.vars[var as usize].name),
-        Blocked::Awaiting => format!("it waits until {}", prog.instr(t, s.threads[t].pc).text.trim_start_matches("await")),
+        Blocked::Awaiting => {
+            format!("it waits until {}", without_outer_brackets(prog.instr(t, s.threads[t].pc).text.trim_start_matches("await")))
+        }
         Blocked::NothingToDrain => "its CPU has no buffered store that may drain now".into(),
         Blocked::CannotReorder { pc } => {
             let text = prog.threads.get(t).and_then(|c| c.instrs.get(pc as usize)).map(|i| i.text.as_str()).unwrap_or("?");
@@ -96,6 +98,29 @@ pub fn blocked_text(prog: &Program, s: &State, t: usize, b: Blocked) -> String {
             }
         }
     }
+}
+
+/// A whole condition without the brackets around all of it: `(pte(V).UW)` reads `pte(V).UW`,
+/// `((a && b))` reads `a && b`; `(a) || (b)` keeps its brackets, which belong to its parts.
+pub fn without_outer_brackets(text: &str) -> &str {
+    let mut t = text.trim();
+    while let Some(inner) = t.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
+        // The first `(` must close at the last `)`: its depth stays above zero until the end.
+        let mut depth = 1usize;
+        let whole = inner.chars().all(|c| {
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                _ => {}
+            }
+            depth > 0
+        });
+        if !whole {
+            break;
+        }
+        t = inner.trim();
+    }
+    t
 }
 
 pub fn bug_text(prog: &Program, b: Bug) -> String {
@@ -747,5 +772,21 @@ pub fn final_values(prog: &Program, cond: &FinalCond, s: &State, out: &mut Vec<S
         if !out.contains(&t) {
             out.push(t);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_outer_brackets;
+
+    #[test]
+    fn a_whole_condition_loses_its_outer_brackets_and_its_parts_keep_theirs() {
+        assert_eq!(without_outer_brackets("(pte(V).UW)"), "pte(V).UW");
+        assert_eq!(without_outer_brackets(" ((x == 1 && y == 0)) "), "x == 1 && y == 0");
+        assert_eq!(without_outer_brackets("(a) || (b)"), "(a) || (b)");
+        assert_eq!(without_outer_brackets("((a) || (b))"), "(a) || (b)");
+        assert_eq!(without_outer_brackets("pte(V).UW"), "pte(V).UW");
+        assert_eq!(without_outer_brackets("(unbalanced"), "(unbalanced");
+        assert_eq!(without_outer_brackets("()"), "");
     }
 }

@@ -210,6 +210,9 @@ pub struct LinkView<'c> {
     pub notices: Vec<Notice>,
     /// Side by side: the same interleaving under the second policy or model (`q=`, `qm=`).
     pub compare: Option<Opened<'c>>,
+    /// The second run's step the link names (`qi=`), cut to the end of that run; None: the one
+    /// that shows what the first run's step shows (see `replay::same_step`).
+    pub compare_step: Option<usize>,
     /// `view=present`.
     pub present: bool,
     /// `embed=1`.
@@ -366,8 +369,19 @@ pub fn open_link<'l>(lib: &'l Library, text: &str) -> Result<LinkView<'l>, LabEr
     for n in dropped {
         notices.push(Notice::new(NoticeKind::NoteDropped, format!("the note for step {} was left out: the run has {steps} steps", n.step)));
     }
-    let mut view =
-        LinkView { opened, step, version: link.version, files: r.files, notices, compare, present: link.present, embed: link.embed, notes };
+    let compare_step = compare.as_ref().zip(link.compare.as_ref().and_then(|c| c.step)).map(|(b, j)| j.min(b.run.steps.len()));
+    let mut view = LinkView {
+        opened,
+        step,
+        version: link.version,
+        files: r.files,
+        notices,
+        compare,
+        compare_step,
+        present: link.present,
+        embed: link.embed,
+        notes,
+    };
     if matches!(view.files, Files::Archived { .. }) {
         if let Some(l) = on_current(lib, &view) {
             if let Some(n) = view.notices.iter_mut().find(|n| n.kind == NoticeKind::OlderVersion) {
@@ -403,6 +417,7 @@ impl LinkView<'_> {
         l.compare = self.compare.as_ref().map(|c| Compare {
             policy: (c.program.policy != self.opened.program.policy).then(|| c.program.policy.clone()),
             model: (c.program.model != self.opened.program.model).then_some(c.program.model),
+            step: self.compare_step.map(|j| j.min(c.run.steps.len())),
         });
         l.present = self.present;
         l.embed = self.embed;

@@ -10,9 +10,12 @@
 //! * `src=SOURCE`: the files themselves, when the scenario is not the catalog's (a new file or an
 //!   edit): a [`crate::bundle`], deflated and base64url-encoded;
 //! * `q=POLICY` and/or `qm=MODEL`: side by side, the same interleaving under a second policy
-//!   and/or memory model;
+//!   and/or memory model; `qi=STEP` the second run's step (else the one that shows the first's);
 //! * `view=present` (presentation mode), `embed=1` (the compact player for an iframe);
 //! * `note=STEP:TEXT`, any number, one per step: a presenter's note, percent-encoded UTF-8.
+//!
+//! A version 1 link may carry `q=`, `qm=`, `qi=` and `view=` too: the page wrote them onto
+//! version 1 links before version 2 defined them.
 //!
 //! Parsing is strict (a key given twice, a number spelled `+25` or `025`, an unknown key, a field
 //! of version 2 in a version 1 link are errors that name the field) and every value an error
@@ -47,6 +50,8 @@ pub enum LinkSchedule {
 pub struct Compare {
     pub policy: Option<String>,
     pub model: Option<MemoryModel>,
+    /// The second run's step (`qi=`); None: the step that shows what the first run's step shows.
+    pub step: Option<usize>,
 }
 
 /// A presenter's note on one step: plain text, one line.
@@ -214,8 +219,10 @@ fn note(v: &str) -> Result<Note, PermalinkError> {
     Ok(Note { step, text })
 }
 
-const V1_KEYS: &[&str] = &["v", "s", "p", "m", "t", "tr", "i"];
-const V2_KEYS: &[&str] = &["v", "s", "h", "p", "m", "t", "tr", "i", "q", "qm", "view", "embed", "note", "src"];
+/// Version 1's fields, with those the page wrote onto version 1 links before version 2 defined
+/// them (side by side, `q=`, `qm=`, `qi=`, and presentation mode, `view=`).
+const V1_KEYS: &[&str] = &["v", "s", "p", "m", "t", "tr", "i", "q", "qm", "qi", "view"];
+const V2_KEYS: &[&str] = &["v", "s", "h", "p", "m", "t", "tr", "i", "q", "qm", "qi", "view", "embed", "note", "src"];
 
 impl Permalink {
     pub fn to_fragment(&self) -> String {
@@ -242,6 +249,9 @@ impl Permalink {
             }
             if let Some(m) = c.model {
                 s.push_str(&format!("&qm={}", m.name()));
+            }
+            if let Some(i) = c.step {
+                s.push_str(&format!("&qi={i}"));
             }
         }
         if self.present {
@@ -326,11 +336,17 @@ impl Permalink {
             (None, None) => return err("", "the link has no schedule (t= or tr=)"),
         };
         let step = get("i").map(|v| number("i", v, "step number", MAX_STEPS)).transpose()?;
+        let compare_step = get("qi").map(|v| number("qi", v, "step number", MAX_STEPS)).transpose()?;
         let compare = match (get("q"), get("qm")) {
-            (None, None) => None,
-            (q, qm) => {
-                Some(Compare { policy: q.map(|v| safe_name("q", v)).transpose()?, model: qm.map(|v| parse_model("qm", v)).transpose()? })
+            (None, None) if compare_step.is_some() => {
+                return err("qi", "a step of the second view, and the link has no second view (q= or qm=)")
             }
+            (None, None) => None,
+            (q, qm) => Some(Compare {
+                policy: q.map(|v| safe_name("q", v)).transpose()?,
+                model: qm.map(|v| parse_model("qm", v)).transpose()?,
+                step: compare_step,
+            }),
         };
         let present = match get("view") {
             None => false,
@@ -441,6 +457,17 @@ mod tests {
     }
 
     #[test]
+    fn version_1_links_keep_the_side_by_side_and_presentation_fields_the_page_wrote_onto_them() {
+        let p = Permalink::parse("v=1&s=race1a&p=v5_10&tr=lost_write&i=10&q=merged_6ce64428&qi=12&view=present").unwrap();
+        assert_eq!(p.compare, Some(Compare { policy: Some("merged_6ce64428".into()), model: None, step: Some(12) }));
+        assert!(p.present);
+        assert_eq!(
+            error("v=1&s=race1a&tr=lost_write&note=1:a"),
+            "`note=`: a version 2 field in a version 1 link (version 1 has v, s, p, m, t, tr, i, q, qm, qi, view)"
+        );
+    }
+
+    #[test]
     fn version_1_links_parse_as_before() {
         let p = Permalink::parse("#v=1&s=race1a&p=v5_10&m=arm64&t=a5c9d&i=17").unwrap();
         assert_eq!(p, v1("race1a", 17));
@@ -452,14 +479,14 @@ mod tests {
     fn version_2_round_trips_with_every_field() {
         let mut p = Permalink::new("race1a", Some("v5_10"), MemoryModel::X86Tso, LinkSchedule::Steps("a5b10cb12a3".into()), 25);
         p.pin = Some("abcdefgh23".into());
-        p.compare = Some(Compare { policy: Some("merged_6ce64428".into()), model: Some(MemoryModel::Arm64) });
+        p.compare = Some(Compare { policy: Some("merged_6ce64428".into()), model: Some(MemoryModel::Arm64), step: Some(27) });
         p.present = true;
         p.embed = true;
         p.notes = vec![Note { step: 25, text: "the write is lost. Here & now: 100%".into() }, Note { step: 3, text: "é → ü".into() }];
         let f = p.to_fragment();
         assert!(
             f.starts_with(
-                "v=2&s=race1a&h=abcdefgh23&p=v5_10&m=x86-tso&t=a5b10cb12a3&i=25&q=merged_6ce64428&qm=arm64&view=present&embed=1&note=3:"
+                "v=2&s=race1a&h=abcdefgh23&p=v5_10&m=x86-tso&t=a5b10cb12a3&i=25&q=merged_6ce64428&qm=arm64&qi=27&view=present&embed=1&note=3:"
             ),
             "{f}"
         );
@@ -483,11 +510,13 @@ mod tests {
         assert_eq!(error("v=2&s=race1a&t=a"), "`h=`: missing: the link pins no version of its files");
         assert_eq!(
             error("v=1&s=race1a&h=abcdefghij&t=a"),
-            "`h=`: a version 2 field in a version 1 link (version 1 has v, s, p, m, t, tr, i)"
+            "`h=`: a version 2 field in a version 1 link (version 1 has v, s, p, m, t, tr, i, q, qm, qi, view)"
         );
         assert_eq!(error("v=2&s=race1a&h=abc&t=a"), "`h=`: `abc` is not a pin (10 or more base32 characters)");
         assert_eq!(error("v=2&s=r&h=abcdefghij&t=a&view=slides"), "`view=`: unknown view `slides` (present)");
         assert_eq!(error("v=2&s=r&h=abcdefghij&t=a&embed=yes"), "`embed=`: `yes`: embed=1 or nothing");
+        assert_eq!(error("v=2&s=r&h=abcdefghij&t=a&qi=3"), "`qi=`: a step of the second view, and the link has no second view (q= or qm=)");
+        assert_eq!(error("v=2&s=r&h=abcdefghij&t=a&q=x&qi=03"), "`qi=`: `03` is not a step number");
         assert_eq!(error("v=2&s=r&h=abcdefghij&t=a&qm=power"), "`qm=`: unknown memory model `power` (sc, x86-tso, arm64)");
         assert_eq!(error("v=1&s=r&t=a b"), "`t=`: `a b` is not a schedule (letters, counts and `_`)");
     }
@@ -540,7 +569,7 @@ mod tests {
         );
         assert_eq!(
             error(&format!("v=1&s=x&t=a&{}=1", "k".repeat(1000))),
-            format!("`{}…=`: unknown field (expected v, s, p, m, t, tr, i)", "k".repeat(40))
+            format!("`{}…=`: unknown field (expected v, s, p, m, t, tr, i, q, qm, qi, view)", "k".repeat(40))
         );
         assert!(error(&"a".repeat(MAX_LINK_BYTES + 1)).starts_with("the link has 65537 bytes; racelab opens links of at most 65536"));
     }

@@ -543,7 +543,7 @@ fn side_by_side_presentation_embed_and_notes_come_back_from_the_link() {
     let lib = Library::builtin();
     let v = open("v=1&s=race1a&p=v5_10&t=a5b10cb12a3&i=25");
     let mut l = v.link(&lib);
-    l.compare = Some(lab::Compare { policy: Some("merged_6ce64428".into()), model: None });
+    l.compare = Some(lab::Compare { policy: Some("merged_6ce64428".into()), model: None, step: None });
     l.present = true;
     l.embed = true;
     l.notes = vec![lab::Note { step: 25, text: "the write is lost".into() }, lab::Note { step: 99, text: "past the end".into() }];
@@ -559,4 +559,41 @@ fn side_by_side_presentation_embed_and_notes_come_back_from_the_link() {
     assert!(again.contains("&q=merged_6ce64428&view=present&embed=1&note=25:the%20write%20is%20lost"), "{again}");
     let e = lab::open_link(&lib, "v=2&s=race1a&h=aaaaaaaaaa&p=v5_10&t=a&i=0&q=v5_10").err().unwrap().to_string();
     assert_eq!(e, "broken link: `q=`: the second view is the first one (v5_10 under sc)");
+}
+
+/// A version 2 link of race 1A's lost write under v5.10 at step 25, made today.
+fn lost_write_v2() -> lab::Permalink {
+    let lib = builtin();
+    let sc = lib.current().scenario("race1a").unwrap();
+    let v = open(&lab::trace_link(lib, sc, "v5_10", MemoryModel::Sc, "lost_write", 25).to_fragment());
+    v.link(lib)
+}
+
+#[test]
+fn side_by_side_with_its_second_step_presentation_and_notes_come_back_from_a_version_2_link() {
+    let lib = builtin();
+    let mut l = lost_write_v2();
+    l.compare = Some(lab::Compare { policy: Some("merged_6ce64428".into()), model: None, step: Some(27) });
+    l.present = true;
+    l.notes = vec![lab::Note { step: 25, text: "the write is lost".into() }, lab::Note { step: 999, text: "past the end".into() }];
+    let back = open(&l.to_fragment());
+    let c = back.compare.as_ref().expect("q= opens a second run");
+    assert_eq!((c.program.policy.as_str(), c.program.model), ("merged_6ce64428", MemoryModel::Sc));
+    assert_eq!(back.compare_step, Some(27));
+    assert!(back.present && !back.embed);
+    assert_eq!(back.notes, vec![lab::Note { step: 25, text: "the write is lost".into() }]);
+    assert_eq!(kinds(&back), [NoticeKind::NoteDropped]);
+    let again = back.link(lib).to_fragment();
+    assert!(again.contains("&q=merged_6ce64428&qi=27&view=present&note=25:the%20write%20is%20lost"), "{again}");
+}
+
+#[test]
+fn a_second_step_past_the_end_of_the_second_run_opens_its_last_step() {
+    let mut l = lost_write_v2();
+    l.compare = Some(lab::Compare { policy: Some("merged_6ce64428".into()), model: None, step: Some(5000) });
+    let back = open(&l.to_fragment());
+    let steps = back.compare.as_ref().unwrap().run.steps.len();
+    assert_eq!(back.compare_step, Some(steps));
+    l.compare = Some(lab::Compare { policy: Some("merged_6ce64428".into()), model: None, step: None });
+    assert_eq!(open(&l.to_fragment()).compare_step, None, "without qi= the front end aligns the second run itself");
 }

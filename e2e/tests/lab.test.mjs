@@ -59,10 +59,30 @@ test('removing the flush of merged_6ce64428 from do_wp_page makes race 1A lose t
   const at = await player.jumpToViolation();
   assert.ok(at > 0);
   assert.equal((await player.invariant('no_lost_write')).state, 'broken');
-  // The link of an edited run needs the link format 2: the copy button says so.
-  await player.copyButton.click();
-  assert.match(await player.copyStatus.textContent(), /format 2/);
   assert.deepEqual(await csp(), []);
+
+  // The link of the edited run carries the edit (version 2, src=), says its length, and opens
+  // the same run at the same step in a browser that has no draft.
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(url).origin });
+  const length = await page.getByTestId('link-length').textContent();
+  assert.match(length, /^link: \d+ bytes$/, length);
+  await player.copyButton.click();
+  await page.locator('[data-testid="copy-status"]', { hasText: 'copied' }).waitFor();
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  assert.ok(copied.startsWith(url), copied);
+  assert.match(copied, /#v=2&s=race1a&h=[a-z2-7]{10}&p=merged_6ce64428&t=[a-z0-9_]+&i=\d+&src=[A-Za-z0-9_-]+$/);
+  assert.equal(Number(length.match(/\d+/)[0]), copied.split('#')[1].length);
+  const schedule = await player.attr('steps');
+
+  const fresh = await open(); // a fresh browser context: no draft
+
+  const other = new PlayerPage(fresh.page, fresh.url);
+  await other.open(copied.split('#')[1]);
+  assert.equal(await other.attr('policy'), 'merged_6ce64428');
+  assert.equal(await other.step(), at);
+  assert.equal(await other.attr('steps'), schedule);
+  assert.equal((await other.invariant('no_lost_write')).state, 'broken');
+  assert.match(await other.notice.textContent(), /carries its own source/);
 });
 
 test('a typo in a thread is reported at its line and column, in the core\'s words, and in the gutter', async () => {

@@ -133,3 +133,20 @@ test('a zip bomb in a link is an error, not a tab out of memory', async () => {
   await error.open(`#${bomb}`);
   assert.match(await error.message.textContent(), /the source expands past 1048576 bytes/);
 });
+
+test('the notice of a link made from an older version offers the current version, and its action opens it', async () => {
+  const { page, url } = await open();
+  const player = new PlayerPage(page, url);
+  // A version 1 link of race 1A opens the files it was made from, an older version.
+  await player.open('v=1&s=race1a&p=v5_10&t=a5b10cb12a3&i=25');
+  const action = page.getByTestId('notice-action');
+  assert.match(await player.notice.textContent(), /a newer version exists/);
+  assert.match(await action.textContent(), /current version/);
+  const href = await action.getAttribute('href');
+  assert.match(href, /^#v=2&s=race1a&h=[a-z2-7]{10}&p=v5_10&t=[a-z0-9]+&i=\d+$/);
+  await action.click();
+  await page.waitForFunction((h) => location.hash === h, href);
+  await player.root.waitFor();
+  assert.equal(await player.attr('scenario'), 'race1a');
+  assert.equal(await page.getByTestId('notice-action').count(), 0, 'the current version has nothing newer to offer');
+});

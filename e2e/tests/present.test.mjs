@@ -99,3 +99,47 @@ test('a link with view=present opens in presentation mode, and the gallery leave
   await page.getByTestId('gallery').waitFor();
   await player.waitForPresenting(false);
 });
+
+test('a trace\'s presenter notes show at their step, and a note attached in the page survives a reload and travels in the copied link', async () => {
+  const { page, url, context } = await open();
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(url).origin });
+  const player = new PlayerPage(page, url);
+  // The current race 1A (a version 1 link opens the version it was made from).
+  await player.open('/race/race1a');
+  await page.waitForFunction(() => location.hash.startsWith('#v=2&'));
+  const link = (await player.fragment()).replace(/&i=\d+/, '&i=16');
+  await player.open(link);
+  assert.equal(await player.step(), 16);
+  // race1a's `say at 16` for v5_10.
+  assert.match(await page.getByTestId('say-note').textContent(), /stale writable entry/);
+  await page.keyboard.press('ArrowRight');
+  await page.locator('[data-testid="player"][data-step="17"]').waitFor();
+  assert.equal(await page.getByTestId('say-note').count(), 0);
+
+  await page.getByTestId('note-add').click();
+  await page.getByTestId('note-input').fill('here CPU3 still writes: look at its TLB');
+  await page.getByTestId('note-done').click();
+  assert.match(await page.getByTestId('own-note').textContent(), /here CPU3 still writes: look at its TLB/);
+  assert.match(await page.evaluate(() => location.hash), /&note=17:here%20CPU3%20still%20writes%3A%20look%20at%20its%20TLB/);
+  // Typing does not step the player.
+  assert.equal(await player.step(), 17);
+
+  await page.reload();
+  await player.root.waitFor();
+  assert.match(await page.getByTestId('own-note').textContent(), /here CPU3 still writes/);
+
+  await player.copyButton.click();
+  await page.locator('[data-testid="copy-status"]', { hasText: 'copied' }).waitFor();
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  const fresh = await open();
+  await fresh.page.setViewportSize({ width: 1920, height: 1080 });
+  const other = new PlayerPage(fresh.page, fresh.url);
+  await other.open(`${copied.split('#')[1]}&view=present`);
+  await other.waitForPresenting(true);
+  const note = fresh.page.getByTestId('own-note');
+  assert.match(await note.textContent(), /here CPU3 still writes/);
+  const px = await note.evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
+  assert.ok(px >= 20, `the note is ${px}px in presentation mode`);
+  assert.deepEqual(await offScreen(fresh.page), []);
+  await other.screenshot('present-own-note-1920x1080');
+});

@@ -89,3 +89,30 @@ test('the player opens side by side from its menu, and Esc gives the keys back',
   await page.keyboard.press('ArrowRight');
   await side.waitForRow(r + 1);
 });
+
+test('at 1920x1080 the state panels of both runs are on screen without scrolling, the ones the step changes first', async () => {
+  const { page, url } = await open();
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  const side = new SideBySidePage(page, url);
+  await side.open(SIDE);
+  await page.keyboard.press('d');
+  await side.waitForRow(await side.firstDiffRow());
+  const placed = await page.evaluate(() =>
+    [...document.querySelectorAll('[data-testid="side-panels"]')].map((col) => {
+      const panels = [...col.querySelectorAll('.slot')].filter((s) => s.getBoundingClientRect().height > 0);
+      return {
+        panels: panels.length,
+        bottom: Math.max(...panels.map((s) => s.getBoundingClientRect().bottom)),
+        first: panels.map((s) => [s.getBoundingClientRect().top, s.getBoundingClientRect().left, s.classList.contains('now')])
+          .sort((a, b) => a[0] - b[0] || a[1] - b[1])[0][2],
+      };
+    }));
+  assert.equal(placed.length, 2);
+  for (const [i, c] of placed.entries()) {
+    assert.ok(c.panels >= 4, `column ${i} shows ${c.panels} panels`);
+    assert.ok(c.bottom <= 1080, `column ${i}'s panels end at ${c.bottom}px, below the screen`);
+  }
+  // The fix's flush changes a TLB at this row: its TLB panel comes first.
+  assert.equal(placed[1].first, true, 'the panel the step changes comes first');
+  await side.screenshot('side-race1a-first-difference-1920x1080');
+});

@@ -9,8 +9,7 @@ use crate::pages::gallery::Gallery;
 use crate::pages::player::{Player, SideBySide};
 use crate::route::{self, Route};
 use crate::state::drafts::Draft;
-use crate::state::fields::{self, Presenting};
-use crate::state::session::Session;
+use crate::state::session::{Opening, Presenting, Session};
 use crate::state::verdicts::Verdicts;
 
 /// A signal that follows `location.hash`, updated on `hashchange` and `popstate` (the back
@@ -38,31 +37,32 @@ fn use_hash_route() -> ReadSignal<Route> {
 }
 
 /// The player for a permalink (or the side-by-side view when the link asks for a second run),
-/// or the error view if the link cannot be opened.
+/// or the error view if the link cannot be opened. The core reads every field of the link.
 #[component]
 fn PlayerRoute(fragment: String) -> impl IntoView {
-    let (permalink, page) = fields::split(&fragment);
-    if page.present {
+    match Session::open_link(&fragment) {
+        Ok(o) => opened_view(o, fragment),
+        Err(e) => {
+            let scenario = Session::scenario_of_link(&fragment);
+            view! { <ErrorView error=e.to_string() link=fragment scenario/> }.into_any()
+        }
+    }
+}
+
+/// What a link opened: the player, or side by side; presentation mode when it asks for it.
+fn opened_view(o: Opening, link: String) -> AnyView {
+    if o.present {
         if let Some(p) = use_context::<Presenting>() {
             p.0.set(true);
         }
     }
-    match Session::from_link(&permalink) {
-        Ok((a, a_step)) => match page.compare {
-            None => view! { <Player session=a step=a_step/> }.into_any(),
-            Some(q) => {
-                let compared = a.switch(&q.policy, q.model.unwrap_or(a.model())).and_then(|b| a.compare(&b).map(|cmp| (b, cmp)));
-                match compared {
-                    Ok((b, cmp)) => view! { <SideBySide a b cmp a_step b_step=q.step/> }.into_any(),
-                    Err(e) => view! { <ErrorView error=e.to_string() link=fragment.clone() scenario=Some(a.scenario_id().to_string())/> }
-                        .into_any(),
-                }
-            }
+    let Opening { session: a, step: a_step, compare, notes, .. } = o;
+    match compare {
+        None => view! { <Player session=a step=a_step notes/> }.into_any(),
+        Some((b, b_step)) => match a.compare(&b) {
+            Ok(cmp) => view! { <SideBySide a b cmp a_step b_step/> }.into_any(),
+            Err(e) => view! { <ErrorView error=e.to_string() link scenario=Some(a.scenario_id().to_string())/> }.into_any(),
         },
-        Err(e) => {
-            let scenario = Session::scenario_of_link(&permalink);
-            view! { <ErrorView error=e.to_string() link=fragment scenario/> }.into_any()
-        }
     }
 }
 
@@ -70,7 +70,7 @@ fn PlayerRoute(fragment: String) -> impl IntoView {
 #[component]
 fn RaceRoute(id: String) -> impl IntoView {
     match Session::from_scenario(&id) {
-        Ok(session) => view! { <Player session step=0/> }.into_any(),
+        Ok(session) => view! { <Player session step=0 notes=Vec::new()/> }.into_any(),
         Err(e) => view! { <ErrorView error=e.to_string() link=format!("/race/{id}") scenario=None/> }.into_any(),
     }
 }
@@ -85,8 +85,8 @@ fn LabRoute(fragment: String) -> impl IntoView {
                 .to_string();
         return view! { <ErrorView error link scenario=None/> }.into_any();
     };
-    match Session::from_link_with_edits(&fragment, draft.edits()) {
-        Ok((session, step)) => view! { <Player session step/> }.into_any(),
+    match Session::open_link_with_edits(&fragment, draft.edits()) {
+        Ok(o) => opened_view(o, link),
         Err(e) => view! { <ErrorView error=e.to_string() link scenario=None/> }.into_any(),
     }
 }

@@ -5,8 +5,8 @@
 
 use racelab_core::lab::view::{self, InvariantView, ScenarioView, StateView, StepView, ThreadCodeView};
 use racelab_core::lab::{
-    self, describe, exec, replay, schedule, Catalog, Choice, Comparison, DeviationKind, LabError, MemoryModel, Notice, Opened, Outcome,
-    Permalink, Request, ScheduleSpec,
+    self, describe, exec, replay, schedule, Catalog, Choice, Compare, Comparison, DeviationKind, LabError, LinkView, MemoryModel, Note,
+    Notice, Opened, Outcome, Permalink, Request, ScheduleSpec,
 };
 
 use crate::catalog::{catalog, library};
@@ -51,6 +51,22 @@ pub struct Session {
     /// What opening the link repaired or found (an older version, a schedule cut short), for
     /// the player to show.
     pub notices: Vec<Notice>,
+}
+
+/// Presentation mode, shared by the pages that show a run (the app provides it).
+#[derive(Clone, Copy)]
+pub struct Presenting(pub leptos::prelude::RwSignal<bool>);
+
+/// What a link opens: its run at its step, and what it asks for besides (the core's fields).
+pub struct Opening {
+    pub session: Session,
+    pub step: usize,
+    /// Side by side (`q=`, `qm=`): the second run, and its step when the link names it (`qi=`).
+    pub compare: Option<(Session, Option<usize>)>,
+    /// `view=present`.
+    pub present: bool,
+    /// The presenter's notes the link carries (`note=`), on steps the run has.
+    pub notes: Vec<Note>,
 }
 
 /// One thing the user may schedule at a step.
@@ -146,14 +162,20 @@ impl Session {
         Session::in_catalog(self.catalog, self.edits.clone(), opened, origin)
     }
 
-    /// Opens a permalink fragment on the built-in catalog overlaid with `edits`.
-    pub fn from_link_with_edits(fragment: &str, edits: Vec<(String, String)>) -> Result<(Session, usize), LabError> {
+    /// Opens a permalink fragment on the built-in catalog overlaid with `edits`, with what the
+    /// link asks for besides its run.
+    pub fn open_link_with_edits(fragment: &str, edits: Vec<(String, String)>) -> Result<Opening, LabError> {
         let lib = crate::state::lab::library_with_edits(&edits);
         let view = lab::open_link(lib, fragment)?;
-        let step = view.step;
-        let mut session = Session::in_catalog(lib.current(), edits, view.opened, Origin::Link);
-        session.notices = view.notices;
-        Ok((session, step))
+        Ok(Session::opening(lib.current(), edits, view))
+    }
+
+    fn opening(catalog: &'static Catalog, edits: Vec<(String, String)>, view: LinkView<'static>) -> Opening {
+        let LinkView { opened, step, notices, compare, compare_step, present, notes, .. } = view;
+        let mut session = Session::in_catalog(catalog, edits, opened, Origin::Link);
+        session.notices = notices;
+        let compare = compare.map(|b| (session.beside(b), compare_step));
+        Opening { session, step, compare, present, notes }
     }
 
     /// The first canonical trace (or the empty schedule) of the scenario declared in `file`,
@@ -180,24 +202,16 @@ impl Session {
         !self.edits.is_empty()
     }
 
-    /// The fragment the address bar shows for this run at `step`: the permalink, under
-    /// `/lab/` when the run comes from the draft (it opens from this browser's draft).
-    pub fn url_fragment(&self, step: usize) -> String {
-        let f = self.fragment(step);
-        if self.is_edited() {
-            format!("/lab/{f}")
-        } else {
-            f
-        }
+    /// Opens a permalink fragment: the session and the step it names.
+    #[cfg(test)]
+    pub fn from_link(fragment: &str) -> Result<(Session, usize), LabError> {
+        Session::open_link(fragment).map(|o| (o.session, o.step))
     }
 
-    /// Opens a permalink fragment: the session and the step it names.
-    pub fn from_link(fragment: &str) -> Result<(Session, usize), LabError> {
+    /// Opens a permalink fragment, with what the link asks for besides its run.
+    pub fn open_link(fragment: &str) -> Result<Opening, LabError> {
         let view = lab::open_link(library(), fragment)?;
-        let step = view.step;
-        let mut session = Session::new(view.opened, Origin::Link);
-        session.notices = view.notices;
-        Ok((session, step))
+        Ok(Session::opening(catalog(), Vec::new(), view))
     }
 
     /// The scenario a permalink names, if the link names one and it exists: a link broken in
@@ -252,19 +266,58 @@ impl Session {
     }
 
     /// The permalink fragment of this run at `step`.
+    #[cfg(test)]
     pub fn fragment(&self, step: usize) -> String {
-        lab::permalink(library(), &self.opened, step.min(self.steps())).to_fragment()
+        self.permalink(step).to_fragment()
+    }
+
+    /// The core's permalink of this run at `step` (version 2: pinned, and carrying the files
+    /// when the archive cannot find them, as for an edited run); a front end sets the fields
+    /// it asks for besides the run (side by side, presentation, notes).
+    pub fn permalink(&self, step: usize) -> Permalink {
+        lab::permalink(library(), &self.opened, step.min(self.steps()))
+    }
+
+    /// The second run of a side-by-side link to this run and `other` at `other_step`.
+    pub fn compare_field(&self, other: &Session, other_step: Option<usize>) -> Compare {
+        Compare {
+            policy: (other.policy() != self.policy()).then(|| other.policy().to_string()),
+            model: (other.model() != self.model()).then_some(other.model()),
+            step: other_step,
+        }
+    }
+
+    /// What the address bar shows for `link`, a link of this run: the link itself, under
+    /// `/lab/` when the run comes from the draft (it opens on this browser's draft).
+    pub fn address(&self, link: &Permalink) -> String {
+        let f = link.to_fragment();
+        if self.is_edited() {
+            format!("/lab/{f}")
+        } else {
+            f
+        }
+    }
+
+    /// The fragment the address bar shows for this run at `step`, with nothing besides the run.
+    pub fn url_fragment(&self, step: usize) -> String {
+        self.address(&self.permalink(step))
     }
 
     /// The same interleaving under another policy or memory model: each run of one thread ends
     /// after the same statement; steps a fix holds back are skipped and listed as deviations.
     pub fn switch(&self, policy: &str, model: MemoryModel) -> Result<Session, LabError> {
-        let opened = lab::switch(&self.opened, policy, model)?;
+        Ok(self.beside(lab::switch(&self.opened, policy, model)?))
+    }
+
+    /// `opened`, a run of this one's interleaving under another policy or model, as a session
+    /// switched from this one and compared with it.
+    fn beside(&self, opened: Opened<'static>) -> Session {
+        let model = opened.program.model;
         let from = if model == self.model() { self.policy().to_string() } else { format!("{} ({})", self.policy(), self.model().name()) };
         let compared = lab::compare(&self.opened, &opened).ok().map(|c| (c.added(), c.held_back()));
         let mut next = self.next(opened, Origin::Switched { from });
         next.compared = compared;
-        Ok(next)
+        next
     }
 
     /// The run's schedule up to `step`, then `choice`, then every thread to its end.
@@ -293,7 +346,11 @@ impl Session {
         let step = step.min(run.steps.len());
         let state = view::state(prog, &run.states[step]);
         let prev = (step > 0).then(|| view::state(prog, &run.states[step - 1]));
-        let step_view = (step > 0).then(|| view::step(prog, run, step));
+        let mut step_view = (step > 0).then(|| view::step(prog, run, step));
+        // A canonical trace's presenter notes (`say at STEP`) on this step, under this policy.
+        if let (Some(v), Some(t)) = (step_view.as_mut(), self.trace.as_deref().and_then(|n| self.opened.scenario.trace(n))) {
+            view::with_notes(std::slice::from_mut(v), t, &prog.policy);
+        }
         let invariants = match &step_view {
             Some(s) => s.invariants.clone(),
             None => view::initial_invariants(prog, &run.states[0]),
@@ -418,6 +475,32 @@ mod tests {
         assert_eq!(f.choices.iter().filter(|c| c.is_run).count(), s.info.threads.len(), "a choice per thread");
         let last = s.frame(s.steps());
         assert!(last.choices.iter().all(|c| !c.in_run), "nothing comes after the last step");
+    }
+
+    #[wasm_bindgen_test]
+    fn a_canonical_traces_presenter_notes_are_on_their_steps_under_their_policy() {
+        let (s, _) = lost_write();
+        assert!(s.frame(16).step_view.unwrap().say[0].contains("stale writable entry"));
+        assert!(s.frame(15).step_view.unwrap().say.is_empty());
+        let fix = s.switch("merged_6ce64428", MemoryModel::Sc).expect("the fix opens");
+        assert!(fix.frame(12).step_view.unwrap().say[0].contains("drops CPU3's stale entry"));
+    }
+
+    #[wasm_bindgen_test]
+    fn a_link_gives_its_second_run_presentation_and_notes_and_they_come_back_in_the_link() {
+        let (s, _) = lost_write();
+        let b = s.switch("merged_6ce64428", MemoryModel::Sc).expect("the fix opens");
+        let mut l = s.permalink(25);
+        l.compare = Some(s.compare_field(&b, Some(27)));
+        l.present = true;
+        l.notes = vec![Note { step: 25, text: "lost: 100% & more".into() }];
+        let o = Session::open_link(&l.to_fragment()).expect("its own link opens");
+        let (b2, at) = o.compare.expect("q= opens the second run");
+        assert_eq!((b2.policy(), at), ("merged_6ce64428", Some(27)));
+        assert!(b2.compared.is_some(), "the second run is compared with the first");
+        assert!(o.present);
+        assert_eq!(o.notes, l.notes);
+        assert_eq!(o.session.address(&l), l.to_fragment(), "a built-in run's address is its link");
     }
 
     #[wasm_bindgen_test]

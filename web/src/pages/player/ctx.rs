@@ -6,12 +6,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use leptos::prelude::*;
-use racelab_core::lab::{Choice, LabError, MemoryModel};
+use racelab_core::lab::{Choice, LabError, MemoryModel, Note, Permalink};
 
 use crate::catalog::mark;
 use crate::route;
-use crate::state::fields::{self, PageFields, Presenting};
-use crate::state::session::{Frame, Session};
+use crate::state::session::{Frame, Presenting, Session};
 
 /// A line of a lane marked in a side-by-side view: (thread, pc, what: `added` or `held-back`).
 pub type LineMark = (usize, u16, &'static str);
@@ -31,6 +30,8 @@ pub struct Ctx {
     pub help: RwSignal<bool>,
     /// A message about the last action that failed (a policy the schedule cannot carry to…).
     pub notice: RwSignal<Option<String>>,
+    /// The presenter's notes attached to steps (carried in the link, `note=`).
+    pub notes: RwSignal<Vec<Note>>,
     /// Presentation mode (large type, one screen, for a projector); shared with the app.
     pub present: RwSignal<bool>,
     /// Lines a side-by-side view marks in the lanes: what a fix adds, what it holds back.
@@ -42,9 +43,6 @@ pub struct Ctx {
 impl Ctx {
     /// The context of a player showing `session` at `step`, not yet playing.
     pub fn new(session: Session, step: usize) -> Ctx {
-        // What opening the link repaired or found, in the core's words (as the CLI prints them).
-        let notices = &session.notices;
-        let link_notices = (!notices.is_empty()).then(|| notices.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" · "));
         let session = RwSignal::new(Arc::new(session));
         let step = RwSignal::new(step);
         let frame = Memo::new(move |_| {
@@ -58,7 +56,8 @@ impl Ctx {
             playing: RwSignal::new(false),
             speed: RwSignal::new(SPEEDS[1].0),
             help: RwSignal::new(false),
-            notice: RwSignal::new(link_notices),
+            notice: RwSignal::new(None),
+            notes: RwSignal::new(Vec::new()),
             present: use_context::<Presenting>().map(|p| p.0).unwrap_or_else(|| RwSignal::new(false)),
             marks: StoredValue::new(Vec::new()),
             push: StoredValue::new(false),
@@ -68,16 +67,52 @@ impl Ctx {
     /// Keeps the URL on exactly this view: a step replaces the history entry, a new run adds
     /// one. The first write marks `racelab:first-trace` for the load-time benchmark.
     pub fn keep_url_in_sync(self) {
-        let Ctx { session, step, push, present, .. } = self;
+        let Ctx { session, step, push, present, notes, .. } = self;
         Effect::new(move |first: Option<()>| {
-            let page = PageFields { present: present.get(), compare: None };
-            let fragment = fields::join(&session.with(|s| s.url_fragment(step.get())), &page);
+            let mut link = session.with(|s| s.permalink(step.get()));
+            link.present = present.get();
+            link.notes = notes.get();
+            let fragment = session.with(|s| s.address(&link));
             route::write(&fragment, push.get_value());
             push.set_value(false);
             if first.is_none() {
                 mark("racelab:first-trace");
             }
         });
+    }
+
+    /// The link of exactly this view: the run at its step, presentation mode and the notes.
+    pub fn link(self) -> Permalink {
+        let mut link = self.session.with_untracked(|s| s.permalink(self.step.get_untracked()));
+        link.present = self.present.get_untracked();
+        link.notes = self.notes.get_untracked();
+        link
+    }
+
+    /// The note attached to `step`, if any.
+    pub fn note_at(self, step: usize) -> Option<String> {
+        self.notes.with(|n| n.iter().find(|n| n.step == step).map(|n| n.text.clone()))
+    }
+
+    /// Attaches `text` to `step` (an empty text removes the note), if the core's link may carry
+    /// it; else says why, and keeps the notes as they were.
+    pub fn set_note(self, step: usize, text: &str) -> Result<(), String> {
+        let text = text.trim();
+        if !text.is_empty() {
+            racelab_core::lab::check_note(text)?;
+            let others = self.notes.with_untracked(|n| n.iter().filter(|n| n.step != step).count());
+            if others >= racelab_core::lab::MAX_NOTES {
+                return Err(format!("a link carries at most {} notes", racelab_core::lab::MAX_NOTES));
+            }
+        }
+        self.notes.update(|n| {
+            n.retain(|n| n.step != step);
+            if !text.is_empty() {
+                n.push(Note { step, text: text.to_string() });
+                n.sort_by_key(|n| n.step);
+            }
+        });
+        Ok(())
     }
 
     /// While playing, one step per tick of the chosen speed, until the end of the run.

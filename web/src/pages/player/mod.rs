@@ -20,6 +20,7 @@ mod side;
 mod switches;
 
 use leptos::prelude::*;
+use racelab_core::lab::Note;
 
 use crate::state::session::Session;
 use crate::ui::labels::race_tag;
@@ -30,18 +31,19 @@ use ctx::Ctx;
 use invariants::InvariantBadges;
 use keys::KeyHelp;
 use lanes::ThreadLanes;
-use origin::{Deviations, RunOrigin};
+use origin::{Deviations, Notices, RunOrigin};
 use panels::{CounterPanel, ExpectedPanel, LockPanel, PagePanel, PageTablePanel, PinPanel, TlbPanel};
 use playback::PlaybackControls;
 use scheduler::SchedulerControls;
-use sentence::{ChangeList, Narration, StepSentence};
+use sentence::{ChangeList, Narration, StepNotes, StepSentence};
 use switches::{CompareSwitch, ModelSwitch, PolicySwitch};
 
 pub use side::SideBySide;
 
 #[component]
-pub fn Player(session: Session, step: usize) -> impl IntoView {
+pub fn Player(session: Session, step: usize, notes: Vec<Note>) -> impl IntoView {
     let ctx = Ctx::new(session, step);
+    ctx.notes.set(notes);
     let Ctx { session, step, frame, .. } = ctx;
     provide_context(ctx);
 
@@ -106,20 +108,11 @@ pub fn Player(session: Session, step: usize) -> impl IntoView {
                         }
                     })
             }}
-            {move || {
-                ctx.notice
-                    .get()
-                    .map(|n| {
-                        view! {
-                            <p class="notice" role="alert" data-testid="notice">
-                                {n}
-                            </p>
-                        }
-                    })
-            }}
+            <Notices/>
             <div class="stage">
                 <div class="stage-main">
                     <StepSentence/>
+                    <StepNotes editable=true/>
                     <Narration/>
                     <ChangeList/>
                 </div>

@@ -2,7 +2,7 @@
 //! steps a switched schedule could not take as written.
 
 use leptos::prelude::*;
-use racelab_core::lab;
+use racelab_core::lab::{self, NoticeLevel};
 
 use super::ctx::Ctx;
 use crate::state::session::Origin;
@@ -55,6 +55,49 @@ pub fn RunOrigin() -> impl IntoView {
                     </code>
                     {applies}
                 </p>
+            }
+        })
+    }
+}
+
+/// The banner: what opening the link repaired or found, in the core's words (as the CLI prints
+/// them), each with the action the core offers as a link (`see the same schedule on the current
+/// version`), and the last action of the player that failed.
+#[component]
+pub fn Notices() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    move || {
+        let failed = ctx.notice.get();
+        let notices = ctx.session.with(|s| s.notices.clone());
+        (failed.is_some() || !notices.is_empty()).then(|| {
+            let items = notices
+                .into_iter()
+                .map(|n| {
+                    let level = match n.level {
+                        NoticeLevel::Info => "note",
+                        NoticeLevel::Warning => "warning",
+                    };
+                    let action = n.action.map(|a| {
+                        view! {
+                            " "
+                            <a class="button notice-action" data-testid="notice-action" href=format!("#{}", a.link)>
+                                {a.label}
+                            </a>
+                        }
+                    });
+                    view! {
+                        <li data-testid="link-notice" data-level=level>
+                            {format!("{level}: {}", n.text)}
+                            {action}
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! {
+                <div class="notice" role="alert" data-testid="notice">
+                    {failed.map(|f| view! { <p class="notice-failed">{f}</p> })}
+                    <ul class="notice-list">{items}</ul>
+                </div>
             }
         })
     }

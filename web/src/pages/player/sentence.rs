@@ -86,6 +86,96 @@ pub fn StepSentence() -> impl IntoView {
     }
 }
 
+/// The notes on the current step: the trace's presenter notes (`say at STEP`, under this
+/// policy) and the note a presenter attached in the page, which the link carries (`note=`).
+/// With `editable`, a presenter adds, edits or removes the step's note here.
+#[component]
+pub fn StepNotes(#[prop(optional)] editable: bool) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let editing = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let say = move || ctx.frame.with(|f| f.step_view.as_ref().map(|s| s.say.clone()).unwrap_or_default());
+    let own = move || ctx.note_at(ctx.step.get());
+    // Another step shows its own note: leave the editor.
+    Effect::new(move |_| {
+        ctx.step.track();
+        editing.set(false);
+        error.set(None);
+    });
+    let said = move || {
+        say()
+            .into_iter()
+            .map(|t| {
+                view! {
+                    <p class="say" data-testid="say-note">
+                        <span class="why-label">"Presenter's note: "</span>
+                        {t}
+                    </p>
+                }
+            })
+            .collect_view()
+    };
+    let own_note = move || {
+        (!editing.get()).then(|| {
+            own().map(|t| {
+                view! {
+                    <p class="say own-note" data-testid="own-note">
+                        <span class="why-label">"Note: "</span>
+                        {t}
+                    </p>
+                }
+            })
+        })
+    };
+    let editor = move || {
+        editable.then(|| {
+            if editing.get() {
+                // Read once: the input keeps what is typed (tracking the note would rebuild it).
+                let step = ctx.step.get_untracked();
+                let text = untrack(move || own()).unwrap_or_default();
+                view! {
+                    <div class="note-editor">
+                        <label for="note-input">{format!("your note on step {step}")}</label>
+                        <input
+                            id="note-input"
+                            type="text"
+                            data-testid="note-input"
+                            maxlength=racelab_core::lab::MAX_NOTE_CHARS
+                            prop:value=text
+                            autofocus
+                            on:input=move |ev| error.set(ctx.set_note(step, &event_target_value(&ev)).err())
+                            on:keydown=move |ev| {
+                                if ev.key() == "Enter" || ev.key() == "Escape" {
+                                    ev.prevent_default();
+                                    editing.set(false);
+                                }
+                            }
+                        />
+                        <button data-testid="note-done" on:click=move |_| editing.set(false)>"done"</button>
+                        <span class="note-error" data-testid="note-error" role="status">{move || error.get()}</span>
+                    </div>
+                }
+                .into_any()
+            } else {
+                let has = own().is_some();
+                view! {
+                    <button class="note-add" data-testid="note-add" on:click=move |_| editing.set(true) title="a short note on this step, carried in the link">
+                        {if has { "edit your note" } else { "add a note" }}
+                    </button>
+                }
+                .into_any()
+            }
+        })
+    };
+    view! {
+        <div class="step-notes" data-testid="step-notes">
+            {said}
+            {own_note}
+            {editor}
+        </div>
+    }
+}
+
 /// The trace's note on this policy (its `expect` line), from the step it speaks about on.
 #[component]
 pub fn Narration() -> impl IntoView {

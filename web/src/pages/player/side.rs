@@ -15,10 +15,9 @@ use super::invariants::InvariantBadges;
 use super::keys::HELP;
 use super::lanes::ThreadLanes;
 use super::panels::{CounterPanel, ExpectedPanel, LockPanel, PagePanel, PageTablePanel, PinPanel, TlbPanel};
-use super::sentence::{Narration, StepSentence};
+use super::sentence::{Narration, StepNotes, StepSentence};
 use crate::route;
-use crate::state::fields::{self, Compare, PageFields, Presenting};
-use crate::state::session::Session;
+use crate::state::session::{kind_name, Presenting, Session};
 
 /// The row to open a view at: the one that shows both steps, else the first that shows A's.
 pub fn initial_row(cmp: &Comparison, a_step: usize, b_step: Option<usize>) -> usize {
@@ -79,12 +78,19 @@ pub fn SideBySide(a: Session, b: Session, cmp: Comparison, a_step: usize, b_step
         });
     }
     {
+        // The URL holds exactly this view, as the core writes a link: both runs and both steps.
         let cmp = cmp.clone();
-        let (policy, model) = (name_b.clone(), (model_a != model_b).then_some(model_b));
         Effect::new(move |_| {
             let r = &cmp.rows[row.get()];
-            let page = PageFields { present: present.get(), compare: Some(Compare { policy: policy.clone(), model, step: Some(r.b_at) }) };
-            let fragment = fields::join(&ctx_a.session.with_untracked(|s| s.fragment(r.a_at)), &page);
+            let present = present.get();
+            let fragment = ctx_a.session.with_untracked(|a| {
+                ctx_b.session.with_untracked(|b| {
+                    let mut link = a.permalink(r.a_at);
+                    link.compare = Some(a.compare_field(b, Some(r.b_at)));
+                    link.present = present;
+                    a.address(&link)
+                })
+            });
             route::write(&fragment, false);
         });
     }
@@ -259,6 +265,9 @@ pub fn SideBySide(a: Session, b: Session, cmp: Comparison, a_step: usize, b_step
 #[component]
 fn SideColumn(ctx: Ctx, label: String, side: &'static str, at_diff: Signal<bool>) -> impl IntoView {
     let still = move |kinds: &'static [&'static str]| !ctx.session.with(|s| s.changes_any(kinds));
+    let now = move |kinds: &'static [&'static str]| {
+        ctx.frame.with(|f| f.step_view.as_ref().is_some_and(|s| s.changes.iter().any(|c| kinds.contains(&kind_name(&c.kind).as_str()))))
+    };
     view! {
         // Each column's parts read their own run: a Provider scopes the context to its children.
         <Provider value=ctx>
@@ -268,17 +277,19 @@ fn SideColumn(ctx: Ctx, label: String, side: &'static str, at_diff: Signal<bool>
                 " · step " {move || ctx.step.get()} " of " {move || ctx.frame.with(|f| f.steps)}
             </h3>
             <StepSentence/>
+            <StepNotes/>
             <Narration/>
             <InvariantBadges/>
             <ThreadLanes/>
-            <div class="side-panels">
-                <div class="slot" class:still=move || still(&["pte", "vma"])><PageTablePanel/></div>
-                <div class="slot" class:still=move || still(&["tlb", "cpu"])><TlbPanel/></div>
-                <div class="slot" class:still=move || still(&["page"])><PagePanel/></div>
-                <div class="slot" class:still=move || still(&["ghost"])><ExpectedPanel/></div>
-                <div class="slot" class:still=move || still(&["lock"])><LockPanel/></div>
-                <div class="slot" class:still=move || still(&["counter"])><CounterPanel/></div>
-                <div class="slot" class:still=move || still(&["pin"])><PinPanel/></div>
+            // Compact, and the panels this step changes first.
+            <div class="side-panels" data-testid="side-panels">
+                <div class="slot" class:still=move || still(&["pte", "vma"]) class:now=move || now(&["pte", "vma"])><PageTablePanel/></div>
+                <div class="slot" class:still=move || still(&["tlb", "cpu"]) class:now=move || now(&["tlb", "cpu"])><TlbPanel/></div>
+                <div class="slot" class:still=move || still(&["page"]) class:now=move || now(&["page"])><PagePanel/></div>
+                <div class="slot" class:still=move || still(&["ghost"]) class:now=move || now(&["ghost"])><ExpectedPanel/></div>
+                <div class="slot" class:still=move || still(&["lock"]) class:now=move || now(&["lock"])><LockPanel/></div>
+                <div class="slot" class:still=move || still(&["counter"]) class:now=move || now(&["counter"])><CounterPanel/></div>
+                <div class="slot" class:still=move || still(&["pin"]) class:now=move || now(&["pin"])><PinPanel/></div>
             </div>
         </div>
         </Provider>

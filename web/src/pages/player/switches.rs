@@ -1,11 +1,10 @@
 //! The policy and memory-model switches: the same interleaving under another policy or model.
 
 use leptos::prelude::*;
-use racelab_core::lab::MemoryModel;
+use racelab_core::lab::{Compare, MemoryModel};
 
 use super::ctx::Ctx;
 use super::keys::release_focus;
-use crate::state::fields::{self, Compare, PageFields};
 
 #[component]
 pub fn PolicySwitch() -> impl IntoView {
@@ -127,9 +126,16 @@ pub fn CompareSwitch() -> impl IntoView {
                         Some(("m", m)) => (ctx.session.with_untracked(|s| s.policy().to_string()), MemoryModel::parse(m)),
                         _ => return,
                     };
-                    let step = ctx.step.get_untracked();
-                    let page = PageFields { present: ctx.present.get_untracked(), compare: Some(Compare { policy, model, step: None }) };
-                    let fragment = fields::join(&ctx.session.with_untracked(|s| s.fragment(step)), &page);
+                    let mut link = ctx.link();
+                    link.notes.clear();
+                    link.compare = ctx.session.with_untracked(|s| {
+                        Some(Compare {
+                            policy: (policy != s.policy()).then_some(policy),
+                            model: model.filter(|m| *m != s.model()),
+                            step: None,
+                        })
+                    });
+                    let fragment = ctx.session.with_untracked(|s| s.address(&link));
                     window().location().set_hash(&fragment).ok();
                 }
             >
