@@ -119,7 +119,7 @@ fn run(job: &Job) -> FromWorker {
     let Some(model) = MemoryModel::parse(&job.model) else {
         return FromWorker::Error(format!("unknown memory model `{}`", job.model));
     };
-    let program = match lab::scenario(&catalog, &job.scenario).and_then(|sc| lab::compile(sc, Some(&job.policy), model)) {
+    let program = match lab::scenario(catalog, &job.scenario).and_then(|sc| lab::compile(sc, Some(&job.policy), model)) {
         Ok(p) => p,
         Err(e) => return FromWorker::Error(e.to_string()),
     };

@@ -45,7 +45,7 @@ impl Turns {
     }
 
     /// The request to post now, if the worker is `ready` and idle and one waits.
-    pub fn to_post(&mut self, ready: bool) -> Option<u64> {
+    pub fn next_to_post(&mut self, ready: bool) -> Option<u64> {
         if !ready || self.in_flight.is_some() {
             return None;
         }
@@ -166,7 +166,7 @@ fn post_pending(s: &mut State) {
     if s.conn.is_none() {
         return;
     }
-    if let Some(seq) = s.turns.to_post(s.ready) {
+    if let Some(seq) = s.turns.next_to_post(s.ready) {
         if let Some(c) = &s.conn {
             c.post(&ToWorker::Check { seq, edits: s.latest_edits.clone() });
         }
@@ -214,14 +214,14 @@ mod tests {
     fn edits_typed_during_a_check_wait_and_only_the_newest_is_checked_and_shown() {
         let mut t = Turns::default();
         let first = t.request();
-        assert_eq!(t.to_post(false), None, "the worker is still starting");
-        assert_eq!(t.to_post(true), Some(first));
+        assert_eq!(t.next_to_post(false), None, "the worker is still starting");
+        assert_eq!(t.next_to_post(true), Some(first));
         let second = t.request();
         let third = t.request();
-        assert_eq!(t.to_post(true), None, "one check at a time");
+        assert_eq!(t.next_to_post(true), None, "one check at a time");
         assert!(!t.answer(first), "an older edit's diagnostics are dropped");
-        assert_eq!(t.to_post(true), Some(third), "the newest waiting edit, not {second}");
-        assert_eq!(t.to_post(true), None);
+        assert_eq!(t.next_to_post(true), Some(third), "the newest waiting edit, not {second}");
+        assert_eq!(t.next_to_post(true), None);
         assert!(t.answer(third));
         assert!(!t.abandon(), "nothing is left to answer");
     }
@@ -230,10 +230,10 @@ mod tests {
     fn a_request_answered_at_once_makes_a_late_answer_stale() {
         let mut t = Turns::default();
         let first = t.request();
-        assert_eq!(t.to_post(true), Some(first));
+        assert_eq!(t.next_to_post(true), Some(first));
         let empty = t.request();
         t.answered_now(empty);
-        assert_eq!(t.to_post(true), None, "the answered request does not wait");
+        assert_eq!(t.next_to_post(true), None, "the answered request does not wait");
         assert!(!t.answer(first));
         assert!(!t.abandon());
     }
@@ -242,9 +242,9 @@ mod tests {
     fn a_worker_that_fails_mid_check_leaves_the_newest_request_to_answer() {
         let mut t = Turns::default();
         let first = t.request();
-        assert_eq!(t.to_post(true), Some(first));
+        assert_eq!(t.next_to_post(true), Some(first));
         assert!(t.abandon(), "the check in flight is lost");
-        assert_eq!(t.to_post(true), None);
+        assert_eq!(t.next_to_post(true), None);
         assert!(!t.abandon());
     }
 }
