@@ -51,6 +51,9 @@ fn main() {
     });
     scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
+    // Read the catalog before saying ready: every kind of job needs it, and the page's first
+    // request should not pay for it.
+    library();
     post(&FromWorker::Ready);
 }
 

@@ -150,6 +150,7 @@ pub fn Workbench(draft: Draft) -> impl IntoView {
                         return;
                     }
                     ready.set(true);
+                    checker::warm();
                     recheck();
                 }
                 Err(e) => {

@@ -120,6 +120,19 @@ pub fn check(edits: Edits, on_result: impl Fn(Vec<Diag>, f64, bool) + 'static) {
     post_pending(&mut s);
 }
 
+/// Starts the worker ahead of the first check (the editor opens), so that the first
+/// diagnostics do not wait for its wasm and the catalog to load.
+pub fn warm() {
+    let state = STATE.with(Rc::clone);
+    let mut s = state.borrow_mut();
+    if s.failed.is_none() && s.conn.is_none() {
+        match spawn(&state) {
+            Ok(c) => s.conn = Some(c),
+            Err(e) => fail(&mut s, e),
+        }
+    }
+}
+
 fn in_worker(state: &Rc<RefCell<State>>) -> bool {
     state.borrow().failed.is_none()
 }
