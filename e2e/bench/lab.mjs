@@ -6,11 +6,12 @@
 // - edit to diagnostic: on `#/edit/race1a`, one character typed at the end of a statement of
 //   race1a's file (or of kernel/memory.race, which most races use), from the key press until
 //   the core's diagnostic is listed: the editor's 250 ms pause after typing included; and the
-//   core's check alone (`data-check-ms`, `lab::check_edits` in the page);
+//   core's check alone (`data-check-ms`, `lab::check_edits` in the editor's worker);
 // - the explorer in the worker: states per second on bench/compare's "unlocked 3×8" model
 //   (e2e/fixtures/unlocked-n3-k8.race), stopped at 10^6 states, as the page reports it.
 // DIST_DIR, BASE_URL and CHROMIUM work as for the e2e tests.
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { startServer, E2E_DIR } from '../lib/server.mjs';
 import { launchBrowser } from '../lib/browser.mjs';
@@ -63,12 +64,32 @@ async function workerRate() {
     await page.getByTestId('explorer-max-states').fill('1000000');
     await page.getByTestId('explorer-max-states').dispatchEvent('change');
     await page.getByTestId('explorer-run').click();
+    await page.waitForFunction(() => /[1-9][\d,]* states/.test(document.querySelector('[data-testid="explorer-progress"]')?.textContent ?? ''));
+    // While the worker searches: from a click on "step" to the player showing the new step.
+    const clicks = [];
+    for (let c = 0; c < 5; c += 1) {
+      clicks.push(await page.evaluate(() => new Promise((resolve) => {
+        const player = document.querySelector('[data-testid="player"]');
+        const before = player.dataset.step;
+        const button = document.querySelector(before === '0' || Number(before) < Number(player.dataset.steps) ? '[data-testid="step-forward"]' : '[data-testid="step-back"]');
+        const t0 = performance.now();
+        const seen = new MutationObserver(() => {
+          if (player.dataset.step !== before) {
+            seen.disconnect();
+            resolve(performance.now() - t0);
+          }
+        });
+        seen.observe(player, { attributes: true, attributeFilter: ['data-step'] });
+        button.click();
+      })));
+    }
+    const running = (await page.getByTestId('explorer-status').getAttribute('data-state')) === 'running';
     await page.getByTestId('explorer-verdict').waitFor({ timeout: 300_000 });
     const stats = await page.getByTestId('explorer-stats').textContent();
     const m = stats.match(/^([\d,]+) states .* ([\d.]+) ms$/);
     const states = Number(m[1].replace(/,/g, ''));
     const ms = Number(m[2]);
-    rows.push({ states, ms, rate: (states * 1000) / ms });
+    rows.push({ states, ms, rate: (states * 1000) / ms, click: median(clicks), running });
     await context.close();
   }
   return rows;
@@ -79,10 +100,12 @@ try {
   const kernel = await editToDiagnostic('kernel/memory.race', 'wp_page_reuse(va)');
   const rate = await workerRate();
   const f = (xs, k) => `${median(xs.map((r) => r[k])).toFixed(0)} ms (min ${Math.min(...xs.map((r) => r[k])).toFixed(0)}, max ${Math.max(...xs.map((r) => r[k])).toFixed(0)})`;
-  console.log(`runs: ${RUNS}`);
+  console.log(`runs: ${RUNS}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`edit to diagnostic, race1a's own file:  ${f(thread, 'total')}; the core's check alone ${f(thread, 'check')}`);
   console.log(`edit to diagnostic, kernel/memory.race: ${f(kernel, 'total')}; the core's check alone ${f(kernel, 'check')}`);
   console.log(`explorer in the worker, unlocked 3x8 to 10^6 states: ${median(rate.map((r) => r.rate)).toFixed(0)} states/s (median; ${rate.map((r) => r.rate.toFixed(0)).join(', ')})`);
+  const during = rate.filter((r) => r.running);
+  console.log(`click to new step while the worker searches: ${f(during, 'click')} (median of 5 clicks per run; ${during.length} of ${rate.length} runs still searching after the clicks)`);
 } finally {
   await browser.close();
   await server.close();

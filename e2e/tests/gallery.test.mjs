@@ -71,3 +71,56 @@ test('every scenario has a card with its sources, policies, trace outcomes and v
   await gallery.card('race1a').locator('[data-testid="trace-outcome"][data-outcome="violated"]').first().click();
   await page.locator('[data-testid="player"][data-step="25"]').waitFor();
 });
+
+/** Every verdict chip of the gallery: where it is, what it says, its numbers and its link. */
+async function verdictChips(page) {
+  return page.locator('[data-testid="verdict"]').evaluateAll((chips) => chips.map((v) => {
+    const chip = v.querySelector('.chip');
+    return {
+      scenario: v.closest('[data-testid="scenario-card"]').dataset.scenario,
+      policy: v.closest('[data-testid="policy-row"]').dataset.policy,
+      model: v.dataset.model ?? null,
+      verdict: v.dataset.verdict,
+      text: v.textContent.trim(),
+      // States and transitions; the milliseconds differ from run to run.
+      numbers: (chip?.getAttribute('title') ?? '').replace(/, [\d.]+ ms/, ''),
+      href: v.querySelector('a')?.getAttribute('href') ?? null,
+    };
+  }));
+}
+
+test('the pool of workers and the main-thread path give every row the same verdict, states and link', async () => {
+  const { page, url } = await open();
+  const gallery = new GalleryPage(page, url);
+  await gallery.open();
+  await gallery.waitForVerdicts(120_000);
+  assert.equal(await gallery.progress.getAttribute('data-engine'), 'workers', 'the verdicts came from the pool');
+  const pooled = await verdictChips(page);
+
+  // A browser without Web Workers: the same gallery, checked on the main thread, and it says so.
+  const second = await open();
+  await second.page.context().addInitScript(() => { delete window.Worker; });
+  const fallback = new GalleryPage(second.page, url);
+  await fallback.open();
+  await fallback.waitForVerdicts(180_000);
+  assert.equal(await fallback.progress.getAttribute('data-engine'), 'main-thread');
+  assert.match(await fallback.progress.textContent(), /On the main thread: the worker did not start/);
+  const main = await verdictChips(second.page);
+
+  assert.ok(pooled.length >= 150, `${pooled.length} verdict chips`);
+  for (const v of pooled) assert.ok(['violated', 'safe'].includes(v.verdict), `${v.scenario}/${v.policy}/${v.model}: ${v.verdict}`);
+  assert.deepEqual(pooled, main);
+});
+
+test('when the worker script does not load, the gallery is checked on the main thread and says why', async () => {
+  const { page, url, allowProblems } = await open();
+  allowProblems(/worker\.js/);
+  await page.route(/\/worker\.js/, (route) => route.fulfill({ status: 404, body: 'not here' }));
+  const gallery = new GalleryPage(page, url);
+  await gallery.open();
+  await gallery.waitForVerdicts(180_000);
+  assert.equal(await gallery.progress.getAttribute('data-engine'), 'main-thread');
+  assert.match(await gallery.progress.textContent(), /On the main thread: the worker failed/);
+  assert.equal(await gallery.verdict('race1a', 'v5_10'), 'violated');
+  assert.equal(await gallery.verdict('race1a', 'merged_6ce64428'), 'safe');
+});

@@ -1,13 +1,17 @@
-//! The explorer's Web Worker: receives a [`protocol::Job`] as JSON, checks every interleaving
-//! of that program with the core's explorer, and posts progress about every 100 ms and then
-//! the report. The page stops a search by terminating the worker, so the search may run in one
-//! long loop here without ever freezing the page.
+//! racelab's Web Worker: receives a [`protocol::ToWorker`] as JSON and answers it. A search
+//! ([`ToWorker::Explore`]) checks every interleaving of one program with the core's explorer and
+//! posts progress about every 100 ms and then the report; the page stops it by terminating the
+//! worker, so the search may run in one long loop here without ever freezing the page. A
+//! gallery verdict ([`ToWorker::Verdict`]) and a draft's diagnostics ([`ToWorker::Check`]) are
+//! one answer each; the worker keeps the built-in catalog between them.
 
 #[path = "../state/worker/protocol.rs"]
 mod protocol;
 
-use protocol::{close, record, Curve, FromWorker, Job};
-use racelab_core::lab::{self, schedule, Catalog, Explorer, MemoryModel, Options, Phase, Status, Verdict};
+use std::sync::OnceLock;
+
+use protocol::{close, record, Curve, Diag, Found, FromWorker, Job, ToWorker};
+use racelab_core::lab::{self, schedule, Explorer, Library, MemoryModel, Options, Phase, Report, Status, Verdict};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
@@ -34,8 +38,12 @@ fn now_ms() -> f64 {
 fn main() {
     console_error_panic_hook::set_once();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|ev: MessageEvent| {
-        let msg = match ev.data().as_string().map(|t| serde_json::from_str::<Job>(&t)) {
-            Some(Ok(job)) => run(&job),
+        let msg = match ev.data().as_string().map(|t| serde_json::from_str::<ToWorker>(&t)) {
+            Some(Ok(ToWorker::Explore(job))) => run(&job),
+            Some(Ok(ToWorker::Verdict { id, scenario, policy, model })) => {
+                FromWorker::Verdict { id, result: verdict(&scenario, &policy, &model) }
+            }
+            Some(Ok(ToWorker::Check { seq, edits })) => check(seq, &edits),
             Some(Err(e)) => FromWorker::Error(format!("the job did not read: {e}")),
             None => FromWorker::Error("the job is not text".to_string()),
         };
@@ -43,16 +51,78 @@ fn main() {
     });
     scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
+    // Read the catalog before saying ready: every kind of job needs it, and the page's first
+    // request should not pay for it.
+    library();
     post(&FromWorker::Ready);
 }
 
+/// The built-in catalog and its archive, read once per worker.
+fn library() -> &'static Library {
+    static LIBRARY: OnceLock<Library> = OnceLock::new();
+    LIBRARY.get_or_init(Library::builtin)
+}
+
+/// The report as it travels; `ms` the worker's wall time.
+fn found(r: &Report, ms: f64) -> Found {
+    let first = r.first();
+    Found {
+        verdict: r.verdict.kind().name().to_string(),
+        bound: match &r.verdict {
+            Verdict::Unknown(b) => Some(b.describe()),
+            _ => None,
+        },
+        invariant: first.map(|c| c.invariant.name().to_string()),
+        trace: first.map(|c| schedule::encode(&c.trace)),
+        states: r.stats.states,
+        transitions: r.stats.transitions,
+        depth: r.stats.depth,
+        ms,
+    }
+}
+
+/// What the gallery shows of one program of the built-in catalog: the explorer's verdict with
+/// the default options (as the CLI's `racelab check`), and the link to the shortest trace.
+fn verdict(scenario: &str, policy: &str, model: &str) -> Result<protocol::Verdict, String> {
+    let catalog = library().current();
+    let model = MemoryModel::parse(model).ok_or_else(|| format!("unknown memory model `{model}`"))?;
+    let sc = lab::scenario(catalog, scenario).map_err(|e| e.to_string())?;
+    let program = lab::compile(sc, Some(policy), model).map_err(|e| e.to_string())?;
+    let started = now_ms();
+    let mut ex = Explorer::new(&program, Options::default());
+    let report = loop {
+        if let Status::Done(r) = ex.run(1 << 20, now_ms()) {
+            break r;
+        }
+    };
+    let found = found(&report, now_ms() - started);
+    let link = report.first().and_then(|c| lab::counterexample_link(library(), sc, &program, &c.trace)).map(|l| l.to_fragment());
+    Ok(protocol::Verdict { found, threads: program.threads.len(), link })
+}
+
+/// The core's diagnostics of a draft's edits over the built-in catalog.
+fn check(seq: u64, edits: &[(String, String)]) -> FromWorker {
+    let started = now_ms();
+    let diags = lab::check_edits(library().current(), edits)
+        .into_iter()
+        .map(|d| Diag { file: d.file.clone(), line: d.pos.line, col: d.pos.col, message: d.message.clone() })
+        .collect();
+    FromWorker::Checked { seq, diags, ms: now_ms() - started }
+}
+
 fn run(job: &Job) -> FromWorker {
-    let catalog = Catalog::builtin();
-    let catalog = if job.edits.is_empty() { catalog } else { catalog.with_edits(&job.edits) };
+    let builtin = library().current();
+    let edited;
+    let catalog = if job.edits.is_empty() {
+        builtin
+    } else {
+        edited = builtin.with_edits(&job.edits);
+        &edited
+    };
     let Some(model) = MemoryModel::parse(&job.model) else {
         return FromWorker::Error(format!("unknown memory model `{}`", job.model));
     };
-    let program = match lab::scenario(&catalog, &job.scenario).and_then(|sc| lab::compile(sc, Some(&job.policy), model)) {
+    let program = match lab::scenario(catalog, &job.scenario).and_then(|sc| lab::compile(sc, Some(&job.policy), model)) {
         Ok(p) => p,
         Err(e) => return FromWorker::Error(e.to_string()),
     };
@@ -82,21 +152,7 @@ fn run(job: &Job) -> FromWorker {
             }
             Status::Done(r) => {
                 close(&mut curve, r.stats.states, r.stats.depth);
-                let first = r.first();
-                return FromWorker::Done {
-                    verdict: r.verdict.kind().name().to_string(),
-                    bound: match &r.verdict {
-                        Verdict::Unknown(b) => Some(b.describe()),
-                        _ => None,
-                    },
-                    invariant: first.map(|c| c.invariant.name().to_string()),
-                    trace: first.map(|c| schedule::encode(&c.trace)),
-                    states: r.stats.states,
-                    transitions: r.stats.transitions,
-                    depth: r.stats.depth,
-                    ms: now_ms() - started,
-                    curve,
-                };
+                return FromWorker::Done { found: found(&r, now_ms() - started), curve };
             }
         }
     }

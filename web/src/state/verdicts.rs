@@ -1,14 +1,28 @@
 //! The explorer's verdict for every scenario, policy and memory model of the catalog, computed
-//! in the background one after another (each in slices, see [`explorer`]) and kept for the
-//! whole visit: the gallery shows them as they come.
+//! in the background and kept for the whole visit: the gallery shows them as they come.
+//!
+//! A pool of Web Workers does the work (`min(navigator.hardwareConcurrency, 4)` of them, at
+//! least one): each free worker gets the next key whose scenario is on screen (else the next in
+//! the catalog's order), and posts its verdict back. When no worker can start (an old browser,
+//! a Content-Security-Policy that forbids them), the keys left are checked one after another on
+//! the main thread, each in slices (see [`explorer`]), and the page and the console say so.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::rc::Rc;
 
 use leptos::prelude::*;
 use racelab_core::lab::{self, Catalog, MemoryModel};
+use wasm_bindgen::JsCast;
 
-use crate::catalog::{catalog, library};
+use crate::catalog::{catalog, library, mark, now_ms};
 use crate::state::explorer::{self, Summary};
+use crate::state::worker::{self, Conn, FromWorker, ToWorker};
+
+/// The most workers the gallery starts.
+const MAX_WORKERS: usize = 4;
+/// How long the set of scenarios on screen is trusted before it is measured again, in ms.
+const VISIBLE_MS: f64 = 250.0;
 
 /// One program of the catalog the explorer checks: a scenario under a policy and a model.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -54,25 +68,113 @@ pub fn keys(catalog: &Catalog) -> Vec<VerdictKey> {
     out
 }
 
+/// Where the verdicts are computed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Engine {
+    /// Not started.
+    Idle,
+    /// A pool of this many Web Workers.
+    Workers(usize),
+    /// On the main thread, and why.
+    MainThread(String),
+}
+
+impl Engine {
+    /// `idle`, `workers` or `main-thread`, as the page's `data-engine` carries it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Engine::Idle => "idle",
+            Engine::Workers(_) => "workers",
+            Engine::MainThread(_) => "main-thread",
+        }
+    }
+}
+
+/// How many workers for `cores` logical processors (what the browser reports; 0 if nothing).
+pub fn pool_size(cores: f64) -> usize {
+    if cores.is_finite() && cores >= 1.0 {
+        (cores as usize).min(MAX_WORKERS)
+    } else {
+        1
+    }
+}
+
+/// The first of `queue` (indices into `keys`) whose scenario is in `visible`, else the first.
+pub fn pick(queue: &[usize], keys: &[VerdictKey], visible: &BTreeSet<String>) -> Option<usize> {
+    if queue.is_empty() {
+        return None;
+    }
+    Some(queue.iter().position(|&i| visible.contains(&keys[i].scenario)).unwrap_or(0))
+}
+
 /// The verdicts, shared by every visit of the gallery (computed once per page).
 #[derive(Clone, Copy)]
 pub struct Verdicts {
     cells: RwSignal<BTreeMap<VerdictKey, VerdictCell>>,
     started: StoredValue<bool>,
+    engine: RwSignal<Engine>,
+}
+
+struct Slot {
+    conn: Option<Conn>,
+    ready: bool,
+    /// The key (index) this worker is checking.
+    job: Option<usize>,
+}
+
+/// The workers and the keys they have not been handed yet.
+struct Pool {
+    verdicts: Verdicts,
+    keys: Vec<VerdictKey>,
+    queue: Vec<usize>,
+    slots: Vec<Slot>,
+    visible: Option<(f64, BTreeSet<String>)>,
+    fell_back: bool,
+}
+
+type Shared = Rc<RefCell<Pool>>;
+
+thread_local! {
+    static POOL: RefCell<Option<Shared>> = const { RefCell::new(None) };
 }
 
 impl Verdicts {
     pub fn new() -> Verdicts {
-        Verdicts { cells: RwSignal::new(BTreeMap::new()), started: StoredValue::new(false) }
+        Verdicts { cells: RwSignal::new(BTreeMap::new()), started: StoredValue::new(false), engine: RwSignal::new(Engine::Idle) }
     }
 
-    /// Starts checking every key of the catalog, one after another (once per page).
+    /// Starts checking every key of the catalog (once per page): in a pool of workers, or on
+    /// the main thread when none can start.
     pub fn start(self) {
         if self.started.get_value() {
             return;
         }
         self.started.set_value(true);
-        self.next(keys(catalog()).into());
+        mark("racelab:verdicts-start");
+        let keys = keys(catalog());
+        let cores = web_sys::window().map(|w| w.navigator().hardware_concurrency()).unwrap_or(1.0);
+        let n = pool_size(cores);
+        let pool: Shared = Rc::new(RefCell::new(Pool {
+            verdicts: self,
+            queue: (0..keys.len()).collect(),
+            keys,
+            slots: Vec::new(),
+            visible: None,
+            fell_back: false,
+        }));
+        POOL.with(|p| *p.borrow_mut() = Some(pool.clone()));
+        for i in 0..n {
+            match spawn(&pool, i) {
+                Ok(conn) => pool.borrow_mut().slots.push(Slot { conn: Some(conn), ready: false, job: None }),
+                Err(e) => return fall_back(&pool, e),
+            }
+        }
+        self.engine.set(Engine::Workers(n));
+    }
+
+    /// Where the verdicts are computed (tracked).
+    pub fn engine(self) -> Engine {
+        self.engine.get()
     }
 
     fn next(self, mut queue: VecDeque<VerdictKey>) {
@@ -82,9 +184,7 @@ impl Verdicts {
         let program = lab::scenario(catalog(), &key.scenario).and_then(|sc| lab::compile(sc, Some(&key.policy), key.model));
         match program {
             Err(e) => {
-                self.cells.update(|c| {
-                    c.insert(key, VerdictCell::Error(e.to_string()));
-                });
+                self.set(key, VerdictCell::Error(e.to_string()));
                 self.next(queue);
             }
             Ok(program) => {
@@ -102,13 +202,23 @@ impl Verdicts {
                                 lab::counterexample_link(library(), sc, &prog, trace)
                             })
                             .map(|l| l.to_fragment());
-                        self.cells.update(|c| {
-                            c.insert(key, VerdictCell::Done { summary, link });
-                        });
+                        self.set(key, VerdictCell::Done { summary, link });
                         self.next(queue);
                     },
                 );
             }
+        }
+    }
+
+    /// Records the answer for `key`; the last answer marks `racelab:verdicts` (the gallery's
+    /// benchmark reads it).
+    fn set(self, key: VerdictKey, cell: VerdictCell) {
+        self.cells.update(|c| {
+            c.insert(key, cell);
+        });
+        let done = self.cells.with_untracked(|c| c.values().filter(|v| !matches!(v, VerdictCell::Checking)).count());
+        if done == self.total() {
+            mark("racelab:verdicts");
         }
     }
 
@@ -126,6 +236,135 @@ impl Verdicts {
     pub fn total(self) -> usize {
         keys(catalog()).len()
     }
+}
+
+fn spawn(pool: &Shared, i: usize) -> Result<Conn, String> {
+    let on_message = {
+        let pool = pool.clone();
+        move |msg: FromWorker| match msg {
+            FromWorker::Ready => {
+                if let Some(s) = pool.borrow_mut().slots.get_mut(i) {
+                    s.ready = true;
+                }
+                dispatch(&pool, i);
+            }
+            FromWorker::Verdict { id, result } => {
+                let (verdicts, key) = {
+                    let mut p = pool.borrow_mut();
+                    if let Some(s) = p.slots.get_mut(i) {
+                        s.job = None;
+                    }
+                    (p.verdicts, p.keys.get(id as usize).cloned())
+                };
+                // The next job first, so that the worker works while the page draws this one.
+                dispatch(&pool, i);
+                let cell = match result {
+                    Ok(v) => VerdictCell::Done { summary: worker::summary(v.found, v.threads), link: v.link },
+                    Err(e) => VerdictCell::Error(e),
+                };
+                if let Some(key) = key {
+                    verdicts.set(key, cell);
+                }
+            }
+            FromWorker::Error(e) => failed(&pool, i, e),
+            _ => {}
+        }
+    };
+    let on_error = {
+        let pool = pool.clone();
+        move |e: String| failed(&pool, i, e)
+    };
+    Conn::spawn(on_message, on_error)
+}
+
+/// Hands worker `i` its next key, if it is ready and idle and a key is left.
+fn dispatch(pool: &Shared, i: usize) {
+    let mut p = pool.borrow_mut();
+    if p.fell_back || !p.slots.get(i).is_some_and(|s| s.ready && s.job.is_none() && s.conn.is_some()) {
+        return;
+    }
+    let visible = visible(&mut p);
+    let Some(at) = pick(&p.queue, &p.keys, &visible) else { return };
+    let id = p.queue.remove(at);
+    let key = p.keys[id].clone();
+    let slot = &mut p.slots[i];
+    if let Some(c) = &slot.conn {
+        c.post(&ToWorker::Verdict { id: id as u32, scenario: key.scenario, policy: key.policy, model: key.model.name().to_string() });
+        slot.job = Some(id);
+    }
+}
+
+/// The scenarios whose cards are on screen (measured at most every [`VISIBLE_MS`]).
+fn visible(p: &mut Pool) -> BTreeSet<String> {
+    let now = now_ms();
+    if let Some((at, set)) = &p.visible {
+        if now - at < VISIBLE_MS {
+            return set.clone();
+        }
+    }
+    let mut set = BTreeSet::new();
+    if let Some(w) = web_sys::window() {
+        let height = w.inner_height().ok().and_then(|h| h.as_f64()).unwrap_or(0.0);
+        if let Some(cards) = w.document().and_then(|d| d.query_selector_all("[data-testid=\"scenario-card\"]").ok()) {
+            for n in 0..cards.length() {
+                let Some(card) = cards.item(n).and_then(|c| c.dyn_into::<web_sys::Element>().ok()) else { continue };
+                let r = card.get_bounding_client_rect();
+                if r.bottom() > 0.0 && r.top() < height {
+                    if let Some(id) = card.get_attribute("data-scenario") {
+                        set.insert(id);
+                    }
+                }
+            }
+        }
+    }
+    p.visible = Some((now, set.clone()));
+    set
+}
+
+/// Worker `i` failed: its key (if any) gets the error; when no worker is left, the rest is
+/// checked on the main thread.
+fn failed(pool: &Shared, i: usize, why: String) {
+    let (verdicts, key, left) = {
+        let mut p = pool.borrow_mut();
+        let Some(slot) = p.slots.get_mut(i) else { return };
+        if let Some(c) = slot.conn.take() {
+            c.terminate();
+        }
+        let job = slot.job.take();
+        let left = p.slots.iter().filter(|s| s.conn.is_some()).count();
+        (p.verdicts, job.map(|id| p.keys[id].clone()), left)
+    };
+    leptos::logging::warn!("racelab: a verdict worker stopped: {why}");
+    if let Some(key) = key {
+        verdicts.set(key, VerdictCell::Error(why.clone()));
+    }
+    if left == 0 {
+        fall_back(pool, why);
+    }
+}
+
+/// No worker works: the keys not done are checked on the main thread, and the page says why.
+fn fall_back(pool: &Shared, why: String) {
+    let (verdicts, queue) = {
+        let mut p = pool.borrow_mut();
+        if p.fell_back {
+            return;
+        }
+        p.fell_back = true;
+        let mut ids: Vec<usize> = std::mem::take(&mut p.queue);
+        for s in &mut p.slots {
+            if let Some(c) = s.conn.take() {
+                c.terminate();
+            }
+            ids.extend(s.job.take());
+        }
+        ids.sort_unstable();
+        let queue: VecDeque<VerdictKey> = ids.into_iter().map(|id| p.keys[id].clone()).collect();
+        (p.verdicts, queue)
+    };
+    leptos::logging::warn!("racelab: the gallery's verdicts are checked on the main thread: {why}");
+    verdicts.engine.set(Engine::MainThread(why));
+    verdicts.next(queue);
 }
 
 #[cfg(test)]
@@ -160,6 +399,27 @@ mod tests {
         assert_eq!(order, cat.scenarios.iter().map(|s| s.id.as_str()).collect::<Vec<_>>());
         let first = &cat.scenarios[0];
         assert_eq!(keys[0], VerdictKey { scenario: first.id.clone(), policy: first.policies[0].name.clone(), model: first.models[0] });
+    }
+
+    #[wasm_bindgen_test]
+    fn the_pool_has_one_worker_per_core_up_to_four_and_at_least_one() {
+        assert_eq!(pool_size(2.0), 2);
+        assert_eq!(pool_size(16.0), 4);
+        assert_eq!(pool_size(1.0), 1);
+        assert_eq!(pool_size(0.0), 1, "a browser that reports nothing");
+        assert_eq!(pool_size(f64::NAN), 1);
+    }
+
+    #[wasm_bindgen_test]
+    fn a_free_worker_gets_the_first_key_on_screen_else_the_first_key() {
+        let key = |s: &str| VerdictKey { scenario: s.into(), policy: "p".into(), model: MemoryModel::Sc };
+        let keys = vec![key("a"), key("a"), key("b"), key("c"), key("c")];
+        let on = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+        assert_eq!(pick(&[0, 1, 2, 3, 4], &keys, &on(&["c"])), Some(3));
+        assert_eq!(pick(&[2, 4], &keys, &on(&["c", "a"])), Some(1), "a position in the queue");
+        assert_eq!(pick(&[0, 1, 2], &keys, &on(&["z"])), Some(0), "nothing on screen: the catalog's order");
+        assert_eq!(pick(&[0, 1, 2], &keys, &BTreeSet::new()), Some(0));
+        assert_eq!(pick(&[], &keys, &on(&["a"])), None);
     }
 
     #[wasm_bindgen_test]

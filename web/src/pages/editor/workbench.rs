@@ -8,9 +8,10 @@ use wasm_bindgen::JsCast;
 use super::bindings::{Editor, Marker};
 use super::files;
 use super::litmus::LitmusImport;
-use crate::catalog::{catalog, mark, now_ms};
+use crate::catalog::{catalog, mark};
 use crate::state::drafts::Draft;
 use crate::state::session::Session;
+use crate::state::worker::checker;
 
 /// One diagnostic of the core, as listed under the editor.
 #[derive(Clone, Debug, PartialEq)]
@@ -33,6 +34,7 @@ pub fn Workbench(draft: Draft) -> impl IntoView {
     let draft = RwSignal::new(draft);
     let diags = RwSignal::new(Vec::<Diag>::new());
     let check_ms = RwSignal::new(None::<f64>);
+    let checked_in = RwSignal::new("");
     let status = RwSignal::new(None::<String>);
     let pending = RwSignal::new(None::<Draft>);
     let ready = RwSignal::new(false);
@@ -43,33 +45,34 @@ pub fn Workbench(draft: Draft) -> impl IntoView {
 
     // The active file's diagnostics, in the editor's gutter.
     let push_markers = move || {
-        let name = active.get_untracked();
+        let Some(name) = active.try_get_untracked() else { return };
         let markers: Vec<Marker> = diags.with_untracked(|ds| {
             ds.iter()
                 .filter(|d| d.file == name)
                 .map(|d| Marker { line: d.line.max(1), col: d.col.max(1), severity: "error", message: d.message.clone() })
                 .collect()
         });
-        editor.with_value(|e| {
+        editor.try_with_value(|e| {
             if let Some(e) = e {
                 e.set_markers(&markers)
             }
         });
     };
-    // The core checks the draft's edits; an unchanged draft needs no check.
+    // The core checks the draft's edits in a worker (`state::worker::checker`), and the editor
+    // goes on meanwhile; an unchanged draft needs no check. Only the newest check is shown.
     let recheck = move || {
-        let t0 = now_ms();
         let edits = draft.with_untracked(|d| d.edits());
-        let found = if edits.is_empty() { Vec::new() } else { lab::check_edits(catalog(), &edits) };
-        diags.set(
-            found
-                .into_iter()
-                .map(|d| Diag { file: d.file.clone(), line: d.pos.line, col: d.pos.col, message: d.message.clone() })
-                .collect(),
-        );
-        check_ms.set(Some(now_ms() - t0));
-        push_markers();
-        mark("racelab:checked");
+        checker::check(edits, move |found, ms, in_worker| {
+            let list: Vec<Diag> = found.into_iter().map(|d| Diag { file: d.file, line: d.line, col: d.col, message: d.message }).collect();
+            if diags.try_set(list).is_some() {
+                // The editor's page has gone.
+                return;
+            }
+            check_ms.try_set(Some(ms));
+            checked_in.try_set(if in_worker { "worker" } else { "main-thread" });
+            push_markers();
+            mark("racelab:checked");
+        });
     };
     let store = move |name: &str, text: String| {
         let changed = draft.with_untracked(|d| d.text(name) != Some(text.as_str()));
@@ -147,6 +150,7 @@ pub fn Workbench(draft: Draft) -> impl IntoView {
                         return;
                     }
                     ready.set(true);
+                    checker::warm();
                     recheck();
                 }
                 Err(e) => {
@@ -317,7 +321,7 @@ pub fn Workbench(draft: Draft) -> impl IntoView {
             {move || load_error.get().map(|e| view! { <p class="notice" role="alert" data-testid="editor-load-error">{e}</p> })}
             {move || (!ready.get() && load_error.get().is_none()).then(|| view! { <p class="muted">"Loading the editor…"</p> })}
             <div class="lab-host" node_ref=host data-testid="editor-host"></div>
-            <div class="lab-diagnostics" data-testid="diagnostics" data-count=move || diags.with(|d| d.len()) data-check-ms=move || check_ms.get().map(|m| format!("{m:.1}")).unwrap_or_default()>
+            <div class="lab-diagnostics" data-testid="diagnostics" data-count=move || diags.with(|d| d.len()) data-check-ms=move || check_ms.get().map(|m| format!("{m:.1}")).unwrap_or_default() data-checked-in=move || checked_in.get()>
                 {move || {
                     let list = diags.get();
                     if list.is_empty() {

@@ -12,7 +12,7 @@ use leptos::prelude::*;
 
 use crate::catalog::catalog;
 use crate::state::listing::gallery_order;
-use crate::state::verdicts::Verdicts;
+use crate::state::verdicts::{Engine, Verdicts};
 use card::ScenarioCard;
 
 #[component]
@@ -43,13 +43,22 @@ pub fn Gallery() -> impl IntoView {
                     "Each card is a race argued on LKML in 2020–21. Open a policy to watch its canonical trace step by step. "
                     "The last column is the explorer's verdict over every interleaving, computed in your browser."
                 </p>
-                <p class="gallery-progress" data-testid="gallery-progress" data-done=move || (checked() == total).to_string()>
+                <p
+                    class="gallery-progress"
+                    data-testid="gallery-progress"
+                    data-done=move || (checked() == total).to_string()
+                    data-engine=move || verdicts.engine().name()
+                >
                     {move || {
                         let n = checked();
-                        if n == total {
+                        let what = if n == total {
                             format!("Every interleaving checked: {total} policies and models.")
                         } else {
                             format!("Checking every interleaving… {n} of {total} policies and models.")
+                        };
+                        match verdicts.engine() {
+                            Engine::MainThread(why) => format!("{what} On the main thread: {why}."),
+                            _ => what,
                         }
                     }}
                 </p>

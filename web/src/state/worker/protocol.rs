@@ -1,8 +1,57 @@
-//! The messages between the page and the explorer's Web Worker, as JSON strings: a job in (the
-//! draft's edits, which program, the bounds), progress and the report out. Shared, by path, by
-//! the page (`state::worker`) and the worker (`src/bin/worker.rs`).
+//! The messages between the page and racelab's Web Worker, as JSON strings. Three kinds of
+//! work go in ([`ToWorker`]): a search of one program with progress (the player's explorer), the
+//! verdict of one program of the built-in catalog (the gallery's pool), and the diagnostics of a
+//! draft's edits (the editor). Shared, by path, by the page (`state::worker`) and the worker
+//! (`src/bin/worker.rs`).
 
 use serde::{Deserialize, Serialize};
+
+/// What the page asks a worker to do.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ToWorker {
+    /// Search every interleaving of one program, posting progress, then [`FromWorker::Done`].
+    Explore(Job),
+    /// The verdict of one program of the built-in catalog, without bounds (what the gallery
+    /// shows), answered by [`FromWorker::Verdict`] with the same `id`.
+    Verdict { id: u32, scenario: String, policy: String, model: String },
+    /// The core's diagnostics of a draft's edits, answered by [`FromWorker::Checked`] with the
+    /// same `seq`.
+    Check { seq: u64, edits: Vec<(String, String)> },
+}
+
+/// One diagnostic of the core: where, and what.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Diag {
+    pub file: String,
+    pub line: u32,
+    pub col: u32,
+    pub message: String,
+}
+
+/// The report of a finished search, as it travels.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Found {
+    /// `violated`, `safe` or `unknown`.
+    pub verdict: String,
+    /// Why the search stopped early, in the core's words, when `unknown`.
+    pub bound: Option<String>,
+    /// The invariant the shortest counterexample breaks, and that trace (compact letters).
+    pub invariant: Option<String>,
+    pub trace: Option<String>,
+    pub states: u64,
+    pub transitions: u64,
+    pub depth: u32,
+    pub ms: f64,
+}
+
+/// A gallery verdict: the report, the program's thread count (to read the trace back) and the
+/// permalink fragment of the shortest counterexample, if any.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Verdict {
+    pub found: Found,
+    pub threads: usize,
+    pub link: Option<String>,
+}
 
 /// Check every interleaving of one program of the built-in catalog overlaid with `edits`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -55,21 +104,23 @@ pub enum FromWorker {
         curve: Curve,
     },
     Done {
-        /// `violated`, `safe` or `unknown`.
-        verdict: String,
-        /// Why the search stopped early, in the core's words, when `unknown`.
-        bound: Option<String>,
-        /// The invariant the shortest counterexample breaks, and that trace (compact letters).
-        invariant: Option<String>,
-        trace: Option<String>,
-        states: u64,
-        transitions: u64,
-        depth: u32,
-        ms: f64,
+        found: Found,
         curve: Curve,
     },
-    /// The job could not start (the program does not compile, a message did not read).
+    /// The job could not start (the program does not compile, a message did not read), or the
+    /// worker itself could not (`worker.js` posts this when the wasm does not load).
     Error(String),
+    /// The answer to [`ToWorker::Verdict`]: the verdict, or why the program does not compile.
+    Verdict {
+        id: u32,
+        result: Result<Verdict, String>,
+    },
+    /// The answer to [`ToWorker::Check`]: the diagnostics, and how long the check took.
+    Checked {
+        seq: u64,
+        diags: Vec<Diag>,
+        ms: f64,
+    },
 }
 
 #[cfg(test)]
@@ -88,8 +139,31 @@ mod tests {
             max_states: 10,
             max_seconds: 1.5,
         };
-        assert_eq!(serde_json::from_str::<Job>(&serde_json::to_string(&job).unwrap()).unwrap(), job);
-        for m in [FromWorker::Ready, FromWorker::Error("no".into())] {
+        let found = Found {
+            verdict: "violated".into(),
+            bound: None,
+            invariant: Some("no_lost_write".into()),
+            trace: Some("aab".into()),
+            states: 7,
+            transitions: 9,
+            depth: 3,
+            ms: 0.5,
+        };
+        for m in [
+            ToWorker::Explore(job),
+            ToWorker::Verdict { id: 3, scenario: "a".into(), policy: "p".into(), model: "sc".into() },
+            ToWorker::Check { seq: 9, edits: vec![("a.race".into(), "x".into())] },
+        ] {
+            assert_eq!(serde_json::from_str::<ToWorker>(&serde_json::to_string(&m).unwrap()).unwrap(), m);
+        }
+        for m in [
+            FromWorker::Ready,
+            FromWorker::Error("no".into()),
+            FromWorker::Done { found: found.clone(), curve: vec![(0, 3)] },
+            FromWorker::Verdict { id: 1, result: Ok(Verdict { found, threads: 2, link: Some("v=2&s=a".into()) }) },
+            FromWorker::Verdict { id: 2, result: Err("does not compile".into()) },
+            FromWorker::Checked { seq: 4, diags: vec![Diag { file: "a.race".into(), line: 1, col: 2, message: "m".into() }], ms: 1.0 },
+        ] {
             assert_eq!(serde_json::from_str::<FromWorker>(&serde_json::to_string(&m).unwrap()).unwrap(), m);
         }
         // worker.js posts this one by hand when the worker's wasm does not start.
