@@ -633,6 +633,21 @@ impl<'a> Compiler<'a> {
                     self.device_only(name, &file)?;
                     Op::Dma { write: false, holder, slot, value: CExpr::Const(0), dst: d }
                 }
+                "gup_read" => {
+                    // The thread reads through its own GUP reference: the kernel's mapping of
+                    // the page, not the process's page tables (a pipe read after vmsplice).
+                    self.arity(name, args, 1, &file)?;
+                    if self.sc.threads[self.thread].info.cpu.is_none() {
+                        return self.err(
+                            &file,
+                            name.pos,
+                            "`gup_read` is a CPU's read through its GUP reference: a device reads with dma_read(HOLDER, slot)",
+                        );
+                    }
+                    let slot = self.data_slot(&args[0], &file)?;
+                    d = self.reg(dst, &file)?;
+                    Op::Dma { write: false, holder: self.thread as u8, slot, value: CExpr::Const(0), dst: d }
+                }
                 _ => {
                     let v = self.expr(value, &file)?;
                     let d = self.reg(dst, &file)?;

@@ -712,6 +712,12 @@ pub fn violation_text(prog: &Program, s: &State, v: &Violation) -> String {
             va(pte),
             va(pte)
         ),
+        Violation::Leak { holder, page, pte, slot } => format!(
+            "{} read {}[{slot}] through its GUP reference for {} and saw data another mm stored there after the reference was taken: a private page leaks across the fork",
+            thread(holder),
+            l.page_name(page),
+            va(pte)
+        ),
         Violation::Exists => {
             let mut values = Vec::new();
             if let Some(cond) = &prog.exists {

@@ -118,6 +118,11 @@ pub const PRIMITIVES: &[Primitive] = &[
     s("unpin_user_page", "unpin_user_page()", "drops the thread's GUP reference"),
     s("dma_write", "dma_write(HOLDER, slot, v)", "a device writes through a GUP reference"),
     a("dma_read", "r = dma_read(HOLDER, slot)", "a device reads through a GUP reference"),
+    a(
+        "gup_read",
+        "r = gup_read(slot)",
+        "the thread reads through its own GUP reference, not through its page tables (a pipe read of vmspliced pages)",
+    ),
     // Barriers.
     s("smp_mb", "smp_mb()", "full barrier"),
     s("smp_rmb", "smp_rmb()", "orders loads"),

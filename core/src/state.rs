@@ -328,6 +328,14 @@ pub struct Ghost {
     pub sd_tracked: u8,
     /// PTE slots written since then.
     pub sd_written: u8,
+    /// Bit `pin * MAX_DATA + slot` set when a store made through another mm than the pin's
+    /// (a CPU store through a PTE of that mm, or DMA through a GUP reference taken there)
+    /// reached the pinned page since the pin was taken. Kept only when `no_leak` is checked.
+    pub foreign: u16,
+    /// Pins (bits) whose holder read such a value through them: the isolation break.
+    pub leaked: u8,
+    /// The data slot of the first such read.
+    pub leak_slot: u8,
 }
 
 /// One in-flight memory operation of a CPU under the relaxed models: a store waiting in the

@@ -378,6 +378,8 @@ impl Por {
                     Invariant::SoftDirtyAccurate => map | (fix::PTE_ALL << fix::SD0) | (fix::PTE_ALL << fix::SDW0) | 1 << fix::PTL,
                     // Judged only in final states, which stubborn sets keep reachable.
                     Invariant::Exists => return None,
+                    // Its ghost is in no footprint: `new` turns the reduction off instead.
+                    Invariant::NoLeak => return None,
                 };
                 Some((inv, bits))
             })
@@ -392,7 +394,9 @@ impl Por {
         }
         let is_ptl = ptl_guards.iter().fold(0u8, |m, (k, _)| m | 1 << k);
         let mut por = Por {
-            enabled: prog.model == MemoryModel::Sc,
+            // `no_leak`'s ghost (what a store marks, what a read through a pin sees) is in no
+            // footprint, so a program that checks it is searched in full.
+            enabled: prog.model == MemoryModel::Sc && !prog.checks.contains(&Invariant::NoLeak),
             res: Res::new(prog),
             step: vec![],
             fixed: vec![],
