@@ -65,6 +65,7 @@ pub fn blocked_text(prog: &Program, s: &State, t: usize, b: Blocked) -> String {
     match b {
         Blocked::Finished => "it has finished".into(),
         Blocked::Sleeping(r) => format!("it sleeps for good ({})", prog.sleep_reasons[r as usize]),
+        Blocked::Killed(r) => format!("it was killed ({})", prog.sleep_reasons[r as usize]),
         Blocked::WaitingLock { lock, write } => format!(
             "it sleeps on {} (it wants it for {}; the lock is {})",
             l.locks[lock as usize].name,
@@ -331,6 +332,11 @@ pub fn diff(prog: &Program, a: &State, b: &State) -> Vec<Change> {
                     ChangeKind::Thread,
                     info.name.clone(),
                     format!("{} sleeps for good: {}", info.name, prog.sleep_reasons[y.sleep_reason as usize]),
+                ),
+                Status::Killed => add(
+                    ChangeKind::Thread,
+                    info.name.clone(),
+                    format!("{} is killed: {}", info.name, prog.sleep_reasons[y.sleep_reason as usize]),
                 ),
                 Status::Running => {}
             }

@@ -80,6 +80,7 @@ pub fn can_run(prog: &Program, s: &State, t: usize) -> Result<(), Blocked> {
     match th.status {
         Status::Finished => return Err(Blocked::Finished),
         Status::Sleeping => return Err(Blocked::Sleeping(th.sleep_reason)),
+        Status::Killed => return Err(Blocked::Killed(th.sleep_reason)),
         Status::Running => {}
     }
     let instr = &prog.threads[t].instrs[th.pc as usize];
@@ -351,6 +352,11 @@ fn exec_op(prog: &Program, s: &mut State, t: usize, op: &Op, used_early: &mut bo
         }
         Op::Sleep(reason) => {
             s.threads[t].status = Status::Sleeping;
+            s.threads[t].sleep_reason = *reason;
+            return Ok(Effect::None);
+        }
+        Op::Kill(reason) => {
+            s.threads[t].status = Status::Killed;
             s.threads[t].sleep_reason = *reason;
             return Ok(Effect::None);
         }

@@ -279,13 +279,15 @@ pub enum Status {
     Finished = 1,
     /// A dead end such as `handle_userfault`, waiting for an event outside the scenario.
     Sleeping = 2,
+    /// Ended by a signal: a fault on an access its VMA forbids (`force_sig_segv()`).
+    Killed = 3,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Thread {
     pub pc: u16,
     pub status: Status,
-    /// Index into the program's sleep reasons when `Sleeping`.
+    /// Index into the program's sleep reasons when `Sleeping` or `Killed`.
     pub sleep_reason: u8,
     pub regs: [i16; MAX_REGS],
 }

@@ -545,6 +545,7 @@ pub fn state(prog: &Program, s: &State) -> StateView {
                 Ok(()) => (ThreadStatus::Runnable, None),
                 Err(Blocked::Finished) => (ThreadStatus::Finished, None),
                 Err(b @ Blocked::Sleeping(_)) => (ThreadStatus::Sleeping, Some(describe::blocked_text(prog, s, t, b))),
+                Err(b @ Blocked::Killed(_)) => (ThreadStatus::Killed, Some(describe::blocked_text(prog, s, t, b))),
                 Err(b) => (ThreadStatus::Blocked, Some(describe::blocked_text(prog, s, t, b))),
             };
             let instr = prog.instr(t, th.pc);
@@ -770,6 +771,7 @@ pub enum ThreadStatus {
     Blocked,
     Sleeping,
     Finished,
+    Killed,
 }
 
 impl ThreadStatus {
@@ -779,6 +781,7 @@ impl ThreadStatus {
             ThreadStatus::Blocked => "blocked",
             ThreadStatus::Sleeping => "sleeping",
             ThreadStatus::Finished => "finished",
+            ThreadStatus::Killed => "killed",
         }
     }
 }

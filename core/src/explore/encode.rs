@@ -71,7 +71,8 @@ fn status_from(b: u8) -> Status {
     match b {
         0 => Status::Running,
         1 => Status::Finished,
-        _ => Status::Sleeping,
+        2 => Status::Sleeping,
+        _ => Status::Killed,
     }
 }
 

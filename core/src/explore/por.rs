@@ -332,7 +332,7 @@ fn successors(op: &Op, pc: usize) -> [Option<usize>; 2] {
         Op::Jump(t) => [Some(*t as usize), None],
         Op::Branch { if_false, .. } => [Some(pc + 1), Some(*if_false as usize)],
         Op::User { fault, .. } => [Some(pc + 1), Some(*fault as usize)],
-        Op::End | Op::Sleep(_) => [None, None],
+        Op::End | Op::Sleep(_) | Op::Kill(_) => [None, None],
         _ => [Some(pc + 1), None],
     }
 }
@@ -549,7 +549,7 @@ impl Por {
         let mut fp = Footprint::default();
         let cpu = prog.layout.threads[t].cpu.unwrap_or(0) as usize;
         match op {
-            Op::Jump(_) | Op::Sleep(_) | Op::End => {}
+            Op::Jump(_) | Op::Sleep(_) | Op::Kill(_) | Op::End => {}
             Op::Branch { cond, .. } => self.expr(&mut fp, s, t, cond),
             Op::Assign { value, .. } => self.expr(&mut fp, s, t, value),
             Op::LockRelease { lock, .. } if por && prog.layout.locks[*lock as usize].kind != LockKind::Rwsem => {}
