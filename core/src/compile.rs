@@ -634,6 +634,21 @@ impl<'a> Compiler<'a> {
                     self.device_only(name, &file)?;
                     Op::Dma { write: false, holder, slot, value: CExpr::Const(0), dst: d }
                 }
+                "gup_read" => {
+                    // The thread reads through its own GUP reference: the kernel's mapping of
+                    // the page, not the process's page tables (a pipe read after vmsplice).
+                    self.arity(name, args, 1, &file)?;
+                    if self.sc.threads[self.thread].info.cpu.is_none() {
+                        return self.err(
+                            &file,
+                            name.pos,
+                            "`gup_read` is a CPU's read through its GUP reference: a device reads with dma_read(HOLDER, slot)",
+                        );
+                    }
+                    let slot = self.data_slot(&args[0], &file)?;
+                    d = self.reg(dst, &file)?;
+                    Op::Dma { write: false, holder: self.thread as u8, slot, value: CExpr::Const(0), dst: d }
+                }
                 _ => {
                     let v = self.expr(value, &file)?;
                     let d = self.reg(dst, &file)?;
@@ -990,6 +1005,25 @@ impl<'a> Compiler<'a> {
                 let value = self.expr(&args[2], file)?;
                 Op::Dma { write: true, holder, slot, value, dst: 0 }
             }
+            "vma_clear_write" | "vma_set_write" => {
+                self.arity(name, args, 1, file)?;
+                Op::VmaFlag { pte: self.addr(&args[0], file)?, flag: vma_flags::WRITE, on: name.name == "vma_set_write" }
+            }
+            "force_sig_segv" => {
+                self.arity(name, args, 0, file)?;
+                if self.sc.threads[self.thread].info.cpu.is_none() {
+                    return self.err(file, name.pos, "`force_sig_segv` ends a process's thread: a device takes no page fault");
+                }
+                const REASON: &str = "SIGSEGV: the VMA does not allow the access (bad_area)";
+                let idx = match self.prog.sleep_reasons.iter().position(|r| r == REASON) {
+                    Some(i) => i,
+                    None => {
+                        self.prog.sleep_reasons.push(REASON.to_string());
+                        self.prog.sleep_reasons.len() - 1
+                    }
+                };
+                Op::Kill(idx as u8)
+            }
             "vma_clear_softdirty" | "vma_set_softdirty" => {
                 self.arity(name, args, 1, file)?;
                 Op::VmaFlag { pte: self.addr(&args[0], file)?, flag: vma_flags::SOFTDIRTY, on: name.name == "vma_set_softdirty" }
@@ -1314,12 +1348,13 @@ impl<'a> Compiler<'a> {
                     },
                 }
             }
-            "userfaultfd_wp" | "vma_softdirty" | "is_cow_mapping" => {
+            "userfaultfd_wp" | "vma_softdirty" | "is_cow_mapping" | "vma_writable" => {
                 self.arity(name, args, 1, file)?;
                 let slot = self.addr(&args[0], file)?;
                 let flag = match n {
                     "userfaultfd_wp" => vma_flags::UFFD_WP,
                     "vma_softdirty" => vma_flags::SOFTDIRTY,
+                    "vma_writable" => vma_flags::WRITE,
                     _ => vma_flags::COW,
                 };
                 CExpr::VmaFlag(slot, flag)
@@ -1404,7 +1439,7 @@ fn silent_successors(op: &Op, pc: usize) -> Vec<usize> {
     match op {
         Op::Jump(t) => vec![*t as usize],
         Op::Branch { if_false, .. } => vec![pc + 1, *if_false as usize],
-        Op::End | Op::Sleep(_) => vec![],
+        Op::End | Op::Sleep(_) | Op::Kill(_) => vec![],
         _ => vec![pc + 1],
     }
 }

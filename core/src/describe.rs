@@ -65,6 +65,7 @@ pub fn blocked_text(prog: &Program, s: &State, t: usize, b: Blocked) -> String {
     match b {
         Blocked::Finished => "it has finished".into(),
         Blocked::Sleeping(r) => format!("it sleeps for good ({})", prog.sleep_reasons[r as usize]),
+        Blocked::Killed(r) => format!("it was killed ({})", prog.sleep_reasons[r as usize]),
         Blocked::WaitingLock { lock, write } => format!(
             "it sleeps on {} (it wants it for {}; the lock is {})",
             l.locks[lock as usize].name,
@@ -356,6 +357,11 @@ pub fn diff(prog: &Program, a: &State, b: &State) -> Vec<Change> {
                     ChangeKind::Thread,
                     info.name.clone(),
                     format!("{} sleeps for good: {}", info.name, prog.sleep_reasons[y.sleep_reason as usize]),
+                ),
+                Status::Killed => add(
+                    ChangeKind::Thread,
+                    info.name.clone(),
+                    format!("{} is killed: {}", info.name, prog.sleep_reasons[y.sleep_reason as usize]),
                 ),
                 Status::Running => {}
             }
@@ -735,6 +741,12 @@ pub fn violation_text(prog: &Program, s: &State, v: &Violation) -> String {
         Violation::SoftDirtyLost { pte } => format!(
             "{} was written after clear_refs returned, but PTE[{}].SD is 0: the write is invisible to soft-dirty tracking",
             va(pte),
+            va(pte)
+        ),
+        Violation::Leak { holder, page, pte, slot } => format!(
+            "{} read {}[{slot}] through its GUP reference for {} and saw data another mm stored there after the reference was taken: a private page leaks across the fork",
+            thread(holder),
+            l.page_name(page),
             va(pte)
         ),
         Violation::Exists => {

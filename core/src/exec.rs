@@ -80,6 +80,7 @@ pub fn can_run(prog: &Program, s: &State, t: usize) -> Result<(), Blocked> {
     match th.status {
         Status::Finished => return Err(Blocked::Finished),
         Status::Sleeping => return Err(Blocked::Sleeping(th.sleep_reason)),
+        Status::Killed => return Err(Blocked::Killed(th.sleep_reason)),
         Status::Running => {}
     }
     let instr = &prog.threads[t].instrs[th.pc as usize];
@@ -249,6 +250,37 @@ fn retire(s: &mut State, t: usize, pte: u8, slot: u8, value: u8) {
     }
 }
 
+/// Ghost for `no_leak`: a store through PTE slot `via` into data slot `slot` of `page` marks
+/// every GUP reference on the page that was taken through another mm.
+fn mark_foreign(prog: &Program, s: &mut State, page: u8, via: u8, slot: u8) {
+    if !prog.checks.contains(&crate::layout::Invariant::NoLeak) {
+        return;
+    }
+    let ptes = &prog.layout.ptes;
+    let mm = ptes.get(via as usize).map(|p| p.mm);
+    for (i, pin) in s.pins.iter().enumerate() {
+        if pin.active() && pin.page == page && ptes.get(pin.pte as usize).map(|p| p.mm) != mm {
+            s.ghost.foreign |= 1 << (i * MAX_DATA + slot as usize);
+        }
+    }
+}
+
+/// Ghost for `no_leak`: the holder of pin `i` read data slot `slot` through it.
+fn read_through_pin(s: &mut State, i: usize, slot: u8) {
+    if s.ghost.foreign & (1 << (i * MAX_DATA + slot as usize)) == 0 {
+        return;
+    }
+    if s.ghost.leaked == 0 {
+        s.ghost.leak_slot = slot;
+    }
+    s.ghost.leaked |= 1 << i;
+}
+
+/// A pin slot is taken or given back: its ghost marks start afresh.
+fn reset_pin_ghost(s: &mut State, i: usize) {
+    s.ghost.foreign &= !(((1u16 << MAX_DATA) - 1) << (i * MAX_DATA));
+}
+
 fn free_page(s: &mut State, page: u8) {
     let pg = &mut s.pages[page as usize];
     pg.flags = page_flags::POOL;
@@ -320,6 +352,11 @@ fn exec_op(prog: &Program, s: &mut State, t: usize, op: &Op, used_early: &mut bo
         }
         Op::Sleep(reason) => {
             s.threads[t].status = Status::Sleeping;
+            s.threads[t].sleep_reason = *reason;
+            return Ok(Effect::None);
+        }
+        Op::Kill(reason) => {
+            s.threads[t].status = Status::Killed;
             s.threads[t].sleep_reason = *reason;
             return Ok(Effect::None);
         }
@@ -444,11 +481,13 @@ fn exec_op(prog: &Program, s: &mut State, t: usize, op: &Op, used_early: &mut bo
                     let v = eval(prog, s, t, value)? as u8;
                     s.pages[page as usize].data[d] = v;
                     retire(s, t, *pte, *slot, v);
+                    mark_foreign(prog, s, page, *pte, *slot);
                 }
                 Access::Add => {
                     let v = s.pages[page as usize].data[d].wrapping_add(eval(prog, s, t, value)? as u8);
                     s.pages[page as usize].data[d] = v;
                     retire(s, t, *pte, *slot, v);
+                    mark_foreign(prog, s, page, *pte, *slot);
                 }
                 Access::Load => {
                     s.threads[t].regs[*dst as usize] = s.pages[page as usize].data[d] as i16;
@@ -550,6 +589,7 @@ fn exec_op(prog: &Program, s: &mut State, t: usize, op: &Op, used_early: &mut bo
                 return Err(Bug::TooManyPins);
             };
             s.pins[free] = Pin { holder: t as u8, page, pte: *pte, flags: flags | pin_flags::ACTIVE };
+            reset_pin_ghost(s, free);
         }
         Op::GupRelease => {
             let Some(i) = s.pins.iter().position(|p| p.active() && p.holder == t as u8) else {
@@ -557,16 +597,22 @@ fn exec_op(prog: &Program, s: &mut State, t: usize, op: &Op, used_early: &mut bo
             };
             let pin = s.pins[i];
             s.pins[i].flags &= !pin_flags::ACTIVE;
+            reset_pin_ghost(s, i);
             let delta = if pin.flags & pin_flags::PIN != 0 { PIN_BIAS as i16 } else { 1 };
             add_ref(s, pin.page, -delta)?;
         }
         Op::Dma { write, holder, slot, value, dst } => {
-            let pin = *s.pins.iter().find(|p| p.active() && p.holder == *holder).expect("can_run checked the pin");
+            let Some(i) = s.pins.iter().position(|p| p.active() && p.holder == *holder) else {
+                return Err(Bug::NoPinToRelease);
+            };
+            let pin = s.pins[i];
             if *write {
                 let v = eval(prog, s, t, value)? as u8;
                 s.pages[pin.page as usize].data[*slot as usize] = v;
                 retire(s, t, pin.pte, *slot, v);
+                mark_foreign(prog, s, pin.page, pin.pte, *slot);
             } else {
+                read_through_pin(s, i, *slot);
                 let v = s.pages[pin.page as usize].data[*slot as usize];
                 s.threads[t].regs[*dst as usize] = v as i16;
                 effect = Effect::Value(v as i32);

@@ -44,6 +44,9 @@ pub enum Violation {
     SoftDirtyLost { pte: u8 },
     /// The final state satisfies the scenario's `exists` condition.
     Exists,
+    /// Thread `holder` read slot `slot` of `page` through its GUP reference for PTE `pte`, and
+    /// what it read was stored there through another mm after the reference was taken.
+    Leak { holder: u8, page: u8, pte: u8, slot: u8 },
 }
 
 /// The first way `inv` is broken in `s`, or None when it holds.
@@ -102,6 +105,11 @@ pub fn violation(prog: &Program, s: &State, inv: Invariant) -> Option<Violation>
                 }
             }
             None
+        }
+        Invariant::NoLeak => {
+            let i = s.ghost.leaked.trailing_zeros() as usize;
+            let pin = s.pins.get(i)?;
+            Some(Violation::Leak { holder: pin.holder, page: pin.page, pte: pin.pte, slot: s.ghost.leak_slot })
         }
         Invariant::Exists => {
             let cond = prog.exists.as_ref()?;

@@ -128,6 +128,8 @@ pub enum Op {
         value: CExpr,
     },
     Sleep(u8),
+    /// The thread ends, killed by a signal (the index of its reason, as for `Sleep`).
+    Kill(u8),
     LockAcquire {
         lock: u8,
         mode: LockMode,

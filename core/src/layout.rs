@@ -22,6 +22,10 @@ pub enum Invariant {
     /// The final state (every thread done, nothing left in flight) does not satisfy the
     /// scenario's `exists` condition: the outcome a litmus test asks about never happens.
     Exists,
+    /// A GUP reference taken through one mm never reads data that another mm stored into the
+    /// page after the reference was taken (the child of a fork reading its parent's later
+    /// writes, CVE-2020-29374).
+    NoLeak,
 }
 
 impl Invariant {
@@ -29,8 +33,14 @@ impl Invariant {
     pub fn index(self) -> usize {
         self as usize
     }
-    pub const ALL: [Invariant; 5] =
-        [Invariant::NoLostWrite, Invariant::PinnedWritable, Invariant::PinInSync, Invariant::SoftDirtyAccurate, Invariant::Exists];
+    pub const ALL: [Invariant; 6] = [
+        Invariant::NoLostWrite,
+        Invariant::PinnedWritable,
+        Invariant::PinInSync,
+        Invariant::SoftDirtyAccurate,
+        Invariant::Exists,
+        Invariant::NoLeak,
+    ];
     pub fn name(self) -> &'static str {
         match self {
             Invariant::NoLostWrite => "no_lost_write",
@@ -38,6 +48,7 @@ impl Invariant {
             Invariant::PinInSync => "pin_in_sync",
             Invariant::SoftDirtyAccurate => "soft_dirty_accurate",
             Invariant::Exists => "exists",
+            Invariant::NoLeak => "no_leak",
         }
     }
     pub fn parse(s: &str) -> Option<Invariant> {
@@ -52,6 +63,7 @@ impl Invariant {
             Invariant::PinInSync => "a GUP holder and the page table agree on the page",
             Invariant::SoftDirtyAccurate => "a page written after clear_refs returned is soft-dirty",
             Invariant::Exists => "the final state never satisfies the scenario's `exists` condition",
+            Invariant::NoLeak => "a GUP reference never reads what another mm stored into its page after it was taken",
         }
     }
 }

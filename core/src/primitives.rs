@@ -70,6 +70,13 @@ pub const PRIMITIVES: &[Primitive] = &[
     s("track_soft_dirty", "track_soft_dirty(ADDR)", "ghost: writes to the address from now on must leave the PTE soft-dirty"),
     s("vma_clear_softdirty", "vma_clear_softdirty(ADDR)", "clears VM_SOFTDIRTY of the address's VMA"),
     s("vma_set_softdirty", "vma_set_softdirty(ADDR)", "sets VM_SOFTDIRTY of the address's VMA"),
+    s("vma_clear_write", "vma_clear_write(ADDR)", "clears VM_WRITE of the address's VMA (mprotect without PROT_WRITE)"),
+    s("vma_set_write", "vma_set_write(ADDR)", "sets VM_WRITE of the address's VMA (mprotect with PROT_WRITE)"),
+    s(
+        "force_sig_segv",
+        "force_sig_segv()",
+        "ends the thread with SIGSEGV: a fault on an access its VMA forbids (bad_area), a dead end and not an error",
+    ),
     // Counters and shared variables.
     s("atomic_inc", "atomic_inc(VAR)", "adds 1 to a shared variable (an RMW)"),
     s("atomic_dec", "atomic_dec(VAR)", "subtracts 1 from a shared variable (an RMW)"),
@@ -118,6 +125,11 @@ pub const PRIMITIVES: &[Primitive] = &[
     s("unpin_user_page", "unpin_user_page()", "drops the thread's GUP reference"),
     s("dma_write", "dma_write(HOLDER, slot, v)", "a device writes through a GUP reference"),
     a("dma_read", "r = dma_read(HOLDER, slot)", "a device reads through a GUP reference"),
+    a(
+        "gup_read",
+        "r = gup_read(slot)",
+        "the thread reads through its own GUP reference, not through its page tables (a pipe read of vmspliced pages)",
+    ),
     // Barriers.
     s("smp_mb", "smp_mb()", "full barrier"),
     s("smp_rmb", "smp_rmb()", "orders loads"),
@@ -142,6 +154,7 @@ pub const PRIMITIVES: &[Primitive] = &[
     v("userfaultfd_wp", "userfaultfd_wp(ADDR)", "whether the address's VMA is registered for uffd-wp"),
     v("vma_softdirty", "vma_softdirty(ADDR)", "VM_SOFTDIRTY of the address's VMA"),
     v("is_cow_mapping", "is_cow_mapping(ADDR)", "whether the address's VMA is a private writable mapping"),
+    v("vma_writable", "vma_writable(ADDR)", "VM_WRITE of the address's VMA"),
     v("spin_is_locked", "spin_is_locked(LOCK)", "1 while the spinlock is held: a plain read of the lock word"),
     v("mm_tlb_flush_pending", "mm_tlb_flush_pending([MM])", "the mm's tlb_flush_pending is nonzero"),
     v("atomic_read", "atomic_read(VAR)", "reads a shared variable"),

@@ -279,13 +279,15 @@ pub enum Status {
     Finished = 1,
     /// A dead end such as `handle_userfault`, waiting for an event outside the scenario.
     Sleeping = 2,
+    /// Ended by a signal: a fault on an access its VMA forbids (`force_sig_segv()`).
+    Killed = 3,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Thread {
     pub pc: u16,
     pub status: Status,
-    /// Index into the program's sleep reasons when `Sleeping`.
+    /// Index into the program's sleep reasons when `Sleeping` or `Killed`.
     pub sleep_reason: u8,
     pub regs: [i16; MAX_REGS],
 }
@@ -328,6 +330,14 @@ pub struct Ghost {
     pub sd_tracked: u8,
     /// PTE slots written since then.
     pub sd_written: u8,
+    /// Bit `pin * MAX_DATA + slot` set when a store made through another mm than the pin's
+    /// (a CPU store through a PTE of that mm, or DMA through a GUP reference taken there)
+    /// reached the pinned page since the pin was taken. Kept only when `no_leak` is checked.
+    pub foreign: u16,
+    /// Pins (bits) whose holder read such a value through them: the isolation break.
+    pub leaked: u8,
+    /// The data slot of the first such read.
+    pub leak_slot: u8,
 }
 
 /// One in-flight memory operation of a CPU under the relaxed models: a store waiting in the

@@ -33,6 +33,8 @@ pub enum Blocked {
     Finished,
     /// A dead end (`handle_userfault`), with the index of its reason.
     Sleeping(u8),
+    /// Killed by a signal (`force_sig_segv`), with the index of its reason.
+    Killed(u8),
     /// Queued on an rwsem, which is still unavailable.
     WaitingLock {
         lock: u8,

@@ -577,6 +577,7 @@ pub fn state(prog: &Program, s: &State) -> StateView {
                 Ok(()) => (ThreadStatus::Runnable, None),
                 Err(Blocked::Finished) => (ThreadStatus::Finished, None),
                 Err(b @ Blocked::Sleeping(_)) => (ThreadStatus::Sleeping, Some(describe::blocked_text(prog, s, t, b))),
+                Err(b @ Blocked::Killed(_)) => (ThreadStatus::Killed, Some(describe::blocked_text(prog, s, t, b))),
                 Err(b) => (ThreadStatus::Blocked, Some(describe::blocked_text(prog, s, t, b))),
             };
             let instr = prog.instr(t, th.pc);
@@ -802,6 +803,7 @@ pub enum ThreadStatus {
     Blocked,
     Sleeping,
     Finished,
+    Killed,
 }
 
 impl ThreadStatus {
@@ -811,6 +813,7 @@ impl ThreadStatus {
             ThreadStatus::Blocked => "blocked",
             ThreadStatus::Sleeping => "sleeping",
             ThreadStatus::Finished => "finished",
+            ThreadStatus::Killed => "killed",
         }
     }
 }

@@ -32,6 +32,8 @@ pub struct Codec {
     vars: usize,
     locks: usize,
     pins: bool,
+    /// The `no_leak` ghost (`State::ghost.foreign`, `leaked`, `leak_slot`).
+    leaks: bool,
     store_buffers: bool,
     /// Encoded length in bytes, before padding.
     len: usize,
@@ -69,7 +71,8 @@ fn status_from(b: u8) -> Status {
     match b {
         0 => Status::Running,
         1 => Status::Finished,
-        _ => Status::Sleeping,
+        2 => Status::Sleeping,
+        _ => Status::Killed,
     }
 }
 
@@ -103,6 +106,7 @@ impl Codec {
         let pins = prog.init.pins.iter().any(|p| p.active())
             || prog.threads.iter().flat_map(|t| &t.instrs).any(|i| matches!(i.op, Op::GupReturn { .. } | Op::GupRelease));
         let store_buffers = prog.model != MemoryModel::Sc;
+        let leaks = prog.checks.contains(&crate::layout::Invariant::NoLeak);
         let wide_status = prog.sleep_reasons.len() >= 64;
         let mut c = Codec {
             regs,
@@ -115,6 +119,7 @@ impl Codec {
             vars: l.vars.len(),
             locks: l.locks.len(),
             pins,
+            leaks,
             store_buffers,
             len: 0,
             words: 0,
@@ -133,6 +138,9 @@ impl Codec {
             len += MAX_PINS * 4;
         }
         len += c.ptes * c.slots * 2 + 2 + 2;
+        if c.leaks {
+            len += 4;
+        }
         if c.store_buffers {
             len += c.cpus.len() * MAX_SB * 5;
         }
@@ -213,6 +221,11 @@ impl Codec {
         put16(out, &mut at, g.has_expected);
         put(out, &mut at, g.sd_tracked);
         put(out, &mut at, g.sd_written);
+        if self.leaks {
+            put16(out, &mut at, g.foreign);
+            put(out, &mut at, g.leaked);
+            put(out, &mut at, g.leak_slot);
+        }
         if self.store_buffers {
             for &cpu in &self.cpus {
                 for e in &s.sb[cpu as usize] {
@@ -298,6 +311,11 @@ impl Codec {
         g.has_expected = get16(inp, &mut at);
         g.sd_tracked = get(inp, &mut at);
         g.sd_written = get(inp, &mut at);
+        if self.leaks {
+            g.foreign = get16(inp, &mut at);
+            g.leaked = get(inp, &mut at);
+            g.leak_slot = get(inp, &mut at);
+        }
         if self.store_buffers {
             for &cpu in &self.cpus {
                 for e in &mut s.sb[cpu as usize] {

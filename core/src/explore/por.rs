@@ -332,7 +332,7 @@ fn successors(op: &Op, pc: usize) -> [Option<usize>; 2] {
         Op::Jump(t) => [Some(*t as usize), None],
         Op::Branch { if_false, .. } => [Some(pc + 1), Some(*if_false as usize)],
         Op::User { fault, .. } => [Some(pc + 1), Some(*fault as usize)],
-        Op::End | Op::Sleep(_) => [None, None],
+        Op::End | Op::Sleep(_) | Op::Kill(_) => [None, None],
         _ => [Some(pc + 1), None],
     }
 }
@@ -378,6 +378,8 @@ impl Por {
                     Invariant::SoftDirtyAccurate => map | (fix::PTE_ALL << fix::SD0) | (fix::PTE_ALL << fix::SDW0) | 1 << fix::PTL,
                     // Judged only in final states, which stubborn sets keep reachable.
                     Invariant::Exists => return None,
+                    // Its ghost is in no footprint: `new` turns the reduction off instead.
+                    Invariant::NoLeak => return None,
                 };
                 Some((inv, bits))
             })
@@ -392,7 +394,9 @@ impl Por {
         }
         let is_ptl = ptl_guards.iter().fold(0u8, |m, (k, _)| m | 1 << k);
         let mut por = Por {
-            enabled: prog.model == MemoryModel::Sc,
+            // `no_leak`'s ghost (what a store marks, what a read through a pin sees) is in no
+            // footprint, so a program that checks it is searched in full.
+            enabled: prog.model == MemoryModel::Sc && !prog.checks.contains(&Invariant::NoLeak),
             res: Res::new(prog),
             step: vec![],
             fixed: vec![],
@@ -545,7 +549,7 @@ impl Por {
         let mut fp = Footprint::default();
         let cpu = prog.layout.threads[t].cpu.unwrap_or(0) as usize;
         match op {
-            Op::Jump(_) | Op::Sleep(_) | Op::End => {}
+            Op::Jump(_) | Op::Sleep(_) | Op::Kill(_) | Op::End => {}
             Op::Branch { cond, .. } => self.expr(&mut fp, s, t, cond),
             Op::Assign { value, .. } => self.expr(&mut fp, s, t, value),
             Op::LockRelease { lock, .. } if por && prog.layout.locks[*lock as usize].kind != LockKind::Rwsem => {}

@@ -252,6 +252,7 @@ pub(super) fn order_of(prog: &Program, op: &Op, regs: &[i16; MAX_REGS], known: u
             }
         }
         Op::Sleep(_)
+        | Op::Kill(_)
         | Op::End
         | Op::User { .. }
         | Op::Flush { .. }
@@ -703,7 +704,7 @@ pub fn on_exec(prog: &Program, s: &mut State, t: usize, op: &Op) -> Option<Early
             o.stop_loads = true;
         }
     }
-    let ends = matches!(op, Op::End | Op::Sleep(_));
+    let ends = matches!(op, Op::End | Op::Sleep(_) | Op::Kill(_));
     let mut used_now = None;
     let mut keep: [Option<Record>; MAX_RECORDS] = [None; MAX_RECORDS];
     let mut k = 0;

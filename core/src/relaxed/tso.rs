@@ -102,6 +102,7 @@ pub fn tso_drains(op: &Op) -> bool {
             | Op::GupReturn { .. }
             | Op::TrackSoftDirty { .. }
             | Op::Sleep(_)
+            | Op::Kill(_)
             | Op::End
             | Op::WaitVar { .. }
             | Op::Await { .. }
