@@ -8,6 +8,7 @@
 mod check;
 mod copy_link;
 mod ctx;
+mod export;
 mod invariants;
 mod keys;
 mod lanes;
@@ -27,6 +28,7 @@ use crate::ui::labels::race_tag;
 use check::ExplorerPanel;
 use copy_link::CopyLinkButton;
 use ctx::Ctx;
+use export::{ExportMenu, PrintHandout};
 use invariants::InvariantBadges;
 use keys::KeyHelp;
 use lanes::ThreadLanes;
@@ -85,6 +87,7 @@ pub fn Player(session: Session, step: usize) -> impl IntoView {
                     <ModelSwitch/>
                     <CompareSwitch/>
                     <CopyLinkButton/>
+                    <ExportMenu/>
                     <a
                         class="button"
                         data-testid="edit-scenario"
@@ -126,6 +129,7 @@ pub fn Player(session: Session, step: usize) -> impl IntoView {
                 <InvariantBadges/>
             </div>
             <PlaybackControls/>
+            <PrintHandout/>
             <div class="workbench">
                 // Each column scrolls on its own in presentation mode: reachable by keyboard.
                 <div class="lanes-col" tabindex="0" role="region" aria-label="threads">
@@ -148,4 +152,5 @@ pub fn Player(session: Session, step: usize) -> impl IntoView {
             <KeyHelp/>
         </section>
     }
+    .into_any()
 }
