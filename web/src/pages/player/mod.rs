@@ -9,6 +9,7 @@ mod check;
 mod copy_link;
 mod ctx;
 mod export;
+mod graphs;
 mod invariants;
 mod keys;
 mod lanes;
@@ -29,6 +30,7 @@ use check::ExplorerPanel;
 use copy_link::CopyLinkButton;
 use ctx::Ctx;
 use export::{ExportMenu, PrintHandout};
+use graphs::GraphPanel;
 use invariants::InvariantBadges;
 use keys::KeyHelp;
 use lanes::ThreadLanes;
@@ -148,6 +150,7 @@ pub fn Player(session: Session, step: usize) -> impl IntoView {
                     <div class="slot" class:still=move || still(&["pin"])><PinPanel/></div>
                 </div>
             </div>
+            <GraphPanel/>
             <ExplorerPanel/>
             <KeyHelp/>
         </section>
