@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use crate::pages::editor::EditorPage;
 use crate::pages::error::ErrorView;
 use crate::pages::gallery::Gallery;
-use crate::pages::player::{Player, SideBySide};
+use crate::pages::player::{is_embed, Player, SideBySide};
 use crate::route::{self, Route};
 use crate::state::drafts::Draft;
 use crate::state::fields::{self, Presenting};
@@ -49,7 +49,7 @@ fn PlayerRoute(fragment: String) -> impl IntoView {
     }
     match Session::from_link(&permalink) {
         Ok((a, a_step)) => match page.compare {
-            None => view! { <Player session=a step=a_step/> }.into_any(),
+            None => view! { <Player session=a step=a_step embed=is_embed(&permalink)/> }.into_any(),
             Some(q) => {
                 let compared = a.switch(&q.policy, q.model.unwrap_or(a.model())).and_then(|b| a.compare(&b).map(|cmp| (b, cmp)));
                 match compared {

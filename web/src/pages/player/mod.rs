@@ -8,6 +8,7 @@
 mod check;
 mod copy_link;
 mod ctx;
+mod embed;
 mod export;
 mod graphs;
 mod invariants;
@@ -29,6 +30,7 @@ use crate::ui::labels::race_tag;
 use check::ExplorerPanel;
 use copy_link::CopyLinkButton;
 use ctx::Ctx;
+use embed::EmbedPlayer;
 use export::{ExportMenu, PrintHandout};
 use graphs::GraphPanel;
 use invariants::InvariantBadges;
@@ -41,13 +43,20 @@ use scheduler::SchedulerControls;
 use sentence::{ChangeList, Narration, StepSentence};
 use switches::{CompareSwitch, ModelSwitch, PolicySwitch};
 
+pub use embed::is_embed;
 pub use side::SideBySide;
 
 #[component]
-pub fn Player(session: Session, step: usize) -> impl IntoView {
+pub fn Player(session: Session, step: usize, #[prop(optional)] embed: bool) -> impl IntoView {
     let ctx = Ctx::new(session, step);
     let Ctx { session, step, frame, .. } = ctx;
     provide_context(ctx);
+    if embed {
+        // The address stays the embedded link; the keys still step.
+        let key_listener = window_event_listener(leptos::ev::keydown, move |ev| keys::on_key(ctx, &ev));
+        on_cleanup(move || key_listener.remove());
+        return view! { <EmbedPlayer/> }.into_any();
+    }
 
     ctx.keep_url_in_sync();
     ctx.play_while_playing();
