@@ -86,7 +86,8 @@ pub fn EmbedPlayer() -> impl IntoView {
                     "step " {move || step.get()} " / " {move || frame.with(|f| f.steps)}
                 </span>
             </div>
-            <div class="embed-stage">
+            // Scrolls when the frame is short: reachable by keyboard.
+            <div class="embed-stage" tabindex="0" role="region" aria-label="this step">
                 <StepSentence/>
                 <ChangeList/>
                 <InvariantBadges/>
