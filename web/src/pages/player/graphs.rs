@@ -57,7 +57,7 @@ pub fn node_name(kind: GraphKind, label: &str, broken: &[String]) -> String {
 #[component]
 fn Drawing(graph: GraphView) -> impl IntoView {
     let GraphView { kind, title, nodes, edges, width, height } = graph;
-    let pad = 60.0;
+    let pad = 20.0;
     let (w, h) = (width + 2.0 * pad, height + 2.0 * pad);
     let lines = edges
         .iter()
