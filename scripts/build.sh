@@ -70,6 +70,7 @@ cp "$ROOT/docs/races.md" "$stage/docs/races.md"
 hash_of() { sha256sum "$@" | sha256sum | cut -c1-12; }
 v_app=$(hash_of "$stage/$OUT_NAME.js" "$stage/${OUT_NAME}_bg.wasm")
 v_css=$(hash_of "$stage/style.css")
+v_exports_css=$(hash_of "$stage/exports.css")
 v_worker=$(hash_of "$stage/$WORKER_OUT.js" "$stage/${WORKER_OUT}_bg.wasm" "$stage/worker.js")
 v_editor=$(hash_of "$stage/editor.js")
 version() {  # version FILE: its URLs of the app's files, with ?v=<hash>
@@ -78,6 +79,7 @@ version() {  # version FILE: its URLs of the app's files, with ?v=<hash>
         -e "s|\"\./$WORKER_OUT\.js\"|\"./$WORKER_OUT.js?v=$v_worker\"|g" \
         -e "s|\"\./${WORKER_OUT}_bg\.wasm\"|\"./${WORKER_OUT}_bg.wasm?v=$v_worker\"|g" \
         -e "s|\"\./style\.css\"|\"./style.css?v=$v_css\"|g" \
+        -e "s|\"\./exports\.css\"|\"./exports.css?v=$v_exports_css\"|g" \
         -e "s|\"\./editor\.js\"|\"./editor.js?v=$v_editor\"|g" \
         -e "s|\"\./worker\.js\"|\"./worker.js?v=$v_worker\"|g" "$1"
 }

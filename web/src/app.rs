@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use crate::pages::editor::EditorPage;
 use crate::pages::error::ErrorView;
 use crate::pages::gallery::Gallery;
-use crate::pages::player::{Player, SideBySide};
+use crate::pages::player::{is_embed, Player, SideBySide};
 use crate::route::{self, Route};
 use crate::state::drafts::Draft;
 use crate::state::session::{Opening, Presenting, Session};
@@ -58,7 +58,7 @@ fn opened_view(o: Opening, link: String) -> AnyView {
     }
     let Opening { session: a, step: a_step, compare, notes, .. } = o;
     match compare {
-        None => view! { <Player session=a step=a_step notes/> }.into_any(),
+        None => view! { <Player session=a step=a_step notes embed=is_embed(&link)/> }.into_any(),
         Some((b, b_step)) => match a.compare(&b) {
             Ok(cmp) => view! { <SideBySide a b cmp a_step b_step/> }.into_any(),
             Err(e) => view! { <ErrorView error=e.to_string() link scenario=Some(a.scenario_id().to_string())/> }.into_any(),

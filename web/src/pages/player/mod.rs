@@ -8,6 +8,9 @@
 mod check;
 mod copy_link;
 mod ctx;
+mod embed;
+mod export;
+mod graphs;
 mod invariants;
 mod keys;
 mod lanes;
@@ -28,6 +31,9 @@ use crate::ui::labels::race_tag;
 use check::ExplorerPanel;
 use copy_link::CopyLinkButton;
 use ctx::Ctx;
+use embed::EmbedPlayer;
+use export::{ExportMenu, PrintHandout};
+use graphs::GraphPanel;
 use invariants::InvariantBadges;
 use keys::KeyHelp;
 use lanes::ThreadLanes;
@@ -38,14 +44,21 @@ use scheduler::SchedulerControls;
 use sentence::{ChangeList, Narration, StepNotes, StepSentence};
 use switches::{CompareSwitch, ModelSwitch, PolicySwitch};
 
+pub use embed::is_embed;
 pub use side::SideBySide;
 
 #[component]
-pub fn Player(session: Session, step: usize, notes: Vec<Note>) -> impl IntoView {
+pub fn Player(session: Session, step: usize, notes: Vec<Note>, #[prop(optional)] embed: bool) -> impl IntoView {
     let ctx = Ctx::new(session, step);
     ctx.notes.set(notes);
     let Ctx { session, step, frame, .. } = ctx;
     provide_context(ctx);
+    if embed {
+        // The address stays the embedded link; the keys still step.
+        let key_listener = window_event_listener(leptos::ev::keydown, move |ev| keys::on_key(ctx, &ev));
+        on_cleanup(move || key_listener.remove());
+        return view! { <EmbedPlayer/> }.into_any();
+    }
 
     ctx.keep_url_in_sync();
     ctx.play_while_playing();
@@ -87,6 +100,7 @@ pub fn Player(session: Session, step: usize, notes: Vec<Note>) -> impl IntoView 
                     <ModelSwitch/>
                     <CompareSwitch/>
                     <CopyLinkButton/>
+                    <ExportMenu/>
                     <a
                         class="button"
                         data-testid="edit-scenario"
@@ -119,6 +133,7 @@ pub fn Player(session: Session, step: usize, notes: Vec<Note>) -> impl IntoView 
                 <InvariantBadges/>
             </div>
             <PlaybackControls/>
+            <PrintHandout/>
             <div class="workbench">
                 // Each column scrolls on its own in presentation mode: reachable by keyboard.
                 <div class="lanes-col" tabindex="0" role="region" aria-label="threads">
@@ -137,8 +152,10 @@ pub fn Player(session: Session, step: usize, notes: Vec<Note>) -> impl IntoView 
                     <div class="slot" class:still=move || still(&["pin"])><PinPanel/></div>
                 </div>
             </div>
+            <GraphPanel/>
             <ExplorerPanel/>
             <KeyHelp/>
         </section>
     }
+    .into_any()
 }

@@ -11,6 +11,7 @@ use leptos::prelude::*;
 use racelab_core::lab::{Comparison, RowKind};
 
 use super::ctx::{Ctx, LineMark};
+use super::export::ExportMenu;
 use super::invariants::InvariantBadges;
 use super::keys::HELP;
 use super::lanes::ThreadLanes;
@@ -276,6 +277,7 @@ fn SideColumn(ctx: Ctx, label: String, side: &'static str, at_diff: Signal<bool>
                 <code>{label}</code>
                 " · step " {move || ctx.step.get()} " of " {move || ctx.frame.with(|f| f.steps)}
             </h3>
+            <ExportMenu/>
             <StepSentence/>
             <StepNotes/>
             <Narration/>
