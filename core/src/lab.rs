@@ -476,21 +476,21 @@ fn run_to_end<'c>(from: &Opened<'c>, schedule: &[Choice]) -> Result<Opened<'c>, 
 
 /// The canonical trace a run is, if it is one: opened as it was, or a trace of its scenario
 /// that, carried over to its policy and model, takes the same steps.
-pub fn canonical_trace(catalog: &Catalog, opened: &Opened) -> Option<String> {
-    if let Some(t) = opened.trace {
-        return Some(t.name.clone());
+pub fn canonical_trace(_catalog: &Catalog, opened: &Opened) -> Option<String> {
+    trace_of_run(opened).map(|t| t.name.clone())
+}
+
+/// The trace of its scenario a run is: the one it was opened as, or one that, carried over to
+/// the run's policy and model as a link's `tr=` is, takes the same steps.
+fn trace_of_run<'c>(opened: &Opened<'c>) -> Option<&'c crate::scenario::TraceDef> {
+    if opened.trace.is_some() {
+        return opened.trace;
     }
     let sc = opened.scenario;
-    sc.traces.iter().map(|t| t.name.clone()).find(|name| {
-        let req = Request {
-            scenario: sc.id.clone(),
-            policy: Some(opened.program.policy.clone()),
-            model: opened.program.model,
-            schedule: ScheduleSpec::Trace(name.clone()),
-            nearest: true,
-        };
-        open(catalog, &req).is_ok_and(|o| o.run.schedule == opened.run.schedule)
-    })
+    let reference = compile(sc, None, opened.program.model).ok()?;
+    sc.traces
+        .iter()
+        .find(|t| replay::replay_nearest(&opened.program, &reference, &t.schedule).is_ok_and(|run| run.schedule == opened.run.schedule))
 }
 
 /// What a canonical trace does under one policy and memory model.
@@ -573,7 +573,8 @@ pub fn full_link(base: Option<&str>, link: &Permalink) -> String {
 /// (at [`focus_step`]) and the sources, wrapped at 72 columns.
 pub fn mail(lib: &Library, opened: &Opened, opts: &MailOptions) -> Result<String, LabError> {
     let link = permalink(lib, opened, focus_step(opened));
-    export::mail::mail(opened.scenario, &opened.program, &opened.run, opened.trace, &link, opts).map_err(LabError::Export)
+    // A link's schedule (`t=`) that is a canonical trace is named as one, as a `tr=` link's is.
+    export::mail::mail(opened.scenario, &opened.program, &opened.run, trace_of_run(opened), &link, opts).map_err(LabError::Export)
 }
 
 /// The SVG slide of step `step` (0: the initial state): the lanes around it and the state

@@ -255,6 +255,11 @@ fn a_mail_gives_the_verdict_the_link_that_reopens_it_and_the_sources() {
     let fragment = m.lines().find(|l| l.starts_with("#v=")).expect("the fragment, without a base");
     let again = lab::open_link(&lib, fragment).unwrap();
     assert_eq!((again.opened.run.schedule.clone(), again.step), (o.run.schedule.clone(), 25));
+    // Opened again from its schedule (`t=`, as the page's address bar has it), the run is still
+    // named as the canonical trace it is: the same mail.
+    assert!(again.opened.trace.is_none());
+    assert_eq!(lab::mail(&lib, &again.opened, &MailOptions::default()).unwrap(), m);
+    assert!(m.contains("Trace:    lost_write, 31 steps"), "{m}");
     assert!(m.contains(
         "https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/commit/?id=6ce64428d62026a10cb5d80138ff2f90cc21d367"
     ));
