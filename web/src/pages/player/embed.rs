@@ -41,7 +41,7 @@ pub fn EmbedPlayer() -> impl IntoView {
     let title = move || session.with(|s| format!("{} {}", race_tag(&s.info.race), s.info.title));
     let at_start = move || step.get() == 0;
     let at_end = move || step.get() >= frame.with(|f| f.steps);
-    let open = move || session.with(|s| open_href(&s.fragment(step.get())));
+    let open = move || session.with(|s| open_href(&s.permalink(step.get()).to_fragment()));
     view! {
         <section
             id="player"

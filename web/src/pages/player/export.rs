@@ -11,7 +11,6 @@ use wasm_bindgen::JsCast;
 use super::ctx::Ctx;
 use crate::state::lab::library_with_edits;
 use crate::state::session::Session;
-use crate::state::share;
 
 /// The LKML diagram of the run, at the default width (72) in pure ASCII: `racelab diagram`.
 pub fn diagram_text(s: &Session) -> Result<String, String> {
@@ -19,9 +18,8 @@ pub fn diagram_text(s: &Session) -> Result<String, String> {
 }
 
 /// The mail about the run, its link under `base` (the page's address without the fragment):
-/// `racelab diagram --mail --base BASE`. An edited scenario has no link to mail yet.
+/// `racelab diagram --mail --base BASE`. An edited scenario's link carries its files (`src=`).
 pub fn mail_text(s: &Session, base: &str) -> Result<String, String> {
-    share::share_link(s, 0)?;
     let lib = library_with_edits(&s.edits);
     let opts = MailOptions { base: Some(base.to_string()), ..Default::default() };
     lab::mail(lib, &s.opened, &opts).map_err(|e| e.to_string())

@@ -132,7 +132,7 @@ pub fn StepNotes(#[prop(optional)] editable: bool) -> impl IntoView {
             if editing.get() {
                 // Read once: the input keeps what is typed (tracking the note would rebuild it).
                 let step = ctx.step.get_untracked();
-                let text = untrack(&own).unwrap_or_default();
+                let text = untrack(own).unwrap_or_default();
                 view! {
                     <div class="note-editor">
                         <label for="note-input">{format!("your note on step {step}")}</label>
