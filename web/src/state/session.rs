@@ -479,7 +479,9 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn a_canonical_traces_presenter_notes_are_on_their_steps_under_their_policy() {
-        let (s, _) = lost_write();
+        // The current files: the version a v1 link opens predates the notes.
+        let s = Session::from_scenario("race1a").expect("race 1A opens");
+        assert_eq!(s.trace.as_deref(), Some("lost_write"));
         assert!(s.frame(16).step_view.unwrap().say[0].contains("stale writable entry"));
         assert!(s.frame(15).step_view.unwrap().say.is_empty());
         let fix = s.switch("merged_6ce64428", MemoryModel::Sc).expect("the fix opens");
