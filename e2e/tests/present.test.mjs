@@ -50,6 +50,23 @@ for (const [width, height] of [[1280, 720], [1920, 1080]]) {
   });
 }
 
+for (const [width, height] of [[1280, 720], [1920, 1080]]) {
+  test(`at ${width}x${height} a step with the trace's note and a presenter's note still fits on one screen`, async () => {
+    const { page, url } = await open();
+    await page.setViewportSize({ width, height });
+    const player = new PlayerPage(page, url);
+    // The current race 1A, whose `say at 16` a version 1 link (an older version) does not have.
+    await player.open('/race/race1a');
+    await page.waitForFunction(() => location.hash.startsWith('#v=2&'));
+    const link = (await player.fragment()).replace(/&i=\d+/, '&i=16');
+    await player.open(`${link}&note=16:here%20CPU3%20still%20writes%3A%20look%20at%20its%20TLB&view=present`);
+    await player.waitForPresenting(true);
+    assert.equal(await page.getByTestId('say-note').count(), 1);
+    assert.equal(await page.getByTestId('own-note').count(), 1);
+    assert.deepEqual(await offScreen(page), []);
+  });
+}
+
 test('at 1920x1080 the body and code text of presentation mode is at least 20 px', async () => {
   const { page, url } = await open();
   await page.setViewportSize({ width: 1920, height: 1080 });

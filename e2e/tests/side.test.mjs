@@ -90,6 +90,26 @@ test('the player opens side by side from its menu, and Esc gives the keys back',
   await side.waitForRow(r + 1);
 });
 
+test('a presenter\'s note goes along into side by side: it shows in the first run\'s column and stays in the link', async () => {
+  const { page, url } = await open();
+  const player = new PlayerPage(page, url);
+  await player.open('/race/race1a');
+  await page.waitForFunction(() => location.hash.startsWith('#v=2&'));
+  const link = (await player.fragment()).replace(/&i=\d+/, '&i=16');
+  await player.open(`${link}&note=16:CPU3%20writes%20here`);
+  await player.compareSelect.selectOption('p:merged_6ce64428');
+  const side = new SideBySidePage(page, url);
+  await side.root.waitFor();
+  const a = page.locator('[data-testid="side-col"][data-side="a"]');
+  assert.match(await a.getByTestId('own-note').textContent(), /CPU3 writes here/);
+  assert.equal(await page.locator('[data-testid="side-col"][data-side="b"] [data-testid="own-note"]').count(), 0);
+  assert.match(await page.evaluate(() => location.hash), /&note=16:CPU3%20writes%20here/);
+  // Stepping away from the note's step hides it; the link keeps it.
+  await page.keyboard.press('End');
+  await page.waitForFunction(() => !document.querySelector('[data-side="a"] [data-testid="own-note"]'));
+  assert.match(await page.evaluate(() => location.hash), /&note=16:/);
+});
+
 test('at 1920x1080 the state panels of both runs are on screen without scrolling, the ones the step changes first', async () => {
   const { page, url } = await open();
   await page.setViewportSize({ width: 1920, height: 1080 });

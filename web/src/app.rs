@@ -60,7 +60,7 @@ fn opened_view(o: Opening, link: String) -> AnyView {
     match compare {
         None => view! { <Player session=a step=a_step notes embed=is_embed(&link)/> }.into_any(),
         Some((b, b_step)) => match a.compare(&b) {
-            Ok(cmp) => view! { <SideBySide a b cmp a_step b_step/> }.into_any(),
+            Ok(cmp) => view! { <SideBySide a b cmp a_step b_step notes/> }.into_any(),
             Err(e) => view! { <ErrorView error=e.to_string() link scenario=Some(a.scenario_id().to_string())/> }.into_any(),
         },
     }

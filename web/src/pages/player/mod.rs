@@ -125,9 +125,13 @@ pub fn Player(session: Session, step: usize, notes: Vec<Note>, #[prop(optional)]
             <Notices/>
             <div class="stage">
                 <div class="stage-main">
-                    <StepSentence/>
-                    <StepNotes editable=true/>
-                    <Narration/>
+                    // One block: presentation mode gives the notes the sentence's column, beside
+                    // the invariants and the changes, instead of a row of their own.
+                    <div class="stage-lead">
+                        <StepSentence/>
+                        <StepNotes editable=true/>
+                        <Narration/>
+                    </div>
                     <ChangeList/>
                 </div>
                 <InvariantBadges/>

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use leptos::context::Provider;
 use leptos::prelude::*;
-use racelab_core::lab::{Comparison, RowKind};
+use racelab_core::lab::{Comparison, Note, RowKind};
 
 use super::ctx::{Ctx, LineMark};
 use super::export::ExportMenu;
@@ -47,7 +47,16 @@ fn marks(s: &Session, steps: &[usize], what: &'static str) -> Vec<LineMark> {
 }
 
 #[component]
-pub fn SideBySide(a: Session, b: Session, cmp: Comparison, a_step: usize, b_step: Option<usize>) -> impl IntoView {
+pub fn SideBySide(
+    a: Session,
+    b: Session,
+    cmp: Comparison,
+    a_step: usize,
+    b_step: Option<usize>,
+    /// The presenter's notes of the link: they speak of the first run's steps, and show in its column.
+    #[prop(optional)]
+    notes: Vec<Note>,
+) -> impl IntoView {
     let first_diff = cmp.first_difference.as_ref().map(|(r, _)| *r);
     let diff_text: Vec<String> =
         cmp.first_difference.as_ref().map(|(_, ch)| ch.iter().map(|c| c.text.clone()).collect()).unwrap_or_default();
@@ -62,6 +71,7 @@ pub fn SideBySide(a: Session, b: Session, cmp: Comparison, a_step: usize, b_step
 
     let ctx_a = Ctx::new(a, cmp.rows[row0].a_at);
     let ctx_b = Ctx::new(b, cmp.rows[row0].b_at);
+    ctx_a.notes.set(notes);
     ctx_a.marks.set_value(ctx_a.session.with_untracked(|s| marks(s, &held, "held-back")));
     ctx_b.marks.set_value(ctx_b.session.with_untracked(|s| marks(s, &added, "added")));
     let cmp = Arc::new(cmp);
@@ -89,6 +99,7 @@ pub fn SideBySide(a: Session, b: Session, cmp: Comparison, a_step: usize, b_step
                     let mut link = a.permalink(r.a_at);
                     link.compare = Some(a.compare_field(b, Some(r.b_at)));
                     link.present = present;
+                    link.notes = ctx_a.notes.get();
                     a.address(&link)
                 })
             });
@@ -273,11 +284,14 @@ fn SideColumn(ctx: Ctx, label: String, side: &'static str, at_diff: Signal<bool>
         // Each column's parts read their own run: a Provider scopes the context to its children.
         <Provider value=ctx>
         <div class="side-col" class:first-diff=move || at_diff.get() data-testid="side-col" data-side=side data-step=move || ctx.step.get()>
-            <h3 class="side-label">
-                <code>{label}</code>
-                " · step " {move || ctx.step.get()} " of " {move || ctx.frame.with(|f| f.steps)}
-            </h3>
-            <ExportMenu/>
+            // The menu shares the label's line: a line of its own pushed the panels off a 1080p screen.
+            <div class="side-label-row">
+                <h3 class="side-label">
+                    <code>{label}</code>
+                    " · step " {move || ctx.step.get()} " of " {move || ctx.frame.with(|f| f.steps)}
+                </h3>
+                <ExportMenu/>
+            </div>
             <StepSentence/>
             <StepNotes/>
             <Narration/>

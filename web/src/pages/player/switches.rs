@@ -126,8 +126,8 @@ pub fn CompareSwitch() -> impl IntoView {
                         Some(("m", m)) => (ctx.session.with_untracked(|s| s.policy().to_string()), MemoryModel::parse(m)),
                         _ => return,
                     };
+                    // The notes go along: they belong to the first run's steps, which the left column shows.
                     let mut link = ctx.link();
-                    link.notes.clear();
                     link.compare = ctx.session.with_untracked(|s| {
                         Some(Compare {
                             policy: (policy != s.policy()).then_some(policy),
