@@ -26,9 +26,22 @@ async function shot(name, { width, height }, fragment, ready, { fullPage = false
 }
 
 const playerAt = (n) => (page) => page.locator(`[data-testid="player"][data-step="${n}"]`).waitFor();
+/** Race 1A's link on the current files (a version 1 link opens the version it was made from). */
+async function currentRace1a() {
+  const page = await browser.newPage();
+  await page.goto(`${server.url}#/race/race1a`);
+  await page.waitForFunction(() => location.hash.startsWith('#v=2&'));
+  const link = decodeURIComponent((await page.evaluate(() => location.hash)).slice(1)).replace(/&i=\d+/, '');
+  await page.close();
+  return link;
+}
+
 try {
+  // Step 16 carries the trace's presenter note; the page's own note (`note=`) goes beside it.
+  const current = await currentRace1a();
+  const note = 'note=16:here%20CPU3%20still%20writes%3A%20look%20at%20its%20TLB';
   for (const [width, height] of [[1280, 720], [1920, 1080]]) {
-    await shot(`present-${width}x${height}`, { width, height }, `${RACE1A}&i=16&view=present`, playerAt(16));
+    await shot(`present-${width}x${height}`, { width, height }, `${current}&i=16&${note}&view=present`, playerAt(16));
   }
   await shot('side-race1a-6ce64428', { width: 1920, height: 1080 }, `${RACE1A}&i=10&q=merged_6ce64428&qi=12&view=present`, async (page) => {
     await page.getByTestId('first-difference').waitFor();
