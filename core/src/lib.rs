@@ -11,6 +11,8 @@ pub mod describe;
 pub mod exec;
 pub mod explore;
 pub mod export;
+#[cfg(test)]
+mod fixture;
 pub mod invariants;
 pub mod ir;
 pub mod lab;
