@@ -1,4 +1,5 @@
 //! Pieces the pages share: nothing here knows which page it is on.
 
 pub mod chart;
+pub mod download;
 pub mod labels;

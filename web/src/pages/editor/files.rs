@@ -1,7 +1,6 @@
 //! Files in and out of the editor: a `.race` or `.litmus` file read from disk (the file picker
 //! or a drop), and the edited file offered as a download.
 
-use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use racelab_core::lab;
@@ -37,26 +36,9 @@ pub fn draft_from_file(name: &str, text: &str) -> Result<Draft, String> {
     Ok(Draft::new_file(&name, text.to_string()))
 }
 
-/// Offers `text` as a file called `name`, through a link to a blob.
+/// Offers `text` as a file called `name` (its last part, in plain characters).
 pub fn download(name: &str, text: &str) -> Result<(), String> {
-    let parts = js_sys::Array::of1(&text.into());
-    let opts = web_sys::BlobPropertyBag::new();
-    opts.set_type("text/plain;charset=utf-8");
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts).map_err(|_| "the browser refused the download")?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| "the browser refused the download")?;
-    let doc = leptos::prelude::document();
-    let a: web_sys::HtmlAnchorElement =
-        doc.create_element("a").map_err(|_| "no link element")?.dyn_into().map_err(|_| "no link element")?;
-    a.set_href(&url);
-    a.set_download(&clean_name(name));
-    a.click();
-    leptos::prelude::set_timeout(
-        move || {
-            let _ = web_sys::Url::revoke_object_url(&url);
-        },
-        std::time::Duration::from_secs(10),
-    );
-    Ok(())
+    crate::ui::download::text(&clean_name(name), text, "text/plain;charset=utf-8")
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 //! link's length beside it. A link too long for a mail is not offered: the edited files are.
 
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 
 use super::ctx::Ctx;
 use crate::state::share::{self, Shared, MAX_SHARED_LINK};
@@ -76,7 +75,7 @@ pub fn CopyLinkButton() -> impl IntoView {
             return;
         }
         for (path, text) in files {
-            if let Err(e) = download_file(&path, &text) {
+            if let Err(e) = crate::ui::download::text(path.rsplit('/').next().unwrap_or(&path), &text, "text/plain;charset=utf-8") {
                 status.set(Some(e));
             }
         }
@@ -104,28 +103,6 @@ pub fn CopyLinkButton() -> impl IntoView {
             </span>
         </div>
     }
-}
-
-/// Offers `text` as a download named after the last part of `path`.
-fn download_file(path: &str, text: &str) -> Result<(), String> {
-    let refused = |_| "the browser refused the download".to_string();
-    let parts = js_sys::Array::of1(&text.into());
-    let opts = web_sys::BlobPropertyBag::new();
-    opts.set_type("text/plain;charset=utf-8");
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts).map_err(refused)?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(refused)?;
-    let a: web_sys::HtmlAnchorElement =
-        document().create_element("a").map_err(refused)?.dyn_into().map_err(|_| "no link element".to_string())?;
-    a.set_href(&url);
-    a.set_download(path.rsplit('/').next().unwrap_or(path));
-    a.click();
-    set_timeout(
-        move || {
-            let _ = web_sys::Url::revoke_object_url(&url);
-        },
-        std::time::Duration::from_secs(10),
-    );
-    Ok(())
 }
 
 #[cfg(test)]

@@ -76,7 +76,7 @@ pub fn EmbedPlayer() -> impl IntoView {
                 </button>
                 <button
                     data-testid="jump-violation"
-                    title="the step where an invariant breaks (b)"
+                    title="the step where an invariant breaks (v)"
                     on:click=move |_| ctx.jump_to_violation()
                     disabled=move || ctx.violation().is_none()
                 >

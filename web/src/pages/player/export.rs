@@ -11,6 +11,7 @@ use wasm_bindgen::JsCast;
 use super::ctx::Ctx;
 use crate::state::lab::library_with_edits;
 use crate::state::session::Session;
+use crate::ui::download::{blob_of, click as click_download, text as download_text, REFUSED};
 
 /// The LKML diagram of the run, at the default width (72) in pure ASCII: `racelab diagram`.
 pub fn diagram_text(s: &Session) -> Result<String, String> {
@@ -39,37 +40,6 @@ pub fn file_name(s: &Session, step: Option<usize>, ext: &str) -> String {
 fn page_base() -> String {
     let href = window().location().href().unwrap_or_default();
     href.split('#').next().unwrap_or_default().to_string()
-}
-
-const REFUSED: &str = "the browser refused the download";
-
-/// Clicks a link to `url` that downloads as `name`.
-fn click_download(url: &str, name: &str) -> Result<(), String> {
-    let a: web_sys::HtmlAnchorElement = document().create_element("a").map_err(|_| REFUSED)?.dyn_into().map_err(|_| REFUSED)?;
-    a.set_href(url);
-    a.set_download(name);
-    a.click();
-    Ok(())
-}
-
-fn blob_of(text: &str, mime: &str) -> Result<web_sys::Blob, String> {
-    let parts = js_sys::Array::of1(&text.into());
-    let opts = web_sys::BlobPropertyBag::new();
-    opts.set_type(mime);
-    web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts).map_err(|_| REFUSED.to_string())
-}
-
-/// Offers `text` as a file `name` of type `mime`, through a link to a blob.
-fn download_text(name: &str, text: &str, mime: &str) -> Result<(), String> {
-    let url = web_sys::Url::create_object_url_with_blob(&blob_of(text, mime)?).map_err(|_| REFUSED)?;
-    click_download(&url, name)?;
-    set_timeout(
-        move || {
-            let _ = web_sys::Url::revoke_object_url(&url);
-        },
-        std::time::Duration::from_secs(10),
-    );
-    Ok(())
 }
 
 /// Draws `svg` into a canvas at `scale` times its size and offers it as the PNG `name`.

@@ -94,6 +94,20 @@ pub fn release_focus(ev: &web_sys::Event) {
 /// The player's keys. Keys typed into a form field (other than the scrubber) are theirs; a key
 /// the player acts on is not passed on to the page.
 pub fn on_key(ctx: Ctx, ev: &web_sys::KeyboardEvent) {
+    on_key_if(ctx, ev, |_| true)
+}
+
+/// The keys of an embedded player: stepping only. It has no help, no presentation mode, no
+/// play button and no scheduler, so their keys are left to the page around it.
+pub fn on_embed_key(ctx: Ctx, ev: &web_sys::KeyboardEvent) {
+    on_key_if(ctx, ev, steps_only)
+}
+
+fn steps_only(a: KeyAction) -> bool {
+    matches!(a, KeyAction::Forward | KeyAction::Back | KeyAction::First | KeyAction::Last | KeyAction::JumpToViolation)
+}
+
+fn on_key_if(ctx: Ctx, ev: &web_sys::KeyboardEvent, wanted: fn(KeyAction) -> bool) {
     if !ctx.alive() || ev.ctrl_key() || ev.alt_key() || ev.meta_key() || ev.default_prevented() {
         return;
     }
@@ -107,7 +121,7 @@ pub fn on_key(ctx: Ctx, ev: &web_sys::KeyboardEvent) {
             return;
         }
     }
-    let Some(action) = action(&ev.key()) else {
+    let Some(action) = action(&ev.key()).filter(|a| wanted(*a)) else {
         return;
     };
     if apply(ctx, action) {
@@ -211,5 +225,15 @@ mod tests {
     fn the_help_lists_every_key_once() {
         let keys: Vec<&str> = HELP.iter().map(|(k, _)| *k).collect();
         assert_eq!(keys, ["→ or PageDown", "← or PageUp", "space", "Home / End", "v", "1 … 9", "p", "?", "Esc"]);
+    }
+
+    #[wasm_bindgen_test]
+    fn an_embed_steps_and_leaves_the_other_keys_to_its_page() {
+        assert!(steps_only(action("ArrowRight").unwrap()));
+        assert!(steps_only(action("Home").unwrap()));
+        assert!(steps_only(action("v").unwrap()));
+        for key in ["p", "?", " ", "1"] {
+            assert!(!steps_only(action(key).unwrap()), "{key}");
+        }
     }
 }

@@ -55,7 +55,7 @@ pub fn Player(session: Session, step: usize, notes: Vec<Note>, #[prop(optional)]
     provide_context(ctx);
     if embed {
         // The address stays the embedded link; the keys still step.
-        let key_listener = window_event_listener(leptos::ev::keydown, move |ev| keys::on_key(ctx, &ev));
+        let key_listener = window_event_listener(leptos::ev::keydown, move |ev| keys::on_embed_key(ctx, &ev));
         on_cleanup(move || key_listener.remove());
         return view! { <EmbedPlayer/> }.into_any();
     }
