@@ -8,6 +8,7 @@ use racelab_core::lab::view::{CodeLine, ThreadCodeView, ThreadStatus};
 use wasm_bindgen::JsCast;
 
 use super::ctx::Ctx;
+use crate::ui::code::WrappingCode;
 
 #[component]
 pub fn ThreadLanes() -> impl IntoView {
@@ -186,7 +187,7 @@ fn Line(t: usize, line: CodeLine, thread: String) -> impl IntoView {
         >
             <span class="marker" aria-hidden="true"></span>
             {move || done().then(|| view! { <span class="sr-only">"already ran: "</span> })}
-            <code>{line.text.clone()}</code>
+            <WrappingCode text=line.text.clone()/>
             {mark.map(|m| {
                 let text = if m == "added" { "added by the fix" } else { "held back" };
                 view! { <span class=format!("mark-tag mark-{m}") data-testid="line-mark">{text}</span> }
