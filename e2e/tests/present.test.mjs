@@ -67,6 +67,46 @@ for (const [width, height] of [[1280, 720], [1920, 1080]]) {
   });
 }
 
+/** The places where a lane's code line wraps inside a word (not after `_`, `,`, a space or before `(`). */
+async function wordBreaks(page) {
+  return page.evaluate(() => {
+    const out = [];
+    for (const code of document.querySelectorAll('.lane .line code')) {
+      const text = code.textContent;
+      const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+      const chars = [];
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        for (let i = 0; i < n.length; i++) {
+          const r = document.createRange();
+          r.setStart(n, i);
+          r.setEnd(n, i + 1);
+          const box = r.getClientRects()[0];
+          if (box) chars.push({ c: n.data[i], top: box.top });
+        }
+      }
+      for (let i = 1; i < chars.length; i++) {
+        if (chars[i].top > chars[i - 1].top + 2) {
+          const before = chars[i - 1].c;
+          const after = chars[i].c;
+          if (!/[_,\s(-]/.test(before) && after !== '(' && !/\s/.test(after)) out.push(`${text} (between ${before} and ${after})`);
+        }
+      }
+    }
+    return out;
+  });
+}
+
+for (const [width, height] of [[1280, 720], [1920, 1080]]) {
+  test(`at ${width}x${height} code in the lanes wraps between words, never inside an identifier`, async () => {
+    const { page, url } = await open();
+    await page.setViewportSize({ width, height });
+    const player = new PlayerPage(page, url);
+    await player.open(`${RACE1A}&i=16&view=present`);
+    await player.waitForPresenting(true);
+    assert.deepEqual(await wordBreaks(page), []);
+  });
+}
+
 test('at 1920x1080 the body and code text of presentation mode is at least 20 px', async () => {
   const { page, url } = await open();
   await page.setViewportSize({ width: 1920, height: 1080 });
