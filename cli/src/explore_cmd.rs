@@ -86,7 +86,8 @@ fn pool(jobs: usize) -> Option<rayon::ThreadPool> {
 /// progress on stderr when that is a terminal.
 ///
 /// The threads live here, not in the core (which must stay thread-free for wasm): the core
-/// hands out ranges of a level to expand ([`Expansion`]) and merges their batches in order.
+/// hands out the pieces of a level's work ([`Expansion`]: ranges to expand, then, without
+/// reduction, shards of the table to merge them into) and numbers the new states in order.
 /// They run on a rayon pool: its threads persist across the many short rounds of a search
 /// (a level is expanded a few thousand states at a time) and steal ranges from each other
 /// when the work per state is uneven; `std::thread::scope` would start threads every round.

@@ -147,3 +147,78 @@ fn generated_counters_give_the_same_report_on_threads_with_and_without_reduction
         }
     }
 }
+
+/// `n` threads that each write the same variable `k` times, the same values: a small state
+/// space reached many times over (every state from up to `n` others, most of them in the same
+/// round), so that the shards of the table see many equal successors at once.
+fn duplicates(n: usize, k: usize) -> Program {
+    let mut s = String::from("racelab 1\npolicy as_written {\n  title \"as written\"\n  fate baseline\n}\n");
+    s += "scenario same_writes {\n  title \"the same writes\"\n  policies as_written\n  baseline as_written\n  check no_lost_write\n}\n";
+    s += "state {\n  var c=0\n}\n";
+    for t in 0..n {
+        s += &format!("thread t{t} on CPU{t} \"writes\" {{\n");
+        for i in 0..k {
+            s += &format!("  WRITE_ONCE(c, {})\n  r = 0\n", i % 2);
+        }
+        s += "}\n";
+    }
+    let c = Catalog::from_sources(vec![("same.race".to_string(), s)]);
+    assert!(c.errors.is_empty(), "{:?}", c.errors);
+    let sc = &c.scenarios[0];
+    Program::compile(sc, sc.baseline, MemoryModel::Sc).unwrap()
+}
+
+#[test]
+fn many_equal_successors_in_one_round_give_the_same_report_on_threads() {
+    for (n, k) in [(5, 1), (5, 2), (6, 5), (4, 4)] {
+        let prog = duplicates(n, k);
+        let plain = Options { reduction: false, stop_when_all_violated: false, shortest: false, ..Options::default() };
+        let r = sequential(&prog, &plain);
+        // Many more transitions than states: most successors were seen before.
+        assert!(r.stats.transitions >= 2 * r.stats.states, "{n}x{k}: {:?}", r.stats);
+        let what = format!("{n} threads x {k} writes");
+        for opts in [
+            plain.clone(),
+            Options { reduction: true, ..plain.clone() },
+            Options { max_states: r.stats.states / 3, ..plain.clone() },
+            Options { max_depth: r.stats.depth / 2, ..plain.clone() },
+            Options { max_memory: r.stats.peak_bytes * 2 / 3, ..plain.clone() },
+        ] {
+            same(&prog, &opts, &what, &[2, 3, 4, 7]);
+        }
+    }
+}
+
+#[test]
+fn the_plain_search_merges_by_shards_on_threads_and_the_reduced_one_state_by_state() {
+    let prog = counter("unlocked", 3, 3);
+    for reduction in [false, true] {
+        let opts = Options { reduction, stop_when_all_violated: false, shortest: false, ..Options::default() };
+        let (mut ranges, mut shards) = (0, 0);
+        let mut count = |tasks: &mut [Expansion<'_>]| {
+            for t in tasks.iter() {
+                if t.merges() {
+                    shards += 1;
+                } else {
+                    ranges += 1;
+                }
+            }
+            on_threads(tasks);
+        };
+        let mut ex = Explorer::new(&prog, opts.clone());
+        let got = loop {
+            if let Status::Done(mut r) = ex.run_with(1 << 14, 0.0, 3, &mut count) {
+                r.ms = 0.0;
+                break r;
+            }
+        };
+        assert_eq!(got, sequential(&prog, &opts));
+        assert!(ranges > 10, "{ranges} ranges");
+        if reduction {
+            assert_eq!(shards, 0);
+        } else {
+            // Every round but a few (the rounds that find an invariant broken) by shards.
+            assert!(shards >= ranges / 3 * 64, "{shards} shards merged for {ranges} ranges");
+        }
+    }
+}

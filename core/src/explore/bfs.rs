@@ -15,6 +15,13 @@
 //!   sleep sets of the states reached again, and stops where a bound says. So the states,
 //!   their numbers, the counts and the traces are the same however the level was cut into
 //!   ranges, and however many ranges were expanded at once.
+//! * Without reduction, the merge can itself be cut in pieces that run at once: the table of
+//!   visited states is in shards ([`ShardedSet`]), and [`merge_shard`] puts the successors of
+//!   one shard into it, in the order of the search (so the first of equal successors is the
+//!   same one); then [`Bfs::merge_fresh`] numbers the new states in that order, a short
+//!   sequential pass with no look-up. It is used for the batches of a round when no bound can
+//!   stop the search within them ([`Bfs::can_merge_shards`]); otherwise they go through
+//!   [`Bfs::merge`], and the result is the same either way.
 //!
 //! With reduction, a state's sleep set may shrink between its expansion and its merge (a
 //! state of the same level, merged before it, reached it again): the merge notices and expands
@@ -23,7 +30,7 @@
 use super::encode::{fingerprint, Codec, Work};
 use super::por::{Footprint, Por};
 use super::report::{choices_of, Bound, BugFound, Options, Stats};
-use super::table::{FpMap, FpSet, OutOfMemory};
+use super::table::{shard_of, FpMap, FpSet, OutOfMemory, ShardedSet, SHARDS};
 use crate::describe;
 use crate::exec;
 use crate::invariants;
@@ -90,9 +97,9 @@ impl Links {
     }
 }
 
-/// The visited states: fingerprints alone, or with reduction each with its byte.
+/// The visited states: fingerprints alone (in shards), or with reduction each with its byte.
 enum Seen {
-    Plain(FpSet),
+    Plain(ShardedSet),
     Sleep(FpMap),
 }
 
@@ -107,30 +114,6 @@ impl Seen {
         match self {
             Seen::Plain(s) => s.contains(fp),
             Seen::Sleep(m) => m.contains(fp),
-        }
-    }
-    fn is_full(&self) -> bool {
-        match self {
-            Seen::Plain(s) => s.is_full(),
-            Seen::Sleep(m) => m.is_full(),
-        }
-    }
-    fn slots(&self) -> usize {
-        match self {
-            Seen::Plain(s) => s.slots(),
-            Seen::Sleep(m) => m.slots(),
-        }
-    }
-    fn bytes_with(&self, slots: usize) -> usize {
-        match self {
-            Seen::Plain(_) => FpSet::bytes_with(slots),
-            Seen::Sleep(_) => FpMap::bytes_with(slots),
-        }
-    }
-    fn try_grow(&mut self, slots: usize) -> Result<(), OutOfMemory> {
-        match self {
-            Seen::Plain(s) => s.try_grow(slots),
-            Seen::Sleep(m) => m.try_grow(slots),
         }
     }
 }
@@ -224,9 +207,6 @@ struct Succ {
     idx: u8,
     asleep: u8,
     bad: InvariantSet,
-    /// Found in the table at its expansion (by [`Bfs::expand_known`], without reduction):
-    /// visited already, so the merge need not look it up again.
-    known: bool,
 }
 
 /// The expansion of a range of work items of a level, for [`Bfs::merge`].
@@ -241,6 +221,13 @@ pub struct Batch {
     bugs: Vec<(u8, String)>,
     /// Transitions in the batch.
     pub transitions: u64,
+    /// For a merge by shards ([`Bfs::expand_grouped`]): the successors' fingerprints grouped
+    /// by shard, each group in the order of `succ`; shard `s`'s group is
+    /// `grouped[groups[s]..groups[s + 1]]`.
+    grouped: Vec<u64>,
+    groups: Vec<u32>,
+    /// The checked invariants that successors break.
+    bad: InvariantSet,
 }
 
 impl Batch {
@@ -251,6 +238,82 @@ impl Batch {
         self.encs.clear();
         self.bugs.clear();
         self.transitions = 0;
+        self.grouped.clear();
+        self.groups.clear();
+        self.bad = InvariantSet::EMPTY;
+    }
+
+    /// Groups the successors' fingerprints by shard (a counting sort, stable).
+    fn group(&mut self) {
+        let mut count = [0u32; SHARDS + 1];
+        for sc in &self.succ {
+            count[shard_of(sc.fp) + 1] += 1;
+        }
+        for k in 0..SHARDS {
+            count[k + 1] += count[k];
+        }
+        self.groups.clear();
+        self.groups.extend_from_slice(&count);
+        self.grouped.clear();
+        self.grouped.resize(self.succ.len(), 0);
+        let mut at = count;
+        for sc in &self.succ {
+            let s = shard_of(sc.fp);
+            self.grouped[at[s] as usize] = sc.fp;
+            at[s] += 1;
+        }
+    }
+
+    /// How many successors are in shard `s` (after [`Batch::group`]).
+    pub fn shard_len(&self, s: usize) -> usize {
+        self.shard(s).len()
+    }
+
+    /// The fingerprints of shard `s`, in order (after [`Batch::group`]).
+    fn shard(&self, s: usize) -> &[u64] {
+        match self.groups.get(s..s + 2) {
+            Some(&[a, b]) => &self.grouped[a as usize..b as usize],
+            _ => &[],
+        }
+    }
+}
+
+/// What the merge of one shard of the table found, for [`Bfs::merge_fresh`]: for each
+/// successor of the shard, in the order of the search, whether it is new.
+#[derive(Default)]
+pub struct ShardOut {
+    /// (Shorter than the shard's successors when the allocator refused the shard room to
+    /// grow: the ones after the last in it were not merged.)
+    fresh: Vec<bool>,
+}
+
+impl ShardOut {
+    pub fn clear(&mut self) {
+        self.fresh.clear();
+    }
+}
+
+/// Merges the successors of shard `s` of `batches` (expanded by [`Bfs::expand_grouped`], in
+/// the order of their ranges) into `set`, the table's shard `s`: the first of equal
+/// successors, in the order of the search, is the new one. The shards of a table are merged
+/// independently (at once, on several threads), between [`Bfs::can_merge_shards`] and
+/// [`Bfs::merge_fresh`]. A shard grows by doubling, as [`Bfs::room`] would grow it.
+pub fn merge_shard<'b>(set: &mut FpSet, s: usize, batches: impl Iterator<Item = &'b Batch>, out: &mut ShardOut) {
+    out.clear();
+    for b in batches {
+        for &fp in b.shard(s) {
+            let new = match set.try_insert(fp) {
+                Some(new) => new,
+                None => {
+                    let bigger = set.slots() * 2;
+                    if set.try_grow(bigger).is_err() {
+                        return;
+                    }
+                    set.try_insert(fp) == Some(true)
+                }
+            };
+            out.fresh.push(new);
+        }
     }
 }
 
@@ -292,10 +355,10 @@ impl Bfs {
         let init = prog.init;
         codec.encode(&init, &mut w.enc);
         let reduction = por.is_some();
-        let mut seen = if reduction { Seen::Sleep(FpMap::with_capacity(0)) } else { Seen::Plain(FpSet::with_capacity(0)) };
+        let mut seen = if reduction { Seen::Sleep(FpMap::with_capacity(0)) } else { Seen::Plain(ShardedSet::new()) };
         match &mut seen {
             Seen::Plain(s) => {
-                s.insert(fingerprint(&w.enc));
+                s.try_insert(fingerprint(&w.enc));
             }
             Seen::Sleep(m) => {
                 let _ = m.insert(fingerprint(&w.enc), 0);
@@ -363,21 +426,17 @@ impl Bfs {
         out.clear(start);
         let mut s = ctx.prog.init;
         for i in start..end {
-            self.expand_one(ctx, i, &mut s, out, w, false);
+            self.expand_one(ctx, i, &mut s, out, w);
         }
     }
 
-    /// As [`Bfs::expand`], and without reduction each successor is also looked up in the table
-    /// of visited states, to spare the merge that look-up when it is there. The merge is the
-    /// part of a level that one thread does: a caller that expands ranges on several threads
-    /// moves this work onto them. (The table only grows, so a state found there stays there;
-    /// a state not found may still be a duplicate, which the merge finds.)
-    pub fn expand_known(&self, ctx: &Ctx, start: usize, end: usize, out: &mut Batch, w: &mut Work) {
-        out.clear(start);
-        let mut s = ctx.prog.init;
-        let known = matches!(self.seen, Seen::Plain(_));
-        for i in start..end {
-            self.expand_one(ctx, i, &mut s, out, w, known);
+    /// As [`Bfs::expand`], and without reduction the successors' fingerprints are also grouped
+    /// by shard of the table, for a merge by shards ([`merge_shard`]): the part of the merge
+    /// that needs the order of the whole level is then only the numbering of the new states.
+    pub fn expand_grouped(&self, ctx: &Ctx, start: usize, end: usize, out: &mut Batch, w: &mut Work) {
+        self.expand(ctx, start, end, out, w);
+        if matches!(self.seen, Seen::Plain(_)) {
+            out.group();
         }
     }
 
@@ -389,7 +448,7 @@ impl Bfs {
     }
 
     /// Expands work item `i` into `out` (its item, successors and bugs appended).
-    fn expand_one(&self, ctx: &Ctx, i: usize, s: &mut State, out: &mut Batch, w: &mut Work, look_up: bool) {
+    fn expand_one(&self, ctx: &Ctx, i: usize, s: &mut State, out: &mut Batch, w: &mut Work) {
         let (prog, codec, por, opts) = (ctx.prog, ctx.codec, ctx.por, ctx.opts);
         let (_, enc, hint, again) = self.cur.item(i, codec.size());
         let mut item = Item::default();
@@ -513,8 +572,8 @@ impl Bfs {
                 old = true;
             }
             let bad = if ctx.all.is_empty() { InvariantSet::EMPTY } else { invariants::violated(prog, &n).intersect(ctx.all) };
-            let known = look_up && self.seen.contains(fp);
-            out.succ.push(Succ { fp, idx, asleep, bad, known });
+            out.bad = out.bad.union(bad);
+            out.succ.push(Succ { fp, idx, asleep, bad });
             out.encs.extend_from_slice(&w.enc);
             out.transitions += 1;
         }
@@ -574,6 +633,121 @@ impl Bfs {
             }
         }
         (done, Merged::Running)
+    }
+
+    /// True when `batches`, expanded by [`Bfs::expand_grouped`] from the next work items of
+    /// the level, in order, can be merged by shards ([`merge_shard`], then
+    /// [`Bfs::merge_fresh`]) with the result of [`Bfs::merge`]: the search is without
+    /// reduction, and no bound can stop it within them (the state bound, the memory bound
+    /// even if every successor were new, the end once every invariant broke: no successor
+    /// breaks an invariant not broken yet). Otherwise they are merged one at a time.
+    pub fn can_merge_shards<'b>(&self, ctx: &Ctx, batches: impl Iterator<Item = &'b Batch> + Clone) -> bool {
+        let Seen::Plain(set) = &self.seen else { return false };
+        if self.ended.is_some() || (ctx.opts.stop_when_all_violated && !ctx.all.is_empty() && self.found_bits() == ctx.all) {
+            return false;
+        }
+        let found = self.found_bits();
+        let mut succ = 0usize;
+        let mut at = self.cur.pos;
+        for b in batches.clone() {
+            if b.start != at || !b.bad.minus(found).is_empty() || (b.groups.is_empty() && !b.succ.is_empty()) {
+                return false;
+            }
+            at += b.items.len();
+            succ += b.succ.len();
+        }
+        if self.stats.states + succ as u64 >= ctx.opts.max_states.min(MAX_IDS) {
+            return false;
+        }
+        // The most memory the merge can add: each shard doubled as often as all its
+        // successors being new would need (every size counted, as a growth holds two), the
+        // links and the next level grown as far.
+        let mut extra = 0usize;
+        for s in 0..SHARDS {
+            let k: usize = batches.clone().map(|b| b.shard(s).len()).sum();
+            let shard = set.shard(s);
+            let mut slots = shard.slots();
+            while FpSet::limit_of(slots) < shard.len() + k {
+                slots *= 2;
+                extra += FpSet::bytes_with(slots);
+            }
+        }
+        let links = self.links.len() + succ;
+        let mut cap = self.links.low.capacity();
+        while cap < links {
+            cap += cap.max(1024);
+        }
+        extra += (cap - self.links.low.capacity()) * 5;
+        let size = ctx.codec.size();
+        extra += 2 * (self.next.states.len() + succ * size) + 64;
+        self.bytes() + extra as u64 <= ctx.opts.max_memory
+    }
+
+    /// The shards of the table, for [`merge_shard`] (after [`Bfs::can_merge_shards`]).
+    pub fn shards_mut(&mut self) -> &mut [FpSet] {
+        match &mut self.seen {
+            Seen::Plain(set) => set.shards_mut(),
+            Seen::Sleep(_) => &mut [],
+        }
+    }
+
+    /// Ends a merge by shards: with what each shard's [`merge_shard`] found, numbers the new
+    /// states of `batches` in the order of the search and queues them, as [`Bfs::merge`] would
+    /// (same numbers, links, counts and invariants found), and moves to the next level when
+    /// this one is done. Returns the transitions merged and where the search stands.
+    pub fn merge_fresh<'b>(&mut self, ctx: &Ctx, batches: impl Iterator<Item = &'b Batch>, outs: &[ShardOut]) -> (u64, Merged) {
+        if let Seen::Plain(set) = &mut self.seen {
+            set.recount();
+        }
+        let size = ctx.codec.size();
+        let mut cursor = [0usize; SHARDS];
+        let mut done = 0u64;
+        for batch in batches {
+            debug_assert_eq!(batch.start, self.cur.pos, "batches are merged in order");
+            let (mut s0, mut b0) = (0usize, 0usize);
+            for (k, item) in batch.items.iter().enumerate() {
+                let i = batch.start + k;
+                let (s1, b1) = (item.end as usize, item.end_bug as usize);
+                let id = self.cur.first + i as u64;
+                if item.terminal {
+                    self.stats.terminal += 1;
+                    if let Some(t) = self.terminals.as_mut() {
+                        t.push(fingerprint(&self.cur.states[i * size..(i + 1) * size]));
+                    }
+                }
+                if item.cut {
+                    self.depth_cut = true;
+                }
+                for (idx, msg) in &batch.bugs[b0..b1] {
+                    if self.bug_links.len() < 8 {
+                        self.bug_links.push((id, *idx, msg.clone()));
+                    }
+                }
+                for (j, sc) in batch.succ[s0..s1].iter().enumerate() {
+                    done += 1;
+                    self.stats.transitions += 1;
+                    let s = shard_of(sc.fp);
+                    let Some(&new) = outs[s].fresh.get(cursor[s]) else {
+                        // The shard could not grow.
+                        let stop = Bound::Memory { bytes: ctx.opts.max_memory, states: self.stats.states };
+                        return (done, self.end(ctx, Some(stop)));
+                    };
+                    cursor[s] += 1;
+                    if new {
+                        let enc = &batch.encs[(s0 + j) * size..(s0 + j + 1) * size];
+                        if let Err(b) = self.add_state(sc, link(id, sc.idx), enc, ctx) {
+                            return (done, self.end(ctx, Some(b)));
+                        }
+                    }
+                }
+                (s0, b0) = (s1, b1);
+                self.cur.pos = i + 1;
+            }
+        }
+        match self.after_item(ctx) {
+            Some(r) => (done, r),
+            None => (done, Merged::Running),
+        }
     }
 
     /// True when the state of work item `i` has fewer threads asleep than its expansion saw.
@@ -668,20 +842,30 @@ impl Bfs {
             self.stats.transitions += 1;
             let enc = &encs[k * size..(k + 1) * size];
             let l = link(id, sc.idx);
-            if let Err(b) = self.room(ctx) {
-                return Err((done, b));
-            }
             let new = match &mut self.seen {
-                Seen::Plain(set) => !sc.known && set.insert(sc.fp),
-                Seen::Sleep(m) => match m.insert(sc.fp, sc.asleep) {
-                    Ok(()) => true,
-                    Err(slot) => {
-                        if let Err(b) = self.reached_again(slot, sc.asleep, l, enc, ctx) {
+                Seen::Plain(set) => match set.try_insert(sc.fp) {
+                    Some(new) => new,
+                    // A new state, and its shard is full.
+                    None => {
+                        if let Err(b) = self.room(ctx, shard_of(sc.fp)) {
                             return Err((done, b));
                         }
-                        false
+                        let Seen::Plain(set) = &mut self.seen else { unreachable!() };
+                        set.try_insert(sc.fp) == Some(true)
                     }
                 },
+                Seen::Sleep(m) if m.is_full() => {
+                    if let Err(b) = self.room(ctx, 0) {
+                        return Err((done, b));
+                    }
+                    let Seen::Sleep(m) = &mut self.seen else { unreachable!() };
+                    let r = m.insert(sc.fp, sc.asleep);
+                    self.insert_sleep(r, sc.asleep, l, enc, ctx).map_err(|b| (done, b))?
+                }
+                Seen::Sleep(m) => {
+                    let r = m.insert(sc.fp, sc.asleep);
+                    self.insert_sleep(r, sc.asleep, l, enc, ctx).map_err(|b| (done, b))?
+                }
             };
             if new {
                 if let Err(b) = self.add_state(sc, l, enc, ctx) {
@@ -695,33 +879,48 @@ impl Bfs {
         Ok(done)
     }
 
-    /// Makes room for one more state, or says which bound stops the search: the table grows
-    /// (by doubling, or as far as the memory bound allows), the links and the next level
-    /// grow, all within `Options::max_memory` and what the allocator gives.
+    /// After a successor went into the reduced search's map: true when it is new.
     #[inline]
-    fn room(&mut self, ctx: &Ctx) -> Result<(), Bound> {
+    fn insert_sleep(&mut self, r: Result<(), usize>, asleep: u8, l: u64, enc: &[u8], ctx: &Ctx) -> Result<bool, Bound> {
+        match r {
+            Ok(()) => Ok(true),
+            Err(slot) => {
+                self.reached_again(slot, asleep, l, enc, ctx)?;
+                Ok(false)
+            }
+        }
+    }
+
+    /// Makes room in a full table (with reduction, the map; without, its shard `shard`) for
+    /// one more state, or says which bound stops the search: the table grows by doubling, or
+    /// as far as `Options::max_memory` allows, and only as far as the allocator gives.
+    fn room(&mut self, ctx: &Ctx, shard: usize) -> Result<(), Bound> {
         let budget = ctx.opts.max_memory;
         let stop = |b: &Bfs| Bound::Memory { bytes: budget, states: b.stats.states };
-        if self.seen.is_full() {
-            let now = self.bytes() as usize;
-            let cur = self.seen.slots();
-            // Growing holds the old table and the new one at once.
-            let room = (budget as usize).saturating_sub(now);
-            let mut slots = cur * 2;
-            if self.seen.bytes_with(slots) > room {
-                // As large as still fits, if that is worth it.
-                slots = cur + (room * cur / self.seen.bytes_with(cur).max(1)).min(cur);
-                // (A map holds whole buckets of 7 entries.)
-                while slots > 7 && self.seen.bytes_with(slots) > room {
-                    slots -= 7;
-                }
-                if slots < cur + cur / 8 {
-                    return Err(stop(self));
-                }
+        let now = self.bytes() as usize;
+        let (cur, bytes_with): (usize, fn(usize) -> usize) = match &self.seen {
+            Seen::Plain(s) => (s.shard(shard).slots(), FpSet::bytes_with),
+            Seen::Sleep(m) => (m.slots(), FpMap::bytes_with),
+        };
+        // Growing holds the old table and the new one at once.
+        let room = (budget as usize).saturating_sub(now);
+        let mut slots = cur * 2;
+        if bytes_with(slots) > room {
+            // As large as still fits, if that is worth it.
+            slots = cur + (room * cur / bytes_with(cur).max(1)).min(cur);
+            // (A map holds whole buckets of 7 entries.)
+            while slots > 7 && bytes_with(slots) > room {
+                slots -= 7;
             }
-            self.seen.try_grow(slots).map_err(|_| stop(self))?;
+            if slots < cur + cur / 8 || bytes_with(slots) > room {
+                return Err(stop(self));
+            }
         }
-        Ok(())
+        let grown = match &mut self.seen {
+            Seen::Plain(s) => s.try_grow(shard, slots),
+            Seen::Sleep(m) => m.try_grow(slots),
+        };
+        grown.map_err(|_| stop(self))
     }
 
     /// The bytes that adding one state of `size` bytes to the next level adds, when it grows
@@ -844,7 +1043,7 @@ impl Bfs {
 
     /// Frees the search memory; the counts stay.
     pub fn free(&mut self) {
-        self.seen = Seen::Plain(FpSet::default());
+        self.seen = Seen::Plain(ShardedSet::default());
         self.next_seen = None;
         self.links = Links::default();
         self.dups = Links::default();

@@ -46,10 +46,11 @@ use crate::ir::Program;
 use crate::layout::{Invariant, InvariantSet};
 use crate::state::State;
 use crate::step::Choice;
-use bfs::{Batch, Bfs, Ctx, Merged};
+use bfs::{Batch, Bfs, Ctx, Merged, ShardOut};
 use encode::{fingerprint, Codec, Work};
 use por::Por;
 use shorten::Shorten;
+use table::FpSet;
 
 /// A search under way: the strategy's state, what it found so far, and the caller's clock.
 pub struct Explorer {
@@ -73,38 +74,53 @@ pub struct Explorer {
     /// The search's last expanded range, and one state expanded again.
     batch: Batch,
     redo: Batch,
-    /// For [`Explorer::run_with`]: a batch and a scratch space per range expanded at once.
+    /// For [`Explorer::run_with`]: a batch and a scratch space per range expanded at once,
+    /// and what the merge of each shard of the table found.
     lanes: Vec<(Batch, Work)>,
+    shard_outs: Vec<ShardOut>,
     report: Option<Report>,
 }
 
-/// What expands the ranges of a level for [`Explorer::run_with`]: it runs every one.
+/// What runs the pieces of a level's work for [`Explorer::run_with`]: it runs every one.
 pub type Expand<'e> = dyn FnMut(&mut [Expansion<'_>]) + 'e;
 
-/// One range of a BFS level to expand, handed to the caller of [`Explorer::run_with`], who may
-/// run it on any thread: it reads the search and writes only its own batch.
+/// One piece of a BFS level's work, handed to the caller of [`Explorer::run_with`], who may
+/// run it on any thread: expanding a range of the level's states (it reads the search and
+/// writes only its own batch), or, without reduction, merging the successors of the expanded
+/// ranges into one shard of the table of visited states (it writes only that shard).
 pub struct Expansion<'a> {
-    bfs: &'a Bfs,
-    ctx: &'a Ctx<'a>,
-    start: usize,
-    end: usize,
-    batch: &'a mut Batch,
-    work: &'a mut Work,
+    job: Job<'a>,
+}
+
+enum Job<'a> {
+    Expand { bfs: &'a Bfs, ctx: &'a Ctx<'a>, start: usize, end: usize, batch: &'a mut Batch, work: &'a mut Work },
+    Merge { shard: &'a mut FpSet, s: usize, batches: &'a [(Batch, Work)], out: &'a mut ShardOut },
 }
 
 impl Expansion<'_> {
-    /// Expands the range.
+    /// Does the piece of work.
     pub fn run(&mut self) {
-        self.bfs.expand_known(self.ctx, self.start, self.end, self.batch, self.work);
+        match &mut self.job {
+            Job::Expand { bfs, ctx, start, end, batch, work } => bfs.expand_grouped(ctx, *start, *end, batch, work),
+            Job::Merge { shard, s, batches, out } => bfs::merge_shard(shard, *s, batches.iter().map(|(b, _)| b), out),
+        }
     }
 
-    /// The work items (states) in the range.
+    /// The work items: states in a range to expand, successors in a shard to merge.
     pub fn len(&self) -> usize {
-        self.end - self.start
+        match &self.job {
+            Job::Expand { start, end, .. } => end - start,
+            Job::Merge { s, batches, .. } => batches.iter().map(|(b, _)| b.shard_len(*s)).sum(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.end == self.start
+        self.len() == 0
+    }
+
+    /// True for a shard to merge, false for a range to expand.
+    pub fn merges(&self) -> bool {
+        matches!(self.job, Job::Merge { .. })
     }
 }
 
@@ -143,6 +159,7 @@ impl Explorer {
             batch: Batch::default(),
             redo: Batch::default(),
             lanes: vec![],
+            shard_outs: vec![],
             report: None,
         }
     }
@@ -210,12 +227,16 @@ impl Explorer {
         self.run_inner(budget, now_ms, None)
     }
 
-    /// As [`Explorer::run`], with the ranges of each level expanded by `expand`, which is given
-    /// up to `lanes` [`Expansion`]s at a time and must [`Expansion::run`] every one of them
-    /// before it returns, in any order and on any threads (the core starts none). The merge
-    /// takes the batches in order, so the states, their numbers, the verdicts and the traces
-    /// are those of [`Explorer::run`], whatever `lanes` is and however `expand` runs them.
-    /// Only the exhaustive search uses it; sampling and shortening run as in `run`.
+    /// As [`Explorer::run`], with the work of each level done by `expand`, which is given
+    /// [`Expansion`]s and must [`Expansion::run`] every one of them before it returns, in any
+    /// order and on any threads (the core starts none): up to `lanes` ranges to expand at a
+    /// time, then, without reduction, the [`table::SHARDS`] shards of the table to merge
+    /// them into. The shards are merged in the order of the ranges, and the new states are
+    /// numbered in that order, so the states, their numbers, the verdicts and the traces are
+    /// those of [`Explorer::run`], whatever `lanes` is and however `expand` runs them. (When a
+    /// bound could stop the search within a round, and with reduction, the round is merged
+    /// one state at a time, as `run` merges it.) Only the exhaustive search uses it; sampling
+    /// and shortening run as in `run`.
     pub fn run_with(&mut self, budget: u64, now_ms: f64, lanes: usize, expand: &mut Expand<'_>) -> Status {
         self.run_inner(budget, now_ms, Some((lanes.max(1), expand)))
     }
@@ -320,12 +341,16 @@ impl Explorer {
     }
 
     /// A slice of the search whose ranges `expand` expands, `lanes` of them at a time, each
-    /// of up to `BATCH` work items; then the batches are merged in order, as `search_slice`
+    /// of up to `BATCH` work items; then the batches are merged in order: by shards, also by
+    /// `expand`, when [`Bfs::can_merge_shards`] says so, else one at a time as `search_slice`
     /// merges its one.
     fn search_slice_with(&mut self, budget: u64, lanes: usize, expand: &mut Expand<'_>) -> u64 {
         let size = self.codec.size();
         while self.lanes.len() < lanes {
             self.lanes.push((Batch::default(), Work::new(&self.codec)));
+        }
+        if self.shard_outs.is_empty() {
+            self.shard_outs.resize_with(table::SHARDS, ShardOut::default);
         }
         let b = self.bfs.as_mut().unwrap();
         let ctx = Ctx { prog: &self.prog, codec: &self.codec, por: self.por.as_ref(), opts: &self.opts, all: self.checks };
@@ -340,18 +365,45 @@ impl Explorer {
                     .iter_mut()
                     .enumerate()
                     .map(|(j, (batch, work))| Expansion {
-                        bfs,
-                        ctx: &ctx,
-                        start: start + j * BATCH,
-                        end: (start + (j + 1) * BATCH).min(start + take),
-                        batch,
-                        work,
+                        job: Job::Expand {
+                            bfs,
+                            ctx: &ctx,
+                            start: start + j * BATCH,
+                            end: (start + (j + 1) * BATCH).min(start + take),
+                            batch,
+                            work,
+                        },
                     })
                     .collect();
                 expand(&mut tasks);
             }
+            let batches = &self.lanes[..n];
+            if b.can_merge_shards(&ctx, batches.iter().map(|(b, _)| b)) {
+                {
+                    let mut tasks: Vec<Expansion> = b
+                        .shards_mut()
+                        .iter_mut()
+                        .zip(self.shard_outs.iter_mut())
+                        .enumerate()
+                        .map(|(s, (shard, out))| {
+                            out.clear();
+                            Expansion { job: Job::Merge { shard, s, batches, out } }
+                        })
+                        .collect();
+                    expand(&mut tasks);
+                }
+                let (k, m) = b.merge_fresh(&ctx, batches.iter().map(|(b, _)| b), &self.shard_outs);
+                used += k.max(n as u64);
+                if m != Merged::Running {
+                    break 'slice m;
+                }
+                if used >= budget {
+                    break m;
+                }
+                continue;
+            }
             let mut m = Merged::Running;
-            for (batch, _) in &self.lanes[..n] {
+            for (batch, _) in batches {
                 let (k, r) = b.merge(&ctx, batch, &mut self.work, &mut self.redo);
                 used += k.max(1);
                 m = r;

@@ -8,6 +8,8 @@
 //! slot's index is the high half of the fingerprint times the size), so that a search can grow
 //! its table to fill the memory it is allowed, and no further. Growing asks the allocator
 //! first ([`Vec::try_reserve_exact`]): an allocation that fails leaves the table as it was.
+//! [`ShardedSet`] is the plain search's table: [`SHARDS`] sets, chosen by the low bits of the
+//! fingerprint, that grow one at a time and that threads can fill at once, one shard each.
 
 /// The slot (or bucket) of `fp` among `n`: the high bits of `fp * n`. (Where it lands only
 /// decides the order in memory, never what the table holds.)
@@ -31,8 +33,13 @@ fn limit(cap: usize) -> usize {
 }
 
 /// The smallest number of entries that holds `n` within the load limit.
+fn needed(n: usize) -> usize {
+    (n * 4).div_ceil(3)
+}
+
+/// As [`needed`], and at least 64: the size of a new table.
 fn entries_for(n: usize) -> usize {
-    (n * 4).div_ceil(3).max(64)
+    needed(n).max(64)
 }
 
 /// The allocator refused a table the memory it asked for.
@@ -59,6 +66,11 @@ impl FpSet {
         FpSet { slots: vec![0; entries_for(n)], len: 0 }
     }
 
+    /// An empty set of exactly `slots` slots (at least 2).
+    pub fn with_slots(slots: usize) -> FpSet {
+        FpSet { slots: vec![0; slots.max(2)], len: 0 }
+    }
+
     pub fn len(&self) -> usize {
         self.len
     }
@@ -80,6 +92,11 @@ impl FpSet {
     /// Bytes of the table grown to `slots` slots.
     pub fn bytes_with(slots: usize) -> usize {
         slots * 8
+    }
+
+    /// How many fingerprints a table of `slots` slots holds before it must grow.
+    pub fn limit_of(slots: usize) -> usize {
+        limit(slots)
     }
 
     pub fn slots(&self) -> usize {
@@ -114,6 +131,34 @@ impl FpSet {
         }
     }
 
+    /// Adds `fp` (never 0) unless the table is full: Some(true) when it was added, Some(false)
+    /// when it was there already, None when it is not there and the table must grow first.
+    /// One probe either way.
+    #[inline]
+    pub fn try_insert(&mut self, fp: u64) -> Option<bool> {
+        debug_assert!(fp != 0);
+        let n = self.slots.len();
+        let mut i = index(fp, n);
+        loop {
+            let s = self.slots[i];
+            if s == fp {
+                return Some(false);
+            }
+            if s == 0 {
+                if self.is_full() {
+                    return None;
+                }
+                self.slots[i] = fp;
+                self.len += 1;
+                return Some(true);
+            }
+            i += 1;
+            if i == n {
+                i = 0;
+            }
+        }
+    }
+
     #[inline]
     pub fn contains(&self, fp: u64) -> bool {
         let n = self.slots.len();
@@ -139,13 +184,88 @@ impl FpSet {
     /// Rebuilds the table with `slots` slots (more than its entries need); Err, with the
     /// table unchanged, when the allocator refuses the memory.
     pub fn try_grow(&mut self, slots: usize) -> Result<(), OutOfMemory> {
-        let slots = slots.max(entries_for(self.len + 1));
+        let slots = slots.max(needed(self.len + 1)).max(2);
         let mut fresh = FpSet { slots: zeros(slots).ok_or(OutOfMemory)?, len: 0 };
         for &fp in self.slots.iter().filter(|f| **f != 0) {
             fresh.insert(fp);
         }
         *self = fresh;
         Ok(())
+    }
+}
+
+/// How many shards a [`ShardedSet`] has (a power of two). Fixed, whatever the number of
+/// threads, so that the table and the memory it holds are the same for every `--jobs`.
+pub const SHARDS: usize = 64;
+/// The slots of a new shard.
+const SHARD_SLOTS: usize = 8;
+
+/// The shard of `fp`: its low bits (a slot within the shard comes from its high bits).
+#[inline]
+pub fn shard_of(fp: u64) -> usize {
+    fp as usize & (SHARDS - 1)
+}
+
+/// Fingerprints alone, in [`SHARDS`] sets chosen by [`shard_of`]: each shard grows on its own
+/// (a growth copies a 64th of the table), and the shards can be filled at once by as many
+/// threads, each in the order of the search, so that which of two equal successors is the
+/// first is the same as in a search of one thread.
+#[derive(Clone, Debug, Default)]
+pub struct ShardedSet {
+    shards: Vec<FpSet>,
+    /// The bytes of all the shards (kept, not summed at each question).
+    bytes: usize,
+}
+
+impl ShardedSet {
+    pub fn new() -> ShardedSet {
+        let shards: Vec<FpSet> = (0..SHARDS).map(|_| FpSet::with_slots(SHARD_SLOTS)).collect();
+        ShardedSet { bytes: shards.iter().map(FpSet::bytes).sum(), shards }
+    }
+
+    pub fn len(&self) -> usize {
+        self.shards.iter().map(FpSet::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.shards.iter().all(FpSet::is_empty)
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    #[inline]
+    pub fn contains(&self, fp: u64) -> bool {
+        self.shards.get(shard_of(fp)).is_some_and(|s| s.contains(fp))
+    }
+
+    /// As [`FpSet::try_insert`], in the shard of `fp`.
+    #[inline]
+    pub fn try_insert(&mut self, fp: u64) -> Option<bool> {
+        self.shards[shard_of(fp)].try_insert(fp)
+    }
+
+    pub fn shard(&self, s: usize) -> &FpSet {
+        &self.shards[s]
+    }
+
+    /// Grows shard `s` to `slots` slots (see [`FpSet::try_grow`]).
+    pub fn try_grow(&mut self, s: usize, slots: usize) -> Result<(), OutOfMemory> {
+        let before = self.shards[s].bytes();
+        self.shards[s].try_grow(slots)?;
+        self.bytes = self.bytes - before + self.shards[s].bytes();
+        Ok(())
+    }
+
+    /// The shards, to fill at once; [`ShardedSet::recount`] afterwards.
+    pub fn shards_mut(&mut self) -> &mut [FpSet] {
+        &mut self.shards
+    }
+
+    /// Counts the bytes again, after the shards were changed through [`ShardedSet::shards_mut`].
+    pub fn recount(&mut self) {
+        self.bytes = self.shards.iter().map(FpSet::bytes).sum();
     }
 }
 
@@ -312,6 +432,38 @@ mod tests {
         s.try_grow(20_001).unwrap();
         assert_eq!(s.slots(), 20_001);
         assert!((0..10_000).all(|i| s.contains(fp(i))));
+    }
+
+    #[test]
+    fn a_sharded_set_keeps_every_fingerprint_in_its_shard_through_growth() {
+        // Fingerprints with every low bit possible (`fp` sets the lowest).
+        let fp = |i: u64| crate::explore::encode::fmix64(i + 1).max(1);
+        let mut s = ShardedSet::new();
+        let start = s.bytes();
+        for i in 0..20_000 {
+            let f = fp(i);
+            let added = match s.try_insert(f) {
+                Some(added) => added,
+                None => {
+                    let sh = shard_of(f);
+                    let bigger = s.shard(sh).slots() * 2;
+                    s.try_grow(sh, bigger).unwrap();
+                    s.try_insert(f).unwrap()
+                }
+            };
+            assert!(added, "{i}");
+        }
+        assert!((0..20_000).all(|i| s.contains(fp(i)) && s.try_insert(fp(i)) == Some(false)));
+        assert!(!s.contains(fp(20_001)));
+        assert_eq!(s.len(), 20_000);
+        assert!(s.bytes() > start);
+        assert_eq!(s.bytes(), (0..SHARDS).map(|k| s.shard(k).bytes()).sum::<usize>());
+        // Every shard holds some: the low bits spread the fingerprints.
+        assert!((0..SHARDS).all(|k| s.shard(k).len() > 100));
+        // A full table says so rather than going past its load limit.
+        let mut t = FpSet::with_slots(4);
+        assert_eq!((t.try_insert(fp(1)), t.try_insert(fp(2)), t.try_insert(fp(3))), (Some(true), Some(true), Some(true)));
+        assert_eq!((t.try_insert(fp(4)), t.try_insert(fp(1))), (None, Some(false)));
     }
 
     #[test]
