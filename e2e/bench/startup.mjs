@@ -62,7 +62,7 @@ try {
       if (!seen.has(l)) total.set(l, (total.get(l) ?? 0) + dt), seen.add(l);
     }
   });
-  const top = (m) => [...m].filter(([l]) => !/^\((idle|program|root|garbage collector)\)/.test(l) || true).sort((a, b) => b[1] - a[1]).slice(0, TOP);
+  const top = (m) => [...m].sort((a, b) => b[1] - a[1]).slice(0, TOP);
   console.log(`load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; profile ${all.toFixed(0)} ms`);
   console.log('marks (ms from navigation):', Object.entries(marks).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', '));
   console.log('long tasks (start, ms):', tasks.sort((a, b) => b.ms - a.ms).slice(0, 8).map((t) => `${t.start.toFixed(0)}+${t.ms.toFixed(0)}`).join(', '));
