@@ -9,10 +9,13 @@
 #   - binaryen 132's wasm-opt (npm ci in e2e/); WASM_OPT=none builds without it
 #   - the editor's npm packages: CodeMirror 6 and esbuild (npm ci in web/editor/)
 #
-# Steps: cargo build (the size-tuned wasm profile, wasm32: the app and the explorer's worker) ->
-# wasm-bindgen --target web -> wasm-opt -Oz -> copy public/, bundle the editor
+# Steps: cargo build (wasm32: the app with the size-tuned profile `wasm`, the explorer's worker
+# with the speed-tuned `wasm-fast`) -> wasm-bindgen --target web -> wasm-opt (-Oz for the app,
+# -O3 for the worker) -> copy public/, bundle the editor
 # (web/editor/build.sh: npm ci once, esbuild) -> index.html, boot.js and
 # worker.js with ?v=<hash> cache busters.
+#
+# KEEP_NAMES=1 keeps the wasm's function names (for a profile: e2e/bench/startup.mjs).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -29,10 +32,14 @@ cargo_fetch
 ensure_wasm_bindgen
 ensure_wasm_opt
 
-log "cargo build --profile wasm --target $WASM_TARGET -p $PACKAGE"
-(cd "$ROOT" && cargo build "${CARGO_LOCKED[@]}" --profile wasm --target "$WASM_TARGET" -p "$PACKAGE" --bin "$BIN" --bin "$WORKER_BIN")
+# The app is downloaded before anything shows: size first. The worker runs the explorer's
+# searches: speed first (see README, "The gallery and the worker, fast", for what each costs).
+log "cargo build --profile wasm --target $WASM_TARGET -p $PACKAGE --bin $BIN"
+(cd "$ROOT" && cargo build "${CARGO_LOCKED[@]}" --profile wasm --target "$WASM_TARGET" -p "$PACKAGE" --bin "$BIN")
+log "cargo build --profile wasm-fast --target $WASM_TARGET -p $PACKAGE --bin $WORKER_BIN"
+(cd "$ROOT" && cargo build "${CARGO_LOCKED[@]}" --profile wasm-fast --target "$WASM_TARGET" -p "$PACKAGE" --bin "$WORKER_BIN")
 wasm="$(cargo_target_dir)/$WASM_TARGET/wasm/$BIN.wasm"
-worker_wasm="$(cargo_target_dir)/$WASM_TARGET/wasm/$WORKER_BIN.wasm"
+worker_wasm="$(cargo_target_dir)/$WASM_TARGET/wasm-fast/$WORKER_BIN.wasm"
 [[ -f "$wasm" ]] || die "cargo did not produce $wasm"
 [[ -f "$worker_wasm" ]] || die "cargo did not produce $worker_wasm"
 
@@ -42,17 +49,22 @@ mkdir -p "$(dirname "$DIST")"
 stage=$(mktemp -d "$(dirname "$DIST")/.$(basename "$DIST").tmp.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 
+names=(--remove-name-section)
+keep=()
+if [[ "${KEEP_NAMES:-}" == 1 ]]; then
+    names=()
+    keep=(-g)
+fi
 log "wasm-bindgen --target web ($("$WASM_BINDGEN" --version))"
 for pair in "$OUT_NAME:$wasm" "$WORKER_OUT:$worker_wasm"; do
-    "$WASM_BINDGEN" --target web --no-typescript --remove-name-section --remove-producers-section \
+    "$WASM_BINDGEN" --target web --no-typescript "${names[@]}" --remove-producers-section \
         --out-dir "$stage" --out-name "${pair%%:*}" "${pair#*:}"
 done
 
 if [[ -n "$WASM_OPT" ]]; then
-    log "wasm-opt -Oz ($("$WASM_OPT" --version))"
-    for name in "$OUT_NAME" "$WORKER_OUT"; do
-        "$WASM_OPT" -Oz "$stage/${name}_bg.wasm" -o "$stage/${name}_bg.wasm"
-    done
+    log "wasm-opt -Oz (the app), -O3 (the worker) ($("$WASM_OPT" --version))"
+    "$WASM_OPT" -Oz "${keep[@]}" "$stage/${OUT_NAME}_bg.wasm" -o "$stage/${OUT_NAME}_bg.wasm"
+    "$WASM_OPT" -O3 "${keep[@]}" "$stage/${WORKER_OUT}_bg.wasm" -o "$stage/${WORKER_OUT}_bg.wasm"
 else
     warn "skipping wasm-opt"
 fi

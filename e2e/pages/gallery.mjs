@@ -10,9 +10,10 @@ export class GalleryPage extends AppPage {
     this.progress = page.getByTestId('gallery-progress');
   }
 
+  /** Opens the gallery and waits until every card is drawn (they are drawn a few per task). */
   async open() {
     await this.goto('#/');
-    await this.root.waitFor();
+    await this.page.locator('[data-testid="gallery"][data-complete="true"]').waitFor();
   }
 
   card(id) {

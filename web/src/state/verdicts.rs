@@ -107,10 +107,14 @@ pub fn pick(queue: &[usize], keys: &[VerdictKey], visible: &BTreeSet<String>) ->
     Some(queue.iter().position(|&i| visible.contains(&keys[i].scenario)).unwrap_or(0))
 }
 
-/// The verdicts, shared by every visit of the gallery (computed once per page).
+/// The verdicts, shared by every visit of the gallery (computed once per page). One signal per
+/// key, so that an answer redraws its own chip only (one signal for the whole table redrew every
+/// chip at every answer: quadratic, seconds of the main thread), and a count for the progress.
 #[derive(Clone, Copy)]
 pub struct Verdicts {
-    cells: RwSignal<BTreeMap<VerdictKey, VerdictCell>>,
+    cells: StoredValue<BTreeMap<VerdictKey, ArcRwSignal<VerdictCell>>>,
+    done: RwSignal<usize>,
+    total: StoredValue<Option<usize>>,
     started: StoredValue<bool>,
     engine: RwSignal<Engine>,
 }
@@ -140,7 +144,13 @@ thread_local! {
 
 impl Verdicts {
     pub fn new() -> Verdicts {
-        Verdicts { cells: RwSignal::new(BTreeMap::new()), started: StoredValue::new(false), engine: RwSignal::new(Engine::Idle) }
+        Verdicts {
+            cells: StoredValue::new(BTreeMap::new()),
+            done: RwSignal::new(0),
+            total: StoredValue::new(None),
+            started: StoredValue::new(false),
+            engine: RwSignal::new(Engine::Idle),
+        }
     }
 
     /// Starts checking every key of the catalog (once per page): in a pool of workers, or on
@@ -213,28 +223,48 @@ impl Verdicts {
     /// Records the answer for `key`; the last answer marks `racelab:verdicts` (the gallery's
     /// benchmark reads it).
     fn set(self, key: VerdictKey, cell: VerdictCell) {
-        self.cells.update(|c| {
-            c.insert(key, cell);
-        });
-        let done = self.cells.with_untracked(|c| c.values().filter(|v| !matches!(v, VerdictCell::Checking)).count());
-        if done == self.total() {
-            mark("racelab:verdicts");
+        let signal = self.signal(key);
+        let answered = !matches!(cell, VerdictCell::Checking);
+        let was = signal.with_untracked(|c| !matches!(c, VerdictCell::Checking));
+        signal.set(cell);
+        if answered && !was {
+            self.done.update(|n| *n += 1);
+            if self.done.get_untracked() == self.total() {
+                mark("racelab:verdicts");
+            }
         }
     }
 
-    /// What is known of `key` (tracked).
+    /// The signal of `key`'s cell (made on first use).
+    fn signal(self, key: VerdictKey) -> ArcRwSignal<VerdictCell> {
+        if let Some(s) = self.cells.with_value(|c| c.get(&key).cloned()) {
+            return s;
+        }
+        let s = ArcRwSignal::new(VerdictCell::Checking);
+        self.cells.update_value(|c| {
+            c.insert(key, s.clone());
+        });
+        s
+    }
+
+    /// What is known of `key` (tracked: by this key's answer only).
     pub fn get(self, key: &VerdictKey) -> VerdictCell {
-        self.cells.with(|c| c.get(key).cloned()).unwrap_or(VerdictCell::Checking)
+        self.signal(key.clone()).get()
     }
 
     /// How many keys have their answer (tracked).
     pub fn checked(self) -> usize {
-        self.cells.with(|c| c.values().filter(|v| !matches!(v, VerdictCell::Checking)).count())
+        self.done.get()
     }
 
     /// How many keys there are to check.
     pub fn total(self) -> usize {
-        keys(catalog()).len()
+        if let Some(n) = self.total.get_value() {
+            return n;
+        }
+        let n = keys(catalog()).len();
+        self.total.set_value(Some(n));
+        n
     }
 }
 
@@ -420,6 +450,37 @@ mod tests {
         assert_eq!(pick(&[0, 1, 2], &keys, &on(&["z"])), Some(0), "nothing on screen: the catalog's order");
         assert_eq!(pick(&[0, 1, 2], &keys, &BTreeSet::new()), Some(0));
         assert_eq!(pick(&[], &keys, &on(&["a"])), None);
+    }
+
+    #[wasm_bindgen_test]
+    fn an_answer_counts_once_and_wakes_only_what_reads_its_own_key() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+
+        let v = Verdicts::new();
+        let keys = keys(catalog());
+        assert_eq!(v.total(), keys.len());
+        let (first, second) = (keys[0].clone(), keys[1].clone());
+        let runs = Arc::new(AtomicUsize::new(0));
+        let chip = {
+            let (runs, second) = (runs.clone(), second.clone());
+            Memo::new(move |_| {
+                runs.fetch_add(1, Ordering::SeqCst);
+                v.get(&second)
+            })
+        };
+        assert_eq!(chip.get(), VerdictCell::Checking);
+        let cell = VerdictCell::Error("x".into());
+        v.set(first.clone(), cell.clone());
+        v.set(first.clone(), cell.clone());
+        assert_eq!(v.checked(), 1, "the same key answered twice counts once");
+        assert_eq!(v.get(&first), cell);
+        assert_eq!(chip.get(), VerdictCell::Checking);
+        assert_eq!(runs.load(Ordering::SeqCst), 1, "another key's answer does not redraw this chip");
+        v.set(second.clone(), cell.clone());
+        assert_eq!(chip.get(), cell);
+        assert_eq!(runs.load(Ordering::SeqCst), 2);
+        assert_eq!(v.checked(), 2);
     }
 
     #[wasm_bindgen_test]
