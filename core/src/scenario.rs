@@ -1503,11 +1503,11 @@ mod tests {
     #[test]
     fn a_reference_to_the_docs_links_to_the_published_html_at_its_heading() {
         assert_eq!(doc_href("docs/races.md#race-6b").as_deref(), Some("docs/races.html#race-6b"));
-        assert_eq!(doc_href("races.md §3a"), None);
+        assert_eq!(doc_href("the catalog §3a"), None);
         assert_eq!(doc_href("docs/races.md"), None, "no heading");
         let c = Citation { kind: CitationKind::Catalog, id: "docs/races.md#memory-ordering".into(), text: String::new() };
         assert_eq!(c.url().as_deref(), Some("docs/races.html#memory-ordering"));
-        let old = Citation { kind: CitationKind::Catalog, id: "races.md §3a".into(), text: String::new() };
+        let old = Citation { kind: CitationKind::Catalog, id: "the catalog §3a".into(), text: String::new() };
         assert_eq!(old.url(), None);
     }
 }
