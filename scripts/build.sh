@@ -73,6 +73,7 @@ cp -R "$ROOT/public/." "$stage/"
 # The races the scenarios rest on: the page's catalog citations link to this copy.
 mkdir -p "$stage/docs"
 cp "$ROOT/docs/races.md" "$stage/docs/races.md"
+(cd "$ROOT" && cargo run -q "${CARGO_LOCKED[@]}" -p racelab-cli -- doc docs/races.md -o "$stage/docs/races.html")
 
 # The scenario editor (CodeMirror 6, one ES module) that the app imports on demand.
 "$ROOT/web/editor/build.sh" "$stage"

@@ -101,6 +101,9 @@ pub enum Command {
     #[command(long_about = "Time the explorer on the catalog, with and without partial-order reduction, and the \
         whole verdict table as `check --all` computes it. Build with `--profile bench` for meaningful figures.")]
     Bench(BenchArgs),
+    /// Render a page of docs/ (Markdown) as the HTML page the site publishes: each heading with
+    /// the id its anchor names (`docs/races.md#race-6` -> `docs/races.html#race-6`)
+    Doc(DocArgs),
     /// Print a shell completion script: `racelab completions bash > /etc/bash_completion.d/racelab`
     Completions(CompletionsArgs),
 }
@@ -489,6 +492,16 @@ pub struct BenchArgs {
     pub json: bool,
     #[command(flatten)]
     pub catalog: CatalogArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DocArgs {
+    /// The Markdown file, e.g. docs/races.md
+    #[arg(value_name = "FILE")]
+    pub file: String,
+    /// Write the page to OUT instead of standard output
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<String>,
 }
 
 #[derive(Args, Debug)]

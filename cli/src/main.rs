@@ -7,6 +7,7 @@ mod term;
 mod archive_cmd;
 mod bench;
 mod cli;
+mod doc_cmd;
 mod explore_cmd;
 mod export_cmd;
 mod json;
@@ -84,6 +85,7 @@ fn command_name(c: &Command) -> &'static str {
         Command::Render(_) => "render",
         Command::Export(_) => "export",
         Command::Bench(_) => "bench",
+        Command::Doc(_) => "doc",
         Command::Completions(_) => "completions",
     }
 }
@@ -156,6 +158,7 @@ fn run(command: Command) -> Result<(), CliError> {
             let catalog = load_catalog(&a.catalog)?;
             bench::run(&catalog, a.quick, a.json)
         }
+        Command::Doc(a) => doc_cmd::run(&a),
         Command::Completions(a) => {
             let mut script = Vec::new();
             clap_complete::generate(a.shell, &mut cli::command(), "racelab", &mut script);

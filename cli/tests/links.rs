@@ -168,7 +168,8 @@ fn archive_update_adds_a_changed_proc_once() {
     assert!(!none.contains("added"), "the repository's archive holds the catalog: {none}");
     let memory = t.join("kernel/memory.race");
     let text = std::fs::read_to_string(&memory).unwrap();
-    std::fs::write(&memory, text.replacen("  do_wp_page(va)\n}", "  flush_tlb_page(va)\n  do_wp_page(va)\n}", 1)).unwrap();
+    std::fs::write(&memory, text.replacen("  do_wp_page(va, unshare)\n}", "  flush_tlb_page(va)\n  do_wp_page(va, unshare)\n}", 1))
+        .unwrap();
     let added = ok(&["archive", "update", "--traces", t_str, "--date", "2030-01-01"]);
     assert!(added.lines().any(|l| l.starts_with("added version ") && l.ends_with(" of kernel/memory.race")), "{added}");
     assert!(added.contains("added set of race1a (2030-01-01)"), "{added}");

@@ -59,6 +59,17 @@ pub fn is_doc_ref(s: &str) -> bool {
     }
 }
 
+/// Where the site publishes a heading of the docs: `docs/races.md#race-6` is
+/// `docs/races.html#race-6` (`racelab doc` renders each page with its headings' anchors as
+/// ids), a relative link that works wherever the site is served. `None` for anything else.
+pub fn doc_href(s: &str) -> Option<String> {
+    if !is_doc_ref(s) {
+        return None;
+    }
+    let (page, anchor) = s.split_once(".md#")?;
+    Some(format!("{page}.html#{anchor}"))
+}
+
 /// What a citation points at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -114,8 +125,8 @@ impl Citation {
                 Some(format!("https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/commit/?id={}", self.id))
             }
             // The repository's own description of the races, which the site publishes beside
-            // the app (`docs/races.md`): a relative link works wherever the site is served.
-            CitationKind::Catalog if is_doc_ref(&self.id) => Some(self.id.clone()),
+            // the app as HTML (`docs/races.html`), so the link scrolls to its heading.
+            CitationKind::Catalog => doc_href(&self.id),
             _ => None,
         }
     }
@@ -1487,5 +1498,16 @@ mod tests {
         assert_eq!(c.url().as_deref(), Some("https://lore.kernel.org/r/X%2FpzhKj2m48brSdN@redhat.com"));
         let bare = Citation { kind: CitationKind::Mail, id: "CAHk-=wg_UBuo7ro1fpEGkMyFKA1".into(), text: String::new() };
         assert_eq!(bare.url(), None, "an id without its domain has no link");
+    }
+
+    #[test]
+    fn a_reference_to_the_docs_links_to_the_published_html_at_its_heading() {
+        assert_eq!(doc_href("docs/races.md#race-6b").as_deref(), Some("docs/races.html#race-6b"));
+        assert_eq!(doc_href("the catalog §3a"), None);
+        assert_eq!(doc_href("docs/races.md"), None, "no heading");
+        let c = Citation { kind: CitationKind::Catalog, id: "docs/races.md#memory-ordering".into(), text: String::new() };
+        assert_eq!(c.url().as_deref(), Some("docs/races.html#memory-ordering"));
+        let old = Citation { kind: CitationKind::Catalog, id: "the catalog §3a".into(), text: String::new() };
+        assert_eq!(old.url(), None);
     }
 }

@@ -78,8 +78,8 @@ fn use_finds_a_file_next_to_the_scenario_before_the_catalogs() {
         files.iter().filter(|(_, t)| !racelab_core::scenario::is_scenario_source(t)).map(|(n, t)| (n.to_string(), t.to_string())).collect();
     mine.push(("lab/my.race".into(), text("race1a-uffd-unprotect.race")));
     let edited = text("kernel/memory.race").replacen(
-        "proc do_wp_page(va) \"mm/memory.c\" {",
-        "proc do_wp_page(va) \"mm/memory.c\" {\n  flush_tlb_page(va)",
+        "proc do_wp_page(va, unshare) \"mm/memory.c\" {",
+        "proc do_wp_page(va, unshare) \"mm/memory.c\" {\n  flush_tlb_page(va)",
         1,
     );
     assert_ne!(edited, text("kernel/memory.race"));

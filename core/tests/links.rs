@@ -200,7 +200,7 @@ fn changed_catalog() -> Catalog {
     let mut files: Vec<(String, String)> = lab::builtin_files().iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
     let memory = files.iter_mut().find(|(n, _)| n == "kernel/memory.race").unwrap();
     let before = memory.1.clone();
-    memory.1 = memory.1.replacen("  do_wp_page(va)\n}", "  flush_tlb_page(va)\n  do_wp_page(va)\n}", 1);
+    memory.1 = memory.1.replacen("  do_wp_page(va, unshare)\n}", "  flush_tlb_page(va)\n  do_wp_page(va, unshare)\n}", 1);
     assert_ne!(memory.1, before, "the fixture's change no longer applies to kernel/memory.race");
     let cat = Catalog::from_sources(files);
     assert!(cat.errors.is_empty(), "{:?}", cat.errors);
@@ -428,7 +428,7 @@ fn a_schedule_cut_short_opens_what_remains_at_the_nearest_step() {
 fn edited_race1a() -> Vec<(String, String)> {
     let mut files: Vec<(String, String)> = lab::builtin_files().iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
     let f = files.iter_mut().find(|(n, _)| n == "kernel/memory.race").unwrap();
-    f.1 = f.1.replacen("  do_wp_page(va)\n}", "  flush_tlb_page(va)\n  do_wp_page(va)\n}", 1);
+    f.1 = f.1.replacen("  do_wp_page(va, unshare)\n}", "  flush_tlb_page(va)\n  do_wp_page(va, unshare)\n}", 1);
     files
 }
 

@@ -25,9 +25,9 @@ pub fn ScenarioCard(sc: &'static Scenario) -> impl IntoView {
         <li class="card" data-testid="scenario-card" data-scenario=info.id.clone()>
             <div class="card-head">
                 <span class="race-tag" data-testid="race">{race_tag(&info.race)}</span>
-                {if lab::scenario::is_doc_ref(&info.section) {
+                {if let Some(href) = lab::scenario::doc_href(&info.section) {
                     view! {
-                        <a class="section" href=info.section.clone() target="_blank" rel="noopener" data-testid="section">
+                        <a class="section" href=href target="_blank" rel="noopener" data-testid="section">
                             {info.section.clone()}
                         </a>
                     }
