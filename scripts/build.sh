@@ -74,6 +74,9 @@ cp -R "$ROOT/public/." "$stage/"
 mkdir -p "$stage/docs"
 cp "$ROOT/docs/races.md" "$stage/docs/races.md"
 (cd "$ROOT" && cargo run -q "${CARGO_LOCKED[@]}" -p racelab-cli -- doc docs/races.md -o "$stage/docs/races.html")
+# The doc links the kernel facts the procs were checked against: the same relative path in the site.
+mkdir -p "$stage/traces/kernel"
+cp "$ROOT/traces/kernel/NOTES.md" "$stage/traces/kernel/NOTES.md"
 
 # The scenario editor (CodeMirror 6, one ES module) that the app imports on demand.
 "$ROOT/web/editor/build.sh" "$stage"
