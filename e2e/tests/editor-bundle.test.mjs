@@ -224,8 +224,11 @@ test('setText is one undoable step of its own and fires no onChange', async () =
   await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 50)));
   assert.equal((await changes(page)).length, 1, 'setText fired no onChange');
   // One undo takes back setText, and not the typing before it; undoing is the user's change.
+  // Each undo waits for its own onChange: two undos inside one debounce (a busy machine delays
+  // even a 0 ms timer) would be one change, rightly, and the count would never reach 3.
   await page.keyboard.press('Control+z');
   assert.equal(await text(page), typed);
+  await page.waitForFunction(() => window.editorTest.events.changes.length === 2);
   await page.keyboard.press('Control+z');
   assert.equal(await text(page), SCENARIO);
   await page.waitForFunction(() => window.editorTest.events.changes.length === 3);
