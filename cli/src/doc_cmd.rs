@@ -8,6 +8,7 @@ use pulldown_cmark::{html, CowStr, Event, HeadingLevel, Options, Parser, Tag, Ta
 use crate::cli::DocArgs;
 use crate::term;
 use crate::CliError;
+use racelab_core::lab;
 
 pub fn run(a: &DocArgs) -> Result<(), CliError> {
     let text = std::fs::read_to_string(&a.file).map_err(|e| CliError::Input(format!("{}: {e}", a.file)))?;
@@ -19,22 +20,6 @@ pub fn run(a: &DocArgs) -> Result<(), CliError> {
             Ok(())
         }
     }
-}
-
-/// The anchor a Markdown renderer gives a heading: lower case, spaces as `-`, and only letters,
-/// digits, `-` and `_` kept (`PageAnonExclusive and RCU GUP-fast` →
-/// `pageanonexclusive-and-rcu-gup-fast`).
-pub fn slug(heading: &str) -> String {
-    heading
-        .trim()
-        .to_lowercase()
-        .chars()
-        .filter_map(|c| match c {
-            ' ' => Some('-'),
-            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
-            _ => None,
-        })
-        .collect()
 }
 
 /// A link to another page of the docs (`other.md#x`, no directory) points at its HTML page.
@@ -79,7 +64,7 @@ pub fn render(markdown: &str) -> String {
                 }
                 out.push(Event::Start(Tag::Heading {
                     level: *level,
-                    id: Some(CowStr::from(slug(&text))),
+                    id: Some(CowStr::from(lab::scenario::heading_anchor(&text))),
                     classes: classes.clone(),
                     attrs: attrs.clone(),
                 }));

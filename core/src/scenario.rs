@@ -70,6 +70,23 @@ pub fn doc_href(s: &str) -> Option<String> {
     Some(format!("{page}.html#{anchor}"))
 }
 
+/// The anchor a Markdown renderer gives a heading, which `doc_href` links to: lower case, spaces
+/// as `-`, and only letters, digits, `-` and `_` kept (`PageAnonExclusive and RCU GUP-fast` →
+/// `pageanonexclusive-and-rcu-gup-fast`). The docs renderer and the test of every reference use
+/// this one rule, so a cited anchor and the heading's id cannot drift apart.
+pub fn heading_anchor(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
 /// What a citation points at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -2,6 +2,7 @@
 //! from the scenarios, the kernel procs, the code and the README, names a heading that exists,
 //! and nothing cites the catalog that is not in the repository.
 
+use racelab_core::lab::scenario::heading_anchor;
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -27,21 +28,8 @@ fn files(dir: &Path, exts: &[&str], out: &mut Vec<PathBuf>) {
 
 /// The anchor a Markdown renderer gives a heading: lower case, spaces as `-`, and only
 /// letters, digits, `-` and `_` kept.
-fn slug(heading: &str) -> String {
-    heading
-        .trim()
-        .to_lowercase()
-        .chars()
-        .filter_map(|c| match c {
-            ' ' => Some('-'),
-            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
-            _ => None,
-        })
-        .collect()
-}
-
 fn anchors(doc: &str) -> BTreeSet<String> {
-    doc.lines().filter_map(|l| l.strip_prefix('#')).map(|l| slug(l.trim_start_matches('#'))).collect()
+    doc.lines().filter_map(|l| l.strip_prefix('#')).map(|l| heading_anchor(l.trim_start_matches('#'))).collect()
 }
 
 /// `(name, anchor)` of every `docs/NAME.md#ANCHOR` in `text`.
@@ -59,9 +47,9 @@ fn refs(text: &str) -> Vec<(String, String)> {
 }
 
 #[test]
-fn slugs_follow_the_markdown_rule() {
-    assert_eq!(slug(" Race 1A"), "race-1a");
-    assert_eq!(slug("PageAnonExclusive and RCU GUP-fast"), "pageanonexclusive-and-rcu-gup-fast");
+fn heading_anchors_follow_the_markdown_rule() {
+    assert_eq!(heading_anchor(" Race 1A"), "race-1a");
+    assert_eq!(heading_anchor("PageAnonExclusive and RCU GUP-fast"), "pageanonexclusive-and-rcu-gup-fast");
     assert_eq!(
         refs("see docs/races.md#race-3, and docs/races.md#the-machine."),
         [("races".to_string(), "race-3".to_string()), ("races".to_string(), "the-machine".to_string())]
