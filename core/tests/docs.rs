@@ -28,6 +28,17 @@ fn files(dir: &Path, exts: &[&str], out: &mut Vec<PathBuf>) {
 
 /// The anchor a Markdown renderer gives a heading: lower case, spaces as `-`, and only
 /// letters, digits, `-` and `_` kept.
+/// The files that may cite the docs: the traces, the sources of the three crates, the README.
+fn citing_files(root: &Path) -> Vec<PathBuf> {
+    let mut paths = Vec::new();
+    files(&root.join("traces"), &[".race", ".md"], &mut paths);
+    for dir in ["core/src", "web/src", "cli/src"] {
+        files(&root.join(dir), &[".rs"], &mut paths);
+    }
+    paths.push(root.join("README.md"));
+    paths
+}
+
 fn anchors(doc: &str) -> BTreeSet<String> {
     doc.lines().filter_map(|l| l.strip_prefix('#')).map(|l| heading_anchor(l.trim_start_matches('#'))).collect()
 }
@@ -59,12 +70,7 @@ fn heading_anchors_follow_the_markdown_rule() {
 #[test]
 fn every_reference_to_a_heading_of_the_docs_resolves() {
     let root = root();
-    let mut paths = Vec::new();
-    files(&root.join("traces"), &[".race", ".md"], &mut paths);
-    for dir in ["core/src", "web/src", "cli/src"] {
-        files(&root.join(dir), &[".rs"], &mut paths);
-    }
-    paths.push(root.join("README.md"));
+    let mut paths = citing_files(&root);
     paths.push(root.join("ARCHITECTURE.md"));
     let mut seen = 0;
     for path in &paths {
@@ -90,12 +96,7 @@ fn every_race_names_its_section_of_the_docs() {
 #[test]
 fn nothing_cites_the_catalog_outside_the_repository() {
     let root = root();
-    let mut paths = Vec::new();
-    files(&root.join("traces"), &[".race", ".md"], &mut paths);
-    for dir in ["core/src", "web/src", "cli/src"] {
-        files(&root.join(dir), &[".rs"], &mut paths);
-    }
-    paths.push(root.join("README.md"));
+    let paths = citing_files(&root);
     for path in &paths {
         let text = fs::read_to_string(path).unwrap();
         for (i, line) in text.lines().enumerate() {
