@@ -6,7 +6,8 @@
 //! The rule, on one thread's compiled code (every proc inlined, the policy's features folded),
 //! at each call of a proc P made by a caller C (the thread's body, or a proc):
 //!
-//! * P, or a proc it calls, assigns the register r on some path;
+//! * P, or a proc it calls, assigns the register r on some path by which P returns (not on one
+//!   that sleeps for good or ends the thread);
 //! * an assignment of r by C itself reaches the call (on some path, with no other assignment of
 //!   r between);
 //! * r is live when the call returns: some path from the return reads r (in C, or in a proc C
@@ -16,7 +17,9 @@
 //!   by a proc that does the same (it passes P's value on as its own, as `pin_user_pages_fast`
 //!   does with the `page` of `get_user_pages_slow`), is the catalog's convention for a result.
 //!
-//! A loop inside P (`goto retry`) is P's own: only the caller's values and reads count.
+//! A loop inside P (`goto retry`) is P's own: only the caller's values and reads count. The fault
+//! handler a user access runs is a call made at the access. A call is warned about once per
+//! register however often its proc is inlined, and a thread gives at most [`MAX_WARNINGS`].
 
 use std::collections::{HashSet, VecDeque};
 
@@ -155,10 +158,6 @@ pub fn check(code: &ThreadCode, calls: &[Call], at_end: Mask, thread: &str) -> V
             *o = Some(k);
         }
     }
-    // What each call may assign, and what it assigns on every path by which it returns.
-    let may: Vec<Mask> = calls.iter().map(|c| defs[c.start..c.end].iter().fold(0, |a, d| a | d)).collect();
-    let must: Vec<Mask> = (0..calls.len()).map(|k| must_assign(code, &defs, &calls[k])).collect();
-
     let mut preds: Vec<Vec<usize>> = vec![vec![]; n];
     for (i, ins) in code.instrs.iter().enumerate() {
         let (succ, m) = successors(&ins.op, i);
@@ -168,6 +167,11 @@ pub fn check(code: &ThreadCode, calls: &[Call], at_end: Mask, thread: &str) -> V
             }
         }
     }
+    // What each call may assign on a path by which it returns (an assignment on a path that
+    // sleeps for good or ends the thread never reaches the caller), and what it assigns on
+    // every such path.
+    let may: Vec<Mask> = calls.iter().map(|c| may_assign(&preds, &defs, c)).collect();
+    let must: Vec<Mask> = (0..calls.len()).map(|k| must_assign(code, &defs, &calls[k])).collect();
 
     let mut out = Vec::new();
     // A proc inlined at several places makes the same call each time: it is looked at once.
@@ -225,6 +229,26 @@ pub fn check(code: &ThreadCode, calls: &[Call], at_end: Mask, thread: &str) -> V
         }
     }
     out
+}
+
+/// The registers a call assigns on some path from which it returns: backwards from the return.
+fn may_assign(preds: &[Vec<usize>], defs: &[Mask], c: &Call) -> Mask {
+    let (a, b) = (c.start, c.end);
+    if a == b || b >= preds.len() {
+        return 0;
+    }
+    let mut seen = vec![false; b - a];
+    let mut todo: Vec<usize> = preds[b].iter().copied().filter(|p| (a..b).contains(p)).collect();
+    let mut may = 0;
+    while let Some(i) = todo.pop() {
+        if seen[i - a] {
+            continue;
+        }
+        seen[i - a] = true;
+        may |= defs[i];
+        todo.extend(preds[i].iter().copied().filter(|p| (a..b).contains(p)));
+    }
+    may
 }
 
 /// The registers a call assigns on every path from its start to its return (a path that

@@ -361,3 +361,20 @@ fn a_thread_with_a_clash_at_every_call_gives_a_bounded_number_of_warnings() {
     let ws = warnings(&body);
     assert_eq!(ws.len(), racelab_core::clash::MAX_WARNINGS, "{}", ws.len());
 }
+
+#[test]
+fn a_register_a_proc_assigns_only_on_a_path_that_never_returns_does_not_warn() {
+    let body = "proc stuck() \"mm/s.c\" {
+  if READ_ONCE(y) == 1 {
+    page = 2
+    sleep \"waits for good\"
+  }
+}
+thread a on CPU0 \"a\" {
+  page = READ_ONCE(x)
+  stuck()
+  WRITE_ONCE(x, page)
+}
+";
+    assert_eq!(warnings(body), vec![]);
+}
