@@ -161,7 +161,7 @@ fn rows<'c>(catalog: &'c Catalog, a: &CheckArgs, id: Option<&str>) -> Result<Vec
     Ok(out)
 }
 
-pub fn check_line<'a>(prog: &Program, r: &'a Report, applies: Option<lab::RowApplies>) -> json::Check<'a> {
+pub fn check_line<'a>(prog: &'a Program, r: &'a Report, applies: Option<lab::RowApplies>) -> json::Check<'a> {
     let cx = r.first();
     json::Check {
         anachronism: applies.as_ref().map(|a| a.anachronism),
@@ -188,6 +188,9 @@ pub fn check_line<'a>(prog: &Program, r: &'a Report, applies: Option<lab::RowApp
                 .map(|c| json::CheckViolation { invariant: c.invariant.name(), switches: c.switches, trace_len: c.trace.len() })
                 .collect()
         }),
+        warnings: (!prog.warnings.is_empty()).then(|| {
+            prog.warnings.iter().map(|w| json::Warning { file: &w.file, line: w.pos.line, col: w.pos.col, message: &w.message }).collect()
+        }),
     }
 }
 
@@ -211,8 +214,10 @@ pub fn check(a: &CheckArgs, catalog: &Catalog, id: Option<&str>) -> Result<(), C
             "ms"
         );
     }
+    let mut warned = Vec::new();
     for (sc, p, m) in rows {
         let prog = Program::compile(sc, p, m).map_err(|e| CliError::Input(e.to_string()))?;
+        crate::output::warnings(&prog, &mut warned);
         let r = run_explorer(&prog, opts.clone(), jobs(&a.search));
         for b in &r.bugs {
             tell!(
@@ -262,6 +267,7 @@ pub fn explain(a: &ExplainArgs, lib: &Library, id: &str) -> Result<(), CliError>
     let catalog = lib.current();
     let sc = lab::scenario(catalog, id).map_err(|e| CliError::Input(e.to_string()))?;
     let prog = lab::compile(sc, a.target.policy.as_deref(), a.target.model()).map_err(|e| CliError::Input(e.to_string()))?;
+    crate::output::warnings(&prog, &mut Vec::new());
     let want = a.invariant;
     if let Some(inv) = want {
         if !prog.checks.contains(&inv) {

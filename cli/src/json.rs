@@ -121,6 +121,18 @@ pub struct Check<'a> {
     /// Every invariant broken, when there are several.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub violations: Option<Vec<CheckViolation>>,
+    /// The compiler's warnings about this row's program, when there are any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warnings: Option<Vec<Warning<'a>>>,
+}
+
+/// A warning of the compiler, located in its source.
+#[derive(Serialize)]
+pub struct Warning<'a> {
+    pub file: &'a str,
+    pub line: u32,
+    pub col: u32,
+    pub message: &'a str,
 }
 
 #[derive(Serialize)]

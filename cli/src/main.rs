@@ -101,6 +101,7 @@ fn run(command: Command) -> Result<(), CliError> {
             let (catalog, id) = load_for(&a.target.catalog, &a.target.scenario)?;
             let sc = lab::scenario(&catalog, &id).map_err(|e| CliError::Input(e.to_string()))?;
             let prog = lab::compile(sc, a.target.policy.as_deref(), a.target.model()).map_err(|e| CliError::Input(e.to_string()))?;
+            output::warnings(&prog, &mut Vec::new());
             output::show(sc, &prog, a.json);
             Ok(())
         }
@@ -108,6 +109,7 @@ fn run(command: Command) -> Result<(), CliError> {
             let (catalog, req) = request(&a.target, &a.schedule, a.nearest)?;
             let lib = Library::new(catalog, Archive::builtin());
             let opened = lab::open(lib.current(), &req).map_err(|e| CliError::Input(e.to_string()))?;
+            output::warnings(&opened.program, &mut Vec::new());
             output::replay(&lib, &opened, a.json);
             Ok(())
         }
@@ -183,6 +185,7 @@ fn full_link(lib: &Library, link: &Permalink, base: Option<&str>) -> Result<Stri
 fn open(a: &OpenArgs) -> Result<(), CliError> {
     let lib = Library::builtin();
     let view = lab::open_link(&lib, &a.link).map_err(|e| CliError::Input(e.to_string()))?;
+    output::warnings(&view.opened.program, &mut Vec::new());
     if a.json {
         term::json_line(&json::Link {
             kind: "link",

@@ -9,6 +9,17 @@ use racelab_core::lab::{self, schedule, view, Catalog, Choice, DeviationKind, Li
 use crate::json::{self, Sorted};
 use crate::term;
 
+/// Prints on stderr, as `file:line:col: warning: …`, each of the compiler's warnings about
+/// `prog` not in `seen` (a call clashes under every policy and model alike: it is said once).
+pub fn warnings(prog: &Program, seen: &mut Vec<lab::Diagnostic>) {
+    for w in &prog.warnings {
+        if !seen.contains(w) {
+            term::err_line(&w.to_string());
+            seen.push(w.clone());
+        }
+    }
+}
+
 pub fn list(catalog: &Catalog, as_json: bool) {
     for sc in &catalog.scenarios {
         let v = view::scenario(sc);

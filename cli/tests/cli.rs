@@ -402,3 +402,59 @@ fn check_on_several_jobs_prints_the_verdicts_counts_and_traces_of_one_job() {
         assert_eq!(racelab(&["check", "race1a", "--jobs", bad]).status.code(), Some(2), "--jobs {bad}");
     }
 }
+
+/// A scenario whose thread keeps `page` across a call of a proc that assigns it.
+const CLASH: &str = "racelab 1
+policy plain {
+  title \"as written\"
+  fate baseline
+}
+scenario clash {
+  title \"a register clash\"
+  policies plain
+  baseline plain
+  models sc x86_tso
+  check no_lost_write
+}
+state {
+  var x=0
+  var y=0
+}
+proc clobber() \"mm/c.c\" {
+  page = READ_ONCE(y)
+}
+thread a on CPU0 \"keeps page\" {
+  page = READ_ONCE(x)
+  clobber()
+  WRITE_ONCE(x, page)
+}
+";
+
+#[test]
+fn check_says_a_register_clash_once_on_stderr_and_in_each_json_line_and_exits_0() {
+    let dir = std::env::temp_dir().join(format!("racelab-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("clash.race");
+    std::fs::write(&path, CLASH).unwrap();
+    let file = path.to_str().unwrap();
+    let message = "`clobber` assigns register `page`, which thread `a` set at line 21 and reads at line 23: \
+                   registers are shared with the procs a thread calls; rename it";
+    let out = racelab(&["check", file]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8(out.stderr).unwrap(), format!("{file}:22:3: warning: {message}\n"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("safe"));
+    let out = racelab(&["check", file, "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2);
+    for v in &lines {
+        assert_eq!(v["warnings"], serde_json::json!([{ "file": file, "line": 22, "col": 3, "message": message }]), "{v}");
+    }
+    // The catalog warns about nothing: its lines carry no `warnings`.
+    let out = racelab(&["check", "race1a", "--policy", "v5_10", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v.get("warnings").is_none(), "{v}");
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = racelab(&["replay", file, "--schedule", "a"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("warning: `clobber` assigns register `page`"), "{out:?}");
+}

@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use crate::clash;
 use crate::ir::*;
 use crate::layout::{LockKind, MemoryModel};
 use crate::primitives::{self, Use};
@@ -97,12 +98,15 @@ impl Program {
             init: sc.init,
             exists: None,
             reads_anon_exclusive: false,
+            warnings: vec![],
         };
+        let mut calls = Vec::with_capacity(sc.threads.len());
         for (t, def) in sc.threads.iter().enumerate() {
             let mut c = Compiler::new(sc, &mut prog, t);
             let root = Env { params: HashMap::new(), instance: 0, proc_end: None, file: sc.file.clone() };
             c.body(&def.body, &root)?;
             c.emit(Op::End, true, "end".into(), def.pos, None, &root);
+            calls.push(std::mem::take(&mut c.calls));
             let code = c.finish(def.pos)?;
             prog.threads.push(code);
         }
@@ -121,6 +125,15 @@ impl Program {
         }
         if let Some(ex) = &sc.exists {
             prog.exists = Some(final_cond(sc, &prog, &ex.expr)?);
+        }
+        for (t, calls) in calls.iter().enumerate() {
+            let at_end = prog.exists.as_ref().map_or(0, |e| e.regs_of(t));
+            for w in clash::check(&prog.threads[t], calls, at_end, prog.thread_name(t)) {
+                // A proc inlined at several places warns once per call as written.
+                if !prog.warnings.contains(&w) {
+                    prog.warnings.push(w);
+                }
+            }
         }
         // Run each thread's silent prefix, so every pc rests on a scheduling point.
         let mut init = prog.init;
@@ -156,6 +169,9 @@ struct Compiler<'a> {
     func: u16,
     instances: usize,
     stack: Vec<String>,
+    /// Every call inlined so far, and those still open (innermost last), for `clash`.
+    calls: Vec<clash::Call>,
+    open_calls: Vec<usize>,
 }
 
 /// Jump targets hold label ids until `finish` patches them into instruction indexes.
@@ -183,6 +199,8 @@ impl<'a> Compiler<'a> {
             func: 0,
             instances: 0,
             stack: vec![],
+            calls: vec![],
+            open_calls: vec![],
         };
         let start = if sc.threads[thread].info.cpu.is_some() { "user space" } else { "device" };
         c.func = c.intern_func(start, "");
@@ -403,7 +421,7 @@ impl<'a> Compiler<'a> {
             Stmt::Call { name, args, note } => {
                 let args: Vec<Expr> = args.iter().map(|a| subst(a, env)).collect();
                 if self.sc.procs.contains_key(&name.name) {
-                    return self.inline(name, &args, env);
+                    return self.inline(name, &args, env, false);
                 }
                 self.primitive(name, &args, note.clone(), env)?;
             }
@@ -459,7 +477,7 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    fn inline(&mut self, name: &Ident, args: &[Expr], env: &Env) -> Result<(), Diagnostic> {
+    fn inline(&mut self, name: &Ident, args: &[Expr], env: &Env, fault: bool) -> Result<(), Diagnostic> {
         if self.stack.contains(&name.name) {
             return self.err(&env.file, name.pos, format!("`{}` calls itself: procs are inlined and cannot recurse", name.name));
         }
@@ -518,7 +536,20 @@ impl<'a> Compiler<'a> {
         let file = decl.file.clone().unwrap_or_default();
         self.func = self.intern_func(&decl.name.name, &file);
         self.stack.push(name.name.clone());
+        let call = self.calls.len();
+        self.calls.push(clash::Call {
+            proc: name.name.clone(),
+            file: env.file.clone(),
+            pos: name.pos,
+            start: self.instrs.len(),
+            end: self.instrs.len(),
+            parent: self.open_calls.last().copied(),
+            fault,
+        });
+        self.open_calls.push(call);
         self.body(&decl.body, &inner)?;
+        self.open_calls.pop();
+        self.calls[call].end = self.instrs.len();
         self.stack.pop();
         self.place(end);
         self.func = saved;
@@ -553,7 +584,7 @@ impl<'a> Compiler<'a> {
         match self.sc.fault_handler.clone() {
             Some(h) => {
                 let handler = Ident { name: h, pos };
-                self.inline(&handler, &[Expr::Path(va.to_vec())], env)?;
+                self.inline(&handler, &[Expr::Path(va.to_vec())], env, true)?;
                 self.emit(Op::Jump(l_access as u16), true, "retry the access".into(), pos, None, env);
             }
             None => {

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use crate::layout::{Invariant, Layout, MemoryModel};
 use crate::state::*;
-use crate::syntax::BinOp;
+use crate::syntax::{BinOp, Diagnostic};
 
 pub fn eval_bin(op: BinOp, l: i32, r: i32) -> i32 {
     match op {
@@ -317,6 +317,8 @@ pub struct Program {
     /// kernel's, and a write fault reuses an exclusive page instead of copying it. Where no
     /// instruction reads it, a page's flag means nothing to the invariants.
     pub reads_anon_exclusive: bool,
+    /// What the compiler warns about (a register a called proc may clobber): said, never acted on.
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// A condition on the final state: registers of threads (`P1.r0`), shared variables,
@@ -331,6 +333,16 @@ pub enum FinalCond {
 }
 
 impl FinalCond {
+    /// The registers of thread `t` the condition reads, one bit each.
+    pub fn regs_of(&self, t: usize) -> u16 {
+        match self {
+            FinalCond::Reg { thread, reg } if *thread as usize == t => 1 << reg,
+            FinalCond::Const(_) | FinalCond::Reg { .. } | FinalCond::Var(_) => 0,
+            FinalCond::Not(x) => x.regs_of(t),
+            FinalCond::Bin(_, l, r) => l.regs_of(t) | r.regs_of(t),
+        }
+    }
+
     pub fn eval(&self, s: &State) -> i32 {
         match self {
             FinalCond::Const(c) => *c,

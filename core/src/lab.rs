@@ -41,9 +41,9 @@ pub use crate::replay::{self, Deviation, DeviationKind, ReplayError, Run};
 pub use crate::scenario::{self, is_scenario_source, Citation, CitationKind, Fate, Outcome, Policy, Scenario, TraceDef};
 pub use crate::schedule::{self, ScheduleError};
 pub use crate::step::Choice;
-pub use crate::syntax::Diagnostic;
 /// The most bytes of one source file (a `.race` file or a litmus test).
 pub use crate::syntax::MAX_SOURCE_BYTES as MAX_FILE_BYTES;
+pub use crate::syntax::{Diagnostic, Severity};
 pub use crate::view;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -783,7 +783,8 @@ pub fn sources_of(catalog: &Catalog, file: &str) -> Vec<String> {
 /// built-in catalog): each edited file is parsed, and every scenario that reads one of them
 /// (an edited scenario, or one that `use`s an edited kernel file) is loaded and compiled under
 /// each of its policies and memory models. Returns every diagnostic found, each once, in the
-/// order found; none when the edits are sound.
+/// order found: errors, and the compiler's warnings (`Severity::Warning`: the scenario still
+/// runs); none when the edits are sound.
 pub fn check_edits(base: &Catalog, edits: &[(String, String)]) -> Vec<Diagnostic> {
     let catalog = base.with_edits(edits);
     let edited: BTreeSet<&str> = edits.iter().map(|(n, _)| n.as_str()).collect();
@@ -816,8 +817,9 @@ pub fn check_edits(base: &Catalog, edits: &[(String, String)]) -> Vec<Diagnostic
                 }
                 for p in 0..sc.policies.len() {
                     for &m in &sc.models {
-                        if let Err(d) = Program::compile(&sc, p, m) {
-                            push(d);
+                        match Program::compile(&sc, p, m) {
+                            Err(d) => push(d),
+                            Ok(prog) => prog.warnings.into_iter().for_each(&mut push),
                         }
                     }
                 }

@@ -6,6 +6,7 @@ pub mod applies;
 pub mod archive;
 pub mod bundle;
 pub mod catalog;
+pub mod clash;
 pub mod compile;
 pub mod describe;
 pub mod exec;

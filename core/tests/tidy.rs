@@ -23,7 +23,10 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("syntax", &["syntax", "syntax::ast", "syntax::lexer", "syntax::parser", "syntax::suggest"]),
     ("types", &["state", "layout", "step", "schedule", "ir"]),
     ("machine", &["exec", "invariants", "relaxed", "relaxed::entries", "relaxed::tso", "relaxed::arm64"]),
-    ("language", &["scenario", "applies", "fixture", "primitives", "compile", "litmus", "litmus::emit", "litmus::parse", "litmus::scan"]),
+    (
+        "language",
+        &["scenario", "applies", "fixture", "primitives", "compile", "clash", "litmus", "litmus::emit", "litmus::parse", "litmus::scan"],
+    ),
     ("runs", &["describe", "replay"]),
     (
         "explore",

@@ -14,23 +14,57 @@ impl fmt::Display for Pos {
     }
 }
 
-/// An error in a scenario source, located to the character.
+/// How bad a diagnostic is: an error stops the load or the compile; a warning is said and
+/// changes nothing (the program compiles and runs as written).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Severity {
+    #[default]
+    Error,
+    Warning,
+}
+
+impl Severity {
+    /// As an editor names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// An error or a warning in a scenario source, located to the character.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
     pub file: String,
     pub pos: Pos,
     pub message: String,
+    pub severity: Severity,
 }
 
 impl Diagnostic {
     pub fn new(file: &str, pos: Pos, message: impl Into<String>) -> Self {
-        Diagnostic { file: file.to_string(), pos, message: message.into() }
+        Diagnostic { file: file.to_string(), pos, message: message.into(), severity: Severity::Error }
+    }
+
+    pub fn warning(file: &str, pos: Pos, message: impl Into<String>) -> Self {
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::new(file, pos, message) }
+    }
+
+    pub fn is_warning(&self) -> bool {
+        self.severity == Severity::Warning
     }
 }
 
+/// `file:line:col: message` for an error (as compilers print one), `file:line:col: warning:
+/// message` for a warning.
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.pos.line, self.pos.col, self.message)
+        write!(f, "{}:{}:{}: ", self.file, self.pos.line, self.pos.col)?;
+        if self.is_warning() {
+            write!(f, "warning: ")?;
+        }
+        write!(f, "{}", self.message)
     }
 }
 
