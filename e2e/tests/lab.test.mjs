@@ -108,6 +108,38 @@ test('a typo in a thread is reported at its line and column, in the core\'s word
   await editor.waitForDiagnosticCount(0);
 });
 
+test('a register the fault handler clobbers is a warning in the gutter, with the core\'s message, and the draft still runs', async () => {
+  const { page, url } = await open();
+  const editor = new EditorPage(page, url);
+  await editor.open('race1a');
+  const race = await traces('race1a-uffd-unprotect.race');
+  const line = lineOf(race, 'store V[1] = 2');
+  // The writer keeps `ok` across its store; the store faults, and do_wp_page assigns `ok`.
+  await editor.replaceLine(line, 'ok = 2');
+  await page.keyboard.press('End');
+  await page.keyboard.press('Enter');
+  await page.keyboard.insertText('store V[1] = ok');
+  await editor.waitForSaved('race1a-uffd-unprotect.race', 'store V[1] = ok');
+  await editor.waitForDiagnosticCount(1);
+  const [d] = await editor.diagnosticItems();
+  assert.deepEqual([d.file, d.line, d.col], ['race1a-uffd-unprotect.race', line + 1, 3]);
+  assert.match(d.text, new RegExp(`^race1a-uffd-unprotect\\.race:${line + 1}:3: warning: the fault handler \`do_user_addr_fault\`, run when this access faults, assigns register \`ok\` \\(in \`do_wp_page\`\\), which thread \`writer\` set at line ${line} and reads at line ${line + 1}`));
+  assert.equal(await editor.diagnostics.first().getAttribute('data-severity'), 'warning');
+  const marker = page.locator('[data-testid="editor-host"] .cm-gutter-lint .cm-lint-marker-warning');
+  await marker.waitFor();
+  assert.equal(await editor.gutterErrors.count(), 0, 'a warning is not an error');
+  await editor.screenshot('lab-warning-1280x800');
+  await marker.hover();
+  const tooltip = page.locator('[data-testid="editor-host"] .cm-tooltip-lint .cm-diagnosticText');
+  await tooltip.first().waitFor();
+  assert.match(await tooltip.first().textContent(), /^the fault handler `do_user_addr_fault`, run when this access faults, assigns register `ok`/);
+
+  await editor.run();
+  const player = new PlayerPage(page, url);
+  assert.equal(await player.attr('scenario'), 'race1a');
+  assert.ok(await player.jumpToViolation() > 0, 'the edited race still loses the write under v5.10');
+});
+
 test('without Web Workers the diagnostics are checked on the main thread, the same ones', async () => {
   const { page, url } = await open();
   await page.context().addInitScript(() => { delete window.Worker; });

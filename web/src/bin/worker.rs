@@ -105,7 +105,13 @@ fn check(seq: u64, edits: &[(String, String)]) -> FromWorker {
     let started = now_ms();
     let diags = lab::check_edits(library().current(), edits)
         .into_iter()
-        .map(|d| Diag { file: d.file.clone(), line: d.pos.line, col: d.pos.col, message: d.message.clone() })
+        .map(|d| Diag {
+            file: d.file.clone(),
+            line: d.pos.line,
+            col: d.pos.col,
+            message: d.message.clone(),
+            severity: d.severity.name().into(),
+        })
         .collect();
     FromWorker::Checked { seq, diags, ms: now_ms() - started }
 }

@@ -20,11 +20,22 @@ struct Diag {
     line: u32,
     col: u32,
     message: String,
+    warning: bool,
 }
 
 impl Diag {
+    /// As the CLI prints it.
     fn text(&self) -> String {
-        format!("{}:{}:{}: {}", self.file, self.line, self.col, self.message)
+        let kind = if self.warning { "warning: " } else { "" };
+        format!("{}:{}:{}: {kind}{}", self.file, self.line, self.col, self.message)
+    }
+
+    fn severity(&self) -> &'static str {
+        if self.warning {
+            "warning"
+        } else {
+            "error"
+        }
     }
 }
 
@@ -49,7 +60,7 @@ pub fn Workbench(draft: Draft) -> impl IntoView {
         let markers: Vec<Marker> = diags.with_untracked(|ds| {
             ds.iter()
                 .filter(|d| d.file == name)
-                .map(|d| Marker { line: d.line.max(1), col: d.col.max(1), severity: "error", message: d.message.clone() })
+                .map(|d| Marker { line: d.line.max(1), col: d.col.max(1), severity: d.severity(), message: d.message.clone() })
                 .collect()
         });
         editor.try_with_value(|e| {
@@ -63,7 +74,10 @@ pub fn Workbench(draft: Draft) -> impl IntoView {
     let recheck = move || {
         let edits = draft.with_untracked(|d| d.edits());
         checker::check(edits, move |found, ms, in_worker| {
-            let list: Vec<Diag> = found.into_iter().map(|d| Diag { file: d.file, line: d.line, col: d.col, message: d.message }).collect();
+            let list: Vec<Diag> = found
+                .into_iter()
+                .map(|d| Diag { warning: d.severity == "warning", file: d.file, line: d.line, col: d.col, message: d.message })
+                .collect();
             if diags.try_set(list).is_some() {
                 // The editor's page has gone.
                 return;
@@ -223,7 +237,7 @@ pub fn Workbench(draft: Draft) -> impl IntoView {
                 .iter()
                 .map(|(name, text)| {
                     let edited = catalog().source(name) != Some(text.as_str());
-                    let errors = diags.with(|ds| ds.iter().filter(|x| &x.file == name).count());
+                    let errors = diags.with(|ds| ds.iter().filter(|x| &x.file == name && !x.warning).count());
                     (name.clone(), edited, errors)
                 })
                 .collect::<Vec<_>>()
@@ -336,7 +350,7 @@ pub fn Workbench(draft: Draft) -> impl IntoView {
                                         let text = d.text();
                                         let (file, line) = (d.file.clone(), d.line);
                                         view! {
-                                            <li data-testid="diagnostic" data-file=d.file.clone() data-line=d.line data-col=d.col>
+                                            <li data-testid="diagnostic" class:warning=d.warning data-severity=d.severity() data-file=d.file.clone() data-line=d.line data-col=d.col>
                                                 <button
                                                     class="link"
                                                     on:click=move |_| {

@@ -210,7 +210,13 @@ fn on_main_thread(state: &Rc<RefCell<State>>) {
     let t0 = now_ms();
     let diags = lab::check_edits(catalog(), &edits)
         .into_iter()
-        .map(|d| Diag { file: d.file.clone(), line: d.pos.line, col: d.pos.col, message: d.message.clone() })
+        .map(|d| Diag {
+            file: d.file.clone(),
+            line: d.pos.line,
+            col: d.pos.col,
+            message: d.message.clone(),
+            severity: d.severity.name().into(),
+        })
         .collect();
     if let Some(f) = call {
         f(diags, now_ms() - t0, false)

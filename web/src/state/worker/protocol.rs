@@ -19,13 +19,15 @@ pub enum ToWorker {
     Check { seq: u64, edits: Vec<(String, String)> },
 }
 
-/// One diagnostic of the core: where, and what.
+/// One diagnostic of the core: where, what, and how bad (`error`, or `warning`: the scenario
+/// still runs).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Diag {
     pub file: String,
     pub line: u32,
     pub col: u32,
     pub message: String,
+    pub severity: String,
 }
 
 /// The report of a finished search, as it travels.
@@ -162,7 +164,11 @@ mod tests {
             FromWorker::Done { found: found.clone(), curve: vec![(0, 3)] },
             FromWorker::Verdict { id: 1, result: Ok(Verdict { found, threads: 2, link: Some("v=2&s=a".into()) }) },
             FromWorker::Verdict { id: 2, result: Err("does not compile".into()) },
-            FromWorker::Checked { seq: 4, diags: vec![Diag { file: "a.race".into(), line: 1, col: 2, message: "m".into() }], ms: 1.0 },
+            FromWorker::Checked {
+                seq: 4,
+                diags: vec![Diag { file: "a.race".into(), line: 1, col: 2, message: "m".into(), severity: "warning".into() }],
+                ms: 1.0,
+            },
         ] {
             assert_eq!(serde_json::from_str::<FromWorker>(&serde_json::to_string(&m).unwrap()).unwrap(), m);
         }
