@@ -7,10 +7,11 @@ mod common;
 
 use std::collections::{HashSet, VecDeque};
 
+use racelab_core::explore::por::{Footprint, Por, PorWork};
 use racelab_core::explore::{self, Options, Report};
 use racelab_core::layout::MemoryModel;
 use racelab_core::rng::Rng;
-use racelab_core::state::{State, Status, TlbEntry};
+use racelab_core::state::{State, Status, TlbEntry, MAX_THREADS};
 use racelab_core::{exec, invariants};
 use racelab_core::{Catalog, Program};
 
@@ -50,6 +51,11 @@ fn compare(prog: &Program, what: &str) -> (u64, u64) {
 
 /// Every reachable state, breadth-first.
 fn reachable(prog: &Program) -> Vec<State> {
+    reachable_upto(prog, usize::MAX)
+}
+
+/// The first `cap` reachable states (or all), breadth-first.
+fn reachable_upto(prog: &Program, cap: usize) -> Vec<State> {
     let mut seen = HashSet::new();
     let mut order = vec![];
     let mut queue = VecDeque::from([prog.init]);
@@ -57,6 +63,9 @@ fn reachable(prog: &Program) -> Vec<State> {
     let mut buf = vec![];
     while let Some(s) = queue.pop_front() {
         order.push(s);
+        if seen.len() >= cap {
+            continue;
+        }
         exec::choices(prog, &s, &mut buf);
         for &c in &buf {
             let mut n = s;
@@ -237,25 +246,97 @@ fn random_program(rng: &mut Rng) -> String {
     text
 }
 
-#[test]
-fn random_programs_reach_the_same_terminal_states_and_violations() {
-    let kernel: Vec<(String, String)> = racelab_core::catalog::builtin_files()
+/// The catalog's kernel library, which random programs may `use`.
+fn kernel() -> Vec<(String, String)> {
+    racelab_core::catalog::builtin_files()
         .iter()
         .filter(|(_, t)| !racelab_core::scenario::is_scenario_source(t))
         .map(|(n, t)| (n.to_string(), t.to_string()))
-        .collect();
+        .collect()
+}
+
+fn compile_random(kernel: &[(String, String)], text: &str) -> Program {
+    let mut files = kernel.to_vec();
+    files.push(("random.race".to_string(), text.to_string()));
+    let c = Catalog::from_sources(files);
+    assert!(c.errors.is_empty(), "{:?}\n{text}", c.errors);
+    let sc = &c.scenarios[0];
+    Program::compile(sc, sc.baseline, MemoryModel::Sc).unwrap_or_else(|e| panic!("{e}\n{text}"))
+}
+
+#[test]
+fn random_programs_reach_the_same_terminal_states_and_violations() {
+    let kernel = kernel();
     let mut rng = Rng::new(7);
     let mut violated = 0;
     for i in 0..300 {
         let text = random_program(&mut rng);
-        let mut files = kernel.clone();
-        files.push(("random.race".to_string(), text.clone()));
-        let c = Catalog::from_sources(files);
-        assert!(c.errors.is_empty(), "{:?}\n{text}", c.errors);
-        let sc = &c.scenarios[0];
-        let prog = Program::compile(sc, sc.baseline, MemoryModel::Sc).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let prog = compile_random(&kernel, &text);
         compare(&prog, &format!("random program {i}:\n{text}"));
         violated += (!run(&prog, false).0.violations.is_empty()) as usize;
     }
     assert!(violated > 20, "{violated} of the random programs lose a write");
+}
+
+/// At up to `limit` of `prog`'s first `5 * limit` reachable states (evenly spread), the stubborn set of
+/// `Por::ample` against the one built in full, candidate by candidate: the same choices and
+/// the same reliance on the cycle proviso. Returns the states compared and, among them, those
+/// where the test before the construction found that no candidate is a proper subset.
+fn same_stubborn_sets(prog: &Program, what: &str, limit: usize) -> (usize, usize) {
+    let por = Por::new(prog);
+    let states = reachable_upto(prog, 5 * limit);
+    let stride = states.len().div_ceil(limit).max(1);
+    let (mut quick_work, mut full_work) = (PorWork::default(), PorWork::default());
+    let (mut quick, mut full, mut buf) = (vec![], vec![], vec![]);
+    let (mut compared, mut decided) = (0, 0);
+    for s in states.iter().step_by(stride) {
+        exec::choices(prog, s, &mut buf);
+        let mut now = [Footprint::default(); MAX_THREADS];
+        if buf.len() < 2 || !por.step_footprints(prog, s, &buf, &mut now) {
+            continue;
+        }
+        let q = por.ample(prog, s, &buf, &now, &mut quick, &mut quick_work);
+        let f = por.ample_in_full(prog, s, &buf, &now, &mut full, &mut full_work);
+        assert_eq!((q, &quick), (f, &full), "{what}: at {s:?}");
+        let en = buf.iter().fold(0u32, |m, c| m | 1 << c.thread());
+        if por.sure_candidates(s, &buf, &now) == en {
+            assert_eq!(f, None, "{what}: every candidate holds every thread that can run, at {s:?}");
+            decided += 1;
+        }
+        compared += 1;
+    }
+    (compared, decided)
+}
+
+#[test]
+fn the_test_before_the_construction_gives_the_same_stubborn_sets() {
+    // The generated counters: every step of the unlocked and locked ones conflicts with some
+    // step of every other thread, the private writes with none.
+    let mut decided_counters = 0;
+    for (family, n, k) in [("unlocked", 3, 3), ("unlocked", 4, 2), ("locked", 3, 3), ("private", 3, 2), ("private", 2, 4)] {
+        let (compared, decided) = same_stubborn_sets(&common::counter(family, n, k), &format!("{family} {n}x{k}"), 4000);
+        assert!(compared > 40, "{family} {n}x{k}: {compared} states");
+        if family == "unlocked" {
+            // A state where every thread is about to read the counter: no two next steps
+            // conflict, but each thread writes it right after.
+            assert!(decided == compared, "{family} {n}x{k}: the test decides {decided} of {compared} states");
+        }
+        decided_counters += decided;
+    }
+    let (mut compared, mut decided) = (0, 0);
+    for prog in rows() {
+        let (c, d) = same_stubborn_sets(&prog, &format!("{} under {}", prog.scenario, prog.policy), 400);
+        compared += c;
+        decided += d;
+    }
+    assert!(compared > 10_000 && decided > 100, "the catalog: the test decides {decided} of {compared} states");
+    let kernel = kernel();
+    let mut rng = Rng::new(11);
+    for i in 0..150 {
+        let text = random_program(&mut rng);
+        let (c, d) = same_stubborn_sets(&compile_random(&kernel, &text), &format!("random program {i}:\n{text}"), 400);
+        compared += c;
+        decided += d;
+    }
+    assert!(decided_counters > 0 && decided > 200, "{decided} of {compared} states decided by the test");
 }

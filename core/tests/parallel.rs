@@ -4,6 +4,8 @@
 //! counterexample and whether it is the shortest), on every row of the catalog, with and
 //! without reduction, under the state and the memory bounds, and on generated counters.
 
+mod common;
+
 use racelab_core::explore::{Expansion, Explorer, Options, Report, Status};
 use racelab_core::layout::MemoryModel;
 use racelab_core::{Catalog, Program};
@@ -98,47 +100,10 @@ fn state_and_memory_bounds_stop_the_threaded_search_where_they_stop_the_sequenti
     assert!(stopped > 10, "the bounds stop {stopped} searches");
 }
 
-/// N threads x K iterations of a counter: unlocked, locked, or private writes and then a
-/// locked increment (the comparison benchmark's families, in `bench/compare/gen.py`).
-fn counter(family: &str, n: usize, k: usize) -> Program {
-    let mut s = String::from("racelab 1\npolicy as_written {\n  title \"as written\"\n  fate baseline\n}\n");
-    s += &format!(
-        "scenario {family}_counter {{\n  title \"a counter\"\n  policies as_written\n  baseline as_written\n  check no_lost_write\n}}\n"
-    );
-    s += "state {\n  var c=0\n";
-    for t in 0..n {
-        s += &format!("  var p{t}=0\n");
-    }
-    if family != "unlocked" {
-        s += "  lock l spin\n";
-    }
-    s += "}\n";
-    for t in 0..n {
-        s += &format!("thread t{t} on CPU{t} \"counts\" {{\n");
-        for _ in 0..k {
-            if family == "private" {
-                s += &format!("  WRITE_ONCE(p{t}, 1)\n  WRITE_ONCE(p{t}, 2)\n");
-            }
-            if family != "unlocked" {
-                s += "  spin_lock(l)\n";
-            }
-            s += "  r = READ_ONCE(c)\n  WRITE_ONCE(c, r + 1)\n  r = 0\n";
-            if family != "unlocked" {
-                s += "  spin_unlock(l)\n";
-            }
-        }
-        s += "}\n";
-    }
-    let c = Catalog::from_sources(vec![("counter.race".to_string(), s)]);
-    assert!(c.errors.is_empty(), "{:?}", c.errors);
-    let sc = &c.scenarios[0];
-    Program::compile(sc, sc.baseline, MemoryModel::Sc).unwrap()
-}
-
 #[test]
 fn generated_counters_give_the_same_report_on_threads_with_and_without_reduction() {
     for (family, n, k) in [("unlocked", 3, 3), ("locked", 3, 3), ("private", 3, 2), ("unlocked", 4, 2), ("private", 2, 4)] {
-        let prog = counter(family, n, k);
+        let prog = common::counter(family, n, k);
         for reduction in [false, true] {
             let opts = Options { reduction, stop_when_all_violated: false, shortest: false, ..Options::default() };
             let r = sequential(&prog, &opts);
@@ -191,7 +156,7 @@ fn many_equal_successors_in_one_round_give_the_same_report_on_threads() {
 
 #[test]
 fn the_plain_search_merges_by_shards_on_threads_and_the_reduced_one_state_by_state() {
-    let prog = counter("unlocked", 3, 3);
+    let prog = common::counter("unlocked", 3, 3);
     for reduction in [false, true] {
         let opts = Options { reduction, stop_when_all_violated: false, shortest: false, ..Options::default() };
         let (mut ranges, mut shards) = (0, 0);

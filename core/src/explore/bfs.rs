@@ -480,7 +480,12 @@ impl Bfs {
         // the sleeping threads, and the ones explored before it from here, whose steps
         // are independent of the step taken.
         let mut fps = [Footprint::default(); MAX_THREADS];
-        let sleepy = por.is_some_and(|p| p.step_footprints(prog, s, &w.buf, &mut fps));
+        let sleepy = por.is_some_and(|p| p.applies(&w.buf));
+        // The footprints serve the stubborn set (two steps or more) and the sleep sets of the
+        // successors; one step from a state where nothing sleeps needs neither.
+        if sleepy && (w.buf.len() >= 2 || here.is_some_and(|v| v & SLEEP != 0)) {
+            por.unwrap().step_footprints(prog, s, &w.buf, &mut fps);
+        }
         let (reduced, proviso) = match (again, por) {
             (None, Some(por)) if sleepy => match por.ample(prog, s, &w.buf, &fps, &mut w.ample, &mut w.por) {
                 Some(proviso) => (true, proviso),

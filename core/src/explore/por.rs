@@ -48,6 +48,15 @@
 //!   set lies on its own BFS level or an earlier one, by a step on a cycle of its thread's
 //!   code (along a cycle of states, each thread that moves comes back to its pc; `mod.rs`).
 //!
+//! Most states of a program whose steps all conflict need no construction: the stubborn set of
+//! a thread holds, with each thread of it that can run, each thread that may do a conflicting
+//! step before the set moves, and a thread outside the set may do at least its next step and
+//! what it surely does after it (on every path of its code, up to an instruction that may block;
+//! [`Por::sure_candidates`]). When those conflicts join every thread that can run from every
+//! first thread, no set is smaller than all of them, and the search says so before it runs any
+//! thread alone; a candidate they join to everything is skipped the same way. The sets are the
+//! ones the full construction builds (`core/tests/explore_por.rs` compares them state by state).
+//!
 //! Anything this module does not understand is dependent on everything: a choice other than
 //! `Run` (a store-buffer drain), and every step under a relaxed memory model, where
 //! `relaxed/` decides what a shared access does. There the search expands fully.
@@ -309,6 +318,10 @@ pub struct Por {
     fixed: Vec<Vec<Option<Footprint>>>,
     /// `future[t][pc]`: every instruction reachable from pc, pc included.
     future: Vec<Vec<Footprint>>,
+    /// `after[t][pc]`: what the thread surely does after its step from pc, whatever path its
+    /// code takes, before it may block or end (see [`Por::new`]): a part of what any stubborn
+    /// set must assume a thread at pc outside it may do.
+    after: Vec<Vec<Footprint>>,
     /// `tail[t][pc]`: the silent instructions that may run after the one at pc.
     tail: Vec<Vec<Footprint>>,
     /// `tail_fix[t][pc]`: their fix bits.
@@ -401,6 +414,7 @@ impl Por {
             step: vec![],
             fixed: vec![],
             future: vec![],
+            after: vec![],
             tail: vec![],
             tail_fix: vec![],
             can: vec![],
@@ -458,6 +472,7 @@ impl Por {
                 .collect();
             por.fixed.push(fixed);
             por.future.push(future);
+            por.after.push(Self::surely_after(prog, t, &por));
             por.tail.push(tail);
             por.tail_fix.push(tail_fix);
             por.can.push(can);
@@ -480,6 +495,73 @@ impl Por {
             por.cyclic.push(cyclic);
         }
         por
+    }
+
+    /// Per pc of thread `t`: what the thread surely does after its step from pc, on every path
+    /// of its code, up to the first instruction that may block (or end it). Only instructions
+    /// whose footprint is the same at every state count. Why it is a lower bound of what
+    /// [`Stubborn::futures`] says a thread at pc outside a set may do, whatever the set: that
+    /// is its run alone as recorded up to a cut, then everything reachable from the cut, or,
+    /// when the run ended (or blocked for good), the whole run; either way every instruction
+    /// the run executes, and the run alone follows one path of the code until it blocks, ends
+    /// or stops being recorded (and from there everything reachable counts). The least
+    /// fixpoint over the code, so that a loop counts only what it surely does. A step at pc
+    /// moves to a successor of pc, but for a step that queues on a busy rwsem, which stays:
+    /// then nothing is sure after it.
+    fn surely_after(prog: &Program, t: usize, por: &Por) -> Vec<Footprint> {
+        let code = &prog.threads[t].instrs;
+        let n = code.len();
+        let may_block = |op: &Op| {
+            matches!(
+                op,
+                Op::End
+                    | Op::LockAcquire { .. }
+                    | Op::PageLock(_)
+                    | Op::Flush { .. }
+                    | Op::PteClear { flush: true, .. }
+                    | Op::Dma { .. }
+                    | Op::Fence(_)
+                    | Op::WaitVar { .. }
+                    | Op::Await { .. }
+            )
+        };
+        let own: Vec<Footprint> = code
+            .iter()
+            .map(|i| if state_free(&i.op) { por.footprint(prog, t, &i.op, Some(&prog.init), true) } else { Footprint::default() })
+            .collect();
+        let meet = |pc: usize, must: &[Footprint]| {
+            let mut out: Option<Footprint> = None;
+            for s in successors(&code[pc].op, pc) {
+                let m = match s {
+                    Some(s) if s < n => must[s],
+                    Some(_) => Footprint::default(),
+                    None => continue,
+                };
+                out = Some(match out {
+                    None => m,
+                    Some(o) => Footprint { reads: o.reads & m.reads, writes: o.writes & m.writes, adds: o.adds & m.adds },
+                });
+            }
+            out.unwrap_or_default()
+        };
+        let mut must = vec![Footprint::default(); n];
+        loop {
+            let mut changed = false;
+            for pc in (0..n).rev() {
+                let m = if may_block(&code[pc].op) { Footprint::default() } else { own[pc].union(meet(pc, &must)) };
+                if m != must[pc] {
+                    must[pc] = m;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        // An enabled step moves on to a successor of its pc, but for an rwsem that is not
+        // free: the thread then queues, at the same pc.
+        let stays = |op: &Op| matches!(op, Op::LockAcquire { lock, .. } if prog.layout.locks[*lock as usize].kind == LockKind::Rwsem);
+        (0..n).map(|pc| if stays(&code[pc].op) { Footprint::default() } else { meet(pc, &must) }).collect()
     }
 
     fn expr(&self, fp: &mut Footprint, s: Option<&State>, t: usize, e: &CExpr) {
@@ -826,7 +908,7 @@ impl Por {
     /// `exec::choices` gives them), for sleep sets; false when the reduction does not apply
     /// here (a relaxed model, or a choice other than `Run`).
     pub fn step_footprints(&self, prog: &Program, s: &State, enabled: &[Choice], out: &mut [Footprint; MAX_THREADS]) -> bool {
-        if !self.enabled || enabled.iter().any(|c| !matches!(c, Choice::Run(_))) {
+        if !self.applies(enabled) {
             return false;
         }
         for c in enabled {
@@ -834,6 +916,13 @@ impl Por {
             out[t] = self.step_footprint(prog, s, t, s.threads[t].pc as usize);
         }
         true
+    }
+
+    /// True when the reduction applies at a state whose enabled choices are `enabled` (as
+    /// `exec::choices` gives them): [`Por::step_footprints`] would give their footprints.
+    #[inline]
+    pub fn applies(&self, enabled: &[Choice]) -> bool {
+        self.enabled && enabled.iter().all(|c| matches!(c, Choice::Run(_)))
     }
 
     /// The footprint of thread `t`'s step from `pc` at `s` (for the reduction: a release
@@ -967,15 +1056,39 @@ impl Por {
         out: &mut Vec<u8>,
         w: &mut PorWork,
     ) -> Option<bool> {
-        out.clear();
-        if !self.enabled || enabled.len() < 2 || enabled.iter().any(|c| !matches!(c, Choice::Run(_))) {
-            return None;
-        }
+        self.choose(prog, s, enabled, now, out, w, true)
+    }
+
+    /// As [`Por::ample`], building every candidate set in full, without the test that tells
+    /// beforehand which candidates hold every thread that can run: for tests, which check
+    /// that both give the same sets.
+    pub fn ample_in_full(
+        &self,
+        prog: &Program,
+        s: &State,
+        enabled: &[Choice],
+        now: &[Footprint; MAX_THREADS],
+        out: &mut Vec<u8>,
+        w: &mut PorWork,
+    ) -> Option<bool> {
+        self.choose(prog, s, enabled, now, out, w, false)
+    }
+
+    /// The threads (bits) that can run at `s` from which a stubborn set surely grows to hold
+    /// every thread that can run, told before running any thread alone (`enabled` and `now`
+    /// as for [`Por::ample`]). The set grown from a thread holds, with each thread of it that
+    /// can run, every thread that may do a step that conflicts with that thread's next step
+    /// before the set moves; a thread outside the set may do at least its own next step, then
+    /// what it surely does after it before it may block (`after`). So the threads that these
+    /// conflicts join, from a first thread, are in its set; when they are every thread that
+    /// can run, its set is no proper subset, and [`Por::ample`] skips it: building one set
+    /// runs no thread alone further than its own cuts need, so the other sets come out the
+    /// same without it.
+    #[inline]
+    pub fn sure_candidates(&self, s: &State, enabled: &[Choice], now: &[Footprint; MAX_THREADS]) -> u32 {
         let en = enabled.iter().fold(0u32, |m, c| m | 1 << c.thread());
-        // Every stubborn set holds, with a thread of it that can run, each thread whose next
-        // step conflicts with that thread's next step (the next step is the first thing a
-        // thread outside the set may do). When those conflicts join every thread that can run,
-        // no set is smaller than all of them: say so before running any thread alone.
+        // The next steps alone first (the common case, and cheaper): their conflicts are
+        // symmetric, so when they join every thread from one, they do from each.
         let mut joined = en & en.wrapping_neg();
         loop {
             let more = bits(en & !joined).filter(|&v| bits(joined).any(|u| now[u].conflicts(now[v]))).fold(0, |m, v| m | 1 << v);
@@ -985,6 +1098,53 @@ impl Por {
             joined |= more;
         }
         if joined == en {
+            return en;
+        }
+        let mut pulls = [0u32; MAX_THREADS];
+        for v in bits(en) {
+            let sure = now[v].union(self.after[v][s.threads[v].pc as usize]);
+            for u in bits(en & !(1 << v)) {
+                if now[u].conflicts(sure) {
+                    pulls[u] |= 1 << v;
+                }
+            }
+        }
+        let mut all = 0;
+        for first in bits(en) {
+            let mut joined = 1u32 << first;
+            loop {
+                let more = bits(joined).fold(0, |m, u| m | pulls[u]) & !joined;
+                if more == 0 {
+                    break;
+                }
+                joined |= more;
+            }
+            if joined == en {
+                all |= 1 << first;
+            }
+        }
+        all
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn choose(
+        &self,
+        prog: &Program,
+        s: &State,
+        enabled: &[Choice],
+        now: &[Footprint; MAX_THREADS],
+        out: &mut Vec<u8>,
+        w: &mut PorWork,
+        shortcut: bool,
+    ) -> Option<bool> {
+        out.clear();
+        if !self.enabled || enabled.len() < 2 || enabled.iter().any(|c| !matches!(c, Choice::Run(_))) {
+            return None;
+        }
+        let en = enabled.iter().fold(0u32, |m, c| m | 1 << c.thread());
+        let skip = if shortcut { self.sure_candidates(s, enabled, now) } else { 0 };
+        if skip == en {
             return None;
         }
         let n = prog.threads.len();
@@ -1028,6 +1188,9 @@ impl Por {
         let cons = &cons[..k];
         let mut best: Option<(u32, bool)> = None;
         for first in enabled {
+            if skip & (1 << first.thread()) != 0 {
+                continue;
+            }
             let mut set = st.close(1 << first.thread());
             let found = loop {
                 if set & st.en == st.en {
