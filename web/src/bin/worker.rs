@@ -103,16 +103,7 @@ fn verdict(scenario: &str, policy: &str, model: &str) -> Result<protocol::Verdic
 /// The core's diagnostics of a draft's edits over the built-in catalog.
 fn check(seq: u64, edits: &[(String, String)]) -> FromWorker {
     let started = now_ms();
-    let diags = lab::check_edits(library().current(), edits)
-        .into_iter()
-        .map(|d| Diag {
-            file: d.file.clone(),
-            line: d.pos.line,
-            col: d.pos.col,
-            message: d.message.clone(),
-            severity: d.severity.name().into(),
-        })
-        .collect();
+    let diags = lab::check_edits(library().current(), edits).into_iter().map(|d| Diag::of(&d)).collect();
     FromWorker::Checked { seq, diags, ms: now_ms() - started }
 }
 

@@ -208,16 +208,7 @@ fn on_main_thread(state: &Rc<RefCell<State>>) {
         (s.latest_edits.clone(), s.on_result.clone())
     };
     let t0 = now_ms();
-    let diags = lab::check_edits(catalog(), &edits)
-        .into_iter()
-        .map(|d| Diag {
-            file: d.file.clone(),
-            line: d.pos.line,
-            col: d.pos.col,
-            message: d.message.clone(),
-            severity: d.severity.name().into(),
-        })
-        .collect();
+    let diags = lab::check_edits(catalog(), &edits).into_iter().map(|d| Diag::of(&d)).collect();
     if let Some(f) = call {
         f(diags, now_ms() - t0, false)
     }

@@ -4,6 +4,7 @@
 //! draft's edits (the editor). Shared, by path, by the page (`state::worker`) and the worker
 //! (`src/bin/worker.rs`).
 
+use racelab_core::lab;
 use serde::{Deserialize, Serialize};
 
 /// What the page asks a worker to do.
@@ -28,6 +29,13 @@ pub struct Diag {
     pub col: u32,
     pub message: String,
     pub severity: String,
+}
+
+impl Diag {
+    /// A diagnostic of the core as it travels, the same from the worker and the main thread.
+    pub fn of(d: &lab::Diagnostic) -> Diag {
+        Diag { file: d.file.clone(), line: d.pos.line, col: d.pos.col, message: d.message.clone(), severity: d.severity.name().into() }
+    }
 }
 
 /// The report of a finished search, as it travels.
