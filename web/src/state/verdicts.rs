@@ -803,7 +803,7 @@ mod tests {
         let broken = format!("{}{{\"scenario\":", table_of(&[row]));
         for (fetched, why) in [
             (Err("./verdicts.jsonl did not load: Failed to fetch".to_string()), "./verdicts.jsonl did not load: Failed to fetch"),
-            (Ok(broken), "verdict table, line 3: not a row: EOF while parsing an object (column 12)"),
+            (Ok(broken), "verdict table, line 3: not a row: EOF while parsing a value (column 12)"),
             (
                 Ok("{\"racelab\":\"verdicts\",\"version\":99}\n".to_string()),
                 "verdict table, line 1: format version 99 is unknown (this reads version 1)",
