@@ -12,8 +12,8 @@
 # Steps: cargo build (wasm32: the app with the size-tuned profile `wasm`, the explorer's worker
 # with the speed-tuned `wasm-fast`) -> wasm-bindgen --target web -> wasm-opt (-Oz for the app,
 # -O3 for the worker) -> copy public/, bundle the editor
-# (web/editor/build.sh: npm ci once, esbuild) -> index.html, boot.js and
-# worker.js with ?v=<hash> cache busters.
+# (web/editor/build.sh: npm ci once, esbuild) -> the gallery's verdict table (racelab verdicts,
+# cached) -> index.html, boot.js and worker.js with ?v=<hash> cache busters.
 #
 # KEEP_NAMES=1 keeps the wasm's function names (for a profile: e2e/bench/startup.mjs).
 set -euo pipefail
@@ -74,6 +74,25 @@ cp -R "$ROOT/public/." "$stage/"
 mkdir -p "$stage/docs"
 cp "$ROOT/docs/races.md" "$stage/docs/races.md"
 (cd "$ROOT" && cargo run -q "${CARGO_LOCKED[@]}" -p racelab-cli -- doc docs/races.md -o "$stage/docs/races.html")
+# The gallery's verdicts, computed once here by the debug CLI built just above for `racelab doc`
+# (no release build: it costs minutes), and kept under the target directory by a hash of what
+# they are computed from (traces/, core/src/, Cargo.lock): a build that changed neither reuses
+# them (see README, "Build and serve").
+verdicts_key=$(cd "$ROOT" && find traces core/src Cargo.lock -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
+verdicts_dir="$(cargo_target_dir)/racelab-verdicts"
+verdicts_cache="$verdicts_dir/$verdicts_key.jsonl"
+if [[ -f "$verdicts_cache" ]]; then
+    log "verdicts.jsonl: cached ($verdicts_key)"
+else
+    log "racelab verdicts (the gallery's verdict table)"
+    mkdir -p "$verdicts_dir"
+    t0=$SECONDS
+    (cd "$ROOT" && cargo run -q "${CARGO_LOCKED[@]}" -p racelab-cli -- verdicts -o "$verdicts_cache.tmp")
+    mv "$verdicts_cache.tmp" "$verdicts_cache"
+    find "$verdicts_dir" -name '*.jsonl' ! -name "$verdicts_key.jsonl" -delete
+    log "verdicts.jsonl computed in $((SECONDS - t0)) s"
+fi
+cp "$verdicts_cache" "$stage/verdicts.jsonl"
 # The doc links the kernel facts the procs were checked against: the same relative path in the site.
 mkdir -p "$stage/traces/kernel"
 cp "$ROOT/traces/kernel/NOTES.md" "$stage/traces/kernel/NOTES.md"
@@ -89,6 +108,7 @@ v_css=$(hash_of "$stage/style.css")
 v_exports_css=$(hash_of "$stage/exports.css")
 v_worker=$(hash_of "$stage/$WORKER_OUT.js" "$stage/${WORKER_OUT}_bg.wasm" "$stage/worker.js")
 v_editor=$(hash_of "$stage/editor.js")
+v_verdicts=$(hash_of "$stage/verdicts.jsonl")
 version() {  # version FILE: its URLs of the app's files, with ?v=<hash>
     sed -i -e "s|\"\./$OUT_NAME\.js\"|\"./$OUT_NAME.js?v=$v_app\"|g" \
         -e "s|\"\./${OUT_NAME}_bg\.wasm\"|\"./${OUT_NAME}_bg.wasm?v=$v_app\"|g" \
@@ -97,6 +117,7 @@ version() {  # version FILE: its URLs of the app's files, with ?v=<hash>
         -e "s|\"\./style\.css\"|\"./style.css?v=$v_css\"|g" \
         -e "s|\"\./exports\.css\"|\"./exports.css?v=$v_exports_css\"|g" \
         -e "s|\"\./editor\.js\"|\"./editor.js?v=$v_editor\"|g" \
+        -e "s|\"\./verdicts\.jsonl\"|\"./verdicts.jsonl?v=$v_verdicts\"|g" \
         -e "s|\"\./worker\.js\"|\"./worker.js?v=$v_worker\"|g" "$1"
 }
 version "$stage/boot.js"
@@ -108,6 +129,7 @@ sed -i -e "s|\"\./boot\.js\"|\"./boot.js?v=$v_boot\"|g" "$stage/index.html"
 grep -q "$OUT_NAME.js?v=$v_app" "$stage/boot.js" || die "boot.js does not import ./$OUT_NAME.js"
 grep -q "boot.js?v=$v_boot" "$stage/index.html" || die "index.html does not load ./boot.js"
 grep -q "$WORKER_OUT.js?v=$v_worker" "$stage/worker.js" || die "worker.js does not import ./$WORKER_OUT.js"
+[[ $(grep -c "verdicts.jsonl?v=$v_verdicts" "$stage/index.html") == 2 ]] || die "index.html does not preload and name ./verdicts.jsonl"
 chmod 755 "$stage"
 
 old="$stage.old"

@@ -104,6 +104,15 @@ pub enum Command {
     /// Render a page of docs/ (Markdown) as the HTML page the site publishes: each heading with
     /// the id its anchor names (`docs/races.md#race-6` -> `docs/races.html#race-6`)
     Doc(DocArgs),
+    /// Write the gallery's verdict table (JSON Lines): the explorer's verdict for every policy and
+    /// memory model of every scenario of the built-in catalog, each row pinned to the files,
+    /// model semantics and options it was computed from
+    #[command(long_about = "Write the gallery's verdict table (JSON Lines): the explorer's verdict for every policy and \
+        memory model of every scenario of the built-in catalog (or of --traces DIR), with the options the web app's gallery uses. Each row \
+        carries a pin of the files, model semantics and options it was computed from: the app shows a row only when the \
+        pin is the one it computes for its own catalog, and checks the other keys itself. scripts/build.sh writes it \
+        as dist/verdicts.jsonl.")]
+    Verdicts(VerdictsArgs),
     /// Print a shell completion script: `racelab completions bash > /etc/bash_completion.d/racelab`
     Completions(CompletionsArgs),
 }
@@ -502,6 +511,15 @@ pub struct DocArgs {
     /// Write the page to OUT instead of standard output
     #[arg(short, long, value_name = "OUT")]
     pub output: Option<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct VerdictsArgs {
+    /// Write the table to OUT
+    #[arg(short, long, value_name = "OUT")]
+    pub output: String,
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
 }
 
 #[derive(Args, Debug)]

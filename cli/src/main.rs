@@ -13,6 +13,7 @@ mod export_cmd;
 mod json;
 mod output;
 mod progress;
+mod verdicts_cmd;
 
 use std::fmt;
 use std::process::ExitCode;
@@ -27,12 +28,14 @@ pub enum CliError {
     Usage(String),
     /// An input (a scenario, a schedule, a file) is wrong.
     Input(String),
+    /// The output cannot be written (exit status 1).
+    Output(String),
 }
 
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CliError::Usage(m) | CliError::Input(m) => write!(f, "{m}"),
+            CliError::Usage(m) | CliError::Input(m) | CliError::Output(m) => write!(f, "{m}"),
         }
     }
 }
@@ -48,6 +51,10 @@ fn main() -> ExitCode {
         Err(CliError::Input(m)) => {
             tell!("racelab: {m}");
             ExitCode::from(2)
+        }
+        Err(CliError::Output(m)) => {
+            tell!("racelab: {m}");
+            ExitCode::from(1)
         }
         Err(CliError::Usage(m)) => {
             // The command's own usage line under the message, as clap prints its errors.
@@ -86,6 +93,7 @@ fn command_name(c: &Command) -> &'static str {
         Command::Export(_) => "export",
         Command::Bench(_) => "bench",
         Command::Doc(_) => "doc",
+        Command::Verdicts(_) => "verdicts",
         Command::Completions(_) => "completions",
     }
 }
@@ -161,6 +169,7 @@ fn run(command: Command) -> Result<(), CliError> {
             bench::run(&catalog, a.quick, a.json)
         }
         Command::Doc(a) => doc_cmd::run(&a),
+        Command::Verdicts(a) => verdicts_cmd::run(&a),
         Command::Completions(a) => {
             let mut script = Vec::new();
             clap_complete::generate(a.shell, &mut cli::command(), "racelab", &mut script);

@@ -49,6 +49,7 @@ fn every_command_has_its_own_help() {
         "render",
         "export",
         "bench",
+        "verdicts",
         "completions",
     ] {
         let out = racelab(&[cmd, "--help"]);
@@ -457,4 +458,47 @@ fn check_says_a_register_clash_once_on_stderr_and_in_each_json_line_and_exits_0(
     assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
     let out = racelab(&["replay", file, "--schedule", "a"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("warning: `clobber` assigns register `page`"), "{out:?}");
+}
+
+#[test]
+fn verdicts_writes_the_gallerys_table_and_a_path_it_cannot_write_exits_1() {
+    let dir = std::env::temp_dir().join(format!("racelab-cli-verdicts-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let traces = dir.join("traces");
+    std::fs::create_dir_all(&traces).unwrap();
+    // A small catalog of its own: two litmus shapes.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../traces/litmus");
+    for f in ["sb.race", "mp.race"] {
+        std::fs::copy(root.join(f), traces.join(f)).unwrap();
+    }
+    let traces = traces.to_str().unwrap();
+    // A directory is not a file it can write: one line, status 1, before any exploring.
+    let out = racelab(&["verdicts", "--traces", traces, "-o", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.starts_with(&format!("racelab: cannot write {}: ", dir.display())) && err.lines().count() == 1, "{err}");
+
+    let file = dir.join("verdicts.jsonl");
+    let out = racelab(&["verdicts", "--traces", traces, "-o", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stdout.is_empty() && out.stderr.is_empty());
+    let text = std::fs::read_to_string(&file).unwrap();
+    let table = racelab_core::lab::read_verdict_table(&text).unwrap_or_else(|e| panic!("{e}"));
+    let files: Vec<(String, String)> =
+        ["sb.race", "mp.race"].iter().map(|f| (f.to_string(), std::fs::read_to_string(root.join(f)).unwrap())).collect();
+    let cat = Catalog::from_sources(files);
+    assert_eq!(cat.scenarios.len(), 2);
+    let mut keys = 0;
+    for sc in &cat.scenarios {
+        for p in &sc.policies {
+            for &m in &sc.models {
+                keys += 1;
+                let row = table.lookup(sc, &p.name, m).unwrap_or_else(|| panic!("{} {} {}", sc.id, p.name, m.name()));
+                let claim = sc.verdicts.iter().find(|v| v.policy == p.name && v.model == m).unwrap();
+                assert_eq!(row.invariant(), claim.violated.map(|i| i.name()), "{} {} {}", sc.id, p.name, m.name());
+            }
+        }
+    }
+    assert_eq!(table.len(), keys);
+    let _ = std::fs::remove_dir_all(&dir);
 }

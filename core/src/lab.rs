@@ -44,6 +44,9 @@ pub use crate::step::Choice;
 /// The most bytes of one source file (a `.race` file or a litmus test).
 pub use crate::syntax::MAX_SOURCE_BYTES as MAX_FILE_BYTES;
 pub use crate::syntax::{Diagnostic, Severity};
+pub use crate::verdicts::{
+    gallery_options, Row as VerdictRow, Table as VerdictTable, TableError as VerdictTableError, FORMAT_VERSION as VERDICTS_FORMAT,
+};
 pub use crate::view;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -530,6 +533,59 @@ pub fn trace_outcomes(sc: &Scenario) -> Vec<TraceOutcome> {
 pub fn counterexample_link(lib: &Library, sc: &Scenario, prog: &Program, trace: &[Choice]) -> Option<Permalink> {
     let run = replay::replay_nearest(prog, prog, trace).ok()?;
     Some(lib.link(sc, &prog.policy, prog.model, LinkSchedule::Steps(schedule::encode(&run.schedule)), trace.len()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The gallery's verdicts, computed once into a table (`racelab verdicts`) or one by one (the
+// page's workers): the same options and the same row either way.
+
+/// The gallery's verdict of `sc` under `policy` and `model`: the program compiled and explored
+/// with [`gallery_options`], the row the table holds and the page shows. The error is the
+/// compiler's.
+pub fn verdict_row(lib: &Library, sc: &Scenario, policy: &str, model: MemoryModel) -> Result<VerdictRow, LabError> {
+    let program = compile(sc, Some(policy), model)?;
+    let report = explore::explore(&program, gallery_options(), &mut || 0.0);
+    let first = report.first();
+    let link = first.and_then(|c| counterexample_link(lib, sc, &program, &c.trace)).map(|l| l.to_fragment());
+    Ok(VerdictRow {
+        scenario: sc.id.clone(),
+        policy: policy.to_string(),
+        model,
+        pin: verdict_pin(sc, policy, model),
+        verdict: report.verdict.kind(),
+        bound: match &report.verdict {
+            Verdict::Unknown(b) => Some(b.describe()),
+            _ => None,
+        },
+        invariants: report.violations.iter().map(|c| c.invariant.name().to_string()).collect(),
+        trace: first.map(|c| schedule::encode(&c.trace)),
+        threads: program.threads.len(),
+        states: report.stats.states,
+        transitions: report.stats.transitions,
+        depth: report.stats.depth,
+        link,
+    })
+}
+
+/// The verdict table of every key of `catalog` (every policy under every model of every
+/// scenario, in the catalog's order), as the text of `verdicts.jsonl`; links are made against
+/// `lib`. A key that does not compile has no row (the page checks it, and shows its error).
+pub fn verdict_table(catalog: &Catalog, lib: &Library) -> String {
+    let rows: Vec<VerdictRow> =
+        crate::verdicts::keys(catalog).into_iter().filter_map(|(sc, policy, model)| verdict_row(lib, sc, policy, model).ok()).collect();
+    crate::verdicts::write(&rows)
+}
+
+/// Reads a verdict table; a malformed line, a second row for a key or an unknown format
+/// version is an error naming its line.
+pub fn read_verdict_table(text: &str) -> Result<VerdictTable, VerdictTableError> {
+    crate::verdicts::read(text)
+}
+
+/// The pin of a verdict of `sc` under `policy` and `model`: the files it is compiled from, the
+/// model's semantics and the gallery's options (see `VerdictTable::lookup`).
+pub fn verdict_pin(sc: &Scenario, policy: &str, model: MemoryModel) -> String {
+    crate::verdicts::pin(sc, policy, model)
 }
 
 /// A C litmus test (herd's format, as the kernel's `tools/memory-model/litmus-tests/` write it)

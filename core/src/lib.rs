@@ -33,6 +33,7 @@ pub mod schedule;
 pub mod state;
 pub mod step;
 pub mod syntax;
+pub mod verdicts;
 pub mod view;
 
 pub use catalog::Catalog;

@@ -57,6 +57,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "export::mail",
             "export::perfetto",
             "export::svg",
+            "verdicts",
             "lab",
         ],
     ),

@@ -8,6 +8,27 @@ export class GalleryPage extends AppPage {
     this.heading = page.locator('#gallery-heading');
     this.cards = page.getByTestId('scenario-card');
     this.progress = page.getByTestId('gallery-progress');
+    this.notice = page.getByTestId('verdicts-notice');
+    this.checkAgain = page.getByTestId('check-again');
+    this.againStatus = page.getByTestId('check-again-status');
+  }
+
+  /** Makes the request of the site's verdict table fail (call before `open`). */
+  async failTable() {
+    await this.page.route(/\/verdicts\.jsonl/, (route) => route.abort());
+  }
+
+  /** Serves `edit(text)` in place of the site's verdict table (call before `open`). */
+  async editTable(edit) {
+    await this.page.route(/\/verdicts\.jsonl/, async (route) => {
+      const real = await route.fetch();
+      await route.fulfill({ response: real, body: edit(await real.text()) });
+    });
+  }
+
+  /** Waits until a check again in this browser has every verdict. */
+  async waitForCheckAgain(timeout = 120_000) {
+    await this.page.locator('[data-testid="check-again-status"][data-done="true"]').waitFor({ timeout });
   }
 
   /** Opens the gallery and waits until every card is drawn (they are drawn a few per task). */
@@ -61,6 +82,7 @@ export class GalleryPage extends AppPage {
         verdicts: [...tr.querySelectorAll('[data-testid="verdict"]')].map((v) => ({
           model: v.dataset.model ?? null,
           verdict: v.dataset.verdict,
+          source: v.dataset.source ?? null,
           href: v.querySelector('a')?.getAttribute('href') ?? null,
         })),
       })),

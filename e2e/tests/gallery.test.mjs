@@ -1,5 +1,6 @@
 // The gallery: one card per scenario, where it comes from, its policies with their fate, what
-// the canonical traces do under each, and the explorer's verdicts computed in the browser.
+// the canonical traces do under each, and the explorer's verdicts: from the site's table
+// (computed when the site was built) or, when it cannot be used, computed in the browser.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useSite } from '../lib/harness.mjs';
@@ -26,8 +27,13 @@ test('every scenario has a card with its sources, policies, trace outcomes and v
 
   const started = Date.now();
   await gallery.waitForVerdicts();
-  console.log(`# every verdict computed ${Date.now() - started} ms after the gallery showed`);
+  console.log(`# every verdict shown ${Date.now() - started} ms after the gallery showed`);
   await gallery.screenshot('gallery');
+  // Every verdict came from the site's table: no worker started.
+  assert.equal(await gallery.progress.getAttribute('data-table'), 'used');
+  assert.equal(await gallery.progress.getAttribute('data-engine'), 'idle');
+  assert.match(await gallery.progress.textContent(), /Every interleaving checked: \d+ policies and models, when the site was built\./);
+  assert.equal(await gallery.notice.count(), 0, 'no notice when the table is used');
 
   for (const sc of await gallery.scenarios()) {
     assert.ok(sc.title, `${sc.id}: a title`);
@@ -46,6 +52,7 @@ test('every scenario has a card with its sources, policies, trace outcomes and v
       for (const v of p.verdicts) {
         assert.ok(['violated', 'safe'].includes(v.verdict), `${sc.id}/${p.name}/${v.model}: verdict ${v.verdict}`);
         if (v.verdict === 'violated') assert.match(v.href, /^#v=2&.*&h=[a-z2-7]{10}&.*&t=.*&i=\d+$/, 'links to the shortest counterexample');
+        assert.equal(v.source, 'table', `${sc.id}/${p.name}/${v.model}: from the table`);
       }
       for (const t of p.traces) {
         assert.ok(['violated', 'safe'].includes(t.outcome), `${sc.id}/${p.name}/${t.trace}: ${t.outcome}`);
@@ -81,26 +88,49 @@ async function verdictChips(page) {
       policy: v.closest('[data-testid="policy-row"]').dataset.policy,
       model: v.dataset.model ?? null,
       verdict: v.dataset.verdict,
+      source: v.dataset.source,
       text: v.textContent.trim(),
-      // States and transitions; the milliseconds differ from run to run.
-      numbers: (chip?.getAttribute('title') ?? '').replace(/, [\d.]+ ms/, ''),
+      // States and transitions; the milliseconds differ from run to run, and a row of the
+      // table says when it was computed instead.
+      numbers: (chip?.getAttribute('title') ?? '').replace(/, ([\d.]+ ms|computed when the site was built)/, ''),
       href: v.querySelector('a')?.getAttribute('href') ?? null,
     };
   }));
 }
 
-test('the pool of workers and the main-thread path give every row the same verdict, states and link', async () => {
-  const { page, url } = await open();
+/** The chips without where they came from. */
+const withoutSource = (chips) => chips.map(({ source, ...rest }) => rest);
+
+test('the table, the pool of workers and the main-thread path give every row the same verdict, states and link', async () => {
+  const first = await open();
+  const fromTable = new GalleryPage(first.page, first.url);
+  await fromTable.open();
+  await fromTable.waitForVerdicts();
+  const table = await verdictChips(first.page);
+  for (const v of table) assert.equal(v.source, 'table', `${v.scenario}/${v.policy}/${v.model}`);
+
+  // The table's request fails: every verdict is computed by the pool, and the page says why.
+  const { page, url, allowProblems, warnings } = await open();
+  allowProblems(/verdicts\.jsonl/);
   const gallery = new GalleryPage(page, url);
+  await gallery.failTable();
   await gallery.open();
+  await gallery.notice.waitFor();
+  assert.match(await gallery.notice.textContent(), /^The precomputed verdicts could not be used \(\.\/verdicts\.jsonl\?v=[0-9a-f]{12} did not load: .+\): every verdict is checked in this browser\.$/);
+  await gallery.screenshot('gallery-notice');
   await gallery.waitForVerdicts(120_000);
   assert.equal(await gallery.progress.getAttribute('data-engine'), 'workers', 'the verdicts came from the pool');
+  assert.equal(await gallery.progress.getAttribute('data-table'), 'failed');
+  assert.ok(warnings.some((w) => /precomputed verdicts could not be used/.test(w)), `a console warning: ${warnings}`);
   const pooled = await verdictChips(page);
+  for (const v of pooled) assert.equal(v.source, 'browser', `${v.scenario}/${v.policy}/${v.model}`);
 
   // A browser without Web Workers: the same gallery, checked on the main thread, and it says so.
   const second = await open();
+  second.allowProblems(/verdicts\.jsonl/);
   await second.page.context().addInitScript(() => { delete window.Worker; });
   const fallback = new GalleryPage(second.page, url);
+  await fallback.failTable();
   await fallback.open();
   await fallback.waitForVerdicts(180_000);
   assert.equal(await fallback.progress.getAttribute('data-engine'), 'main-thread');
@@ -110,13 +140,78 @@ test('the pool of workers and the main-thread path give every row the same verdi
   assert.ok(pooled.length >= 150, `${pooled.length} verdict chips`);
   for (const v of pooled) assert.ok(['violated', 'safe'].includes(v.verdict), `${v.scenario}/${v.policy}/${v.model}: ${v.verdict}`);
   assert.deepEqual(pooled, main);
+  assert.deepEqual(withoutSource(table), withoutSource(pooled), 'the table says what the browser computes');
+});
+
+test('a row of the table computed from other files is checked in the browser, the others are used', async () => {
+  const { page, url } = await open();
+  const gallery = new GalleryPage(page, url);
+  // Another pin for race 1A under v5_10 (a row made from other files): not used.
+  await gallery.editTable((text) => text.split('\n').map((line) => {
+    if (!line.includes('"scenario":"race1a"') || !line.includes('"policy":"v5_10"')) return line;
+    const row = JSON.parse(line);
+    row.pin = 'a'.repeat(row.pin.length);
+    return JSON.stringify(row);
+  }).join('\n'));
+  await gallery.open();
+  await gallery.waitForVerdicts();
+  const chips = await verdictChips(page);
+  const stale = chips.filter((v) => v.scenario === 'race1a' && v.policy === 'v5_10');
+  assert.ok(stale.length >= 1);
+  for (const v of stale) assert.equal(v.source, 'browser', `${v.scenario}/${v.policy}/${v.model}`);
+  assert.equal(await gallery.verdict('race1a', 'v5_10'), 'violated');
+  const rest = chips.filter((v) => !(v.scenario === 'race1a' && v.policy === 'v5_10'));
+  for (const v of rest) assert.equal(v.source, 'table', `${v.scenario}/${v.policy}/${v.model}`);
+  assert.equal(await gallery.progress.getAttribute('data-engine'), 'workers');
+  assert.match(await gallery.progress.textContent(), new RegExp(`\\(${rest.length} when the site was built, ${stale.length} in this browser\\)`));
+  assert.equal(await gallery.notice.count(), 0);
+});
+
+test('a malformed table or one of another format version is not used, and the notice names the line', async () => {
+  for (const [body, why] of [
+    [(text) => text.replace(/\n([^\n]+)\n/, '\n{"scenario":\n'), /verdict table, line 2: not a row: EOF while parsing/],
+    [() => '{"racelab":"verdicts","version":99}\n', /verdict table, line 1: format version 99 is unknown \(this reads version 1\)/],
+  ]) {
+    const { page, url } = await open();
+    const gallery = new GalleryPage(page, url);
+    await gallery.editTable(body);
+    await gallery.open();
+    await gallery.notice.waitFor();
+    assert.match(await gallery.notice.textContent(), why);
+    assert.equal(await gallery.progress.getAttribute('data-table'), 'failed');
+    assert.equal(await page.locator('[data-testid="verdict"][data-source="table"]').count(), 0, 'no verdict from the table');
+  }
+});
+
+test('"check again in this browser" recomputes every verdict, replaces the table\'s and says they agree', async () => {
+  const { page, url } = await open();
+  const gallery = new GalleryPage(page, url);
+  await gallery.open();
+  await gallery.waitForVerdicts();
+  const table = await verdictChips(page);
+  assert.equal(await gallery.againStatus.count(), 0);
+  await gallery.checkAgain.click();
+  assert.ok(await gallery.checkAgain.isDisabled(), 'not twice at once');
+  await gallery.againStatus.waitFor();
+  assert.match(await gallery.againStatus.textContent(), /^Checking again in this browser… \d+ of \d+\.$/);
+  await gallery.screenshot('gallery-check-again');
+  await gallery.waitForCheckAgain(180_000);
+  assert.equal(await gallery.againStatus.textContent(), `Checked again in this browser: all ${table.length} verdicts are the same.`);
+  assert.equal(await gallery.againStatus.getAttribute('data-differ'), '0');
+  const again = await verdictChips(page);
+  for (const v of again) assert.equal(v.source, 'browser', `${v.scenario}/${v.policy}/${v.model}`);
+  assert.deepEqual(withoutSource(again), withoutSource(table));
+  assert.ok(await gallery.checkAgain.isEnabled(), 'it may be asked again');
+  assert.equal(await page.evaluate(() => performance.getEntriesByName('racelab:verdicts-again').length), 1);
 });
 
 test('when the worker script does not load, the gallery is checked on the main thread and says why', async () => {
   const { page, url, allowProblems } = await open();
   allowProblems(/worker\.js/);
+  allowProblems(/verdicts\.jsonl/);
   await page.route(/\/worker\.js/, (route) => route.fulfill({ status: 404, body: 'not here' }));
   const gallery = new GalleryPage(page, url);
+  await gallery.failTable();
   await gallery.open();
   await gallery.waitForVerdicts(180_000);
   assert.equal(await gallery.progress.getAttribute('data-engine'), 'main-thread');

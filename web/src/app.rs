@@ -94,6 +94,9 @@ fn LabRoute(fragment: String) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_context(Verdicts::new());
+    // The gallery's precomputed verdicts, which index.html preloads: taken up now whatever the
+    // route, read when the gallery opens.
+    crate::state::verdicts::prefetch_table();
     let presenting = Presenting(RwSignal::new(false));
     provide_context(presenting);
     // Presentation mode styles the whole page (the header and footer fold away).

@@ -81,23 +81,16 @@ fn found(r: &Report, ms: f64) -> Found {
     }
 }
 
-/// What the gallery shows of one program of the built-in catalog: the explorer's verdict with
-/// the default options (as the CLI's `racelab check`), and the link to the shortest trace.
+/// What the gallery shows of one program of the built-in catalog: the core's row of it
+/// (`lab::verdict_row`, with the gallery's options: the same row `racelab verdicts` writes into
+/// the site's table), and the wall time it took here.
 fn verdict(scenario: &str, policy: &str, model: &str) -> Result<protocol::Verdict, String> {
     let catalog = library().current();
     let model = MemoryModel::parse(model).ok_or_else(|| format!("unknown memory model `{model}`"))?;
     let sc = lab::scenario(catalog, scenario).map_err(|e| e.to_string())?;
-    let program = lab::compile(sc, Some(policy), model).map_err(|e| e.to_string())?;
     let started = now_ms();
-    let mut ex = Explorer::new(&program, Options::default());
-    let report = loop {
-        if let Status::Done(r) = ex.run(1 << 20, now_ms()) {
-            break r;
-        }
-    };
-    let found = found(&report, now_ms() - started);
-    let link = report.first().and_then(|c| lab::counterexample_link(library(), sc, &program, &c.trace)).map(|l| l.to_fragment());
-    Ok(protocol::Verdict { found, threads: program.threads.len(), link })
+    let row = lab::verdict_row(library(), sc, policy, model).map_err(|e| e.to_string())?;
+    Ok(protocol::Verdict::of(&row, now_ms() - started))
 }
 
 /// The core's diagnostics of a draft's edits over the built-in catalog.

@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use racelab_core::lab::{Choice, Explorer, Options, Phase, Program, Progress, Report, Status, Verdict, VerdictKind};
+use racelab_core::lab::{self, Choice, Explorer, Phase, Program, Progress, Report, Status, Verdict, VerdictKind};
 
 use crate::catalog::now_ms;
 pub use crate::state::worker::protocol::Curve;
@@ -65,8 +65,9 @@ struct Job {
     on_done: Option<OnDone>,
 }
 
-/// Starts checking every interleaving of `program`, `slice` transitions (about) per call of the
-/// explorer. `on_progress` is called after each task (about every frame), `on_done` once, with
+/// Starts checking every interleaving of `program` with the gallery's options
+/// (`lab::gallery_options`, the same as its workers and the site's table), `slice` transitions
+/// (about) per call of the explorer. `on_progress` is called after each task (about every frame), `on_done` once, with
 /// the summary and the states-by-depth curve.
 pub fn start(
     program: &Program,
@@ -75,7 +76,7 @@ pub fn start(
     on_done: impl FnOnce(Summary, Curve) + 'static,
 ) {
     let job = Job {
-        ex: Explorer::new(program, Options::default()),
+        ex: Explorer::new(program, lab::gallery_options()),
         slice,
         started: now_ms(),
         curve: vec![],

@@ -6,7 +6,7 @@ use racelab_core::lab::{MemoryModel, VerdictKind};
 
 use crate::catalog::href;
 use crate::state::outcomes::TraceResult;
-use crate::state::verdicts::VerdictCell;
+use crate::state::verdicts::{Source, VerdictCell};
 
 /// A memory model as a chip names it.
 pub fn model_label(m: MemoryModel) -> &'static str {
@@ -71,13 +71,17 @@ pub fn TraceChip(trace: String, model: MemoryModel, labelled: bool, result: Trac
 pub fn VerdictChip(cell: Signal<VerdictCell>, model: Option<MemoryModel>) -> impl IntoView {
     let label = move || model.map(|m| view! { <span class="chip-model">{model_label(m)}</span> });
     let state = move || cell.with(|c| c.state());
+    let source = move || cell.with(|c| c.source().map(Source::name));
     view! {
-        <span class="verdict" data-testid="verdict" data-model=model.map(|m| m.name()) data-verdict=state>
+        <span class="verdict" data-testid="verdict" data-model=model.map(|m| m.name()) data-verdict=state data-source=source>
             {move || match cell.get() {
                 VerdictCell::Checking => view! { <span class="chip chip-pending">{label} "checking…"</span> }.into_any(),
                 VerdictCell::Error(e) => view! { <span class="chip" title=e>{label} "error"</span> }.into_any(),
-                VerdictCell::Done { summary, link } => {
-                    let title = format!("{} states, {} transitions, {:.0} ms", summary.states, summary.transitions, summary.ms);
+                VerdictCell::Done { summary, link, source } => {
+                    let title = match source {
+                        Source::Table => format!("{} states, {} transitions, computed when the site was built", summary.states, summary.transitions),
+                        Source::Browser => format!("{} states, {} transitions, {:.0} ms", summary.states, summary.transitions, summary.ms),
+                    };
                     match (summary.verdict, link) {
                         (VerdictKind::Violated, Some(l)) => view! {
                             <a

@@ -94,7 +94,7 @@ impl Conn {
 }
 
 /// A thrown JavaScript value as text.
-fn js_text(v: &JsValue) -> String {
+pub fn js_text(v: &JsValue) -> String {
     v.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).or_else(|| v.as_string()).unwrap_or_else(|| format!("{v:?}"))
 }
 

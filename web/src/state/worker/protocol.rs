@@ -63,6 +63,27 @@ pub struct Verdict {
     pub link: Option<String>,
 }
 
+impl Verdict {
+    /// A row of the core's verdict table as it travels (`ms`: the time it took, 0 for a row
+    /// computed when the site was built): the same from the worker and from the table.
+    pub fn of(row: &lab::VerdictRow, ms: f64) -> Verdict {
+        Verdict {
+            found: Found {
+                verdict: row.verdict.name().to_string(),
+                bound: row.bound.clone(),
+                invariant: row.invariant().map(str::to_string),
+                trace: row.trace.clone(),
+                states: row.states,
+                transitions: row.transitions,
+                depth: row.depth,
+                ms,
+            },
+            threads: row.threads,
+            link: row.link.clone(),
+        }
+    }
+}
+
 /// Check every interleaving of one program of the built-in catalog overlaid with `edits`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Job {
