@@ -21,8 +21,9 @@ const ARGS = [
   '--disable-sync',
 ];
 
-export function launchBrowser() {
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+/** `extraArgs`: more command-line flags, for a benchmark that compares them (the tests pass none). */
+export function launchBrowser(extraArgs = []) {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...ARGS, ...extraArgs] });
 }
 
 /**
