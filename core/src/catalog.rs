@@ -31,11 +31,14 @@ impl Catalog {
         let sources: BTreeMap<String, Arc<str>> = files.into_iter().map(|(n, t)| (n, Arc::from(t))).collect();
         let mut scenarios = Vec::new();
         let mut errors = Vec::new();
+        // Each library is parsed once and each file hashed once, however many scenarios use it.
+        let parsed = scenario::Parsed::default();
+        let mut hashes: BTreeMap<String, String> = BTreeMap::new();
         for (name, text) in &sources {
             if !scenario::is_scenario_source(text) {
                 // A library: reported once, here, even when no scenario uses it (each scenario
                 // that does fails with the same message, kept once below).
-                if let Err(e) = crate::syntax::parse(name, text) {
+                if let Err(e) = parsed.parse(name, text) {
                     errors.push(e);
                 }
                 continue;
@@ -49,14 +52,15 @@ impl Catalog {
                 }
                 Some(text.to_string())
             };
-            match scenario::load(name, &read) {
+            match scenario::load_sharing(name, &read, &parsed) {
                 Ok(mut sc) => {
                     sc.files = read_files
                         .into_inner()
                         .into_iter()
                         .map(|path| {
                             let text = sources[&path].clone();
-                            FileRef { hash: pack::file_hash(&text), path, text }
+                            let hash = hashes.entry(path.clone()).or_insert_with(|| pack::file_hash(&text)).clone();
+                            FileRef { hash, path, text }
                         })
                         .collect();
                     if let Some(other) = scenarios.iter().find(|o: &&Scenario| o.id == sc.id) {

@@ -481,7 +481,10 @@ impl<'a> Compiler<'a> {
         if self.stack.contains(&name.name) {
             return self.err(&env.file, name.pos, format!("`{}` calls itself: procs are inlined and cannot recurse", name.name));
         }
-        let (decl, decl_file) = self.sc.procs[&name.name].clone();
+        // Borrowed from the scenario, not copied: a proc is inlined at every call (and the fault
+        // handler at every user access).
+        let sc = self.sc;
+        let (decl, decl_file) = &sc.procs[&name.name];
         if decl.params.len() != args.len() {
             return self.err(
                 &env.file,
@@ -530,7 +533,7 @@ impl<'a> Compiler<'a> {
             params: decl.params.iter().map(|p| p.name.clone()).zip(args.iter().cloned()).collect(),
             instance: self.instances,
             proc_end: Some(end),
-            file: decl_file,
+            file: decl_file.clone(),
         };
         let saved = self.func;
         let file = decl.file.clone().unwrap_or_default();

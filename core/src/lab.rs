@@ -511,14 +511,13 @@ pub struct TraceOutcome {
 pub fn trace_outcomes(sc: &Scenario) -> Vec<TraceOutcome> {
     let mut out = Vec::new();
     for &m in &sc.models {
-        let base = compile(sc, None, m);
-        for p in &sc.policies {
-            let prog = compile(sc, Some(&p.name), m);
+        // Each policy's program compiled once; the baseline's is the reference of every replay.
+        let progs: Vec<Result<Program, LabError>> = sc.policies.iter().map(|p| compile(sc, Some(&p.name), m)).collect();
+        let Some(base) = progs.get(sc.baseline) else { continue };
+        for (p, prog) in sc.policies.iter().zip(&progs) {
             for t in &sc.traces {
-                let result = match (&prog, &base) {
-                    (Ok(prog), Ok(base)) => replay::replay_nearest(prog, base, &t.schedule)
-                        .map(|run| (run.outcome(prog), run.steps.len()))
-                        .map_err(|e| LabError::Replay(e).to_string()),
+                let result = match (prog, base) {
+                    (Ok(prog), Ok(base)) => replay::nearest_outcome(prog, base, &t.schedule).map_err(|e| LabError::Replay(e).to_string()),
                     (Err(e), _) | (_, Err(e)) => Err(e.to_string()),
                 };
                 out.push(TraceOutcome { policy: p.name.clone(), trace: t.name.clone(), model: m, result });

@@ -7,8 +7,9 @@
 //! view. [`Library::link`] makes the link of a view: a pin always, and the files themselves
 //! (`src=`) when the archive could not find them from the pin.
 
+use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use elsa::sync::FrozenMap;
 use serde::Serialize;
@@ -134,6 +135,9 @@ pub struct Library {
     current: Catalog,
     archive: Arc<Archive>,
     opened: FrozenMap<String, Box<Catalog>>,
+    /// [`Library::finds`]'s answers by scenario, model and pin (a page of links asks the same
+    /// ones hundreds of times, and each asks the archive for a hash of every version it has).
+    found: Mutex<BTreeMap<(String, MemoryModel, String), bool>>,
 }
 
 fn src_err<T>(message: impl Into<String>) -> Result<T, ResolveError> {
@@ -159,7 +163,7 @@ impl Library {
     }
 
     pub fn new(current: Catalog, archive: Arc<Archive>) -> Library {
-        Library { current, archive, opened: FrozenMap::new() }
+        Library { current, archive, opened: FrozenMap::new(), found: Mutex::new(BTreeMap::new()) }
     }
 
     pub fn current(&self) -> &Catalog {
@@ -376,7 +380,15 @@ impl Library {
 
     /// Whether the archive finds these files from their pin alone (else a link carries them).
     pub fn finds(&self, sc: &Scenario, model: MemoryModel) -> bool {
-        !self.archive.find(&sc.id, model, &catalog::pin(sc, model)).is_empty()
+        let key = (sc.id.clone(), model, catalog::pin(sc, model));
+        if let Some(&known) = self.found.lock().ok().as_ref().and_then(|m| m.get(&key)) {
+            return known;
+        }
+        let found = !self.archive.find(&key.0, model, &key.2).is_empty();
+        if let Ok(mut m) = self.found.lock() {
+            m.insert(key, found);
+        }
+        found
     }
 
     /// The link of a view of `sc`: its pin, and its files when the archive cannot find them from

@@ -116,7 +116,7 @@ pub fn replay(prog: &Program, schedule: &[Choice]) -> Result<Run, ReplayError> {
             return Err(no_such_thread(i, c));
         }
         let s = *run.states.last().unwrap();
-        match take(prog, &s, c) {
+        match take(prog, &s, c, true) {
             Ok((next, rec)) => push(&mut run, next, rec),
             Err(e) => {
                 return Err(ReplayError {
@@ -261,6 +261,18 @@ fn targets(prog: &Program, reference: &Program, schedule: &[Choice]) -> Vec<(Cho
 /// it. A thread that cannot run there (a lock of the fix holds it back) is skipped, and noted.
 /// Afterwards every thread that can still run is run to its end, lowest thread first.
 pub fn replay_nearest(prog: &Program, reference: &Program, schedule: &[Choice]) -> Result<Run, ReplayError> {
+    nearest(prog, reference, schedule, true)
+}
+
+/// The outcome of [`replay_nearest`]'s run and its number of steps, without the text of each
+/// step's changes (most of a replay's time): what the gallery shows of a canonical trace.
+pub fn nearest_outcome(prog: &Program, reference: &Program, schedule: &[Choice]) -> Result<(Outcome, usize), ReplayError> {
+    let run = nearest(prog, reference, schedule, false)?;
+    Ok((run.outcome(prog), run.steps.len()))
+}
+
+/// [`replay_nearest`]; `describe`: each step records its changes (else they are left empty).
+fn nearest(prog: &Program, reference: &Program, schedule: &[Choice], describe: bool) -> Result<Run, ReplayError> {
     if let Some(i) = schedule.iter().position(|c| c.thread() >= prog.threads.len()) {
         return Err(no_such_thread(i, schedule[i]));
     }
@@ -281,7 +293,7 @@ pub fn replay_nearest(prog: &Program, reference: &Program, schedule: &[Choice]) 
             if arrived || run.steps.len() >= limit {
                 break;
             }
-            match take(prog, &s, c) {
+            match take(prog, &s, c, describe) {
                 Ok((next, rec)) => {
                     if let Target::After(l, _) = &target {
                         if landmark_at(prog, t, rec.exec.pc as usize).as_ref() == Some(l) {
@@ -312,20 +324,20 @@ pub fn replay_nearest(prog: &Program, reference: &Program, schedule: &[Choice]) 
         }
         at += n;
     }
-    finish(prog, &mut run)?;
+    finish(prog, &mut run, describe)?;
     Ok(run)
 }
 
 /// Takes the first choice that can be taken (threads before drains, lowest first) until none
 /// can; bounded, since a thread may retry forever under a policy that never lets it through.
-fn finish(prog: &Program, run: &mut Run) -> Result<(), ReplayError> {
+fn finish(prog: &Program, run: &mut Run, describe: bool) -> Result<(), ReplayError> {
     let limit = run.steps.len() + 4096;
     let mut choices = Vec::new();
     while run.steps.len() < limit {
         let s = *run.states.last().unwrap();
         exec::choices(prog, &s, &mut choices);
         let Some(&c) = choices.first() else { break };
-        match take(prog, &s, c) {
+        match take(prog, &s, c, describe) {
             Ok((next, rec)) => {
                 run.deviations.push(Deviation {
                     at: run.steps.len() + 1,
@@ -347,10 +359,10 @@ fn finish(prog: &Program, run: &mut Run) -> Result<(), ReplayError> {
     Ok(())
 }
 
-fn take(prog: &Program, s: &State, c: Choice) -> Result<(State, StepRecord), StepError> {
+fn take(prog: &Program, s: &State, c: Choice, describe: bool) -> Result<(State, StepRecord), StepError> {
     let mut next = *s;
     let exec = exec::apply(prog, &mut next, c)?;
-    let changes = diff(prog, s, &next);
+    let changes = if describe { diff(prog, s, &next) } else { Vec::new() };
     let violated = invariants::violated(prog, &next);
     Ok((next, StepRecord { choice: c, thread: c.thread(), exec, changes, violated }))
 }

@@ -2,7 +2,9 @@
 //! canonical traces, with every name checked. No IO: the caller hands in a function that
 //! returns a file's text by name (the built-in catalog, a directory, a browser upload).
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 
@@ -356,12 +358,34 @@ struct Library {
 /// Loads the scenario in `file`. `read` returns a file's text by its name relative to the
 /// traces root, or None.
 pub fn load(file: &str, read: &dyn Fn(&str) -> Option<String>) -> Result<Scenario, Diagnostic> {
+    load_sharing(file, read, &Parsed::default())
+}
+
+/// Files parsed once for all the scenarios that `use` them (a catalog's kernel files), by name:
+/// for one `read` function, whose text for a name does not change.
+#[derive(Default)]
+pub(crate) struct Parsed(RefCell<BTreeMap<String, Rc<SourceFile>>>);
+
+impl Parsed {
+    /// `text` (the file `name`) parsed: now, or the tree of an earlier call with this name.
+    pub(crate) fn parse(&self, name: &str, text: &str) -> Result<Rc<SourceFile>, Diagnostic> {
+        if let Some(f) = self.0.borrow().get(name) {
+            return Ok(f.clone());
+        }
+        let f = Rc::new(syntax::parse(name, text)?);
+        self.0.borrow_mut().insert(name.to_string(), f.clone());
+        Ok(f)
+    }
+}
+
+/// [`load`], with the files it `use`s parsed once for every scenario loaded with `parsed`.
+pub(crate) fn load_sharing(file: &str, read: &dyn Fn(&str) -> Option<String>, parsed: &Parsed) -> Result<Scenario, Diagnostic> {
     let text = read(file).ok_or_else(|| Diagnostic::new(file, Pos::default(), "no such file"))?;
     let main = syntax::parse(file, &text)?;
     let mut lib = Library::default();
     let mut seen = BTreeSet::new();
     seen.insert(file.to_string());
-    load_uses(&main, read, &mut lib, &mut seen)?;
+    load_uses(&main, read, parsed, &mut lib, &mut seen)?;
     collect_library(&main, &mut lib)?;
     Loader { file, lib }.scenario(&main)
 }
@@ -374,6 +398,7 @@ pub fn is_scenario_source(text: &str) -> bool {
 fn load_uses(
     f: &SourceFile,
     read: &dyn Fn(&str) -> Option<String>,
+    parsed: &Parsed,
     lib: &mut Library,
     seen: &mut BTreeSet<String>,
 ) -> Result<(), Diagnostic> {
@@ -390,8 +415,8 @@ fn load_uses(
             if !seen.insert(name.clone()) {
                 continue;
             }
-            let used = syntax::parse(&name, &text)?;
-            load_uses(&used, read, lib, seen)?;
+            let used = parsed.parse(&name, &text)?;
+            load_uses(&used, read, parsed, lib, seen)?;
             collect_library(&used, lib)?;
         }
     }

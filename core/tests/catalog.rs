@@ -153,3 +153,47 @@ fn every_presenter_note_is_on_a_step_of_its_run_and_in_the_views() {
     assert_eq!(t.notes_at("v5_10", 25).len(), 1, "race1a's canonical trace says where the write is lost");
     assert!(notes >= 10);
 }
+
+/// The catalog parses each kernel file once for all the scenarios that use it: every scenario is
+/// still exactly what loading its file alone gives.
+#[test]
+fn each_scenario_of_the_catalog_is_what_loading_it_alone_gives() {
+    let c = Catalog::builtin();
+    let files = racelab_core::catalog::builtin_files();
+    let read = |name: &str| files.iter().find(|(n, _)| *n == name).map(|(_, t)| t.to_string());
+    for sc in &c.scenarios {
+        let mut alone = racelab_core::scenario::load(&sc.file, &read).unwrap_or_else(|e| panic!("{}: {e}", sc.id));
+        alone.files = sc.files.clone();
+        assert!(alone == *sc, "{} loads otherwise alone", sc.id);
+        assert!(sc.files.iter().all(|f| f.hash == racelab_core::pack::file_hash(&f.text)), "{}: a file's hash", sc.id);
+    }
+}
+
+/// The gallery's outcomes skip the text of each step's changes: each is still the outcome and
+/// the length of the run the player replays (`replay_nearest` from the baseline).
+#[test]
+fn every_trace_outcome_is_that_of_the_run_the_player_replays() {
+    use racelab_core::lab;
+    let c = Catalog::builtin();
+    let mut cells = 0;
+    for sc in &c.scenarios {
+        for o in lab::trace_outcomes(sc) {
+            let prog = lab::compile(sc, Some(&o.policy), o.model).unwrap();
+            let base = lab::compile(sc, None, o.model).unwrap();
+            let t = sc.trace(&o.trace).unwrap();
+            let run = racelab_core::replay_nearest(&prog, &base, &t.schedule).map(|r| (r.outcome(&prog), r.steps.len()));
+            assert_eq!(
+                o.result,
+                run.map_err(|e| lab::LabError::Replay(e).to_string()),
+                "{} {} {} {}",
+                sc.id,
+                o.policy,
+                o.trace,
+                o.model.name()
+            );
+            cells += 1;
+        }
+    }
+    let want: usize = c.scenarios.iter().map(|s| s.models.len() * s.policies.len() * s.traces.len()).sum();
+    assert_eq!(cells, want, "a cell per trace, policy and model");
+}

@@ -458,6 +458,22 @@ fn an_edited_scenario_travels_in_its_link_and_opens_on_the_same_step() {
     assert_eq!(v.link(&elsewhere).to_fragment(), link, "the link of the view is the link");
 }
 
+/// The library remembers whether the archive finds a scenario's files by scenario, model and
+/// pin: one library asked in turns of the catalog's race1a and an edited one answers each.
+#[test]
+fn one_library_links_the_catalogs_scenario_by_pin_and_an_edited_one_with_its_files() {
+    let lib = Library::builtin();
+    let edited = lib.catalog_of(edited_race1a()).scenario("race1a").unwrap();
+    let current = lib.current().scenario("race1a").unwrap();
+    for _ in 0..2 {
+        for (sc, carries) in [(current, false), (edited, true)] {
+            let l = lib.link(sc, "v5_10", MemoryModel::Sc, lab::LinkSchedule::Trace("lost_write".into()), 3);
+            assert_eq!(l.source.is_some(), carries, "{}", l.to_fragment());
+            assert_eq!(lib.finds(sc, MemoryModel::Sc), !carries);
+        }
+    }
+}
+
 #[test]
 fn a_new_scenario_of_8_kb_and_more_opens_from_its_link() {
     let lib = Library::builtin();
