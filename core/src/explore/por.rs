@@ -927,16 +927,23 @@ impl Por {
 
     /// The footprint of thread `t`'s step from `pc` at `s` (for the reduction: a release
     /// touches nothing), silent tail included.
-    #[inline]
+    /// A footprint that is the same at every state is read from `fixed`, in line; the others
+    /// are computed out of line.
+    #[inline(always)]
     fn step_footprint(&self, prog: &Program, s: &State, t: usize, pc: usize) -> Footprint {
-        let at = || self.footprint(prog, t, &prog.threads[t].instrs[pc].op, Some(s), true).union(self.tail[t][pc]);
         match self.fixed[t][pc] {
             Some(fp) => {
-                debug_assert_eq!(fp, at(), "thread {t} pc {pc}: a footprint that depends on the state");
+                debug_assert_eq!(fp, self.step_footprint_at(prog, s, t, pc), "thread {t} pc {pc}: a footprint that depends on the state");
                 fp
             }
-            None => at(),
+            None => self.step_footprint_at(prog, s, t, pc),
         }
+    }
+
+    /// As [`Por::step_footprint`], computed at `s`.
+    #[inline(never)]
+    fn step_footprint_at(&self, prog: &Program, s: &State, t: usize, pc: usize) -> Footprint {
+        self.footprint(prog, t, &prog.threads[t].instrs[pc].op, Some(s), true).union(self.tail[t][pc])
     }
 
     /// The footprint of taking `c` in `s`.
