@@ -28,7 +28,7 @@
 //! it again, with the sleep set it has by then, as a search of one state at a time would have.
 
 use super::encode::{fingerprint, Codec, Work};
-use super::por::{Footprint, Por};
+use super::por::{conflict_matrix, Footprint, Por};
 use super::report::{choices_of, Bound, BugFound, Options, Stats};
 use super::table::{shard_of, FpMap, FpSet, OutOfMemory, ShardedSet, SHARDS};
 use crate::describe;
@@ -188,10 +188,12 @@ struct Item {
     /// Its successors end here in [`Batch::succ`].
     end: u32,
     /// With reduction, when its sleep set mattered: the sleep set the expansion used, and the
-    /// flags to set on the state once merged. `sleepy`: the item was looked up.
+    /// flags to set on the state once merged. `looked_up`: the item was looked up, and `fp`
+    /// is its fingerprint (computed once, for the expansion and the merge).
     sleep: u8,
     flags: u8,
     looked_up: bool,
+    fp: u64,
     terminal: bool,
     cut: bool,
     reduced: bool,
@@ -471,7 +473,8 @@ impl Bfs {
         let here = match (por, hint) {
             (Some(_), h) if h != 0 => {
                 item.looked_up = true;
-                self.find_sleep(fingerprint(enc))
+                item.fp = fingerprint(enc);
+                self.find_sleep(item.fp)
             }
             _ => None,
         };
@@ -482,12 +485,17 @@ impl Bfs {
         let mut fps = [Footprint::default(); MAX_THREADS];
         let sleepy = por.is_some_and(|p| p.applies(&w.buf));
         // The footprints serve the stubborn set (two steps or more) and the sleep sets of the
-        // successors; one step from a state where nothing sleeps needs neither.
+        // successors; one step from a state where nothing sleeps needs neither. Their
+        // conflicts are tested once per pair (`conf`: per thread, the threads whose step
+        // conflicts with its step), for both; without footprints, nothing conflicts.
+        let mut conf = [0u8; MAX_THREADS];
         if sleepy && (w.buf.len() >= 2 || here.is_some_and(|v| v & SLEEP != 0)) {
             por.unwrap().step_footprints(prog, s, &w.buf, &mut fps);
+            let en = w.buf.iter().fold(0u32, |m, c| m | 1 << c.thread());
+            conf = conflict_matrix(&fps, en | here.map_or(0, |v| (v & SLEEP) as u32));
         }
         let (reduced, proviso) = match (again, por) {
-            (None, Some(por)) if sleepy => match por.ample(prog, s, &w.buf, &fps, &mut w.ample, &mut w.por) {
+            (None, Some(por)) if sleepy => match por.ample_given(prog, s, &w.buf, &fps, &conf, &mut w.ample, &mut w.por) {
                 Some(proviso) => (true, proviso),
                 None => (false, false),
             },
@@ -521,6 +529,7 @@ impl Bfs {
         }
         item.sleep = sleep;
         let mut explored = sleep;
+        let threads = ((1u32 << prog.threads.len()) - 1) as u8;
         let mut old = false;
         let mut k = 0;
         let mut full = !reduced;
@@ -560,13 +569,10 @@ impl Bfs {
                 }
                 Err(StepError::Blocked(_)) => continue,
             }
+            // The threads explored before (or asleep) whose step is independent of this one.
             let mut asleep = 0u8;
             if sleepy {
-                for z in 0..prog.threads.len() {
-                    if explored & (1 << z) != 0 && z != t && !fps[z].conflicts(fps[t]) {
-                        asleep |= 1 << z;
-                    }
-                }
+                asleep = explored & !conf[t] & !(1 << t) & threads;
                 explored |= 1 << t;
             }
             codec.encode(&n, &mut w.enc);
@@ -609,7 +615,7 @@ impl Bfs {
         for (k, item) in batch.items.iter().enumerate() {
             let i = batch.start + k;
             let (s1, b1) = (item.end as usize, item.end_bug as usize);
-            let (succ, encs, bugs, item) = if item.looked_up && self.sleep_changed(ctx, i, item) {
+            let (succ, encs, bugs, item) = if item.looked_up && self.sleep_changed(item) {
                 // Reached again, with fewer threads asleep, by a state merged since it was
                 // expanded: expand it again as it is now.
                 self.expand(ctx, i, i + 1, redo, w);
@@ -756,9 +762,9 @@ impl Bfs {
     }
 
     /// True when the state of work item `i` has fewer threads asleep than its expansion saw.
-    fn sleep_changed(&self, ctx: &Ctx, i: usize, item: &Item) -> bool {
-        let (_, enc, _, _) = self.cur.item(i, ctx.codec.size());
-        self.find_sleep(fingerprint(enc)).map(|v| v & SLEEP) != Some(item.sleep) && !(item.flags & NO_SLEEP != 0 && item.sleep == 0)
+    /// (The item was looked up: `item.fp` is its fingerprint.)
+    fn sleep_changed(&self, item: &Item) -> bool {
+        self.find_sleep(item.fp).map(|v| v & SLEEP) != Some(item.sleep) && !(item.flags & NO_SLEEP != 0 && item.sleep == 0)
     }
 
     /// Ends the search once every checked invariant broke, when asked to.
@@ -819,10 +825,8 @@ impl Bfs {
         bugs: &[(u8, String)],
     ) -> Result<u64, (u64, Bound)> {
         let size = ctx.codec.size();
-        let (id, here) = {
-            let (id, enc, _, _) = self.cur.item(i, size);
-            (id, (item.flags != 0 && item.looked_up).then(|| fingerprint(enc)))
-        };
+        let id = self.cur.item(i, size).0;
+        let here = (item.flags != 0 && item.looked_up).then_some(item.fp);
         if item.terminal {
             self.stats.terminal += 1;
         }
@@ -890,6 +894,13 @@ impl Bfs {
         match r {
             Ok(()) => Ok(true),
             Err(slot) => {
+                // Most states reached again keep what sleeps there: nothing to do.
+                if let Seen::Sleep(m) = &self.seen {
+                    let v = m.val(slot);
+                    if v & SLEEP & !asleep == 0 || v & NO_SLEEP != 0 {
+                        return Ok(false);
+                    }
+                }
                 self.reached_again(slot, asleep, l, enc, ctx)?;
                 Ok(false)
             }
@@ -944,7 +955,6 @@ impl Bfs {
 
     /// A successor seen before, reached with sleep set `asleep`: it keeps what sleeps in both;
     /// if it was expanded already, the threads that woke up run from it again (next level).
-    #[inline]
     fn reached_again(&mut self, slot: usize, asleep: u8, link: u64, enc: &[u8], ctx: &Ctx) -> Result<(), Bound> {
         let Seen::Sleep(m) = &mut self.seen else { return Ok(()) };
         let v = m.val_mut(slot);

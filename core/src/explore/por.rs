@@ -927,16 +927,23 @@ impl Por {
 
     /// The footprint of thread `t`'s step from `pc` at `s` (for the reduction: a release
     /// touches nothing), silent tail included.
-    #[inline]
+    /// A footprint that is the same at every state is read from `fixed`, in line; the others
+    /// are computed out of line.
+    #[inline(always)]
     fn step_footprint(&self, prog: &Program, s: &State, t: usize, pc: usize) -> Footprint {
-        let at = || self.footprint(prog, t, &prog.threads[t].instrs[pc].op, Some(s), true).union(self.tail[t][pc]);
         match self.fixed[t][pc] {
             Some(fp) => {
-                debug_assert_eq!(fp, at(), "thread {t} pc {pc}: a footprint that depends on the state");
+                debug_assert_eq!(fp, self.step_footprint_at(prog, s, t, pc), "thread {t} pc {pc}: a footprint that depends on the state");
                 fp
             }
-            None => at(),
+            None => self.step_footprint_at(prog, s, t, pc),
         }
+    }
+
+    /// As [`Por::step_footprint`], computed at `s`.
+    #[inline(never)]
+    fn step_footprint_at(&self, prog: &Program, s: &State, t: usize, pc: usize) -> Footprint {
+        self.footprint(prog, t, &prog.threads[t].instrs[pc].op, Some(s), true).union(self.tail[t][pc])
     }
 
     /// The footprint of taking `c` in `s`.
@@ -1056,7 +1063,26 @@ impl Por {
         out: &mut Vec<u8>,
         w: &mut PorWork,
     ) -> Option<bool> {
-        self.choose(prog, s, enabled, now, out, w, true)
+        let conf = conflict_matrix(now, enabled.iter().fold(0u32, |m, c| m | 1 << c.thread()));
+        self.choose(prog, s, enabled, now, &conf, out, w, true)
+    }
+
+    /// As [`Por::ample`], given the conflicts of the next steps (`conf`, from
+    /// [`conflict_matrix`] over at least the threads that can run), which the search also
+    /// uses for the sleep sets.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    pub fn ample_given(
+        &self,
+        prog: &Program,
+        s: &State,
+        enabled: &[Choice],
+        now: &[Footprint; MAX_THREADS],
+        conf: &[u8; MAX_THREADS],
+        out: &mut Vec<u8>,
+        w: &mut PorWork,
+    ) -> Option<bool> {
+        self.choose(prog, s, enabled, now, conf, out, w, true)
     }
 
     /// As [`Por::ample`], building every candidate set in full, without the test that tells
@@ -1071,7 +1097,8 @@ impl Por {
         out: &mut Vec<u8>,
         w: &mut PorWork,
     ) -> Option<bool> {
-        self.choose(prog, s, enabled, now, out, w, false)
+        let conf = conflict_matrix(now, enabled.iter().fold(0u32, |m, c| m | 1 << c.thread()));
+        self.choose(prog, s, enabled, now, &conf, out, w, false)
     }
 
     /// The threads (bits) that can run at `s` from which a stubborn set surely grows to hold
@@ -1084,14 +1111,20 @@ impl Por {
     /// can run, its set is no proper subset, and [`Por::ample`] skips it: building one set
     /// runs no thread alone further than its own cuts need, so the other sets come out the
     /// same without it.
-    #[inline]
     pub fn sure_candidates(&self, s: &State, enabled: &[Choice], now: &[Footprint; MAX_THREADS]) -> u32 {
         let en = enabled.iter().fold(0u32, |m, c| m | 1 << c.thread());
+        self.sure_candidates_given(s, en, now, &conflict_matrix(now, en))
+    }
+
+    /// As [`Por::sure_candidates`], for the threads `en` that can run, given the conflicts of
+    /// their next steps (`conf`, from [`conflict_matrix`] over at least `en`).
+    #[inline]
+    fn sure_candidates_given(&self, s: &State, en: u32, now: &[Footprint; MAX_THREADS], conf: &[u8; MAX_THREADS]) -> u32 {
         // The next steps alone first (the common case, and cheaper): their conflicts are
         // symmetric, so when they join every thread from one, they do from each.
         let mut joined = en & en.wrapping_neg();
         loop {
-            let more = bits(en & !joined).filter(|&v| bits(joined).any(|u| now[u].conflicts(now[v]))).fold(0, |m, v| m | 1 << v);
+            let more = bits(joined).fold(0u32, |m, u| m | conf[u] as u32) & en & !joined;
             if more == 0 {
                 break;
             }
@@ -1134,6 +1167,7 @@ impl Por {
         s: &State,
         enabled: &[Choice],
         now: &[Footprint; MAX_THREADS],
+        conf: &[u8; MAX_THREADS],
         out: &mut Vec<u8>,
         w: &mut PorWork,
         shortcut: bool,
@@ -1143,7 +1177,7 @@ impl Por {
             return None;
         }
         let en = enabled.iter().fold(0u32, |m, c| m | 1 << c.thread());
-        let skip = if shortcut { self.sure_candidates(s, enabled, now) } else { 0 };
+        let skip = if shortcut { self.sure_candidates_given(s, en, now, conf) } else { 0 };
         if skip == en {
             return None;
         }
@@ -1238,6 +1272,24 @@ impl Por {
         }
         Some(proviso)
     }
+}
+
+/// The conflicts among the steps `now` of the threads in `mask`: per thread `t` of `mask`, the
+/// threads `z` of `mask` other than `t` whose step conflicts with `t`'s ([`Footprint::conflicts`],
+/// which is symmetric); 0 for the others. Each pair is tested once.
+#[inline]
+pub fn conflict_matrix(now: &[Footprint; MAX_THREADS], mask: u32) -> [u8; MAX_THREADS] {
+    let mut conf = [0u8; MAX_THREADS];
+    let mask = mask & ((1 << MAX_THREADS) - 1);
+    for t in bits(mask) {
+        for z in bits(mask & !((2u32 << t) - 1)) {
+            if now[t].conflicts(now[z]) {
+                conf[t] |= 1 << z;
+                conf[z] |= 1 << t;
+            }
+        }
+    }
+    conf
 }
 
 /// How many steps a thread runs alone for [`Por::ample`], at most.
