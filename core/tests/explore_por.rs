@@ -7,7 +7,7 @@ mod common;
 
 use std::collections::{HashSet, VecDeque};
 
-use racelab_core::explore::por::{Footprint, Por, PorWork};
+use racelab_core::explore::por::{conflict_matrix, Footprint, Por, PorWork};
 use racelab_core::explore::{self, Options, Report};
 use racelab_core::layout::MemoryModel;
 use racelab_core::rng::Rng;
@@ -299,6 +299,14 @@ fn same_stubborn_sets(prog: &Program, what: &str, limit: usize) -> (usize, usize
         let f = por.ample_in_full(prog, s, &buf, &now, &mut full, &mut full_work);
         assert_eq!((q, &quick), (f, &full), "{what}: at {s:?}");
         let en = buf.iter().fold(0u32, |m, c| m | 1 << c.thread());
+        // The matrix the sleep sets and the shortcut share is the pairwise conflict test.
+        let conf = conflict_matrix(&now, en);
+        for t in 0..MAX_THREADS {
+            for z in 0..MAX_THREADS {
+                let want = t != z && en & (1 << t) != 0 && en & (1 << z) != 0 && now[t].conflicts(now[z]);
+                assert_eq!(conf[t] & (1 << z) != 0, want, "{what}: conflict of threads {t} and {z} at {s:?}");
+            }
+        }
         if por.sure_candidates(s, &buf, &now) == en {
             assert_eq!(f, None, "{what}: every candidate holds every thread that can run, at {s:?}");
             decided += 1;
