@@ -15,9 +15,15 @@ pub const ECHO_CHARS: usize = 40;
 /// control characters escaped (`\u{1b}`), so a megabyte pasted into a link or an argument makes a
 /// one-line message that cannot drive a terminal.
 pub fn echo(value: &str) -> String {
+    echo_at_most(value, ECHO_CHARS)
+}
+
+/// As [`echo`], cut after `chars` characters instead (for a longer quote, such as a parser's
+/// own message about an untrusted text).
+pub fn echo_at_most(value: &str, chars: usize) -> String {
     let mut out = String::new();
     for (i, c) in value.chars().enumerate() {
-        if i == ECHO_CHARS {
+        if i == chars {
             out.push('…');
             break;
         }

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::{self, Catalog};
 use crate::explore::{Options, VerdictKind};
 use crate::layout::MemoryModel;
-use crate::limits::echo;
+use crate::limits::{echo, echo_at_most};
 use crate::pack;
 use crate::scenario::Scenario;
 use crate::schedule;
@@ -186,18 +186,7 @@ fn json_message(e: &serde_json::Error) -> String {
         Some(i) => &text[..i],
         None => &text,
     };
-    let mut out = String::new();
-    for (i, c) in text.chars().enumerate() {
-        if i == MESSAGE_CHARS {
-            out.push('…');
-            break;
-        }
-        if c.is_control() {
-            out.extend(c.escape_unicode());
-        } else {
-            out.push(c);
-        }
-    }
+    let out = echo_at_most(text, MESSAGE_CHARS);
     format!("{out} (column {})", e.column())
 }
 
