@@ -54,6 +54,8 @@ const NO_SLEEP: u8 = 0x80;
 const _: () = assert!(MAX_THREADS <= 6);
 /// How many invariants there are (bits of `invariants::violated`).
 const N_INV: usize = Invariant::ALL.len();
+/// How many successors ahead of its inserts a merge reads the table (see [`FpMap::touch`]).
+const TOUCH_AHEAD: usize = 16;
 
 #[inline]
 fn link(parent: u64, idx: u8) -> u64 {
@@ -108,6 +110,13 @@ impl Seen {
         match self {
             Seen::Plain(s) => s.bytes(),
             Seen::Sleep(m) => m.bytes(),
+        }
+    }
+    #[inline]
+    fn touch(&self, fp: u64) -> u64 {
+        match self {
+            Seen::Plain(s) => s.shard(shard_of(fp)).touch(fp),
+            Seen::Sleep(m) => m.touch(fp),
         }
     }
     fn contains(&self, fp: u64) -> bool {
@@ -302,8 +311,15 @@ impl ShardOut {
 /// [`Bfs::merge_fresh`]. A shard grows by doubling, as [`Bfs::room`] would grow it.
 pub fn merge_shard<'b>(set: &mut FpSet, s: usize, batches: impl Iterator<Item = &'b Batch>, out: &mut ShardOut) {
     out.clear();
+    let mut sink = 0u64;
     for b in batches {
-        for &fp in b.shard(s) {
+        let fps = b.shard(s);
+        for (k, &fp) in fps.iter().enumerate() {
+            if k % (TOUCH_AHEAD / 2) == 0 {
+                for &ahead in fps.iter().skip(k + TOUCH_AHEAD / 2).take(TOUCH_AHEAD / 2) {
+                    sink ^= set.touch(ahead);
+                }
+            }
             let new = match set.try_insert(fp) {
                 Some(new) => new,
                 None => {
@@ -317,6 +333,7 @@ pub fn merge_shard<'b>(set: &mut FpSet, s: usize, batches: impl Iterator<Item = 
             out.fresh.push(new);
         }
     }
+    std::hint::black_box(sink);
 }
 
 /// Where [`Bfs::merge`] left the search.
@@ -612,9 +629,18 @@ impl Bfs {
             return (0, r);
         }
         let size = ctx.codec.size();
+        let mut touched = 0usize;
+        let mut sink = 0u64;
         for (k, item) in batch.items.iter().enumerate() {
             let i = batch.start + k;
             let (s1, b1) = (item.end as usize, item.end_bug as usize);
+            if touched < s1 + TOUCH_AHEAD / 2 {
+                let to = (s1 + TOUCH_AHEAD).min(batch.succ.len());
+                for sc in &batch.succ[touched.max(s0)..to] {
+                    sink ^= self.seen.touch(sc.fp);
+                }
+                touched = to;
+            }
             let (succ, encs, bugs, item) = if item.looked_up && self.sleep_changed(item) {
                 // Reached again, with fewer threads asleep, by a state merged since it was
                 // expanded: expand it again as it is now.
@@ -640,9 +666,11 @@ impl Bfs {
             }
             self.cur.pos = i + 1;
             if let Some(r) = self.after_item(ctx) {
+                std::hint::black_box(sink);
                 return (done, r);
             }
         }
+        std::hint::black_box(sink);
         (done, Merged::Running)
     }
 

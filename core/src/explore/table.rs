@@ -159,6 +159,15 @@ impl FpSet {
         }
     }
 
+    /// As [`FpMap::touch`]: reads `fp`'s first slot, so that a later look-up finds it in cache.
+    #[inline]
+    pub fn touch(&self, fp: u64) -> u64 {
+        match self.slots.len() {
+            0 => 0,
+            n => self.slots[index(fp, n)],
+        }
+    }
+
     #[inline]
     pub fn contains(&self, fp: u64) -> bool {
         let n = self.slots.len();
@@ -347,6 +356,18 @@ impl FpMap {
             if b == n {
                 b = 0;
             }
+        }
+    }
+
+    /// Reads the first word of `fp`'s bucket. A merge reads the buckets of the successors a
+    /// few ahead of the one it inserts, all at once: their cache misses then overlap, instead
+    /// of each insert waiting for its own (wasm has no prefetch instruction; a plain load
+    /// does the same).
+    #[inline]
+    pub fn touch(&self, fp: u64) -> u64 {
+        match self.buckets.len() {
+            0 => 0,
+            n => self.buckets[index(fp, n)].fps[0],
         }
     }
 
