@@ -20,9 +20,14 @@
 // settings: CHROMIUM_FLAGS, more Chromium flags (separated by spaces), and V8_FLAGS, V8 flags
 // (separated by spaces, passed as one --js-flags), e.g.
 //   V8_FLAGS='--no-wasm-dynamic-tiering' node e2e/bench/worker.mjs 3
-// TIMELINE=1 prints each search's rate in every half second. WARMUP_STATES=N first posts the
-// same job bounded at N states to each worker, and measures only the jobs after it. DELAY_MS=N
-// posts the first job N ms after the worker's Ready (as a user's click comes some time after).
+// TIMELINE=1 prints each search's rate in every half second.
+//
+// By default the worker is warmed up first, as the page warms its spare worker before a search
+// takes it: on its Ready the bench posts `Warm` (the worker explores the catalog for a moment,
+// so that V8 compiles the explorer's hot code with its optimizing tier), and the job once the
+// worker has answered it. The warm-up's states and time are printed apart. COLD=1 posts the job
+// on Ready instead, as to a worker just started. DELAY_MS=N posts the first job N ms later (as
+// a user's click comes some time after).
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,7 +37,7 @@ import { launchBrowser } from '../lib/browser.mjs';
 const RUNS = Number(process.argv[2] ?? 5);
 const MAX_STATES = Number(process.argv[3] ?? 1_000_000);
 const JOBS = Number(process.argv[4] ?? 1);
-const WARMUP = Number(process.env.WARMUP_STATES ?? 0);
+const COLD = process.env.COLD === '1';
 const DELAY = Number(process.env.DELAY_MS ?? 0);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const words = (name) => (process.env[name] ?? '').split(/\s+/).filter(Boolean);
@@ -63,11 +68,11 @@ async function run() {
       max_seconds: 600,
     },
   };
-  const warmup = WARMUP ? { Explore: { ...job.Explore, max_states: WARMUP } } : null;
-  const r = await page.evaluate(({ job, jobs, warmup, delay }) => new Promise((resolve, reject) => {
+  const r = await page.evaluate(({ job, jobs, cold, delay }) => new Promise((resolve, reject) => {
     const url = document.querySelector('meta[name="racelab-worker"]').content;
     const t0 = performance.now();
     let ready = 0;
+    let warm = null;
     const done = [];
     let progress = [];
     const w = new Worker(url, { type: 'module' });
@@ -76,13 +81,13 @@ async function run() {
       const msg = JSON.parse(ev.data);
       if (msg === 'Ready') {
         ready = performance.now() - t0;
-        setTimeout(() => w.postMessage(JSON.stringify(warmup ?? job)), delay);
+        if (cold) setTimeout(() => w.postMessage(JSON.stringify(job)), delay);
+        else w.postMessage(JSON.stringify('Warm'));
+      } else if (msg.Warm) {
+        warm = msg.Warm;
+        setTimeout(() => w.postMessage(JSON.stringify(job)), delay);
       } else if (msg.Progress) {
         progress.push([msg.Progress.ms, msg.Progress.states]);
-      } else if (msg.Done && warmup) {
-        warmup = null;
-        progress = [];
-        w.postMessage(JSON.stringify(job));
       } else if (msg.Done) {
         done.push({ ...msg.Done.found, progress });
         progress = [];
@@ -90,17 +95,18 @@ async function run() {
           w.postMessage(JSON.stringify(job));
         } else {
           w.terminate();
-          resolve({ ready, done });
+          resolve({ ready, warm, done });
         }
       } else if (msg.Error) {
         w.terminate();
         reject(new Error(msg.Error));
       }
     };
-  }), { job, jobs: JOBS, warmup, delay: DELAY });
+  }), { job, jobs: JOBS, cold: COLD, delay: DELAY });
   await context.close();
   return {
     ready: r.ready,
+    warm: r.warm,
     jobs: r.done.map((d) => {
       // The last progress message within the first second, and the rate before and after it.
       const first = [...d.progress].reverse().find(([ms]) => ms <= 1000) ?? [0, 0];
@@ -130,7 +136,7 @@ try {
   const rows = [];
   for (let i = 0; i < RUNS; i++) rows.push(await run());
   const r = rows[0].jobs[0];
-  console.log(`runs: ${RUNS}; jobs per worker: ${JOBS}${WARMUP ? ` after one of ${WARMUP} states` : ''}${DELAY ? `, the first ${DELAY} ms after Ready` : ''}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}${flags.length ? `; flags: ${flags.join(' ')}` : ''}`);
+  console.log(`runs: ${RUNS}; jobs per worker: ${JOBS}${COLD ? '; cold workers (no warm-up)' : '; each worker warmed up first'}${DELAY ? `, the first ${DELAY} ms after Ready` : ''}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}${flags.length ? `; flags: ${flags.join(' ')}` : ''}`);
   for (let j = 0; j < JOBS; j++) {
     const jobs = rows.map((row) => row.jobs[j]);
     const of = JOBS > 1 ? ` (job ${j + 1} of the worker)` : '';
@@ -139,6 +145,7 @@ try {
     if (process.env.TIMELINE === '1') for (const x of jobs) console.log(`  ${timeline(x)}`);
   }
   console.log(`worker started (wasm compiled, catalog read): ${median(rows.map((x) => x.ready)).toFixed(0)} ms median (${rows.map((x) => x.ready.toFixed(0)).join(', ')})`);
+  if (!COLD) console.log(`warm-up: ${rows[0].warm.states} states in ${median(rows.map((x) => x.warm.ms)).toFixed(0)} ms median (${rows.map((x) => x.warm.ms.toFixed(0)).join(', ')})`);
 } finally {
   await browser.close();
   await server.close();

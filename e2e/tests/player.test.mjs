@@ -191,3 +191,57 @@ test('the explorer checks every interleaving and opens the shortest counterexamp
   await player.selectPolicy('uffd_wp_write_lock');
   assert.deepEqual(await player.checkEveryInterleaving(), { verdict: 'safe', steps: 0 });
 });
+
+test('the explorer searches on a worker started and warmed up before the click, and readies the next one', async () => {
+  const { page, url } = await open();
+  // Every worker the page starts, what the page posts to it, what it answers, and whether the
+  // page ended it (the gallery's pool and the editor's checker start workers too: the explorer's
+  // are the ones sent Warm or Explore).
+  await page.addInitScript(() => {
+    const Real = window.Worker;
+    const kind = (text) => {
+      const m = JSON.parse(text);
+      return typeof m === 'string' ? m : Object.keys(m)[0];
+    };
+    window.__workers = [];
+    window.Worker = class extends Real {
+      constructor(...args) {
+        super(...args);
+        const rec = { sent: [], got: [], ended: false, warm: null };
+        window.__workers.push(rec);
+        this.rec = rec;
+        this.addEventListener('message', (ev) => {
+          rec.got.push(kind(ev.data));
+          const m = JSON.parse(ev.data);
+          if (m.Warm) rec.warm = m.Warm;
+        });
+      }
+      postMessage(text) {
+        this.rec.sent.push(kind(text));
+        super.postMessage(text);
+      }
+      terminate() {
+        this.rec.ended = true;
+        super.terminate();
+      }
+    };
+  });
+  const player = new PlayerPage(page, url);
+  await player.open(RACE1A);
+  const explorers = () => page.evaluate(() => window.__workers.filter((w) => w.sent.includes('Warm') || w.sent.includes('Explore')));
+  // The spare: started after the player drew, and warmed up on the catalog.
+  await page.waitForFunction(() => window.__workers.some((w) => w.got.includes('Warm')), null, { timeout: 30_000 });
+  const [spare] = await explorers();
+  assert.deepEqual(spare.sent, ['Warm']);
+  assert.ok(spare.warm.states > 1000, `the warm-up explored the catalog: ${JSON.stringify(spare.warm)}`);
+  const before = await page.evaluate(() => window.__workers.length);
+
+  assert.deepEqual(await player.checkEveryInterleaving(), { verdict: 'violated', steps: 25 });
+  const after = await explorers();
+  assert.deepEqual(after[0].sent, ['Warm', 'Explore'], 'the search ran on the spare');
+  assert.equal(after[0].ended, true, 'the worker ends with its search');
+  // The next search's spare, started when this one ended.
+  await page.waitForFunction((n) => window.__workers.length > n && window.__workers.at(-1).got.includes('Warm'), before, { timeout: 30_000 });
+  assert.deepEqual((await explorers()).at(-1).sent, ['Warm']);
+  assert.deepEqual(await player.checkEveryInterleaving(), { verdict: 'violated', steps: 25 });
+});

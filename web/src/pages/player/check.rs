@@ -25,6 +25,10 @@ const MAX_SECONDS: f64 = 120.0;
 
 const CHART: (u32, u32) = (560, 240);
 
+/// How long after the panel opens the next search's worker starts ([`worker::prepare`]): once
+/// the player has drawn, so that loading the worker does not delay it.
+const PREPARE_AFTER: std::time::Duration = std::time::Duration::from_millis(1_500);
+
 #[component]
 pub fn ExplorerPanel() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
@@ -33,6 +37,7 @@ pub fn ExplorerPanel() -> impl IntoView {
     let key = Memo::new(move |_| ctx.session.with(|s| (s.policy().to_string(), s.model())));
     let max_states = RwSignal::new(MAX_STATES);
     let max_seconds = RwSignal::new(MAX_SECONDS);
+    set_timeout(worker::prepare, PREPARE_AFTER);
 
     // A new policy or model: what was checked no longer applies.
     Effect::new(move |prev: Option<(String, MemoryModel)>| {
@@ -86,9 +91,12 @@ pub fn ExplorerPanel() -> impl IntoView {
                 };
                 state.set(CheckState::Running { progress: Some(p), svg });
             },
-            move |result, curve| match result {
-                Ok(summary) => state.set(CheckState::Done { summary, svg: chart::states_by_depth(&curve, CHART.0, CHART.1) }),
-                Err(e) => state.set(CheckState::Failed(e)),
+            move |result, curve| {
+                match result {
+                    Ok(summary) => state.set(CheckState::Done { summary, svg: chart::states_by_depth(&curve, CHART.0, CHART.1) }),
+                    Err(e) => state.set(CheckState::Failed(e)),
+                }
+                worker::prepare();
             },
         );
         match started {
@@ -101,6 +109,7 @@ pub fn ExplorerPanel() -> impl IntoView {
             h.cancel();
         }
         state.set(CheckState::Idle);
+        worker::prepare();
     };
     let open_counterexample = move |_| {
         let Some((trace, inv)) = state.with_untracked(|s| match s {

@@ -1,14 +1,14 @@
 //! racelab's Web Worker (`src/bin/worker.rs`, built to `racelab_worker.js` and started by
 //! `worker.js`), so that the core's long computations never freeze the page: the player's
-//! explorer (here: one worker per search; cancelling terminates it, which stops even a search
-//! between two progress messages), the gallery's verdicts (a pool, `state::verdicts`) and the
-//! editor's diagnostics ([`checker`]). Raw `web_sys::Worker` with JSON strings ([`protocol`]):
+//! explorer (here: one worker per search, started and warmed up before the search needs it;
+//! cancelling terminates it, which stops even a search between two progress messages), the
+//! gallery's verdicts (a pool, `state::verdicts`) and the editor's diagnostics ([`checker`]). Raw `web_sys::Worker` with JSON strings ([`protocol`]):
 //! the worker needs no framework (its wasm holds the core and serde only).
 
 pub mod checker;
 pub mod protocol;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use racelab_core::lab::{schedule, VerdictKind};
@@ -118,37 +118,140 @@ pub fn summary(found: Found, threads: usize) -> Summary {
     }
 }
 
+type OnMessage = Box<dyn FnMut(FromWorker)>;
+type OnError = Box<dyn FnMut(String)>;
+
+/// A started explorer's worker and where its messages go. Until a search takes it, it is the
+/// spare: when it is ready it warms up ([`ToWorker::Warm`]), and an error marks it failed.
+/// Once taken, its messages go to the search's handlers.
+struct Explorer {
+    conn: RefCell<Option<Conn>>,
+    ready: Cell<bool>,
+    failed: Cell<bool>,
+    on_message: RefCell<Option<OnMessage>>,
+    on_error: RefCell<Option<OnError>>,
+}
+
+impl Explorer {
+    fn spawn() -> Result<Rc<Explorer>, String> {
+        let ex = Rc::new(Explorer {
+            conn: RefCell::new(None),
+            ready: Cell::new(false),
+            failed: Cell::new(false),
+            on_message: RefCell::new(None),
+            on_error: RefCell::new(None),
+        });
+        let to_message = Rc::downgrade(&ex);
+        let to_error = Rc::downgrade(&ex);
+        let conn = Conn::spawn(
+            move |msg| {
+                if let Some(ex) = to_message.upgrade() {
+                    ex.on_message(msg)
+                }
+            },
+            move |e| {
+                if let Some(ex) = to_error.upgrade() {
+                    ex.on_error(e)
+                }
+            },
+        )?;
+        *ex.conn.borrow_mut() = Some(conn);
+        Ok(ex)
+    }
+
+    fn post(&self, msg: &ToWorker) {
+        if let Some(c) = self.conn.borrow().as_ref() {
+            c.post(msg)
+        }
+    }
+
+    fn terminate(&self) {
+        if let Some(c) = self.conn.try_borrow().ok().as_ref().and_then(|c| c.as_ref()) {
+            c.terminate();
+        }
+    }
+
+    fn on_message(&self, msg: FromWorker) {
+        if msg == FromWorker::Ready {
+            self.ready.set(true);
+        }
+        // The handler is taken out while it runs, so that it may post to this worker or end it.
+        let taken = self.on_message.borrow_mut().take();
+        match taken {
+            Some(mut handle) => {
+                handle(msg);
+                self.on_message.borrow_mut().get_or_insert(handle);
+            }
+            None => match msg {
+                FromWorker::Ready => self.post(&ToWorker::Warm),
+                FromWorker::Error(_) => self.failed.set(true),
+                _ => {}
+            },
+        }
+    }
+
+    fn on_error(&self, e: String) {
+        let taken = self.on_error.borrow_mut().take();
+        match taken {
+            Some(mut handle) => {
+                handle(e);
+                self.on_error.borrow_mut().get_or_insert(handle);
+            }
+            None => self.failed.set(true),
+        }
+    }
+}
+
+thread_local! {
+    /// The next search's worker, started (and warmed up) ahead of it: see [`prepare`].
+    static SPARE: RefCell<Option<Rc<Explorer>>> = const { RefCell::new(None) };
+}
+
+/// Starts the next search's worker now, unless one is waiting: it loads, reads the catalog and
+/// warms up while the user reads, so that a search starts at once, at full speed. (A worker's
+/// first search ran at two thirds of the speed of a second one; see `ToWorker::Warm`.) The
+/// player calls this when its explorer panel opens, and again after each search.
+pub fn prepare() {
+    SPARE.with(|spare| {
+        let mut spare = spare.borrow_mut();
+        if spare.as_ref().is_none_or(|s| s.failed.get()) {
+            *spare = Explorer::spawn().ok();
+        }
+    });
+}
+
 /// A running search; [`Handle::cancel`] stops it. Dropping it does not.
 #[derive(Clone)]
-pub struct Handle(Rc<RefCell<Option<Conn>>>);
+pub struct Handle(Rc<Explorer>);
 
 impl Handle {
     pub fn cancel(&self) {
-        if let Some(c) = self.0.borrow().as_ref() {
-            c.terminate();
-        }
+        self.0.terminate();
     }
 }
 
 type OnDone = Box<dyn FnOnce(Result<Summary, String>, Curve)>;
 
-/// Starts `job` in a new worker. `threads` is the program's thread count (to read the trace
-/// back). `on_progress` is called about every 100 ms; `on_done` once, unless cancelled.
+/// Starts `job` on the spare worker if one is waiting (see [`prepare`]), else in a new one.
+/// `threads` is the program's thread count (to read the trace back). `on_progress` is called
+/// about every 100 ms; `on_done` once, unless cancelled. The worker ends with the search.
 pub fn start(
     job: Job,
     threads: usize,
     on_progress: impl Fn(Live, Curve) + 'static,
     on_done: impl FnOnce(Result<Summary, String>, Curve) + 'static,
 ) -> Result<Handle, String> {
-    let slot: Rc<RefCell<Option<Conn>>> = Rc::new(RefCell::new(None));
+    let spare = SPARE.with(|s| s.borrow_mut().take()).filter(|s| !s.failed.get());
+    let ex = match spare {
+        Some(ex) => ex,
+        None => Explorer::spawn().map_err(|e| format!("the explorer's {}", e.trim_start_matches("the ")))?,
+    };
     let done: Rc<RefCell<Option<OnDone>>> = Rc::new(RefCell::new(Some(Box::new(on_done))));
     let finish = {
-        let slot = Rc::downgrade(&slot);
+        let ex = Rc::downgrade(&ex);
         move |r: Result<Summary, String>, curve: Curve| {
-            if let Some(s) = slot.upgrade() {
-                if let Some(c) = s.try_borrow().ok().as_ref().and_then(|c| c.as_ref()) {
-                    c.terminate();
-                }
+            if let Some(ex) = ex.upgrade() {
+                ex.terminate();
             }
             if let Some(f) = done.borrow_mut().take() {
                 f(r, curve);
@@ -157,15 +260,17 @@ pub fn start(
     };
     let finish = Rc::new(finish);
     let job = ToWorker::Explore(job);
+    let ready = ex.ready.get();
+    if ready {
+        ex.post(&job);
+    }
     let on_message = {
         let finish = finish.clone();
-        let slot = Rc::downgrade(&slot);
+        let ex = Rc::downgrade(&ex);
         move |msg: FromWorker| match msg {
             FromWorker::Ready => {
-                if let Some(s) = slot.upgrade() {
-                    if let Some(c) = s.borrow().as_ref() {
-                        c.post(&job)
-                    }
+                if let Some(ex) = ex.upgrade() {
+                    ex.post(&job)
                 }
             }
             FromWorker::Progress { phase, states, transitions, depth, ms, curve } => {
@@ -173,15 +278,17 @@ pub fn start(
             }
             FromWorker::Done { found, curve } => finish(Ok(summary(found, threads)), curve),
             FromWorker::Error(e) => finish(Err(e), Vec::new()),
+            // The spare's warm-up, answered after the search took it.
+            FromWorker::Warm { .. } => {}
             FromWorker::Verdict { .. } | FromWorker::Checked { .. } => {
                 finish(Err("the explorer's worker answered another question".to_string()), Vec::new())
             }
         }
     };
     let on_error = move |e: String| finish(Err(format!("the explorer's {}", e.trim_start_matches("the "))), Vec::new());
-    let conn = Conn::spawn(on_message, on_error).map_err(|e| format!("the explorer's {}", e.trim_start_matches("the ")))?;
-    *slot.borrow_mut() = Some(conn);
-    Ok(Handle(slot))
+    *ex.on_message.borrow_mut() = Some(Box::new(on_message));
+    *ex.on_error.borrow_mut() = Some(Box::new(on_error));
+    Ok(Handle(ex))
 }
 
 /// `worker.js` next to the page, with the cache-busting version `index.html` gives it.

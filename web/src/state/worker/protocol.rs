@@ -1,7 +1,7 @@
-//! The messages between the page and racelab's Web Worker, as JSON strings. Three kinds of
+//! The messages between the page and racelab's Web Worker, as JSON strings. Four kinds of
 //! work go in ([`ToWorker`]): a search of one program with progress (the player's explorer), the
-//! verdict of one program of the built-in catalog (the gallery's pool), and the diagnostics of a
-//! draft's edits (the editor). Shared, by path, by the page (`state::worker`) and the worker
+//! verdict of one program of the built-in catalog (the gallery's pool), the diagnostics of a
+//! draft's edits (the editor), and a warm-up (the explorer's spare worker). Shared, by path, by the page (`state::worker`) and the worker
 //! (`src/bin/worker.rs`).
 
 use racelab_core::lab;
@@ -18,6 +18,11 @@ pub enum ToWorker {
     /// The core's diagnostics of a draft's edits, answered by [`FromWorker::Checked`] with the
     /// same `seq`.
     Check { seq: u64, edits: Vec<(String, String)> },
+    /// Run the explorer for a moment on the built-in catalog, answered by [`FromWorker::Warm`].
+    /// A worker's first search is slow until the engine has compiled the explorer's hot code
+    /// with its optimizing tier; the page warms a spare worker this way before a search needs
+    /// it.
+    Warm,
 }
 
 /// One diagnostic of the core: where, what, and how bad (`error`, or `warning`: the scenario
@@ -152,6 +157,11 @@ pub enum FromWorker {
         diags: Vec<Diag>,
         ms: f64,
     },
+    /// The answer to [`ToWorker::Warm`]: the states explored, and how long it took.
+    Warm {
+        states: u64,
+        ms: f64,
+    },
 }
 
 #[cfg(test)]
@@ -184,6 +194,7 @@ mod tests {
             ToWorker::Explore(job),
             ToWorker::Verdict { id: 3, scenario: "a".into(), policy: "p".into(), model: "sc".into() },
             ToWorker::Check { seq: 9, edits: vec![("a.race".into(), "x".into())] },
+            ToWorker::Warm,
         ] {
             assert_eq!(serde_json::from_str::<ToWorker>(&serde_json::to_string(&m).unwrap()).unwrap(), m);
         }
@@ -198,6 +209,7 @@ mod tests {
                 diags: vec![Diag { file: "a.race".into(), line: 1, col: 2, message: "m".into(), severity: "warning".into() }],
                 ms: 1.0,
             },
+            FromWorker::Warm { states: 40_000, ms: 31.5 },
         ] {
             assert_eq!(serde_json::from_str::<FromWorker>(&serde_json::to_string(&m).unwrap()).unwrap(), m);
         }
