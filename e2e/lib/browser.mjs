@@ -26,6 +26,12 @@ export function launchBrowser(extraArgs = []) {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...ARGS, ...extraArgs] });
 }
 
+// A worker's own files are aborted, not failed, whenever the worker goes before they
+// arrive: the page terminates it (a cancelled search), or the test navigates, reloads or
+// goes back while the player's spare worker still loads. A file that is really missing
+// still fails the test by its HTTP status, and a worker that cannot start says so on the page.
+const WORKER_FILES = /\/(worker\.js|racelab_worker\.js|racelab_worker_bg\.wasm)$/;
+
 /**
  * A new page in a fresh context, with `problems`: every console error, page
  * error, failed request and HTTP error status seen so far, as strings.
@@ -42,8 +48,11 @@ export async function openPage(browser, { viewport = { width: 1280, height: 800 
     else if (msg.type() === 'warning') warnings.push(`console warning: ${msg.text()}${where}`);
   });
   page.on('pageerror', (err) => problems.push(`page error: ${err.stack ?? err}`));
-  page.on('requestfailed', (req) =>
-    problems.push(`request failed: ${req.url()} (${req.failure()?.errorText})`));
+  page.on('requestfailed', (req) => {
+    const error = req.failure()?.errorText;
+    if (error === 'net::ERR_ABORTED' && WORKER_FILES.test(new URL(req.url()).pathname)) return;
+    problems.push(`request failed: ${req.url()} (${error})`);
+  });
   page.on('response', (res) => {
     if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.url()}`);
   });

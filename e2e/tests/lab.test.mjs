@@ -155,9 +155,7 @@ test('without Web Workers the diagnostics are checked on the main thread, the sa
 });
 
 test('a reload finds the draft restored, and another scenario asks before replacing it', async () => {
-  const { page, url, allowProblems } = await open();
-  // The reload may cut the diagnostics' worker off while its script still loads.
-  allowProblems(/request failed: .*\/worker\.js.*ERR_ABORTED/);
+  const { page, url } = await open();
   const editor = new EditorPage(page, url);
   await editor.open('race1a');
   const race = await traces('race1a-uffd-unprotect.race');
