@@ -30,7 +30,7 @@
 use super::encode::{fingerprint, Codec, Work};
 use super::por::{conflict_matrix, Footprint, Por};
 use super::report::{choices_of, Bound, BugFound, Options, Stats};
-use super::table::{shard_of, FpMap, FpSet, OutOfMemory, ShardedSet, SHARDS};
+use super::table::{shard_of, FpMap, FpSet, OutOfMemory, ShardedSet, Slot, SHARDS};
 use crate::describe;
 use crate::exec;
 use crate::invariants;
@@ -444,9 +444,34 @@ impl Bfs {
     pub fn expand(&self, ctx: &Ctx, start: usize, end: usize, out: &mut Batch, w: &mut Work) {
         out.clear(start);
         let mut s = ctx.prog.init;
+        let Seen::Sleep(map) = &self.seen else {
+            for i in start..end {
+                self.expand_one(ctx, i, &mut s, out, w, 0);
+            }
+            return;
+        };
+        // With reduction most states are looked up in the map, each a cache miss: their
+        // fingerprints are computed and their buckets read a few items ahead, so that the
+        // misses overlap (as the merges do for the successors).
+        let size = ctx.codec.size();
+        w.item_fps.clear();
+        let mut sink = 0u64;
         for i in start..end {
-            self.expand_one(ctx, i, &mut s, out, w);
+            let k = i - start;
+            if k.is_multiple_of(TOUCH_AHEAD / 2) {
+                for j in w.item_fps.len() + start..(i + TOUCH_AHEAD).min(end) {
+                    let (_, enc, hint, _) = self.cur.item(j, size);
+                    let fp = if hint != 0 { fingerprint(enc) } else { 0 };
+                    if fp != 0 {
+                        sink ^= map.touch(fp);
+                    }
+                    w.item_fps.push(fp);
+                }
+            }
+            let fp = w.item_fps[k];
+            self.expand_one(ctx, i, &mut s, out, w, fp);
         }
+        std::hint::black_box(sink);
     }
 
     /// As [`Bfs::expand`], and without reduction the successors' fingerprints are also grouped
@@ -467,7 +492,8 @@ impl Bfs {
     }
 
     /// Expands work item `i` into `out` (its item, successors and bugs appended).
-    fn expand_one(&self, ctx: &Ctx, i: usize, s: &mut State, out: &mut Batch, w: &mut Work) {
+    /// With reduction, `fp` is the item's fingerprint if it is looked up (its hint is not 0).
+    fn expand_one(&self, ctx: &Ctx, i: usize, s: &mut State, out: &mut Batch, w: &mut Work, fp: u64) {
         let (prog, codec, por, opts) = (ctx.prog, ctx.codec, ctx.por, ctx.opts);
         let (_, enc, hint, again) = self.cur.item(i, codec.size());
         let mut item = Item::default();
@@ -490,7 +516,7 @@ impl Bfs {
         let here = match (por, hint) {
             (Some(_), h) if h != 0 => {
                 item.looked_up = true;
-                item.fp = fingerprint(enc);
+                item.fp = fp;
                 self.find_sleep(item.fp)
             }
             _ => None,
@@ -641,7 +667,17 @@ impl Bfs {
                 }
                 touched = to;
             }
-            let (succ, encs, bugs, item) = if item.looked_up && self.sleep_changed(item) {
+            // The items looked up were read by their expansion, a batch ago: read them again
+            // ahead too.
+            if k.is_multiple_of(TOUCH_AHEAD / 2) {
+                for ahead in batch.items.iter().skip(k + TOUCH_AHEAD / 2).take(TOUCH_AHEAD / 2) {
+                    if ahead.looked_up {
+                        sink ^= self.seen.touch(ahead.fp);
+                    }
+                }
+            }
+            let slot = if item.looked_up { self.find_slot(item.fp) } else { None };
+            let (succ, encs, bugs, item) = if item.looked_up && self.sleep_changed(item, slot) {
                 // Reached again, with fewer threads asleep, by a state merged since it was
                 // expanded: expand it again as it is now.
                 self.expand(ctx, i, i + 1, redo, w);
@@ -650,7 +686,7 @@ impl Bfs {
                 (&batch.succ[s0..s1], &batch.encs[s0 * size..s1 * size], &batch.bugs[b0..b1], *item)
             };
             (s0, b0) = (s1, b1);
-            match self.merge_item(ctx, i, &item, succ, encs, bugs) {
+            match self.merge_item(ctx, i, &item, slot, succ, encs, bugs) {
                 Ok(n) => done += n,
                 Err((n, bound)) => {
                     done += n;
@@ -790,9 +826,21 @@ impl Bfs {
     }
 
     /// True when the state of work item `i` has fewer threads asleep than its expansion saw.
-    /// (The item was looked up: `item.fp` is its fingerprint.)
-    fn sleep_changed(&self, item: &Item) -> bool {
-        self.find_sleep(item.fp).map(|v| v & SLEEP) != Some(item.sleep) && !(item.flags & NO_SLEEP != 0 && item.sleep == 0)
+    /// (The item was looked up: `slot` is where its fingerprint is in the map, if there.)
+    fn sleep_changed(&self, item: &Item, slot: Option<Slot>) -> bool {
+        let now = match (&self.seen, slot) {
+            (Seen::Sleep(m), Some(slot)) => Some(m.val(slot) & SLEEP),
+            _ => None,
+        };
+        now != Some(item.sleep) && !(item.flags & NO_SLEEP != 0 && item.sleep == 0)
+    }
+
+    /// Where `fp` is in the reduced search's map.
+    fn find_slot(&self, fp: u64) -> Option<Slot> {
+        match &self.seen {
+            Seen::Sleep(m) => m.find(fp),
+            Seen::Plain(_) => None,
+        }
     }
 
     /// Ends the search once every checked invariant broke, when asked to.
@@ -843,11 +891,13 @@ impl Bfs {
 
     /// Merges one work item: returns its transitions, or the transitions up to a bound and the
     /// bound.
+    #[allow(clippy::too_many_arguments)]
     fn merge_item(
         &mut self,
         ctx: &Ctx,
         i: usize,
         item: &Item,
+        slot: Option<Slot>,
         succ: &[Succ],
         encs: &[u8],
         bugs: &[(u8, String)],
@@ -861,11 +911,10 @@ impl Bfs {
         if item.cut {
             self.depth_cut = true;
         }
-        if let Some(fp) = here {
-            if let Seen::Sleep(m) = &mut self.seen {
-                if let Some(slot) = m.find(fp) {
-                    *m.val_mut(slot) |= item.flags;
-                }
+        // (The map has not changed since `slot` was found: nothing was inserted.)
+        if here.is_some() {
+            if let (Seen::Sleep(m), Some(slot)) = (&mut self.seen, slot) {
+                *m.val_mut(slot) |= item.flags;
             }
         }
         for (idx, msg) in bugs {

@@ -380,10 +380,19 @@ pub struct Work {
     pub buf: Vec<Choice>,
     pub ample: Vec<u8>,
     pub por: super::por::PorWork,
+    /// With reduction, the fingerprints of the work items being expanded that are looked up
+    /// (0 for the others), computed a few items ahead (see `Bfs::expand`).
+    pub item_fps: Vec<u64>,
 }
 
 impl Work {
     pub fn new(codec: &Codec) -> Work {
-        Work { enc: vec![0; codec.size()], buf: Vec::with_capacity(16), ample: Vec::with_capacity(16), por: Default::default() }
+        Work {
+            enc: vec![0; codec.size()],
+            buf: Vec::with_capacity(16),
+            ample: Vec::with_capacity(16),
+            por: Default::default(),
+            item_fps: Vec::new(),
+        }
     }
 }
