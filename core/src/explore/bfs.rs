@@ -484,10 +484,24 @@ impl Bfs {
         }
     }
 
+    /// The byte of `fp` in the reduced search's map, if it is there.
     fn find_sleep(&self, fp: u64) -> Option<u8> {
+        self.find_slot(fp).map(|slot| self.sleep_at(slot))
+    }
+
+    /// Where `fp` is in the reduced search's map.
+    fn find_slot(&self, fp: u64) -> Option<Slot> {
         match &self.seen {
-            Seen::Sleep(m) => m.find(fp).map(|slot| m.val(slot)),
+            Seen::Sleep(m) => m.find(fp),
             Seen::Plain(_) => None,
+        }
+    }
+
+    /// The byte at `slot` of the reduced search's map.
+    fn sleep_at(&self, slot: Slot) -> u8 {
+        match &self.seen {
+            Seen::Sleep(m) => m.val(slot),
+            Seen::Plain(_) => 0,
         }
     }
 
@@ -828,19 +842,7 @@ impl Bfs {
     /// True when the state of work item `i` has fewer threads asleep than its expansion saw.
     /// (The item was looked up: `slot` is where its fingerprint is in the map, if there.)
     fn sleep_changed(&self, item: &Item, slot: Option<Slot>) -> bool {
-        let now = match (&self.seen, slot) {
-            (Seen::Sleep(m), Some(slot)) => Some(m.val(slot) & SLEEP),
-            _ => None,
-        };
-        now != Some(item.sleep) && !(item.flags & NO_SLEEP != 0 && item.sleep == 0)
-    }
-
-    /// Where `fp` is in the reduced search's map.
-    fn find_slot(&self, fp: u64) -> Option<Slot> {
-        match &self.seen {
-            Seen::Sleep(m) => m.find(fp),
-            Seen::Plain(_) => None,
-        }
+        slot.map(|slot| self.sleep_at(slot) & SLEEP) != Some(item.sleep) && !(item.flags & NO_SLEEP != 0 && item.sleep == 0)
     }
 
     /// Ends the search once every checked invariant broke, when asked to.
