@@ -348,3 +348,116 @@ fn the_test_before_the_construction_gives_the_same_stubborn_sets() {
     }
     assert!(decided_counters > 0 && decided > 200, "{decided} of {compared} states decided by the test");
 }
+
+/// Every state `prog` reaches, up to `cap`: at each, no candidate stubborn set is smaller than
+/// the threads that can run (the full construction says so). Returns the states where two
+/// threads or more can run.
+fn no_smaller_set_anywhere(prog: &Program, what: &str, cap: usize) -> usize {
+    let por = Por::new(prog);
+    let mut work = PorWork::default();
+    let (mut out, mut buf) = (vec![], vec![]);
+    let mut branching = 0;
+    for s in reachable_upto(prog, cap) {
+        exec::choices(prog, &s, &mut buf);
+        let mut now = [Footprint::default(); MAX_THREADS];
+        if buf.len() < 2 || !por.step_footprints(prog, &s, &buf, &mut now) {
+            continue;
+        }
+        let set = por.ample_in_full(prog, &s, &buf, &now, &mut out, &mut work);
+        assert_eq!(set, None, "{what}: the static test says nothing reduces, but at {s:?} the set {out:?} of {buf:?} does");
+        branching += 1;
+    }
+    branching
+}
+
+#[test]
+fn the_counters_that_reduce_nothing_are_told_from_their_code() {
+    for (family, n, k, never) in [
+        ("unlocked", 3, 3, true),
+        ("unlocked", 4, 2, true),
+        ("locked", 3, 3, true),
+        ("locked", 2, 5, true),
+        ("private", 3, 2, false),
+        ("private", 2, 4, false),
+    ] {
+        let prog = common::counter(family, n, k);
+        assert_eq!(Por::new(&prog).never_reduces(&prog), never, "{family} {n}x{k}");
+        if never {
+            assert!(no_smaller_set_anywhere(&prog, &format!("{family} {n}x{k}"), usize::MAX) > 10, "{family} {n}x{k}");
+            // Searched without reduction, even when it is asked for: the same states and transitions.
+            let (asked, _) = run(&prog, true);
+            let (plain, _) = run(&prog, false);
+            assert!(!asked.reduction, "{family} {n}x{k}");
+            assert_eq!((asked.stats.states, asked.stats.transitions), (plain.stats.states, plain.stats.transitions), "{family} {n}x{k}");
+        }
+    }
+}
+
+#[test]
+fn the_catalog_rows_said_to_reduce_nothing_have_no_smaller_stubborn_set() {
+    let mut progs: Vec<(String, Program)> = rows().into_iter().map(|p| (format!("{} under {}", p.scenario, p.policy), p)).collect();
+    for name in ["por_hidden", "por_unlock", "por_cycle", "por_repair", "por_locks", "por_wake", "independent3", "hb_loops", "readers1"] {
+        progs.push((name.to_string(), test_scenario(name)));
+    }
+    let mut reduce = 0;
+    for (what, prog) in &progs {
+        if Por::new(prog).never_reduces(prog) {
+            no_smaller_set_anywhere(prog, what, 20_000);
+        } else {
+            reduce += 1;
+        }
+    }
+    assert!(reduce * 2 > progs.len(), "{reduce} of {} may reduce", progs.len());
+}
+
+/// A random program of 2 to 4 threads over one or two variables and a spinlock: reads,
+/// writes, atomic additions and tests of a variable, in critical sections or not. Some have
+/// no step that commutes with every step another thread may take beside it; most do.
+fn random_counter(rng: &mut Rng) -> String {
+    let vars = if rng.index(2) == 0 { vec!["x"] } else { vec!["x", "y"] };
+    let mut text = String::from(
+        "racelab 1\n\npolicy as_written {\n  title \"as written\"\n  fate baseline\n}\n\n\
+         scenario random {\n  title \"random\"\n  policies as_written\n  baseline as_written\n  check no_lost_write\n}\n\n\
+         state {\n  var x=0\n  var y=0\n  lock L spin\n}\n",
+    );
+    // Every statement in a critical section, none, or either.
+    let style = rng.index(3);
+    for t in 0..2 + rng.index(3) {
+        text.push_str(&format!("\nthread t{t} on CPU{t} \"random\" {{\n"));
+        for _ in 0..1 + rng.index(4) {
+            let v = vars[rng.index(vars.len())];
+            let simple = match rng.index(5) {
+                0 | 1 => format!("r0 = READ_ONCE({v})\n  WRITE_ONCE({v}, r0 + 1)"),
+                2 => format!("WRITE_ONCE({v}, {})", 1 + rng.index(2)),
+                3 => format!("atomic_inc({v})"),
+                _ => format!("r1 = READ_ONCE({v})"),
+            };
+            let s = match (style, rng.index(6)) {
+                (0, _) | (2, 0 | 1) => format!("  spin_lock(L)\n  {simple}\n  spin_unlock(L)\n"),
+                (1 | 2, 2) => format!("  if READ_ONCE({v}) == 1 {{\n    {simple}\n  }}\n"),
+                _ => format!("  {simple}\n"),
+            };
+            text.push_str(&s);
+        }
+        text.push_str("}\n");
+    }
+    text
+}
+
+#[test]
+fn random_programs_said_to_reduce_nothing_have_no_smaller_stubborn_set() {
+    let kernel = kernel();
+    let mut rng = Rng::new(13);
+    let (mut never, mut may) = (0, 0);
+    for i in 0..400 {
+        let text = random_counter(&mut rng);
+        let prog = compile_random(&kernel, &text);
+        if Por::new(&prog).never_reduces(&prog) {
+            no_smaller_set_anywhere(&prog, &format!("random program {i}:\n{text}"), usize::MAX);
+            never += 1;
+        } else {
+            may += 1;
+        }
+    }
+    assert!(never > 40 && may > 40, "{never} said to reduce nothing, {may} that may reduce");
+}

@@ -156,8 +156,9 @@ fn many_equal_successors_in_one_round_give_the_same_report_on_threads() {
 
 #[test]
 fn the_plain_search_merges_by_shards_on_threads_and_the_reduced_one_state_by_state() {
-    let prog = common::counter("unlocked", 3, 3);
-    for reduction in [false, true] {
+    // The unlocked counter reduces nothing, so it is searched without reduction either way;
+    // the private writes reduce.
+    for (prog, reduction) in [(common::counter("unlocked", 3, 3), false), (common::counter("private", 4, 4), true)] {
         let opts = Options { reduction, stop_when_all_violated: false, shortest: false, ..Options::default() };
         let (mut ranges, mut shards) = (0, 0);
         let mut count = |tasks: &mut [Expansion<'_>]| {

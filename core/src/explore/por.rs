@@ -892,6 +892,110 @@ impl Por {
         }
     }
 
+    /// True when no stubborn set of the program can ever be smaller than the threads that can
+    /// run, told from its code before the search: at every state, [`Por::sure_candidates`]
+    /// would find that every first thread's set grows to hold every thread that can run, so
+    /// [`Por::ample`] would return None everywhere. What is left of the reduction is then the
+    /// sleep sets, and sleep sets alone never remove a state (Godefroid): the search without
+    /// reduction reaches the same states, for less than the sleep sets cost.
+    ///
+    /// The test, for each pair of threads and each pair of places they can rest at together:
+    /// the first's next step conflicts with the second's next step or with what the second
+    /// surely does after it (`after`), both the same at every state (`fixed`). Then, at any
+    /// state, each thread that can run pulls every other one into its set. Two places are not
+    /// together when both threads would hold the same spinlock there, or one holds a spinlock
+    /// the other is about to take (which it cannot then). A program too large to test in a
+    /// moment is taken to be reducible.
+    pub fn never_reduces(&self, prog: &Program) -> bool {
+        if !self.enabled {
+            return true;
+        }
+        const MOST_PAIRS: usize = 1 << 22;
+        let n = prog.threads.len();
+        // Per thread: the places it can rest at, and the spinlocks it surely holds there.
+        let mut rests: Vec<Vec<(usize, u64)>> = Vec::with_capacity(n);
+        for t in 0..n {
+            let code = &prog.threads[t].instrs;
+            let held = Self::spinlocks_held(prog, t);
+            let mut here = vec![];
+            for (pc, h) in held.iter().enumerate() {
+                let Some(h) = *h else { continue };
+                if code[pc].silent || matches!(code[pc].op, Op::End) {
+                    continue;
+                }
+                if self.fixed[t][pc].is_none() {
+                    return false;
+                }
+                here.push((pc, h));
+            }
+            rests.push(here);
+        }
+        let pairs: usize = rests.iter().map(Vec::len).sum::<usize>().pow(2);
+        if pairs > MOST_PAIRS {
+            return false;
+        }
+        let takes = |t: usize, pc: usize| match prog.threads[t].instrs[pc].op {
+            Op::LockAcquire { lock, mode: LockMode::Write } if Self::exclusive(prog, lock as usize) => 1u64 << lock,
+            _ => 0,
+        };
+        for t in 0..n {
+            for u in (0..n).filter(|&u| u != t) {
+                for &(p, held_t) in &rests[t] {
+                    let now = self.fixed[t][p].unwrap();
+                    for &(q, held_u) in &rests[u] {
+                        if held_t & (held_u | takes(u, q)) != 0 || held_u & takes(t, p) != 0 {
+                            continue;
+                        }
+                        let sure = self.fixed[u][q].unwrap().union(self.after[u][q]);
+                        if !now.conflicts(sure) {
+                            return false;
+                        }
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    /// True for a spinlock: taken whole, and only by one thread at a time (one of the first 64
+    /// locks, so that a set of them fits a word).
+    fn exclusive(prog: &Program, lock: usize) -> bool {
+        lock < 64 && prog.layout.locks[lock].kind == LockKind::Spin
+    }
+
+    /// Per pc of thread `t`: None where its code cannot reach, else the spinlocks it holds there
+    /// on every path from its first pc (a must-analysis: the meet is the intersection).
+    fn spinlocks_held(prog: &Program, t: usize) -> Vec<Option<u64>> {
+        let code = &prog.threads[t].instrs;
+        let n = code.len();
+        let mut held: Vec<Option<u64>> = vec![None; n];
+        let first = prog.init.threads[t].pc as usize;
+        if first >= n || prog.init.threads[t].status != Status::Running {
+            return held;
+        }
+        let at_start = (0..prog.layout.locks.len().min(64))
+            .filter(|&l| Self::exclusive(prog, l) && prog.init.locks[l].holders & (1 << t) != 0)
+            .fold(0u64, |m, l| m | 1 << l);
+        held[first] = Some(at_start);
+        let mut work = vec![first];
+        while let Some(pc) = work.pop() {
+            let mut out = held[pc].unwrap();
+            match code[pc].op {
+                Op::LockAcquire { lock, mode: LockMode::Write } if Self::exclusive(prog, lock as usize) => out |= 1 << lock,
+                Op::LockRelease { lock, .. } if Self::exclusive(prog, lock as usize) => out &= !(1 << lock),
+                _ => {}
+            }
+            for s in successors(&code[pc].op, pc).into_iter().flatten().filter(|&s| s < n) {
+                let meet = held[s].map_or(out, |h| h & out);
+                if held[s] != Some(meet) {
+                    held[s] = Some(meet);
+                    work.push(s);
+                }
+            }
+        }
+        held
+    }
+
     /// True when a stubborn set may rely on the cycle proviso: the program checks an
     /// invariant that a state (with a PTE) can break.
     pub fn proviso_possible(&self) -> bool {
