@@ -131,14 +131,11 @@ const BATCH: usize = 1024;
 impl Explorer {
     pub fn new(prog: &Program, opts: Options) -> Explorer {
         let codec = Codec::new(prog);
-        // `no_leak`'s ghost is in no footprint of the reduction: such a program is searched in full.
-        let reducible = !prog.checks.contains(&Invariant::NoLeak);
         // A program whose stubborn sets can never be smaller than what can run (every step
-        // conflicts, or the memory model is relaxed) is searched without reduction: its sleep
-        // sets alone would remove no state, and would cost more than the transitions they skip.
-        let por = (opts.reduction && reducible && opts.strategy == Strategy::Exhaustive)
-            .then(|| Por::new(prog))
-            .filter(|p| !p.never_reduces(prog));
+        // conflicts; the memory model is relaxed; it checks `no_leak`, whose ghost is in no
+        // footprint) is searched without reduction: its sleep sets alone would remove no state,
+        // and would cost more than the transitions they skip.
+        let por = (opts.reduction && opts.strategy == Strategy::Exhaustive).then(|| Por::new(prog)).filter(|p| !p.never_reduces(prog));
         let checks = invariants::checked(prog);
         let mut work = Work::new(&codec);
         let (phase, bfs, sample) = match opts.strategy {

@@ -912,8 +912,13 @@ impl Por {
         }
         const MOST_PAIRS: usize = 1 << 22;
         let n = prog.threads.len();
-        // Per thread: the places it can rest at, and the spinlocks it surely holds there.
-        let mut rests: Vec<Vec<(usize, u64)>> = Vec::with_capacity(n);
+        let takes = |t: usize, pc: usize| match prog.threads[t].instrs[pc].op {
+            Op::LockAcquire { lock, mode: LockMode::Write } if Self::exclusive(prog, lock as usize) => 1u64 << lock,
+            _ => 0,
+        };
+        // Per thread: the places it can rest at, the spinlocks it surely holds there, and the
+        // one it is about to take.
+        let mut rests: Vec<Vec<(usize, u64, u64)>> = Vec::with_capacity(n);
         for t in 0..n {
             let code = &prog.threads[t].instrs;
             let held = Self::spinlocks_held(prog, t);
@@ -926,7 +931,7 @@ impl Por {
                 if self.fixed[t][pc].is_none() {
                     return false;
                 }
-                here.push((pc, h));
+                here.push((pc, h, takes(t, pc)));
             }
             rests.push(here);
         }
@@ -934,16 +939,12 @@ impl Por {
         if pairs > MOST_PAIRS {
             return false;
         }
-        let takes = |t: usize, pc: usize| match prog.threads[t].instrs[pc].op {
-            Op::LockAcquire { lock, mode: LockMode::Write } if Self::exclusive(prog, lock as usize) => 1u64 << lock,
-            _ => 0,
-        };
         for t in 0..n {
             for u in (0..n).filter(|&u| u != t) {
-                for &(p, held_t) in &rests[t] {
+                for &(p, held_t, takes_t) in &rests[t] {
                     let now = self.fixed[t][p].unwrap();
-                    for &(q, held_u) in &rests[u] {
-                        if held_t & (held_u | takes(u, q)) != 0 || held_u & takes(t, p) != 0 {
+                    for &(q, held_u, takes_u) in &rests[u] {
+                        if held_t & (held_u | takes_u) != 0 || held_u & takes_t != 0 {
                             continue;
                         }
                         let sure = self.fixed[u][q].unwrap().union(self.after[u][q]);
